@@ -1,0 +1,7 @@
+//! deploy-action: lint GitHub Actions workflows, build and push images, record deployments and
+//! promote the same digest from staging to production.
+//!
+//! The binary in `main.rs` is thin; everything it does is reachable from here so that tests,
+//! benchmarks and fuzz targets call the same code.
+
+pub mod workflow;

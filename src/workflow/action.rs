@@ -1,0 +1,1 @@
+//! Typed, lenient view of action metadata (`action.yml`) over the YAML tree.

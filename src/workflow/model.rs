@@ -1,0 +1,1 @@
+//! Typed, lenient view of a workflow file over the YAML tree.

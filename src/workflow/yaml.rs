@@ -1,0 +1,706 @@
+//! YAML with source positions: a small tree built from saphyr-parser's event stream.
+//!
+//! Every key and value keeps where it stands in the source, so that a rule can point at the
+//! offending node. Aliases are expanded into copies of their anchor, under a budget that stops
+//! alias bombs; merge keys (`<<`) are kept as ordinary keys so the schema can flag them, since
+//! GitHub Actions does not support them.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle};
+
+/// A place in the source: byte offset, 1-based line, 1-based column (in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
+pub struct Pos {
+    /// Byte offset into the source text.
+    pub offset: usize,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, counted in characters.
+    pub col: u32,
+}
+
+/// A half-open range of the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct Span {
+    /// First character of the node.
+    pub start: Pos,
+    /// One past the last character of the node.
+    pub end: Pos,
+}
+
+impl Span {
+    /// A span covering a single position.
+    pub fn point(p: Pos) -> Self {
+        Span { start: p, end: p }
+    }
+}
+
+/// How a scalar was written, which decides how GitHub interprets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// `foo`: subject to type resolution (null, bool, number, string).
+    Plain,
+    /// `'foo'` or `"foo"`: always a string.
+    Quoted,
+    /// `|` block: always a string; line breaks kept.
+    Literal,
+    /// `>` block: always a string; lines folded.
+    Folded,
+}
+
+/// The resolved type of a scalar under YAML 1.2's core schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalarType {
+    /// `~`, `null`, empty.
+    Null,
+    /// `true` / `false` in any of the core spellings.
+    Bool,
+    /// Integer.
+    Int,
+    /// Floating point.
+    Float,
+    /// Anything else.
+    Str,
+}
+
+impl ScalarType {
+    /// The YAML tag name actionlint and users know (`!!str`, ...).
+    pub fn tag(self) -> &'static str {
+        match self {
+            ScalarType::Null => "!!null",
+            ScalarType::Bool => "!!bool",
+            ScalarType::Int => "!!int",
+            ScalarType::Float => "!!float",
+            ScalarType::Str => "!!str",
+        }
+    }
+}
+
+/// The shape of a node.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    /// A scalar with its text as parsed (quotes and escapes resolved).
+    Scalar {
+        /// The scalar's value.
+        value: String,
+        /// How it was written.
+        style: Style,
+        /// An explicit tag (`!!str`), if any.
+        tag: Option<String>,
+    },
+    /// A sequence of nodes.
+    Seq(Vec<Node>),
+    /// A mapping in source order; duplicate keys are reported, the first one is kept.
+    Map(Vec<(Node, Node)>),
+}
+
+/// A YAML node with its source span.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// Its shape and content.
+    pub kind: Kind,
+    /// Where it is written. For an alias, where the alias is written.
+    pub span: Span,
+    /// True when this node is the expansion of an alias (`*name`).
+    pub from_alias: bool,
+}
+
+impl Node {
+    /// The scalar's text, if this is a scalar (of any resolved type).
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Scalar { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+
+    /// The mapping's entries, if this is a mapping.
+    pub fn as_map(&self) -> Option<&[(Node, Node)]> {
+        match &self.kind {
+            Kind::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The sequence's items, if this is a sequence.
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.kind {
+            Kind::Seq(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Looks up a key in a mapping (exact match).
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|(_, v)| v)
+    }
+
+    /// Looks up a key in a mapping and returns the key node too.
+    pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
+        self.as_map()?
+            .iter()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(k, v)| (k, v))
+    }
+
+    /// True for a scalar that resolves to null (`~`, `null`, nothing at all).
+    pub fn is_null(&self) -> bool {
+        matches!(self.scalar_type(), Some(ScalarType::Null))
+    }
+
+    /// The core-schema type of a scalar; `None` for collections.
+    pub fn scalar_type(&self) -> Option<ScalarType> {
+        match &self.kind {
+            Kind::Scalar { value, style, tag } => Some(resolve(value, *style, tag.as_deref())),
+            _ => None,
+        }
+    }
+
+    /// A short description of the node kind for messages: "mapping", "sequence", "scalar".
+    pub fn kind_name(&self) -> &'static str {
+        match &self.kind {
+            Kind::Scalar { .. } => "scalar",
+            Kind::Seq(_) => "sequence",
+            Kind::Map(_) => "mapping",
+        }
+    }
+
+    /// The boolean value of a scalar (`true`/`false` in any core-schema spelling).
+    pub fn as_bool(&self) -> Option<bool> {
+        if self.scalar_type()? != ScalarType::Bool {
+            return None;
+        }
+        Some(self.as_str()?.eq_ignore_ascii_case("true"))
+    }
+
+    /// The numeric value of an int or float scalar.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self.scalar_type()? {
+            ScalarType::Int | ScalarType::Float => parse_number(self.as_str()?),
+            _ => None,
+        }
+    }
+}
+
+/// Resolves a scalar's type under the YAML 1.2 core schema, as GitHub's parser does.
+pub fn resolve(value: &str, style: Style, tag: Option<&str>) -> ScalarType {
+    if let Some(t) = tag {
+        return match t {
+            "!!str" => ScalarType::Str,
+            "!!bool" => ScalarType::Bool,
+            "!!int" => ScalarType::Int,
+            "!!float" => ScalarType::Float,
+            "!!null" => ScalarType::Null,
+            _ => ScalarType::Str,
+        };
+    }
+    if style != Style::Plain {
+        return ScalarType::Str;
+    }
+    match value {
+        "" | "~" | "null" | "Null" | "NULL" => ScalarType::Null,
+        "true" | "True" | "TRUE" | "false" | "False" | "FALSE" => ScalarType::Bool,
+        _ if is_int(value) => ScalarType::Int,
+        _ if parse_number(value).is_some() => ScalarType::Float,
+        _ => ScalarType::Str,
+    }
+}
+
+fn is_int(v: &str) -> bool {
+    let digits = v.strip_prefix(['-', '+']).unwrap_or(v);
+    if let Some(hex) = digits.strip_prefix("0x") {
+        return !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    }
+    if let Some(oct) = digits.strip_prefix("0o") {
+        return !oct.is_empty() && oct.bytes().all(|b| (b'0'..=b'7').contains(&b));
+    }
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Parses a YAML 1.2 core-schema number (int, float, `.inf`, `.nan`).
+pub fn parse_number(v: &str) -> Option<f64> {
+    match v {
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Some(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return Some(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Some(f64::NAN),
+        _ => {}
+    }
+    let body = v.strip_prefix(['-', '+']).unwrap_or(v);
+    if let Some(hex) = body.strip_prefix("0x") {
+        let n = i64::from_str_radix(hex, 16).ok()? as f64;
+        return Some(if v.starts_with('-') { -n } else { n });
+    }
+    if let Some(oct) = body.strip_prefix("0o") {
+        let n = i64::from_str_radix(oct, 8).ok()? as f64;
+        return Some(if v.starts_with('-') { -n } else { n });
+    }
+    // The core schema's float: digits with an optional fraction and exponent; no "inf" words.
+    let b = body.as_bytes();
+    if b.is_empty() || !(b[0].is_ascii_digit() || b[0] == b'.') {
+        return None;
+    }
+    if !b.iter().any(u8::is_ascii_digit) {
+        return None;
+    }
+    if b
+        .iter()
+        .any(|c| !(c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-')))
+    {
+        return None;
+    }
+    v.parse::<f64>().ok()
+}
+
+/// Why YAML could not be read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YamlError {
+    /// What the parser said.
+    pub message: String,
+    /// Where.
+    pub pos: Pos,
+}
+
+/// Something odd but parseable found while building the tree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YamlIssue {
+    /// What is wrong.
+    pub message: String,
+    /// Where.
+    pub span: Span,
+}
+
+/// The result of reading one YAML document.
+#[derive(Debug, Default)]
+pub struct Document {
+    /// The root node; `None` for an empty stream.
+    pub root: Option<Node>,
+    /// A syntax error that stopped the parse (the tree holds what came before it).
+    pub error: Option<YamlError>,
+    /// Duplicate keys, unused anchors, extra documents, and other oddities.
+    pub issues: Vec<YamlIssue>,
+}
+
+/// How many nodes alias expansion may produce before the document is refused: a billion-laughs
+/// document expands exponentially, so it stops here instead of eating memory.
+pub const ALIAS_EXPANSION_BUDGET: usize = 100_000;
+/// How deep collections may nest; deeper input is refused as a syntax error.
+pub const MAX_DEPTH: usize = 256;
+
+/// Converts saphyr's character-indexed markers into byte offsets.
+struct Offsets<'a> {
+    src: &'a str,
+    ascii: bool,
+    // Byte offset of every 1024th character, so a lookup walks at most 1023 characters.
+    checkpoints: Vec<usize>,
+}
+
+const CHECKPOINT: usize = 1024;
+
+impl<'a> Offsets<'a> {
+    fn new(src: &'a str) -> Self {
+        let ascii = src.is_ascii();
+        let checkpoints = if ascii {
+            Vec::new()
+        } else {
+            src.char_indices()
+                .step_by(CHECKPOINT)
+                .map(|(b, _)| b)
+                .collect()
+        };
+        Offsets {
+            src,
+            ascii,
+            checkpoints,
+        }
+    }
+
+    fn byte_of(&self, idx: usize) -> usize {
+        if self.ascii {
+            return idx.min(self.src.len());
+        }
+        let Some(&base) = self.checkpoints.get(idx / CHECKPOINT) else {
+            return self.src.len();
+        };
+        let skip = idx % CHECKPOINT;
+        self.src[base..]
+            .char_indices()
+            .nth(skip)
+            .map_or(self.src.len(), |(b, _)| base + b)
+    }
+
+    fn pos(&self, m: &saphyr_parser::Marker) -> Pos {
+        Pos {
+            offset: self.byte_of(m.index()),
+            line: m.line() as u32,
+            col: m.col() as u32 + 1,
+        }
+    }
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Node>,
+        start: Pos,
+        anchor: usize,
+    },
+    Map {
+        entries: Vec<(Node, Node)>,
+        pending_key: Option<Node>,
+        start: Pos,
+        anchor: usize,
+        seen: HashMap<String, Span>,
+    },
+}
+
+/// Parses the first document of `src` into a tree with spans.
+pub fn parse(src: &str) -> Document {
+    let mut doc = Document::default();
+    let offsets = Offsets::new(src);
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut anchors: HashMap<usize, Node> = HashMap::new();
+    let mut anchor_used: HashMap<usize, bool> = HashMap::new();
+    let mut budget = ALIAS_EXPANSION_BUDGET;
+    let mut documents = 0usize;
+    let mut parser = Parser::new_from_str(src);
+
+    loop {
+        let (event, span) = match parser.next_event() {
+            None => break,
+            Some(Ok(ev)) => ev,
+            Some(Err(e)) => {
+                let pos = offsets.pos(e.marker());
+                doc.error = Some(YamlError {
+                    message: e.info().to_string(),
+                    pos,
+                });
+                break;
+            }
+        };
+        let start = offsets.pos(&span.start);
+        let end = offsets.pos(&span.end);
+        let node = match event {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => continue,
+            Event::DocumentStart(_) => {
+                documents += 1;
+                if documents > 1 {
+                    doc.issues.push(YamlIssue {
+                        message: "only one YAML document is read; this one is ignored".into(),
+                        span: Span::point(start),
+                    });
+                    break;
+                }
+                continue;
+            }
+            Event::SequenceStart(anchor, _) => {
+                if stack.len() >= MAX_DEPTH {
+                    doc.error = Some(YamlError {
+                        message: format!("nesting deeper than {MAX_DEPTH} levels"),
+                        pos: start,
+                    });
+                    break;
+                }
+                stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    start,
+                    anchor,
+                });
+                continue;
+            }
+            Event::MappingStart(anchor, _) => {
+                if stack.len() >= MAX_DEPTH {
+                    doc.error = Some(YamlError {
+                        message: format!("nesting deeper than {MAX_DEPTH} levels"),
+                        pos: start,
+                    });
+                    break;
+                }
+                stack.push(Frame::Map {
+                    entries: Vec::new(),
+                    pending_key: None,
+                    start,
+                    anchor,
+                    seen: HashMap::new(),
+                });
+                continue;
+            }
+            Event::SequenceEnd => match stack.pop() {
+                Some(Frame::Seq {
+                    items,
+                    start: s,
+                    anchor,
+                }) => {
+                    let node = Node {
+                        kind: Kind::Seq(items),
+                        span: Span { start: s, end },
+                        from_alias: false,
+                    };
+                    register_anchor(&mut anchors, &mut anchor_used, anchor, &node);
+                    node
+                }
+                _ => continue,
+            },
+            Event::MappingEnd => match stack.pop() {
+                Some(Frame::Map {
+                    entries,
+                    start: s,
+                    anchor,
+                    pending_key,
+                    ..
+                }) => {
+                    let mut entries = entries;
+                    if let Some(k) = pending_key {
+                        let span = Span::point(k.span.end);
+                        entries.push((k, null_node(span)));
+                    }
+                    let node = Node {
+                        kind: Kind::Map(entries),
+                        span: Span { start: s, end },
+                        from_alias: false,
+                    };
+                    register_anchor(&mut anchors, &mut anchor_used, anchor, &node);
+                    node
+                }
+                _ => continue,
+            },
+            Event::Scalar(value, style, anchor, tag) => {
+                let node = Node {
+                    kind: Kind::Scalar {
+                        value: cow_into(value),
+                        style: match style {
+                            ScalarStyle::Plain => Style::Plain,
+                            ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Style::Quoted,
+                            ScalarStyle::Literal => Style::Literal,
+                            ScalarStyle::Folded => Style::Folded,
+                        },
+                        tag: tag.map(|t| {
+                            if t.handle == "tag:yaml.org,2002:" || t.handle == "!!" {
+                                format!("!!{}", t.suffix)
+                            } else {
+                                format!("{}{}", t.handle, t.suffix)
+                            }
+                        }),
+                    },
+                    span: Span { start, end },
+                    from_alias: false,
+                };
+                register_anchor(&mut anchors, &mut anchor_used, anchor, &node);
+                node
+            }
+            Event::Alias(id) => match anchors.get(&id) {
+                Some(target) => {
+                    let size = node_size(target);
+                    if size > budget {
+                        doc.error = Some(YamlError {
+                            message: format!(
+                                "aliases expand to more than {ALIAS_EXPANSION_BUDGET} nodes \
+                                 (an alias bomb?)"
+                            ),
+                            pos: start,
+                        });
+                        break;
+                    }
+                    budget -= size;
+                    anchor_used.insert(id, true);
+                    let mut n = target.clone();
+                    n.span = Span { start, end };
+                    n.from_alias = true;
+                    n
+                }
+                None => {
+                    doc.error = Some(YamlError {
+                        message: "unknown anchor referenced".into(),
+                        pos: start,
+                    });
+                    break;
+                }
+            },
+        };
+        // Attach the finished node to its parent.
+        match stack.last_mut() {
+            None => {
+                if doc.root.is_none() {
+                    doc.root = Some(node);
+                }
+            }
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map {
+                entries,
+                pending_key,
+                seen,
+                ..
+            }) => match pending_key.take() {
+                None => *pending_key = Some(node),
+                Some(key) => {
+                    if let Some(k) = key.as_str() {
+                        if let Some(first) = seen.get(k) {
+                            doc.issues.push(YamlIssue {
+                                message: format!(
+                                    "key {k:?} is duplicated; the first one is at line {}, \
+                                     column {}",
+                                    first.start.line, first.start.col
+                                ),
+                                span: key.span,
+                            });
+                            continue;
+                        }
+                        seen.insert(k.to_string(), key.span);
+                    }
+                    entries.push((key, node));
+                }
+            },
+        }
+    }
+    if doc.error.is_some() {
+        // Keep whatever was built so far: unwind the stack into the root.
+        while let Some(frame) = stack.pop() {
+            let node = match frame {
+                Frame::Seq { items, start, .. } => Node {
+                    kind: Kind::Seq(items),
+                    span: Span::point(start),
+                    from_alias: false,
+                },
+                Frame::Map { entries, start, .. } => Node {
+                    kind: Kind::Map(entries),
+                    span: Span::point(start),
+                    from_alias: false,
+                },
+            };
+            match stack.last_mut() {
+                None => doc.root = Some(node),
+                Some(Frame::Seq { items, .. }) => items.push(node),
+                Some(Frame::Map {
+                    entries,
+                    pending_key,
+                    ..
+                }) => {
+                    if let Some(k) = pending_key.take() {
+                        entries.push((k, node));
+                    }
+                }
+            }
+        }
+    }
+    doc
+}
+
+fn cow_into(c: Cow<'_, str>) -> String {
+    c.into_owned()
+}
+
+fn null_node(span: Span) -> Node {
+    Node {
+        kind: Kind::Scalar {
+            value: String::new(),
+            style: Style::Plain,
+            tag: None,
+        },
+        span,
+        from_alias: false,
+    }
+}
+
+fn register_anchor(
+    anchors: &mut HashMap<usize, Node>,
+    used: &mut HashMap<usize, bool>,
+    id: usize,
+    node: &Node,
+) {
+    if id != 0 {
+        anchors.insert(id, node.clone());
+        used.entry(id).or_insert(false);
+    }
+}
+
+fn node_size(n: &Node) -> usize {
+    match &n.kind {
+        Kind::Scalar { .. } => 1,
+        Kind::Seq(items) => 1 + items.iter().map(node_size).sum::<usize>(),
+        Kind::Map(entries) => {
+            1 + entries
+                .iter()
+                .map(|(k, v)| node_size(k) + node_size(v))
+                .sum::<usize>()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_point_at_keys_and_values() {
+        let src = "on: push\njobs:\n  build:\n    runs-on: 'ubuntu-latest'\n";
+        let doc = parse(src);
+        assert!(doc.error.is_none());
+        let root = doc.root.expect("root");
+        let (k, v) = root.entry("on").expect("on");
+        assert_eq!((k.span.start.line, k.span.start.col), (1, 1));
+        assert_eq!((v.span.start.line, v.span.start.col), (1, 5));
+        let build = root.get("jobs").and_then(|j| j.get("build")).expect("build");
+        let (k, v) = build.entry("runs-on").expect("runs-on");
+        assert_eq!((k.span.start.line, k.span.start.col), (4, 5));
+        assert_eq!((v.span.start.line, v.span.start.col), (4, 14));
+        assert_eq!(v.as_str(), Some("ubuntu-latest"));
+        assert_eq!(&src[v.span.start.offset..v.span.end.offset], "'ubuntu-latest'");
+    }
+
+    #[test]
+    fn non_ascii_offsets_are_bytes() {
+        let src = "name: ünïcode\non: push\n";
+        let root = parse(src).root.expect("root");
+        let (k, _) = root.entry("on").expect("on");
+        assert_eq!(k.span.start.offset, src.find("on:").expect("on"));
+        assert_eq!(k.span.start.line, 2);
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported() {
+        let doc = parse("a: 1\nb: 2\na: 3\n");
+        assert_eq!(doc.issues.len(), 1);
+        assert_eq!(doc.issues[0].span.start.line, 3);
+        assert_eq!(doc.root.expect("root").get("a").and_then(Node::as_str), Some("1"));
+    }
+
+    #[test]
+    fn alias_bomb_is_refused() {
+        let mut src = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            src.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let doc = parse(&src);
+        assert!(doc.error.expect("error").message.contains("alias"));
+    }
+
+    #[test]
+    fn syntax_error_has_position() {
+        let doc = parse("a: b: c\n");
+        let e = doc.error.expect("error");
+        assert_eq!(e.pos.line, 1);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let src = "[".repeat(10_000);
+        let doc = parse(&src);
+        assert!(doc.error.is_some());
+    }
+
+    #[test]
+    fn core_schema_types() {
+        assert_eq!(resolve("on", Style::Plain, None), ScalarType::Str);
+        assert_eq!(resolve("yes", Style::Plain, None), ScalarType::Str);
+        assert_eq!(resolve("true", Style::Plain, None), ScalarType::Bool);
+        assert_eq!(resolve("true", Style::Quoted, None), ScalarType::Str);
+        assert_eq!(resolve("10", Style::Plain, None), ScalarType::Int);
+        assert_eq!(resolve("1.5", Style::Plain, None), ScalarType::Float);
+        assert_eq!(resolve("3.10", Style::Plain, None), ScalarType::Float);
+        assert_eq!(resolve("", Style::Plain, None), ScalarType::Null);
+        assert_eq!(resolve("1.2.3", Style::Plain, None), ScalarType::Str);
+    }
+}
