@@ -4,4 +4,8 @@
 //! The binary in `main.rs` is thin; everything it does is reachable from here so that tests,
 //! benchmarks and fuzz targets call the same code.
 
+pub mod cli;
+pub mod commands;
+pub mod lint;
+pub mod report;
 pub mod workflow;

@@ -244,8 +244,7 @@ pub fn parse_number(v: &str) -> Option<f64> {
     if !b.iter().any(u8::is_ascii_digit) {
         return None;
     }
-    if b
-        .iter()
+    if b.iter()
         .any(|c| !(c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-')))
     {
         return None;
@@ -639,12 +638,18 @@ mod tests {
         let (k, v) = root.entry("on").expect("on");
         assert_eq!((k.span.start.line, k.span.start.col), (1, 1));
         assert_eq!((v.span.start.line, v.span.start.col), (1, 5));
-        let build = root.get("jobs").and_then(|j| j.get("build")).expect("build");
+        let build = root
+            .get("jobs")
+            .and_then(|j| j.get("build"))
+            .expect("build");
         let (k, v) = build.entry("runs-on").expect("runs-on");
         assert_eq!((k.span.start.line, k.span.start.col), (4, 5));
         assert_eq!((v.span.start.line, v.span.start.col), (4, 14));
         assert_eq!(v.as_str(), Some("ubuntu-latest"));
-        assert_eq!(&src[v.span.start.offset..v.span.end.offset], "'ubuntu-latest'");
+        assert_eq!(
+            &src[v.span.start.offset..v.span.end.offset],
+            "'ubuntu-latest'"
+        );
     }
 
     #[test]
@@ -661,7 +666,10 @@ mod tests {
         let doc = parse("a: 1\nb: 2\na: 3\n");
         assert_eq!(doc.issues.len(), 1);
         assert_eq!(doc.issues[0].span.start.line, 3);
-        assert_eq!(doc.root.expect("root").get("a").and_then(Node::as_str), Some("1"));
+        assert_eq!(
+            doc.root.expect("root").get("a").and_then(Node::as_str),
+            Some("1")
+        );
     }
 
     #[test]

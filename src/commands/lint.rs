@@ -1,0 +1,196 @@
+//! `deploy-action lint`.
+
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::{Context, Result};
+
+use crate::cli::{ColorChoice, LintArgs};
+use crate::lint::{self, Config, FileKind, FileResult, Severity, discover};
+use crate::report::{self, Format};
+
+use super::{emit, exit};
+
+/// Stack for lint worker threads: deep but legal YAML recurses in the model and rules.
+const WORKER_STACK: usize = 64 * 1024 * 1024;
+
+/// Runs the linter and returns the exit status.
+pub fn run(args: &LintArgs) -> Result<u8> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let root = discover::repo_root(&cwd);
+    let config = match &args.config {
+        Some(p) => Config::load(p)?,
+        None => {
+            let default = root.join(".github/deploy-action.yml");
+            if default.is_file() {
+                Config::load(&default)?
+            } else {
+                Config::default()
+            }
+        }
+    };
+
+    let mut inputs: Vec<Input> = Vec::new();
+    if args.paths.is_empty() {
+        for p in discover::files_under(&root)
+            .with_context(|| format!("cannot list {}", root.display()))?
+        {
+            inputs.push(Input::File(p));
+        }
+    }
+    for p in &args.paths {
+        if p.as_os_str() == "-" {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .context("cannot read standard input")?;
+            let name = args
+                .stdin_filename
+                .clone()
+                .unwrap_or_else(|| "<stdin>".into());
+            inputs.push(Input::Text(name, text));
+        } else if p.is_dir() {
+            for f in
+                discover::files_under(p).with_context(|| format!("cannot list {}", p.display()))?
+            {
+                inputs.push(Input::File(f));
+            }
+        } else if p.exists() {
+            inputs.push(Input::File(p.clone()));
+        } else {
+            anyhow::bail!("{}: no such file or directory", p.display());
+        }
+    }
+    inputs.retain(|i| match i {
+        Input::File(p) => !config.ignored(p.strip_prefix(&root).unwrap_or(p)) && !config.ignored(p),
+        Input::Text(..) => true,
+    });
+
+    let results = lint_all(&inputs, &config)?;
+    let files_checked = results.len();
+    let shown: Vec<FileResult> = results
+        .into_iter()
+        .filter(|r| !r.findings.is_empty())
+        .collect();
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => !args.no_color && std::io::stdout().is_terminal(),
+    };
+    let format = args.format.unwrap_or(Format::Human);
+    let mut text = report::render(format, &shown, files_checked, color);
+    if args.format.is_none() && args.github_actions {
+        text.push_str(&report::render(
+            Format::Github,
+            &shown,
+            files_checked,
+            false,
+        ));
+    }
+    emit(&text).context("cannot write to standard output")?;
+    let failed = shown
+        .iter()
+        .any(|r| r.findings.iter().any(|f| f.severity == Severity::Error));
+    Ok(if failed { exit::FINDINGS } else { exit::OK })
+}
+
+enum Input {
+    File(PathBuf),
+    Text(String, String),
+}
+
+fn display(p: &Path) -> String {
+    let s = p.display().to_string();
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+fn lint_one(input: &Input, config: &Config) -> Result<FileResult> {
+    Ok(match input {
+        Input::File(p) => {
+            let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
+            let path = display(p);
+            let kind = FileKind::of_path(&path);
+            match String::from_utf8(bytes) {
+                Ok(text) => lint::lint_source(
+                    &path,
+                    text.strip_prefix('\u{feff}').unwrap_or(&text),
+                    kind,
+                    config,
+                ),
+                Err(e) => lint::not_utf8(&path, e.utf8_error().valid_up_to(), e.as_bytes()),
+            }
+        }
+        Input::Text(name, text) => lint::lint_source(
+            name,
+            text.strip_prefix('\u{feff}').unwrap_or(text),
+            FileKind::of_path(name),
+            config,
+        ),
+    })
+}
+
+/// Lints every input on all cores, keeping input order.
+fn lint_all(inputs: &[Input], config: &Config) -> Result<Vec<FileResult>> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(inputs.len())
+        .max(1);
+    if workers == 1 {
+        // Still on a big stack: the main thread's may be small.
+        return std::thread::Builder::new()
+            .stack_size(WORKER_STACK)
+            .spawn_scoped_compat(|| inputs.iter().map(|i| lint_one(i, config)).collect());
+    }
+    let next = AtomicUsize::new(0);
+    let slots: Mutex<Vec<Option<Result<FileResult>>>> =
+        Mutex::new((0..inputs.len()).map(|_| None).collect());
+    std::thread::scope(|s| -> Result<()> {
+        let mut handles = Vec::new();
+        for _ in 0..workers {
+            let h = std::thread::Builder::new()
+                .stack_size(WORKER_STACK)
+                .spawn_scoped(s, || {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= inputs.len() {
+                            break;
+                        }
+                        let r = lint_one(&inputs[i], config);
+                        if let Ok(mut v) = slots.lock() {
+                            v[i] = Some(r);
+                        }
+                    }
+                })?;
+            handles.push(h);
+        }
+        for h in handles {
+            h.join()
+                .map_err(|_| anyhow::anyhow!("a lint worker panicked"))?;
+        }
+        Ok(())
+    })?;
+    let slots = slots
+        .into_inner()
+        .map_err(|_| anyhow::anyhow!("a lint worker panicked"))?;
+    slots
+        .into_iter()
+        .map(|s| s.unwrap_or_else(|| Err(anyhow::anyhow!("a file was not linted"))))
+        .collect()
+}
+
+/// `Builder::spawn` + join for a closure that borrows, without a scope at every call site.
+trait SpawnScopedCompat {
+    fn spawn_scoped_compat<T: Send>(self, f: impl FnOnce() -> Result<T> + Send) -> Result<T>;
+}
+
+impl SpawnScopedCompat for std::thread::Builder {
+    fn spawn_scoped_compat<T: Send>(self, f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+        std::thread::scope(|s| {
+            self.spawn_scoped(s, f)?
+                .join()
+                .map_err(|_| anyhow::anyhow!("the lint worker panicked"))?
+        })
+    }
+}

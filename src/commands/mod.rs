@@ -1,0 +1,27 @@
+//! One file per subcommand: turns validated arguments into calls to the capability modules and
+//! returns the process exit status.
+
+pub mod lint;
+
+use std::io::Write;
+
+/// Exit statuses shared by every subcommand (documented in README and `--help`).
+pub mod exit {
+    /// Success, nothing to report.
+    pub const OK: u8 = 0;
+    /// Lint findings at error severity.
+    pub const FINDINGS: u8 = 1;
+    /// Usage or I/O error.
+    pub const USAGE: u8 = 2;
+    /// A promotion gate refused.
+    pub const REFUSED: u8 = 3;
+    /// Infrastructure failure: daemon, registry, GitHub.
+    pub const INFRA: u8 = 4;
+}
+
+/// Writes results to standard output; the one place that prints them.
+pub fn emit(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}

@@ -1,0 +1,77 @@
+//! Which files `lint` reads: workflows under `.github/workflows/` and `action.y{a,}ml` anywhere.
+
+use std::path::{Path, PathBuf};
+
+/// Directories never descended into when searching for action metadata.
+const SKIP_DIRS: &[&str] = &[".git", "node_modules", "target", "vendor", ".venv", "venv"];
+
+/// Finds the repository root: the nearest ancestor with `.git` or `.github`, else `start`.
+pub fn repo_root(start: &Path) -> PathBuf {
+    let mut dir = Some(start);
+    while let Some(d) = dir {
+        if d.join(".git").exists() || d.join(".github").is_dir() {
+            return d.to_path_buf();
+        }
+        dir = d.parent();
+    }
+    start.to_path_buf()
+}
+
+/// True for a file name of action metadata.
+pub fn is_action_file(name: &str) -> bool {
+    name == "action.yml" || name == "action.yaml"
+}
+
+fn is_yaml(name: &str) -> bool {
+    name.ends_with(".yml") || name.ends_with(".yaml")
+}
+
+/// Lists the files to lint below `dir`: every workflow in any `.github/workflows/` directory
+/// (not recursive, as GitHub reads them) and every action metadata file. Sorted.
+pub fn files_under(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    walk(dir, &mut out, 0)?;
+    // A directory that *is* a workflows folder, or holds workflows directly.
+    if dir.file_name().is_some_and(|n| n == "workflows") {
+        for entry in std::fs::read_dir(dir)? {
+            let p = entry?.path();
+            if p.is_file() && p.file_name().and_then(|n| n.to_str()).is_some_and(is_yaml) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> std::io::Result<()> {
+    if depth > 32 {
+        return Ok(());
+    }
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let ft = entry.file_type()?;
+        if ft.is_dir() {
+            if SKIP_DIRS.contains(&name) {
+                continue;
+            }
+            if name == "workflows" && dir.file_name().is_some_and(|n| n == ".github") {
+                for wf in std::fs::read_dir(&path)? {
+                    let p = wf?.path();
+                    if p.is_file() && p.file_name().and_then(|n| n.to_str()).is_some_and(is_yaml) {
+                        out.push(p);
+                    }
+                }
+            }
+            walk(&path, out, depth + 1)?;
+        } else if ft.is_file() && is_action_file(name) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}

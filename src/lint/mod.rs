@@ -1,0 +1,300 @@
+//! The linter: rules, their registry, findings, and the driver that runs them over one file.
+//!
+//! A rule is a unit struct implementing [`Rule`]; it overrides only the visitor methods it needs.
+//! Findings are values; an `Err` anywhere in here means the tool itself failed, never that the
+//! file is bad.
+
+pub mod config;
+pub mod discover;
+pub mod registry;
+pub mod rules;
+pub mod schema;
+pub mod suppress;
+
+use crate::workflow::action::Action;
+use crate::workflow::model::{Job, Step, Workflow};
+use crate::workflow::yaml::{self, Node, Span};
+
+pub use config::Config;
+
+/// How bad a finding is. Only `Error` fails the run (exit status 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Will fail on GitHub or is certainly a bug.
+    Error,
+    /// Probably wrong or unsafe; does not fail the run.
+    Warning,
+    /// Worth knowing.
+    Note,
+}
+
+impl Severity {
+    /// The lowercase name used in every output format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
+}
+
+/// One problem found in one file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// The id of the rule that found it (kebab-case).
+    pub rule: &'static str,
+    /// How bad it is.
+    pub severity: Severity,
+    /// The offending node.
+    pub span: Span,
+    /// What is wrong, in one sentence.
+    pub message: String,
+    /// How to fix it, when known.
+    pub help: Option<String>,
+}
+
+/// What kind of file a path holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// A workflow under `.github/workflows/`.
+    Workflow,
+    /// Action metadata (`action.yml`).
+    Action,
+}
+
+impl FileKind {
+    /// Classifies a path by its file name: `action.yml`/`action.yaml` are action metadata.
+    pub fn of_path(path: &str) -> FileKind {
+        let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+        if name == "action.yml" || name == "action.yaml" {
+            FileKind::Action
+        } else {
+            FileKind::Workflow
+        }
+    }
+}
+
+/// Static description of a rule, used by the registry, docs and SARIF.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Kebab-case id, equal to the rule's file name.
+    pub id: &'static str,
+    /// One-line summary.
+    pub summary: &'static str,
+    /// Severity of its findings unless a finding says otherwise.
+    pub severity: Severity,
+}
+
+impl RuleMeta {
+    /// The documentation URL of the rule.
+    pub fn help_uri(&self) -> String {
+        format!("{DOCS_BASE}#{}", self.id)
+    }
+}
+
+/// Where rule documentation lives.
+pub const DOCS_BASE: &str = "https://github.com/org/deploy-action/blob/main/docs/rules.md";
+
+/// A lint rule: a visitor with no-op defaults.
+pub trait Rule: Sync {
+    /// The rule's static description.
+    fn meta(&self) -> &'static RuleMeta;
+    /// Called once per workflow file, before jobs.
+    fn workflow(&self, _wf: &Workflow<'_>, _cx: &mut Ctx<'_>) {}
+    /// Called for each job.
+    fn job(&self, _wf: &Workflow<'_>, _job: &Job<'_>, _cx: &mut Ctx<'_>) {}
+    /// Called for each step of each job.
+    fn step(&self, _wf: &Workflow<'_>, _job: &Job<'_>, _step: &Step<'_>, _cx: &mut Ctx<'_>) {}
+    /// Called once per action metadata file.
+    fn action(&self, _action: &Action<'_>, _cx: &mut Ctx<'_>) {}
+}
+
+/// What a rule sees besides the model: configuration and a place to put findings.
+pub struct Ctx<'a> {
+    /// Effective configuration.
+    pub config: &'a Config,
+    /// The file's text.
+    pub source: &'a str,
+    /// The file's path as given.
+    pub path: &'a str,
+    rule: &'static RuleMeta,
+    findings: Vec<Finding>,
+}
+
+impl Ctx<'_> {
+    /// Reports a finding at the rule's default severity.
+    pub fn report(&mut self, span: Span, message: impl Into<String>) {
+        let severity = self.rule.severity;
+        self.report_with(severity, span, message, None);
+    }
+
+    /// Reports a finding with a fix hint.
+    pub fn report_help(&mut self, span: Span, message: impl Into<String>, help: impl Into<String>) {
+        let severity = self.rule.severity;
+        self.report_with(severity, span, message, Some(help.into()));
+    }
+
+    /// Reports a finding with an explicit severity and optional hint.
+    pub fn report_with(
+        &mut self,
+        severity: Severity,
+        span: Span,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) {
+        self.findings.push(Finding {
+            rule: self.rule.id,
+            severity,
+            span,
+            message: message.into(),
+            help,
+        });
+    }
+}
+
+/// The findings of one file.
+#[derive(Debug, Clone)]
+pub struct FileResult {
+    /// The path as given (or `--stdin-filename`).
+    pub path: String,
+    /// The file's text, for snippets.
+    pub source: String,
+    /// Findings sorted by position.
+    pub findings: Vec<Finding>,
+}
+
+/// The rule that reports YAML the parser refuses; it has no visitor of its own.
+pub static YAML_SYNTAX: RuleMeta = RuleMeta {
+    id: "yaml-syntax",
+    summary: "YAML must parse: syntax errors, duplicate keys, alias bombs, nesting limits",
+    severity: Severity::Error,
+};
+
+/// Lints one file's text.
+pub fn lint_source(path: &str, source: &str, kind: FileKind, config: &Config) -> FileResult {
+    let doc = yaml::parse(source);
+    let mut findings = Vec::new();
+    if let Some(e) = &doc.error {
+        findings.push(Finding {
+            rule: YAML_SYNTAX.id,
+            severity: Severity::Error,
+            span: Span::point(e.pos),
+            message: format!("could not parse as YAML: {}", e.message),
+            help: None,
+        });
+    }
+    for issue in &doc.issues {
+        findings.push(Finding {
+            rule: YAML_SYNTAX.id,
+            severity: Severity::Error,
+            span: issue.span,
+            message: issue.message.clone(),
+            help: None,
+        });
+    }
+    // A document that failed to parse is reported once; rules would only add noise.
+    if doc.error.is_none() {
+        let empty = empty_root();
+        let root = doc.root.as_ref().unwrap_or(&empty);
+        run_rules(path, source, kind, config, root, &mut findings);
+    }
+    findings.retain(|f| config.rule_enabled(f.rule));
+    suppress::apply(source, &mut findings);
+    findings.sort_by_key(|f| (f.span.start.line, f.span.start.col, f.rule));
+    findings.dedup_by(|a, b| a.span == b.span && a.rule == b.rule && a.message == b.message);
+    FileResult {
+        path: path.to_string(),
+        source: source.to_string(),
+        findings,
+    }
+}
+
+fn empty_root() -> Node {
+    Node {
+        kind: yaml::Kind::Scalar {
+            value: String::new(),
+            style: yaml::Style::Plain,
+            tag: None,
+        },
+        span: Span::default(),
+        from_alias: false,
+    }
+}
+
+fn run_rules(
+    path: &str,
+    source: &str,
+    kind: FileKind,
+    config: &Config,
+    root: &Node,
+    out: &mut Vec<Finding>,
+) {
+    let rules = registry::all();
+    match kind {
+        FileKind::Workflow => {
+            let wf = Workflow::new(root);
+            for rule in rules {
+                if !config.rule_enabled(rule.meta().id) {
+                    continue;
+                }
+                let mut cx = Ctx {
+                    config,
+                    source,
+                    path,
+                    rule: rule.meta(),
+                    findings: Vec::new(),
+                };
+                rule.workflow(&wf, &mut cx);
+                for job in &wf.jobs {
+                    rule.job(&wf, job, &mut cx);
+                    for step in &job.steps {
+                        rule.step(&wf, job, step, &mut cx);
+                    }
+                }
+                out.append(&mut cx.findings);
+            }
+        }
+        FileKind::Action => {
+            let action = Action::new(root);
+            for rule in rules {
+                if !config.rule_enabled(rule.meta().id) {
+                    continue;
+                }
+                let mut cx = Ctx {
+                    config,
+                    source,
+                    path,
+                    rule: rule.meta(),
+                    findings: Vec::new(),
+                };
+                rule.action(&action, &mut cx);
+                out.append(&mut cx.findings);
+            }
+        }
+    }
+}
+
+/// The result for a file that is not UTF-8: one `yaml-syntax` finding at the first bad byte.
+pub fn not_utf8(path: &str, valid_up_to: usize, bytes: &[u8]) -> FileResult {
+    let good = String::from_utf8_lossy(&bytes[..valid_up_to]).into_owned();
+    let line = good.matches('\n').count() as u32 + 1;
+    let col = good.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+    let pos = yaml::Pos {
+        offset: valid_up_to,
+        line,
+        col,
+    };
+    FileResult {
+        path: path.to_string(),
+        source: good,
+        findings: vec![Finding {
+            rule: YAML_SYNTAX.id,
+            severity: Severity::Error,
+            span: Span::point(pos),
+            message: format!("file is not valid UTF-8 (invalid byte at offset {valid_up_to})"),
+            help: Some("save the file as UTF-8".into()),
+        }],
+    }
+}

@@ -1,0 +1,215 @@
+//! `matrix`: `strategy.matrix` structure: rows are non-empty sequences without duplicates,
+//! `include`/`exclude` are lists of mappings, and `exclude` names keys and values the matrix has.
+
+use crate::lint::schema::{self, is_whole_expr};
+use crate::lint::{Ctx, Rule, RuleMeta, Severity};
+use crate::workflow::model::{Job, Workflow};
+use crate::workflow::yaml::{Kind, Node};
+
+/// See the module docs.
+pub struct Matrix;
+
+static META: RuleMeta = RuleMeta {
+    id: "matrix",
+    summary: "Matrix rows, include and exclude",
+    severity: Severity::Error,
+};
+
+/// Renders a node as compact JSON-like text for messages.
+pub fn render(n: &Node) -> String {
+    match &n.kind {
+        Kind::Scalar { value, .. } => format!("{value:?}"),
+        Kind::Seq(items) => format!(
+            "[{}]",
+            items.iter().map(render).collect::<Vec<_>>().join(", ")
+        ),
+        Kind::Map(entries) => {
+            let mut parts: Vec<(String, String)> = entries
+                .iter()
+                .map(|(k, v)| (k.as_str().unwrap_or("").to_string(), render(v)))
+                .collect();
+            parts.sort();
+            format!(
+                "{{{}}}",
+                parts
+                    .iter()
+                    .map(|(k, v)| format!("{k:?}: {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    }
+}
+
+/// True when `pat` (an exclude value) matches `val` (a matrix value): equal scalars and
+/// sequences, and for mappings every key of `pat` matching in `val`.
+pub fn matches(pat: &Node, val: &Node) -> bool {
+    match (&pat.kind, &val.kind) {
+        (Kind::Scalar { value: a, .. }, Kind::Scalar { value: b, .. }) => a == b,
+        (Kind::Seq(a), Kind::Seq(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| matches(x, y))
+        }
+        (Kind::Map(a), Kind::Map(_)) => a.iter().all(|(k, v)| {
+            k.as_str()
+                .and_then(|k| val.get(k))
+                .is_some_and(|w| matches(v, w))
+        }),
+        _ => false,
+    }
+}
+
+impl Rule for Matrix {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn job(&self, _wf: &Workflow<'_>, job: &Job<'_>, cx: &mut Ctx<'_>) {
+        let Some((mkey, matrix)) = job.get("strategy").and_then(|s| s.entry("matrix")) else {
+            return;
+        };
+        let entries = match &matrix.kind {
+            Kind::Map(e) => e,
+            _ if is_whole_expr(matrix) => return,
+            _ if matrix.is_null() => {
+                cx.report(
+                    schema::value_span(Some(mkey), matrix),
+                    "\"matrix\" section should not be empty",
+                );
+                return;
+            }
+            _ => {
+                cx.report(
+                    matrix.span,
+                    format!(
+                        "\"matrix\" section is {} but mapping node is expected",
+                        schema::describe(matrix)
+                    ),
+                );
+                return;
+            }
+        };
+        let mut rows: Vec<(&str, &Node)> = Vec::new();
+        let mut seen_keys: Vec<(String, &Node)> = Vec::new();
+        let mut dynamic = false;
+        for (k, v) in entries {
+            let Some(name) = k.as_str() else { continue };
+            if name == "include" || name == "exclude" {
+                continue;
+            }
+            if let Some((_, prev)) = seen_keys.iter().find(|(s, _)| s.eq_ignore_ascii_case(name)) {
+                cx.report(
+                    k.span,
+                    format!(
+                        "key {name:?} is duplicated in \"matrix\" section. previously defined at line:{},col:{}. note that this key is case insensitive",
+                        prev.span.start.line, prev.span.start.col
+                    ),
+                );
+            }
+            seen_keys.push((name.to_string(), k));
+            match &v.kind {
+                Kind::Seq(items) => {
+                    if items.is_empty() {
+                        cx.report(v.span, "\"matrix values\" section should not be empty");
+                    }
+                    for (i, item) in items.iter().enumerate() {
+                        if let Some(prev) = items[..i]
+                            .iter()
+                            .find(|p| matches(p, item) && matches(item, p))
+                        {
+                            cx.report(
+                                item.span,
+                                format!(
+                                    "duplicate value {} is found in matrix {name:?}. the same value is at line:{},col:{}",
+                                    render(item),
+                                    prev.span.start.line,
+                                    prev.span.start.col
+                                ),
+                            );
+                        }
+                    }
+                    rows.push((name, v));
+                }
+                _ if is_whole_expr(v) => dynamic = true,
+                _ => cx.report(
+                    v.span,
+                    format!(
+                        "matrix values of {name:?} must be a sequence but got {}",
+                        schema::describe(v)
+                    ),
+                ),
+            }
+        }
+        for key in ["include", "exclude"] {
+            let Some((k, list)) = matrix.entry(key) else {
+                continue;
+            };
+            match &list.kind {
+                Kind::Seq(items) => {
+                    if items.is_empty() {
+                        cx.report(list.span, format!("\"{key}\" section should not be empty"));
+                    }
+                    for item in items {
+                        if item.as_map().is_none() && !is_whole_expr(item) {
+                            cx.report(
+                                item.span,
+                                format!(
+                                    "element of \"{key}\" section must be mapping but got {}",
+                                    schema::describe(item)
+                                ),
+                            );
+                        }
+                    }
+                }
+                _ if is_whole_expr(list) => dynamic = true,
+                _ => cx.report(
+                    schema::value_span(Some(k), list),
+                    format!(
+                        "\"{key}\" section must be sequence node but got {}",
+                        schema::describe(list)
+                    ),
+                ),
+            }
+        }
+        if dynamic || rows.is_empty() {
+            return;
+        }
+        let Some(excludes) = matrix.get("exclude").and_then(Node::as_seq) else {
+            return;
+        };
+        let mut names: Vec<&str> = rows.iter().map(|(n, _)| *n).collect();
+        names.sort_unstable();
+        for ex in excludes {
+            let Some(pairs) = ex.as_map() else { continue };
+            for (k, v) in pairs {
+                let Some(name) = k.as_str() else { continue };
+                let Some((_, row)) = rows.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) else {
+                    cx.report(
+                        k.span,
+                        format!(
+                            "{name:?} in \"exclude\" section does not exist in matrix. available matrix configurations are {}",
+                            schema::quote_list(&names)
+                        ),
+                    );
+                    continue;
+                };
+                if schema::has_expr(v) {
+                    continue;
+                }
+                let values = row.as_seq().unwrap_or(&[]);
+                if values.iter().any(|rv| schema::has_expr(rv)) {
+                    continue;
+                }
+                if !values.iter().any(|rv| matches(v, rv)) {
+                    cx.report(
+                        v.span,
+                        format!(
+                            "value {} in \"exclude\" does not match in matrix {name:?} combinations. possible values are {}",
+                            render(v),
+                            values.iter().map(render).collect::<Vec<_>>().join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! `runner-label`: `runs-on` labels: GitHub-hosted labels are known; self-hosted labels come from
+//! the configuration; two GitHub-hosted images in one `runs-on` can never match a runner.
+
+use crate::lint::{Ctx, Rule, RuleMeta, Severity};
+use crate::workflow::model::{Job, Workflow};
+use crate::workflow::yaml::{Kind, Node};
+
+/// See the module docs.
+pub struct RunnerLabel;
+
+static META: RuleMeta = RuleMeta {
+    id: "runner-label",
+    summary: "Runner labels in runs-on: known GitHub-hosted images or configured self-hosted labels",
+    severity: Severity::Error,
+};
+
+/// GitHub-hosted runner images (as of 2026); each selects one machine image.
+pub const HOSTED: &[&str] = &[
+    "windows-latest",
+    "windows-latest-8-cores",
+    "windows-2025",
+    "windows-2025-vs2026",
+    "windows-2022",
+    "windows-11-arm",
+    "windows-11-vs2026-arm",
+    "ubuntu-slim",
+    "ubuntu-latest",
+    "ubuntu-latest-4-cores",
+    "ubuntu-latest-8-cores",
+    "ubuntu-latest-16-cores",
+    "ubuntu-26.04",
+    "ubuntu-26.04-arm",
+    "ubuntu-24.04",
+    "ubuntu-24.04-arm",
+    "ubuntu-22.04",
+    "ubuntu-22.04-arm",
+    "xcode-27",
+    "xcode-27-xlarge",
+    "macos-latest",
+    "macos-latest-xlarge",
+    "macos-latest-large",
+    "macos-26-intel",
+    "macos-26-xlarge",
+    "macos-26-large",
+    "macos-26",
+    "macos-15-intel",
+    "macos-15-xlarge",
+    "macos-15-large",
+    "macos-15",
+    "macos-14-xlarge",
+    "macos-14-large",
+    "macos-14",
+];
+
+/// Labels every self-hosted runner carries by default.
+pub const SELF_HOSTED: &[&str] = &[
+    "self-hosted",
+    "x64",
+    "arm",
+    "arm64",
+    "linux",
+    "macos",
+    "windows",
+];
+
+fn known(label: &str, cx: &Ctx<'_>) -> bool {
+    HOSTED
+        .iter()
+        .chain(SELF_HOSTED)
+        .any(|l| l.eq_ignore_ascii_case(label))
+        || cx.config.known_runner_label(label)
+}
+
+fn is_hosted(label: &str) -> bool {
+    HOSTED.iter().any(|l| l.eq_ignore_ascii_case(label))
+}
+
+fn check_labels(cx: &mut Ctx<'_>, labels: &[&Node]) {
+    let mut first_hosted: Option<&Node> = None;
+    for l in labels {
+        let Some(name) = l.as_str() else { continue };
+        if name.contains("${{") {
+            continue;
+        }
+        if !known(name, cx) {
+            cx.report_help(
+                l.span,
+                format!("label {name:?} is unknown. available labels are {}", crate::lint::schema::quote_list(HOSTED)),
+                "if it is a custom label for a self-hosted runner, list it under lint.self-hosted-runner.labels in .github/deploy-action.yml",
+            );
+            continue;
+        }
+        if is_hosted(name) {
+            match first_hosted {
+                None => first_hosted = Some(l),
+                Some(f) if f.as_str() != Some(name) => cx.report(
+                    l.span,
+                    format!(
+                        "label {name:?} conflicts with label {:?} defined at line:{},col:{}. note: to run your job on each workers, use matrix",
+                        f.as_str().unwrap_or(""),
+                        f.span.start.line,
+                        f.span.start.col
+                    ),
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+}
+
+fn flatten(n: &Node) -> Vec<&Node> {
+    match &n.kind {
+        Kind::Seq(items) => items.iter().collect(),
+        Kind::Scalar { .. } => vec![n],
+        Kind::Map(_) => Vec::new(),
+    }
+}
+
+impl Rule for RunnerLabel {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn job(&self, _wf: &Workflow<'_>, job: &Job<'_>, cx: &mut Ctx<'_>) {
+        let Some(runs_on) = job.get("runs-on") else {
+            return;
+        };
+        let labels = match &runs_on.kind {
+            Kind::Map(_) => runs_on.get("labels").map(flatten).unwrap_or_default(),
+            _ => flatten(runs_on),
+        };
+        // `runs-on: ${{ matrix.x }}`: check the matrix values of that key.
+        let mut expanded: Vec<&Node> = Vec::new();
+        for l in &labels {
+            let Some(s) = l.as_str() else { continue };
+            let t = s.trim();
+            if let Some(key) = t
+                .strip_prefix("${{")
+                .and_then(|r| r.strip_suffix("}}"))
+                .map(str::trim)
+                .and_then(|e| e.strip_prefix("matrix."))
+            {
+                if let Some(values) = job
+                    .get("strategy")
+                    .and_then(|s| s.get("matrix"))
+                    .and_then(|m| m.get(key))
+                    .and_then(Node::as_seq)
+                {
+                    for v in values {
+                        let vs = flatten(v);
+                        check_labels(cx, &vs);
+                    }
+                }
+            } else {
+                expanded.push(l);
+            }
+        }
+        check_labels(cx, &expanded);
+    }
+}

@@ -1,0 +1,427 @@
+//! `workflow-schema`: unknown, missing, mistyped and empty keys in every section of a workflow.
+
+use crate::lint::schema::{self, Field, Obj, T, check, check_map, opt, req};
+use crate::lint::{Ctx, Rule, RuleMeta, Severity};
+use crate::workflow::model::{Job, Step, Workflow};
+use crate::workflow::yaml::{Kind, Node};
+
+/// See the module docs.
+pub struct WorkflowSchema;
+
+static META: RuleMeta = RuleMeta {
+    id: "workflow-schema",
+    summary: "Workflow keys: unknown, missing, mistyped or empty sections",
+    severity: Severity::Error,
+};
+
+static CREDENTIALS: Obj = Obj {
+    label: "credentials",
+    fields: &[
+        opt("username", T::NonEmptyStr),
+        opt("password", T::NonEmptyStr),
+    ],
+    allow_empty: false,
+};
+
+const STRINGS: T = T::NonEmptyStr;
+
+static CONTAINER: Obj = Obj {
+    label: "container",
+    fields: &[
+        req("image", T::NonEmptyStr),
+        opt("options", T::Str),
+        opt("env", T::Env),
+        opt("ports", T::Seq(&STRINGS)),
+        opt("volumes", T::Seq(&STRINGS)),
+        opt("credentials", T::Map(&CREDENTIALS)),
+    ],
+    allow_empty: false,
+};
+
+static SERVICE: Obj = Obj {
+    label: "services",
+    fields: &[
+        req("image", T::NonEmptyStr),
+        opt("options", T::Str),
+        opt("env", T::Env),
+        opt("ports", T::Seq(&STRINGS)),
+        opt("volumes", T::Seq(&STRINGS)),
+        opt("credentials", T::Map(&CREDENTIALS)),
+        opt("entrypoint", T::Str),
+        opt("command", T::Str),
+    ],
+    allow_empty: false,
+};
+
+static CONCURRENCY: Obj = Obj {
+    label: "concurrency",
+    fields: &[
+        req("group", T::NonEmptyStr),
+        opt("cancel-in-progress", T::Bool),
+        opt("queue", T::OneOf(&["single", "max"])),
+    ],
+    allow_empty: false,
+};
+
+static ENVIRONMENT: Obj = Obj {
+    label: "environment",
+    fields: &[
+        req("name", T::NonEmptyStr),
+        opt("url", T::Str),
+        opt("deployment", T::Bool),
+    ],
+    allow_empty: false,
+};
+
+static STRATEGY: Obj = Obj {
+    label: "strategy",
+    fields: &[
+        opt("fail-fast", T::Bool),
+        opt("max-parallel", T::Num),
+        opt("matrix", T::Custom),
+    ],
+    allow_empty: false,
+};
+
+static DEFAULTS_RUN: Obj = Obj {
+    label: "run",
+    fields: &[
+        opt("shell", T::NonEmptyStr),
+        opt("working-directory", T::NonEmptyStr),
+    ],
+    allow_empty: false,
+};
+
+static DEFAULTS: Obj = Obj {
+    label: "defaults",
+    fields: &[req("run", T::Map(&DEFAULTS_RUN))],
+    allow_empty: false,
+};
+
+static RUNS_ON_MAP: Obj = Obj {
+    label: "runs-on",
+    fields: &[opt("group", T::NonEmptyStr), opt("labels", T::StrOrSeq)],
+    allow_empty: false,
+};
+
+static SNAPSHOT: Obj = Obj {
+    label: "snapshot",
+    fields: &[
+        req("image-name", T::NonEmptyStr),
+        opt("version", T::Str),
+        opt("if", T::Str),
+    ],
+    allow_empty: false,
+};
+
+const SERVICE_T: T = T::StrOrMap(&SERVICE);
+const OUTPUT_T: T = T::Str;
+
+/// Keys of a job that runs steps.
+static JOB: &[Field] = &[
+    opt("name", T::Str),
+    opt("needs", T::StrOrSeq),
+    opt("if", T::Str),
+    opt("strategy", T::Map(&STRATEGY)),
+    req("runs-on", T::Custom),
+    opt("timeout-minutes", T::Num),
+    opt("cancel-timeout-minutes", T::Num),
+    opt("continue-on-error", T::Bool),
+    opt("container", T::StrOrMap(&CONTAINER)),
+    opt("services", T::Dict(&SERVICE_T)),
+    opt("env", T::Env),
+    opt("environment", T::StrOrMap(&ENVIRONMENT)),
+    opt("permissions", T::Custom),
+    opt("concurrency", T::StrOrMap(&CONCURRENCY)),
+    opt("outputs", T::Dict(&OUTPUT_T)),
+    opt("defaults", T::Map(&DEFAULTS)),
+    req("steps", T::Custom),
+    opt("snapshot", T::StrOrMap(&SNAPSHOT)),
+];
+
+/// Keys of a job that calls a reusable workflow.
+static CALL_JOB: &[Field] = &[
+    opt("name", T::Str),
+    req("uses", T::NonEmptyStr),
+    opt("with", T::Env),
+    opt("secrets", T::Custom),
+    opt("needs", T::StrOrSeq),
+    opt("if", T::Str),
+    opt("permissions", T::Custom),
+    opt("concurrency", T::StrOrMap(&CONCURRENCY)),
+    opt("strategy", T::Map(&STRATEGY)),
+];
+
+static RUN_STEP: Obj = Obj {
+    label: "step to run shell command",
+    fields: &[
+        opt("name", T::Str),
+        opt("id", T::Str),
+        opt("if", T::Str),
+        opt("timeout-minutes", T::Num),
+        opt("run", T::NonEmptyStr),
+        opt("continue-on-error", T::Bool),
+        opt("env", T::Env),
+        opt("working-directory", T::NonEmptyStr),
+        opt("shell", T::NonEmptyStr),
+        opt("background", T::Bool),
+    ],
+    allow_empty: false,
+};
+
+static USES_STEP: Obj = Obj {
+    label: "step to execute action",
+    fields: &[
+        opt("name", T::Str),
+        opt("id", T::Str),
+        opt("if", T::Str),
+        opt("continue-on-error", T::Bool),
+        opt("timeout-minutes", T::Num),
+        opt("uses", T::NonEmptyStr),
+        opt("with", T::Env),
+        opt("env", T::Env),
+        opt("background", T::Bool),
+    ],
+    allow_empty: false,
+};
+
+static ROOT: &[Field] = &[
+    req("on", T::Custom),
+    opt("name", T::Str),
+    opt("description", T::Str),
+    opt("run-name", T::Str),
+    opt("defaults", T::Map(&DEFAULTS)),
+    opt("env", T::Env),
+    opt("permissions", T::Custom),
+    opt("concurrency", T::StrOrMap(&CONCURRENCY)),
+    req("jobs", T::Custom),
+];
+
+fn names(fields: &[Field]) -> String {
+    schema::quote_sorted(fields.iter().map(|f| f.name))
+}
+
+impl Rule for WorkflowSchema {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn workflow(&self, wf: &Workflow<'_>, cx: &mut Ctx<'_>) {
+        let root = wf.root;
+        let entries = match &root.kind {
+            Kind::Map(e) => e,
+            _ if root.is_null() => {
+                cx.report(root.span, "workflow is empty");
+                return;
+            }
+            _ => {
+                cx.report(
+                    root.span,
+                    format!(
+                        "workflow must be a mapping but got {}",
+                        schema::describe(root)
+                    ),
+                );
+                return;
+            }
+        };
+        for (k, v) in entries {
+            let Some(name) = k.as_str() else { continue };
+            match ROOT.iter().find(|f| f.name == name) {
+                Some(f) => check(cx, name, Some(k), v, f.ty),
+                None if name == "<<" => cx.report(
+                    k.span,
+                    "GitHub Actions does not support YAML merge key \"<<\"",
+                ),
+                None => cx.report(
+                    k.span,
+                    format!(
+                        "unexpected key {name:?} for \"workflow\" section. expected one of {}",
+                        names(ROOT)
+                    ),
+                ),
+            }
+        }
+        let first = entries.first().map(|(k, _)| k.span).unwrap_or(root.span);
+        for f in ROOT.iter().filter(|f| f.required) {
+            if root.get(f.name).is_none() {
+                cx.report(
+                    first,
+                    format!("\"{}\" section is missing in workflow", f.name),
+                );
+            }
+        }
+        if let Some((k, jobs)) = root.entry("jobs") {
+            match &jobs.kind {
+                Kind::Map(e) if e.is_empty() => cx.report(jobs.span, "\"jobs\" section should not be empty. please remove this section if it's unnecessary"),
+                Kind::Map(_) => {}
+                _ if jobs.is_null() => cx.report(schema::value_span(Some(k), jobs), "\"jobs\" section should not be empty. please remove this section if it's unnecessary"),
+                _ => cx.report(jobs.span, format!("\"jobs\" section is {} but mapping node is expected", schema::describe(jobs))),
+            }
+        }
+    }
+
+    fn job(&self, _wf: &Workflow<'_>, job: &Job<'_>, cx: &mut Ctx<'_>) {
+        let Some(entries) = job.node.as_map() else {
+            if job.node.is_null() {
+                cx.report(
+                    job.id_node.span,
+                    format!("job {:?} should not be empty", job.id),
+                );
+            } else {
+                cx.report(
+                    job.node.span,
+                    format!(
+                        "job {:?} must be a mapping but got {}",
+                        job.id,
+                        schema::describe(job.node)
+                    ),
+                );
+            }
+            return;
+        };
+        let call = job.is_call();
+        let fields = if call { CALL_JOB } else { JOB };
+        for (k, v) in entries {
+            let Some(name) = k.as_str() else { continue };
+            match fields.iter().find(|f| f.name == name) {
+                Some(f) => {
+                    check(cx, name, Some(k), v, f.ty);
+                    if name == "timeout-minutes" {
+                        positive(cx, v, name);
+                    }
+                }
+                None if call && JOB.iter().any(|f| f.name == name) => cx.report(
+                    k.span,
+                    format!(
+                        "when a reusable workflow is called with \"uses\", {name:?} is not available. \
+                         only following keys are allowed: \"name\", \"uses\", \"with\", \"secrets\", \
+                         \"needs\", \"if\", and \"permissions\" in job {:?}",
+                        job.id
+                    ),
+                ),
+                None if !call && CALL_JOB.iter().any(|f| f.name == name) => cx.report(
+                    k.span,
+                    format!(
+                        "{name:?} is only available for a reusable workflow call with \"uses\" but \
+                         \"uses\" is not found in job {:?}",
+                        job.id
+                    ),
+                ),
+                None => cx.report(
+                    k.span,
+                    format!(
+                        "unexpected key {name:?} for \"job\" section. expected one of {}",
+                        names(JOB)
+                    ),
+                ),
+            }
+        }
+        if let Some(s) = job.get("strategy").and_then(|s| s.get("max-parallel")) {
+            positive(cx, s, "max-parallel");
+        }
+        if !call {
+            for f in JOB.iter().filter(|f| f.required) {
+                if job.get(f.name).is_none() {
+                    cx.report(
+                        job.id_node.span,
+                        format!("\"{}\" section is missing in job {:?}", f.name, job.id),
+                    );
+                }
+            }
+            if let Some(runs_on) = job.get("runs-on") {
+                match &runs_on.kind {
+                    Kind::Map(_) => check_map(cx, None, runs_on, &RUNS_ON_MAP),
+                    _ => check(
+                        cx,
+                        "runs-on",
+                        job.node.entry("runs-on").map(|(k, _)| k),
+                        runs_on,
+                        T::StrOrSeq,
+                    ),
+                }
+            }
+            if let Some((k, steps)) = job.node.entry("steps") {
+                match &steps.kind {
+                    Kind::Seq(items) if items.is_empty() => {
+                        cx.report(steps.span, "\"steps\" section should not be empty")
+                    }
+                    Kind::Seq(_) => {}
+                    _ if schema::is_whole_expr(steps) => {}
+                    _ => cx.report(
+                        schema::value_span(Some(k), steps),
+                        format!(
+                            "\"steps\" section must be sequence node but got {}",
+                            schema::describe(steps)
+                        ),
+                    ),
+                }
+            }
+        }
+    }
+
+    fn step(&self, _wf: &Workflow<'_>, _job: &Job<'_>, step: &Step<'_>, cx: &mut Ctx<'_>) {
+        let node = step.node;
+        let Some(entries) = node.as_map() else {
+            if node.is_null() || node.as_map().is_some_and(<[_]>::is_empty) {
+                cx.report(node.span, "element of \"steps\" section should not be empty. please remove this section if it's unnecessary");
+            } else {
+                cx.report(
+                    node.span,
+                    format!(
+                        "element of \"steps\" section is {} but mapping node is expected",
+                        schema::describe(node)
+                    ),
+                );
+            }
+            return;
+        };
+        if entries.is_empty() {
+            cx.report(node.span, "element of \"steps\" section should not be empty. please remove this section if it's unnecessary");
+            return;
+        }
+        let run = step.run();
+        let uses = step.uses();
+        match (run, uses) {
+            (Some(_), Some(_)) => {
+                let (k, _) = node.entry("run").unwrap_or((node, node));
+                cx.report(
+                    k.span,
+                    "this step is for running action since it contains at least one of \"uses\", \
+                     \"with\" keys, but also contains \"run\" key which is used for running shell command",
+                );
+                return;
+            }
+            (None, None) => {
+                cx.report(
+                    node.span,
+                    "step must run script with \"run\" section or run action with \"uses\" section",
+                );
+            }
+            _ => {}
+        }
+        let obj = if uses.is_some() {
+            &USES_STEP
+        } else {
+            &RUN_STEP
+        };
+        check_map(cx, None, node, obj);
+        if let Some(t) = node.get("timeout-minutes") {
+            positive(cx, t, "timeout-minutes");
+        }
+    }
+}
+
+fn positive(cx: &mut Ctx<'_>, v: &Node, name: &str) {
+    if let Some(n) = v.as_f64()
+        && n <= 0.0
+    {
+        cx.report(
+            v.span,
+            format!(
+                "value at {name:?} must be greater than zero: {}",
+                v.as_str().unwrap_or("")
+            ),
+        );
+    }
+}

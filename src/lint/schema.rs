@@ -1,0 +1,341 @@
+//! A small schema language for YAML sections, and the walker that checks a node against it.
+//!
+//! Rules describe sections as data ([`Obj`] with [`Field`]s of type [`T`]); [`check`] reports
+//! unknown keys, missing required keys, wrong node kinds and empty values with the node's span.
+
+use crate::workflow::yaml::{Kind, Node, ScalarType, Span, Style};
+
+use super::Ctx;
+
+/// The expected shape of a value.
+#[derive(Clone, Copy)]
+pub enum T {
+    /// Anything.
+    Any,
+    /// A scalar; may be empty.
+    Str,
+    /// A scalar that must not be empty.
+    NonEmptyStr,
+    /// A boolean, or a string holding an expression.
+    Bool,
+    /// A number, or a string holding an expression.
+    Num,
+    /// One of the listed strings (or an expression).
+    OneOf(&'static [&'static str]),
+    /// A sequence of values of one type, not empty.
+    Seq(&'static T),
+    /// A scalar or a non-empty sequence of scalars.
+    StrOrSeq,
+    /// A mapping with known keys.
+    Map(&'static Obj),
+    /// A mapping with any keys whose values have one type.
+    Dict(&'static T),
+    /// A scalar, or a mapping with known keys.
+    StrOrMap(&'static Obj),
+    /// A mapping of environment variables (or one expression).
+    Env,
+    /// Checked by a rule of its own; the schema only visits it.
+    Custom,
+}
+
+/// A mapping section: its name in messages and its keys.
+pub struct Obj {
+    /// How messages name the section (`"container" section`).
+    pub label: &'static str,
+    /// Known keys.
+    pub fields: &'static [Field],
+    /// Whether an empty mapping is allowed.
+    pub allow_empty: bool,
+}
+
+/// A key of a mapping section.
+pub struct Field {
+    /// The key.
+    pub name: &'static str,
+    /// Its value's type.
+    pub ty: T,
+    /// Whether it must be present.
+    pub required: bool,
+}
+
+/// A field that may be omitted.
+pub const fn opt(name: &'static str, ty: T) -> Field {
+    Field {
+        name,
+        ty,
+        required: false,
+    }
+}
+
+/// A field that must be present.
+pub const fn req(name: &'static str, ty: T) -> Field {
+    Field {
+        name,
+        ty,
+        required: true,
+    }
+}
+
+/// True when a scalar contains a `${{ }}` expression.
+pub fn has_expr(n: &Node) -> bool {
+    n.as_str().is_some_and(|s| s.contains("${{"))
+}
+
+/// True when the whole scalar is one `${{ ... }}` expression.
+pub fn is_whole_expr(n: &Node) -> bool {
+    n.as_str().is_some_and(|s| {
+        let t = s.trim();
+        t.starts_with("${{") && t.ends_with("}}") && t[3..].find("${{").is_none()
+    })
+}
+
+/// Describes a node for messages: `scalar node with "!!int" tag`.
+pub fn describe(n: &Node) -> String {
+    match n.scalar_type() {
+        Some(t) => format!("scalar node with \"{}\" tag", t.tag()),
+        None => format!("{} node", n.kind_name()),
+    }
+}
+
+/// The span a "missing key" finding points at: the key of the section, when known.
+fn anchor(key: Option<&Node>, value: &Node) -> Span {
+    key.map_or(value.span, |k| k.span)
+}
+
+/// Where an empty value "is": right after its key when nothing was written.
+pub fn value_span(key: Option<&Node>, value: &Node) -> Span {
+    match (key, &value.kind) {
+        (Some(k), Kind::Scalar { value: v, .. })
+            if v.is_empty() && value.span.start.line != k.span.start.line =>
+        {
+            let mut p = k.span.end;
+            p.col += 1;
+            p.offset += 1;
+            Span::point(p)
+        }
+        _ => value.span,
+    }
+}
+
+/// Checks `value` (under `key`, if any) against `ty`, reporting through `cx`.
+pub fn check(cx: &mut Ctx<'_>, label: &str, key: Option<&Node>, value: &Node, ty: T) {
+    match ty {
+        T::Any | T::Custom => {}
+        T::Str => {
+            if value.as_str().is_none() {
+                cx.report(value.span, format!("\"{label}\" must be a string but got {}", describe(value)));
+            }
+        }
+        T::NonEmptyStr => match value.as_str() {
+            None => cx.report(value.span, format!("\"{label}\" must be a string but got {}", describe(value))),
+            Some("") => cx.report(value_span(key, value), "string should not be empty"),
+            Some(_) => {}
+        },
+        T::Bool => scalar_of(cx, label, key, value, ScalarType::Bool, "bool"),
+        T::Num => scalar_of(cx, label, key, value, ScalarType::Int, "number"),
+        T::OneOf(allowed) => match value.as_str() {
+            Some(s) if has_expr(value) || allowed.contains(&s) => {}
+            Some(s) => cx.report(
+                value.span,
+                format!(
+                    "invalid value {s:?} for \"{label}\". expected one of {}",
+                    quote_list(allowed)
+                ),
+            ),
+            None => cx.report(value.span, format!("\"{label}\" must be a string but got {}", describe(value))),
+        },
+        T::Seq(item) => match &value.kind {
+            Kind::Seq(items) => {
+                if items.is_empty() {
+                    cx.report(value.span, format!("\"{label}\" section should not be empty"));
+                }
+                for i in items {
+                    check(cx, label, None, i, *item);
+                }
+            }
+            _ if is_whole_expr(value) => {}
+            _ if value.is_null() => cx.report(value_span(key, value), format!("\"{label}\" section should not be empty")),
+            _ => cx.report(
+                value.span,
+                format!("\"{label}\" section must be sequence node but got {}", describe(value)),
+            ),
+        },
+        T::StrOrSeq => match &value.kind {
+            Kind::Seq(items) => {
+                if items.is_empty() {
+                    cx.report(value.span, format!("\"{label}\" section should not be empty"));
+                }
+                for i in items {
+                    check(cx, label, None, i, T::NonEmptyStr);
+                }
+            }
+            Kind::Scalar { value: s, .. } if s.is_empty() => {
+                cx.report(value_span(key, value), format!("\"{label}\" section should not be empty"));
+            }
+            Kind::Scalar { .. } => {}
+            Kind::Map(_) => cx.report(
+                value.span,
+                format!("\"{label}\" section must be sequence or string but got mapping node"),
+            ),
+        },
+        T::Map(obj) => check_map(cx, key, value, obj),
+        T::StrOrMap(obj) => {
+            if let Some(s) = value.as_str() {
+                if s.is_empty() {
+                    cx.report(value_span(key, value), "string should not be empty");
+                }
+            } else {
+                check_map(cx, key, value, obj);
+            }
+        }
+        T::Dict(item) => match &value.kind {
+            Kind::Map(entries) => {
+                for (k, v) in entries {
+                    let name = k.as_str().unwrap_or(label);
+                    check(cx, name, Some(k), v, *item);
+                }
+            }
+            _ if is_whole_expr(value) => {}
+            _ if value.is_null() => {
+                cx.report(
+                    value_span(key, value),
+                    format!("\"{label}\" section should not be empty. please remove this section if it's unnecessary"),
+                );
+            }
+            _ => cx.report(
+                value.span,
+                format!("\"{label}\" section is {} but mapping node is expected", describe(value)),
+            ),
+        },
+        T::Env => match &value.kind {
+            Kind::Map(entries) => {
+                for (_, v) in entries {
+                    if v.as_str().is_none() {
+                        cx.report(
+                            v.span,
+                            format!("value of environment variable must be a scalar but got {}", describe(v)),
+                        );
+                    }
+                }
+            }
+            _ if is_whole_expr(value) => {}
+            _ if value.is_null() => cx.report(
+                value_span(key, value),
+                format!("\"{label}\" section should not be empty. please remove this section if it's unnecessary"),
+            ),
+            _ => cx.report(
+                value.span,
+                format!(
+                    "expecting a single ${{{{...}}}} expression or mapping value for \"{label}\" section, but found {}",
+                    match &value.kind {
+                        Kind::Scalar { .. } => "plain text node".to_string(),
+                        _ => describe(value),
+                    }
+                ),
+            ),
+        },
+    }
+}
+
+fn scalar_of(
+    cx: &mut Ctx<'_>,
+    label: &str,
+    key: Option<&Node>,
+    value: &Node,
+    want: ScalarType,
+    what: &str,
+) {
+    match value.scalar_type() {
+        Some(t) if t == want || (want == ScalarType::Int && t == ScalarType::Float) => {}
+        Some(_) if has_expr(value) => {}
+        Some(ScalarType::Null) => cx.report(
+            value_span(key, value),
+            format!("\"{label}\" should not be empty"),
+        ),
+        _ => cx.report(
+            value.span,
+            format!(
+                "expected {what} value for \"{label}\" but found {}",
+                describe(value)
+            ),
+        ),
+    }
+}
+
+/// Checks a mapping section: kind, emptiness, unknown and missing keys, then each field.
+pub fn check_map(cx: &mut Ctx<'_>, key: Option<&Node>, value: &Node, obj: &Obj) {
+    let label = obj.label;
+    let entries = match &value.kind {
+        Kind::Map(e) => e,
+        _ if is_whole_expr(value) => return,
+        _ if value.is_null()
+            && value.as_str() == Some("")
+            && !matches!(
+                &value.kind,
+                Kind::Scalar {
+                    style: Style::Quoted,
+                    ..
+                }
+            ) =>
+        {
+            cx.report(
+                value_span(key, value),
+                format!("\"{label}\" section should not be empty. please remove this section if it's unnecessary"),
+            );
+            return;
+        }
+        _ => {
+            cx.report(
+                value.span,
+                format!(
+                    "\"{label}\" section is {} but mapping node is expected",
+                    describe(value)
+                ),
+            );
+            return;
+        }
+    };
+    if entries.is_empty() && !obj.allow_empty {
+        cx.report(
+            value.span,
+            format!("\"{label}\" section should not be empty. please remove this section if it's unnecessary"),
+        );
+    }
+    for (k, v) in entries {
+        let Some(name) = k.as_str() else { continue };
+        match obj.fields.iter().find(|f| f.name == name) {
+            Some(f) => check(cx, name, Some(k), v, f.ty),
+            None => cx.report(
+                k.span,
+                format!(
+                    "unexpected key {name:?} for \"{label}\" section. expected one of {}",
+                    quote_sorted(obj.fields.iter().map(|f| f.name))
+                ),
+            ),
+        }
+    }
+    for f in obj.fields.iter().filter(|f| f.required) {
+        if !entries.iter().any(|(k, _)| k.as_str() == Some(f.name)) {
+            cx.report(
+                anchor(key, value),
+                format!("\"{}\" is missing in \"{label}\" section", f.name),
+            );
+        }
+    }
+}
+
+/// `"a", "b", "c"` in the given order.
+pub fn quote_list(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|s| format!("{s:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `"a", "b", "c"` sorted.
+pub fn quote_sorted<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let mut v: Vec<&str> = items.collect();
+    v.sort_unstable();
+    quote_list(&v)
+}
