@@ -68,7 +68,8 @@ impl FileKind {
     /// Classifies a path by its file name: `action.yml`/`action.yaml` are action metadata.
     pub fn of_path(path: &str) -> FileKind {
         let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
-        if name == "action.yml" || name == "action.yaml" {
+        let in_workflows = path.replace('\\', "/").contains(".github/workflows/");
+        if !in_workflows && (name == "action.yml" || name == "action.yaml") {
             FileKind::Action
         } else {
             FileKind::Workflow
@@ -188,7 +189,11 @@ pub fn lint_source(path: &str, source: &str, kind: FileKind, config: &Config) ->
     for issue in &doc.issues {
         findings.push(Finding {
             rule: YAML_SYNTAX.id,
-            severity: Severity::Error,
+            severity: if issue.warning {
+                Severity::Warning
+            } else {
+                Severity::Error
+            },
             span: issue.span,
             message: issue.message.clone(),
             help: None,
@@ -218,7 +223,11 @@ fn empty_root() -> Node {
             style: yaml::Style::Plain,
             tag: None,
         },
-        span: Span::default(),
+        span: Span::point(yaml::Pos {
+            offset: 0,
+            line: 1,
+            col: 1,
+        }),
         from_alias: false,
     }
 }

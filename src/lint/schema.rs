@@ -20,6 +20,8 @@ pub enum T {
     Bool,
     /// A number, or a string holding an expression.
     Num,
+    /// An integer, or a string holding an expression.
+    Int,
     /// One of the listed strings (or an expression).
     OneOf(&'static [&'static str]),
     /// A sequence of values of one type, not empty.
@@ -132,7 +134,8 @@ pub fn check(cx: &mut Ctx<'_>, label: &str, key: Option<&Node>, value: &Node, ty
             Some(_) => {}
         },
         T::Bool => scalar_of(cx, label, key, value, ScalarType::Bool, "bool"),
-        T::Num => scalar_of(cx, label, key, value, ScalarType::Int, "number"),
+        T::Num => scalar_of(cx, label, key, value, ScalarType::Float, "number"),
+        T::Int => scalar_of(cx, label, key, value, ScalarType::Int, "integer"),
         T::OneOf(allowed) => match value.as_str() {
             Some(s) if has_expr(value) || allowed.contains(&s) => {}
             Some(s) => cx.report(
@@ -246,7 +249,7 @@ fn scalar_of(
     what: &str,
 ) {
     match value.scalar_type() {
-        Some(t) if t == want || (want == ScalarType::Int && t == ScalarType::Float) => {}
+        Some(t) if t == want || (want == ScalarType::Float && t == ScalarType::Int) => {}
         Some(_) if has_expr(value) => {}
         Some(ScalarType::Null) => cx.report(
             value_span(key, value),

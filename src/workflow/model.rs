@@ -166,15 +166,26 @@ fn needs_of(job: &Node) -> Vec<&Node> {
     }
 }
 
+/// The job's steps in order. A `parallel:` group is a step of its own, followed by the steps
+/// it runs side by side, so rules see every step.
 fn steps_of(job: &Node) -> Vec<Step<'_>> {
-    job.get("steps")
-        .and_then(Node::as_seq)
-        .map(|items| {
-            items
-                .iter()
-                .enumerate()
-                .map(|(index, node)| Step { index, node })
-                .collect()
-        })
-        .unwrap_or_default()
+    let mut out = Vec::new();
+    if let Some(items) = job.get("steps").and_then(Node::as_seq) {
+        push_steps(items, &mut out, 0);
+    }
+    out
+}
+
+fn push_steps<'a>(items: &'a [Node], out: &mut Vec<Step<'a>>, depth: usize) {
+    for node in items {
+        out.push(Step {
+            index: out.len(),
+            node,
+        });
+        if depth < 8
+            && let Some(group) = node.get("parallel").and_then(Node::as_seq)
+        {
+            push_steps(group, out, depth + 1);
+        }
+    }
 }

@@ -268,6 +268,8 @@ pub struct YamlIssue {
     pub message: String,
     /// Where.
     pub span: Span,
+    /// Harmless but worth knowing (an unused anchor), rather than wrong.
+    pub warning: bool,
 }
 
 /// The result of reading one YAML document.
@@ -354,7 +356,74 @@ enum Frame {
 }
 
 /// Parses the first document of `src` into a tree with spans.
+///
+/// libyaml and Go's yaml.v3 (and so GitHub) accept a flow collection whose closing `]` or `}`
+/// stands on its own line less indented than its content; saphyr does not. When that is the
+/// only problem, the bracket is moved to the end of the previous line (keeping the text's length
+/// and line count, so positions stay right) and the text is parsed again.
 pub fn parse(src: &str) -> Document {
+    let doc = parse_once(src);
+    let Some(err) = &doc.error else { return doc };
+    if err.message != "invalid indentation" {
+        return doc;
+    }
+    let mut fixed = src.to_string();
+    let mut pos = err.pos;
+    for _ in 0..64 {
+        if !move_bracket_up(&mut fixed, pos) {
+            return doc;
+        }
+        let retry = parse_once(&fixed);
+        match &retry.error {
+            Some(e) if e.message == "invalid indentation" => pos = e.pos,
+            Some(_) => return doc,
+            None => return retry,
+        }
+    }
+    doc
+}
+
+/// Moves a lone closing flow bracket at `pos` to the end of the previous content line.
+fn move_bracket_up(text: &mut String, pos: Pos) -> bool {
+    let bytes = text.as_bytes();
+    let at = pos.offset;
+    if !matches!(bytes.get(at), Some(b']') | Some(b'}')) {
+        return false;
+    }
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    if !text[line_start..at].bytes().all(|b| b == b' ') || line_start == at {
+        return false;
+    }
+    // The previous line with content, which must not end in a comment.
+    let mut prev_end = line_start.saturating_sub(1);
+    loop {
+        let prev_start = text[..prev_end].rfind('\n').map_or(0, |i| i + 1);
+        let line = &text[prev_start..prev_end];
+        if !line.trim().is_empty() {
+            if line.contains('#') {
+                return false;
+            }
+            break;
+        }
+        if prev_start == 0 {
+            return false;
+        }
+        prev_end = prev_start - 1;
+    }
+    let bracket = text.as_bytes()[at] as char;
+    // Same length: the bracket becomes a space, one leading space goes, the bracket is appended.
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..prev_end]);
+    out.push(bracket);
+    out.push_str(&text[prev_end..line_start]);
+    out.push_str(&text[line_start + 1..at]);
+    out.push(' ');
+    out.push_str(&text[at + 1..]);
+    *text = out;
+    true
+}
+
+fn parse_once(src: &str) -> Document {
     let mut doc = Document::default();
     let offsets = Offsets::new(src);
     let mut stack: Vec<Frame> = Vec::new();
@@ -387,6 +456,7 @@ pub fn parse(src: &str) -> Document {
                     doc.issues.push(YamlIssue {
                         message: "only one YAML document is read; this one is ignored".into(),
                         span: Span::point(start),
+                        warning: false,
                     });
                     break;
                 }
@@ -541,6 +611,7 @@ pub fn parse(src: &str) -> Document {
                                     first.start.line, first.start.col
                                 ),
                                 span: key.span,
+                                warning: false,
                             });
                             continue;
                         }
@@ -549,6 +620,23 @@ pub fn parse(src: &str) -> Document {
                     entries.push((key, node));
                 }
             },
+        }
+    }
+    if doc.error.is_none() {
+        let mut unused: Vec<(usize, Pos)> = anchor_used
+            .iter()
+            .filter(|(_, used)| !**used)
+            .filter_map(|(id, _)| anchors.get(id).map(|n| (*id, n.span.start)))
+            .collect();
+        unused.sort_by_key(|(_, p)| p.offset);
+        for (_, pos) in unused {
+            if let Some((name, at)) = anchor_name_before(src, pos) {
+                doc.issues.push(YamlIssue {
+                    message: format!("anchor {name:?} is defined but not used"),
+                    span: Span::point(at),
+                    warning: true,
+                });
+            }
         }
     }
     if doc.error.is_some() {
@@ -598,6 +686,41 @@ fn null_node(span: Span) -> Node {
         span,
         from_alias: false,
     }
+}
+
+/// Finds the `&name` written just before a node (on its line or the line above).
+fn anchor_name_before(src: &str, pos: Pos) -> Option<(String, Pos)> {
+    let end = pos.offset.min(src.len());
+    let window_start = src[..end]
+        .rmatch_indices('\n')
+        .nth(1)
+        .map_or(0, |(i, _)| i + 1);
+    let window = &src[window_start..end.min(src.len())];
+    // The node may start at its anchor, so look a little past the start too.
+    let tail_end = src[end..].find('\n').map_or(src.len(), |i| end + i);
+    let region = &src[window_start..tail_end];
+    let amp = region.rfind('&').filter(|i| {
+        window_start + i <= end || region[..*i].trim_end().is_empty() || *i < window.len() + 1
+    })?;
+    let name: String = region[amp + 1..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | '[' | ']' | '{' | '}'))
+        .collect();
+    if name.is_empty() {
+        return None;
+    }
+    let abs = window_start + amp;
+    let line_start = src[..abs].rfind('\n').map_or(0, |i| i + 1);
+    let line = src[..abs].matches('\n').count() as u32 + 1;
+    let col = src[line_start..abs].chars().count() as u32 + 1;
+    Some((
+        name,
+        Pos {
+            offset: abs,
+            line,
+            col,
+        },
+    ))
 }
 
 fn register_anchor(
@@ -697,6 +820,22 @@ mod tests {
         let src = "[".repeat(10_000);
         let doc = parse(&src);
         assert!(doc.error.is_some());
+    }
+
+    #[test]
+    fn lone_closing_bracket_less_indented_is_accepted() {
+        let src = "m:\n  rows:\n    - [\n      \"a\",\n      \"b\"\n    ]\n  k: v\n";
+        let doc = parse(src);
+        assert!(doc.error.is_none(), "{:?}", doc.error);
+        let root = doc.root.expect("root");
+        let rows = root
+            .get("m")
+            .and_then(|m| m.get("rows"))
+            .and_then(Node::as_seq)
+            .expect("rows");
+        assert_eq!(rows[0].as_seq().map(<[Node]>::len), Some(2));
+        let (k, _) = root.get("m").and_then(|m| m.entry("k")).expect("k");
+        assert_eq!(k.span.start.line, 7);
     }
 
     #[test]

@@ -357,6 +357,12 @@ impl Rule for Events {
             _ => {}
         }
         for ev in &wf.events {
+            if ev.name == "schedule" && ev.config.is_none() {
+                cx.report(
+                    ev.name_node.span,
+                    "schedule event must be configured with mapping",
+                );
+            }
             let Some(def) = EVENTS.iter().find(|d| d.name == ev.name) else {
                 cx.report(
                     ev.name_node.span,
@@ -438,10 +444,11 @@ fn check_event_config(cx: &mut Ctx<'_>, def: &EventDef, name_node: &Node, config
         }
         match key {
             "types" => check_types(cx, def, k, v),
-            "inputs" if def.name == "workflow_dispatch" => dispatch_inputs(cx, v),
+            "inputs" if def.name == "workflow_dispatch" => dispatch_inputs(cx, name_node, v),
             "inputs" => call_inputs(cx, v),
             "secrets" => call_secrets(cx, v),
             "outputs" => call_outputs(cx, v),
+            "names" | "versions" => check(cx, key, Some(k), v, T::Seq(&T::NonEmptyStr)),
             _ => check(cx, key, Some(k), v, T::StrOrSeq),
         }
     }
@@ -451,9 +458,13 @@ fn check_event_config(cx: &mut Ctx<'_>, def: &EventDef, name_node: &Node, config
         ("paths", "paths-ignore"),
     ] {
         if config.get(a).is_some() && config.get(b).is_some() {
-            let span = config.entry(b).map_or(name_node.span, |(k, _)| k.span);
+            let later = [a, b]
+                .iter()
+                .filter_map(|k| config.entry(k))
+                .map(|(k, _)| k)
+                .max_by_key(|k| k.span.start.offset);
             cx.report(
-                span,
+                later.map_or(name_node.span, |k| k.span),
                 format!(
                     "both {a:?} and {b:?} filters cannot be used for the same event {:?}. note: use '!' to negate patterns",
                     def.name
@@ -489,9 +500,12 @@ fn check_types(cx: &mut Ctx<'_>, def: &EventDef, key: &Node, v: &Node) {
     }
 }
 
+/// GitHub refuses a `workflow_dispatch` with more inputs than this.
+const MAX_DISPATCH_INPUTS: usize = 25;
+
 const INPUT_TYPES: &[&str] = &["string", "boolean", "number", "environment", "choice"];
 
-fn dispatch_inputs(cx: &mut Ctx<'_>, inputs: &Node) {
+fn dispatch_inputs(cx: &mut Ctx<'_>, event: &Node, inputs: &Node) {
     let Some(entries) = inputs.as_map() else {
         if !inputs.is_null() {
             cx.report(
@@ -504,6 +518,15 @@ fn dispatch_inputs(cx: &mut Ctx<'_>, inputs: &Node) {
         }
         return;
     };
+    if entries.len() > MAX_DISPATCH_INPUTS {
+        cx.report(
+            event.span,
+            format!(
+                "maximum number of inputs for \"workflow_dispatch\" event is {MAX_DISPATCH_INPUTS} but {} inputs are provided",
+                entries.len()
+            ),
+        );
+    }
     for (name_node, input) in entries {
         let name = name_node.as_str().unwrap_or("");
         let Some(fields) = input.as_map() else {
@@ -534,7 +557,17 @@ fn dispatch_inputs(cx: &mut Ctx<'_>, inputs: &Node) {
                         );
                     }
                 }
-                "options" => check(cx, key, Some(k), v, T::Seq(&T::Str)),
+                "options" => {
+                    check(cx, key, Some(k), v, T::Seq(&T::NonEmptyStr));
+                    let items = v.as_seq().unwrap_or(&[]);
+                    for (i, o) in items.iter().enumerate() {
+                        if let Some(t) = o.as_str()
+                            && items[..i].iter().any(|p| p.as_str() == Some(t))
+                        {
+                            cx.report(o.span, format!("option {t:?} is duplicated in options of {name:?} input"));
+                        }
+                    }
+                }
                 _ => cx.report(
                     k.span,
                     format!(
@@ -545,22 +578,21 @@ fn dispatch_inputs(cx: &mut Ctx<'_>, inputs: &Node) {
         }
         let ty = input.get("type").and_then(Node::as_str).unwrap_or("");
         let default = input.get("default");
-        if let Some((ok, opts)) = input.entry("options")
-            && ty != "choice"
-        {
-            let _ = opts;
+        if input.get("options").is_some() && ty != "choice" {
             cx.report(
-                ok.span,
+                name_node.span,
                 format!("\"options\" can not be set to {name:?} input because its input type is not \"choice\""),
             );
         }
         if ty == "choice" {
-            match input.get("options").and_then(Node::as_seq) {
+            match input
+                .get("options")
+                .and_then(Node::as_seq)
+                .filter(|o| !o.is_empty())
+            {
                 None => cx.report(
                     name_node.span,
-                    format!(
-                        "\"options\" section is missing in {name:?} input whose type is \"choice\""
-                    ),
+                    format!("input type of {name:?} is \"choice\" but \"options\" is not set"),
                 ),
                 Some(opts) => {
                     if let Some(d) = default.and_then(Node::as_str)
@@ -635,6 +667,10 @@ fn call_inputs(cx: &mut Ctx<'_>, inputs: &Node) {
                 "description" => check(cx, key, Some(k), v, T::Str),
                 "required" => check(cx, key, Some(k), v, T::Bool),
                 "default" => {}
+                "type" if v.as_str().is_none() => cx.report(
+                    v.span,
+                    format!("expected scalar node for string value but found {}", schema::describe(v)),
+                ),
                 "type" => {
                     if let Some(t) = v.as_str()
                         && !CALL_INPUT_TYPES.contains(&t)
@@ -662,6 +698,17 @@ fn call_inputs(cx: &mut Ctx<'_>, inputs: &Node) {
             Some(ty) => {
                 if let Some(d) = input.get("default") {
                     check_default(cx, name, ty, d);
+                    if input.get("required").and_then(Node::as_bool) == Some(true) {
+                        cx.report_with(
+                            Severity::Warning,
+                            d.span,
+                            format!(
+                                "input {name:?} of workflow_call event has the default value {:?}, but it is also required. if an input is marked as required, its default value will never be used",
+                                d.as_str().unwrap_or("")
+                            ),
+                            None,
+                        );
+                    }
                 }
             }
         }
@@ -715,7 +762,7 @@ fn call_outputs(cx: &mut Ctx<'_>, outputs: &Node) {
             for (k, v) in fields {
                 match k.as_str().unwrap_or("") {
                     "description" => check(cx, "description", Some(k), v, T::Str),
-                    "value" => check(cx, "value", Some(k), v, T::Str),
+                    "value" => check(cx, "value", Some(k), v, T::NonEmptyStr),
                     key => cx.report(
                         k.span,
                         format!("unexpected key {key:?} for outputs at workflow_call event. expected one of \"description\", \"value\""),

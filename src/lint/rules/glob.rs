@@ -37,7 +37,7 @@ pub struct GlobError {
 /// Validates one filter pattern.
 pub fn validate(pat: &str, target: Target) -> Vec<GlobError> {
     let mut errs = Vec::new();
-    if target == Target::Path && pat.trim() != pat {
+    if pat.trim() != pat && (target == Target::Path || pat.ends_with('\n')) {
         errs.push(GlobError {
             at: 0,
             message: "leading and trailing spaces are not allowed in glob path".into(),
@@ -121,16 +121,16 @@ pub fn validate(pat: &str, target: Target) -> Vec<GlobError> {
         }
         i += 1;
     }
-    if target == Target::Ref && chars.len() > 1 {
-        if let Some(&last) = chars.last()
-            && (last == '/' || last == '.')
-        {
-            errs.push(ref_char(
-                chars.len() - 1,
-                last,
-                "ref name must not end with / and .",
-            ));
-        }
+    if target == Target::Ref
+        && chars.len() > 1
+        && let Some(&last) = chars.last()
+        && (last == '/' || last == '.')
+    {
+        errs.push(ref_char(
+            chars.len() - 1,
+            last,
+            "ref name must not end with / and .",
+        ));
     }
     errs
 }
@@ -214,9 +214,21 @@ impl Rule for Glob {
         &META
     }
 
+    fn job(&self, _wf: &Workflow<'_>, job: &crate::workflow::model::Job<'_>, cx: &mut Ctx<'_>) {
+        // A snapshot's `version` is a pattern like `1.*`.
+        if let Some(v) = job.get("snapshot").and_then(|s| s.get("version")) {
+            check_list(cx, v, Target::Path);
+        }
+    }
+
     fn workflow(&self, wf: &Workflow<'_>, cx: &mut Ctx<'_>) {
         for ev in &wf.events {
             let Some(cfg) = ev.config else { continue };
+            if ev.name == "image_version"
+                && let Some(list) = cfg.get("versions")
+            {
+                check_list(cx, list, Target::Path);
+            }
             for (key, target) in [
                 ("branches", Target::Ref),
                 ("branches-ignore", Target::Ref),

@@ -45,7 +45,7 @@ impl Rule for JobNeeds {
                         let mut all: Vec<&str> = wf.jobs.iter().map(|j| j.id).collect();
                         all.sort_unstable();
                         cx.report(
-                            n.span,
+                            job.id_node.span,
                             format!(
                                 "job {:?} needs job {name:?} which does not exist in this workflow. available jobs are {}",
                                 job.id,
@@ -60,18 +60,20 @@ impl Rule for JobNeeds {
                 }
             }
         }
-        if let Some(cycle) = find_cycle(&edges) {
+        if let Some(mut cycle) = find_cycle(&edges) {
+            // Start the cycle at the job written first, and report there.
+            let first_at = cycle
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, j)| **j)
+                .map_or(0, |(i, _)| i);
+            cycle.rotate_left(first_at);
             let names: Vec<String> = cycle
                 .iter()
                 .map(|&i| format!("{:?}", wf.jobs[i].id))
                 .collect();
-            let first = &wf.jobs[cycle[0]];
-            let span = first
-                .node
-                .entry("needs")
-                .map_or(first.id_node.span, |(k, _)| k.span);
             cx.report(
-                span,
+                wf.jobs[cycle[0]].id_node.span,
                 format!(
                     "cyclic dependencies in \"needs\" job configurations are detected. detected cycle is {} -> {}",
                     names.join(" -> "),

@@ -41,6 +41,17 @@ pub fn render(n: &Node) -> String {
     }
 }
 
+/// True when an expression appears anywhere in the value.
+fn contains_expr(n: &Node) -> bool {
+    match &n.kind {
+        Kind::Scalar { .. } => schema::has_expr(n),
+        Kind::Seq(items) => items.iter().any(contains_expr),
+        Kind::Map(entries) => entries
+            .iter()
+            .any(|(k, v)| contains_expr(k) || contains_expr(v)),
+    }
+}
+
 /// True when `pat` (an exclude value) matches `val` (a matrix value): equal scalars and
 /// sequences, and for mappings every key of `pat` matching in `val`.
 pub fn matches(pat: &Node, val: &Node) -> bool {
@@ -192,11 +203,11 @@ impl Rule for Matrix {
                     );
                     continue;
                 };
-                if schema::has_expr(v) {
+                if contains_expr(v) {
                     continue;
                 }
                 let values = row.as_seq().unwrap_or(&[]);
-                if values.iter().any(|rv| schema::has_expr(rv)) {
+                if values.iter().any(contains_expr) {
                     continue;
                 }
                 if !values.iter().any(|rv| matches(v, rv)) {

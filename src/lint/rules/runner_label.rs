@@ -71,6 +71,20 @@ fn known(label: &str, cx: &Ctx<'_>) -> bool {
         || cx.config.known_runner_label(label)
 }
 
+/// The OS family a label selects (`windows`, `ubuntu`/`linux`, `macos`/`xcode`), if any.
+fn family(label: &str) -> Option<&'static str> {
+    let l = label.to_ascii_lowercase();
+    if l.starts_with("windows") {
+        Some("windows")
+    } else if l.starts_with("ubuntu") || l == "linux" {
+        Some("linux")
+    } else if l.starts_with("macos") || l.starts_with("xcode") {
+        Some("macos")
+    } else {
+        None
+    }
+}
+
 fn is_hosted(label: &str) -> bool {
     HOSTED.iter().any(|l| l.eq_ignore_ascii_case(label))
 }
@@ -93,7 +107,7 @@ fn check_labels(cx: &mut Ctx<'_>, labels: &[&Node]) {
         if is_hosted(name) {
             match first_hosted {
                 None => first_hosted = Some(l),
-                Some(f) if f.as_str() != Some(name) => cx.report(
+                Some(f) if family(f.as_str().unwrap_or("")) != family(name) => cx.report(
                     l.span,
                     format!(
                         "label {name:?} conflicts with label {:?} defined at line:{},col:{}. note: to run your job on each workers, use matrix",
@@ -129,7 +143,17 @@ impl Rule for RunnerLabel {
             Kind::Map(_) => runs_on.get("labels").map(flatten).unwrap_or_default(),
             _ => flatten(runs_on),
         };
-        // `runs-on: ${{ matrix.x }}`: check the matrix values of that key.
+        // `runs-on: ${{ matrix.x }}`: check the matrix values of that key, alone and together
+        // with the labels written beside the expression.
+        let fixed: Vec<&Node> = labels
+            .iter()
+            .copied()
+            .filter(|l| !l.as_str().is_some_and(|s| s.contains("${{")))
+            .collect();
+        let fixed_hosted = fixed
+            .iter()
+            .copied()
+            .find(|l| l.as_str().is_some_and(is_hosted));
         let mut expanded: Vec<&Node> = Vec::new();
         for l in &labels {
             let Some(s) = l.as_str() else { continue };
@@ -149,6 +173,24 @@ impl Rule for RunnerLabel {
                     for v in values {
                         let vs = flatten(v);
                         check_labels(cx, &vs);
+                        if let Some(h) = fixed_hosted {
+                            for x in vs {
+                                let Some(name) = x.as_str() else { continue };
+                                let clash = family(name)
+                                    .is_some_and(|f| Some(f) != family(h.as_str().unwrap_or("")));
+                                if clash {
+                                    cx.report(
+                                        x.span,
+                                        format!(
+                                            "label {name:?} conflicts with label {:?} defined at line:{},col:{}. note: to run your job on each workers, use matrix",
+                                            h.as_str().unwrap_or(""),
+                                            h.span.start.line,
+                                            h.span.start.col
+                                        ),
+                                    );
+                                }
+                            }
+                        }
                     }
                 }
             } else {

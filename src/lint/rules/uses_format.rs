@@ -16,7 +16,8 @@ static META: RuleMeta = RuleMeta {
 
 /// Checks a step's `uses:`; returns what is wrong.
 pub fn check_action_ref(s: &str) -> Option<String> {
-    if s.starts_with("./") || s.starts_with("../") {
+    // `$/path` is the calling repository at the same commit, like `./path`.
+    if s.starts_with("./") || s.starts_with("../") || s.starts_with("$/") {
         return None;
     }
     if let Some(image) = s.strip_prefix("docker://") {
@@ -40,7 +41,7 @@ pub fn check_action_ref(s: &str) -> Option<String> {
 
 /// Checks a job's `uses:` (reusable workflow); returns what is wrong.
 pub fn check_workflow_ref(s: &str) -> Option<String> {
-    if let Some(local) = s.strip_prefix("./") {
+    if let Some(local) = s.strip_prefix("./").or_else(|| s.strip_prefix("$/")) {
         if s.contains('@') {
             return Some(format!(
                 "reusable workflow call {s:?} at \"uses\" is not following the format \"./.github/workflows/{{filename}}\": a local workflow takes no ref"
@@ -52,10 +53,7 @@ pub fn check_workflow_ref(s: &str) -> Option<String> {
     }
     let valid = s.split_once('@').is_some_and(|(path, r)| {
         let parts: Vec<&str> = path.splitn(3, '/').collect();
-        !r.is_empty()
-            && parts.len() == 3
-            && parts.iter().all(|p| !p.is_empty())
-            && parts[2].starts_with(".github/workflows/")
+        !r.is_empty() && parts.len() == 3 && parts.iter().all(|p| !p.is_empty())
     });
     (!valid).then(|| {
         format!(
@@ -111,7 +109,8 @@ mod tests {
     fn workflow_refs() {
         assert!(check_workflow_ref("o/r/.github/workflows/x.yml@main").is_none());
         assert!(check_workflow_ref("./.github/workflows/x.yml").is_none());
-        assert!(check_workflow_ref("o/r/x.yml@main").is_some());
+        assert!(check_workflow_ref("$/.github/workflows/x.yml").is_none());
+        assert!(check_workflow_ref("o/x.yml@main").is_some());
         assert!(check_workflow_ref("o/r/.github/workflows/x.yml").is_some());
     }
 }

@@ -77,7 +77,7 @@ static STRATEGY: Obj = Obj {
     label: "strategy",
     fields: &[
         opt("fail-fast", T::Bool),
-        opt("max-parallel", T::Num),
+        opt("max-parallel", T::Int),
         opt("matrix", T::Custom),
     ],
     allow_empty: false,
@@ -185,6 +185,19 @@ static USES_STEP: Obj = Obj {
     allow_empty: false,
 };
 
+static PARALLEL_STEP: Obj = Obj {
+    label: "parallel steps",
+    fields: &[
+        opt("name", T::Str),
+        opt("id", T::Str),
+        opt("if", T::Str),
+        opt("parallel", T::Custom),
+        opt("continue-on-error", T::Bool),
+        opt("timeout-minutes", T::Num),
+    ],
+    allow_empty: false,
+};
+
 static ROOT: &[Field] = &[
     req("on", T::Custom),
     opt("name", T::Str),
@@ -242,6 +255,15 @@ impl Rule for WorkflowSchema {
                 ),
             }
         }
+        dup_keys(cx, root.get("jobs"), "jobs");
+        dup_keys(cx, root.get("env"), "env");
+        for ev in ["workflow_call", "workflow_dispatch"] {
+            if let Some(cfg) = wf.event(ev).and_then(|e| e.config) {
+                for section in ["inputs", "secrets", "outputs"] {
+                    dup_keys(cx, cfg.get(section), section);
+                }
+            }
+        }
         let first = entries.first().map(|(k, _)| k.span).unwrap_or(root.span);
         for f in ROOT.iter().filter(|f| f.required) {
             if root.get(f.name).is_none() {
@@ -282,6 +304,26 @@ impl Rule for WorkflowSchema {
         };
         let call = job.is_call();
         let fields = if call { CALL_JOB } else { JOB };
+        for section in ["env", "services", "with", "secrets", "outputs"] {
+            dup_keys(cx, job.get(section), section);
+        }
+        dup_keys(cx, job.get("container").and_then(|c| c.get("env")), "env");
+        credentials_complete(cx, job.get("container"));
+        for (_, svc) in job.get("services").and_then(Node::as_map).unwrap_or(&[]) {
+            credentials_complete(cx, Some(svc));
+        }
+        if let Some(secrets) = job.get("secrets")
+            && call
+            && secrets.as_str().is_some_and(|s| s != "inherit")
+        {
+            cx.report(
+                secrets.span,
+                format!(
+                    "expected mapping node for secrets or \"inherit\" string node but found {:?} node",
+                    secrets.as_str().unwrap_or("")
+                ),
+            );
+        }
         for (k, v) in entries {
             let Some(name) = k.as_str() else { continue };
             match fields.iter().find(|f| f.name == name) {
@@ -322,7 +364,10 @@ impl Rule for WorkflowSchema {
         }
         if !call {
             for f in JOB.iter().filter(|f| f.required) {
-                if job.get(f.name).is_none() {
+                if job
+                    .get(f.name)
+                    .is_none_or(|v| f.name == "steps" && v.is_null())
+                {
                     cx.report(
                         job.id_node.span,
                         format!("\"{}\" section is missing in job {:?}", f.name, job.id),
@@ -380,34 +425,111 @@ impl Rule for WorkflowSchema {
             cx.report(node.span, "element of \"steps\" section should not be empty. please remove this section if it's unnecessary");
             return;
         }
+        dup_keys(cx, node.get("env"), "env");
+        dup_keys(cx, node.get("with"), "with");
+        if let Some(group) = node.get("parallel") {
+            check_map(cx, None, node, &PARALLEL_STEP);
+            if group.as_seq().is_none() {
+                cx.report(
+                    group.span,
+                    format!(
+                        "\"parallel\" section must be sequence node but got {}",
+                        schema::describe(group)
+                    ),
+                );
+            }
+            return;
+        }
         let run = step.run();
         let uses = step.uses();
-        match (run, uses) {
-            (Some(_), Some(_)) => {
-                let (k, _) = node.entry("run").unwrap_or((node, node));
+        let uses_is_last = match (node.entry("run"), node.entry("uses")) {
+            (Some((rk, _)), Some((uk, _))) => {
+                // Whichever of the two comes last decides the kind; the other is unexpected.
+                let (odd, kind) = if uk.span.start.offset > rk.span.start.offset {
+                    (rk, &USES_STEP)
+                } else {
+                    (uk, &RUN_STEP)
+                };
                 cx.report(
-                    k.span,
-                    "this step is for running action since it contains at least one of \"uses\", \
-                     \"with\" keys, but also contains \"run\" key which is used for running shell command",
+                    odd.span,
+                    format!(
+                        "unexpected key {:?} for {}. a step either runs a script with \"run\" or an action with \"uses\", not both",
+                        odd.as_str().unwrap_or(""),
+                        kind.label
+                    ),
                 );
-                return;
+                uk.span.start.offset > rk.span.start.offset
             }
             (None, None) => {
                 cx.report(
                     node.span,
                     "step must run script with \"run\" section or run action with \"uses\" section",
                 );
+                false
             }
-            _ => {}
-        }
-        let obj = if uses.is_some() {
-            &USES_STEP
-        } else {
-            &RUN_STEP
+            (_, u) => u.is_some(),
         };
-        check_map(cx, None, node, obj);
+        let _ = (run, uses);
+        let obj = if uses_is_last { &USES_STEP } else { &RUN_STEP };
+        for (k, v) in entries {
+            let Some(name) = k.as_str() else { continue };
+            if (name == "run" || name == "uses") && run.is_some() && uses.is_some() {
+                // Already reported above; check the value of the key that counts.
+                if let Some(f) = obj.fields.iter().find(|f| f.name == name) {
+                    check(cx, name, Some(k), v, f.ty);
+                }
+                continue;
+            }
+            match obj.fields.iter().find(|f| f.name == name) {
+                Some(f) => check(cx, name, Some(k), v, f.ty),
+                None => cx.report(
+                    k.span,
+                    format!(
+                        "unexpected key {name:?} for \"{}\" section. expected one of {}",
+                        obj.label,
+                        schema::quote_sorted(obj.fields.iter().map(|f| f.name))
+                    ),
+                ),
+            }
+        }
         if let Some(t) = node.get("timeout-minutes") {
             positive(cx, t, "timeout-minutes");
+        }
+    }
+}
+
+/// Registry credentials need both halves.
+fn credentials_complete(cx: &mut Ctx<'_>, container: Option<&Node>) {
+    let Some(container) = container else { return };
+    if let Some((k, c)) = container.entry("credentials")
+        && c.as_map().is_some_and(|m| !m.is_empty())
+        && (c.get("username").is_none() || c.get("password").is_none())
+    {
+        cx.report(
+            k.span,
+            "both \"username\" and \"password\" must be specified in \"credentials\" section",
+        );
+    }
+}
+
+/// Keys that GitHub compares case-insensitively must not repeat in another case.
+fn dup_keys(cx: &mut Ctx<'_>, section: Option<&Node>, label: &str) {
+    let Some(entries) = section.and_then(Node::as_map) else {
+        return;
+    };
+    for (i, (k, _)) in entries.iter().enumerate() {
+        let Some(name) = k.as_str() else { continue };
+        if let Some((prev, _)) = entries[..i].iter().find(|(p, _)| {
+            p.as_str()
+                .is_some_and(|p| p != name && p.eq_ignore_ascii_case(name))
+        }) {
+            cx.report(
+                k.span,
+                format!(
+                    "key {name:?} is duplicated in {label:?} section. previously defined at line:{},col:{}. note that this key is case insensitive",
+                    prev.span.start.line, prev.span.start.col
+                ),
+            );
         }
     }
 }
