@@ -1,0 +1,1 @@
+//! Tests across the module: GitHub semantics, each diagnostic, and robustness.
