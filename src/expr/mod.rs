@@ -11,7 +11,7 @@
 //! let env = TypeEnv::for_workflow_key("jobs.<job_id>.steps.run");
 //! let out = check_template("echo ${{ github.shaa }}", &env);
 //! assert_eq!(out.diags.len(), 1);
-//! assert_eq!(out.diags[0].span.start, 8); // the `github` of `github.shaa`
+//! assert_eq!(out.diags[0].span.start, 9); // the `github` of `github.shaa`
 //! ```
 
 pub mod ast;

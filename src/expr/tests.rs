@@ -1,1 +1,0 @@
-//! Tests across the module: GitHub semantics, each diagnostic, and robustness.
