@@ -5,6 +5,7 @@
 //! with precise types built from the workflow being checked.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use super::availability::availability;
 use super::types::{ObjectType, Type};
@@ -109,6 +110,10 @@ fn strategy() -> Type {
 /// `inputs` are empty strict objects until the caller describes the workflow; `jobs` (only in
 /// `on.workflow_call.outputs`) is absent until set.
 pub fn builtin_contexts() -> BTreeMap<String, Type> {
+    BUILTIN.clone()
+}
+
+static BUILTIN: LazyLock<BTreeMap<String, Type>> = LazyLock::new(|| {
     [
         ("env", Type::map(Type::String)),
         ("github", github()),
@@ -125,7 +130,7 @@ pub fn builtin_contexts() -> BTreeMap<String, Type> {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect()
-}
+});
 
 /// What an expression at one place can see: the contexts and their types, which of them may
 /// be used there, which special functions (`success()`, `hashFiles()`, ...) may be called, and

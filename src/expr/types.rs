@@ -197,6 +197,18 @@ impl Type {
         }
     }
 
+    /// The type GitHub gives a plain YAML scalar written in a matrix or passed as an input:
+    /// `true`/`false` are bools, `null` is null, anything that parses as a number is a number,
+    /// the rest are strings (actionlint's rule for matrix values). Keywords are case-sensitive.
+    pub fn of_scalar(s: &str) -> Type {
+        match s.trim() {
+            "true" | "false" => Type::Bool,
+            "null" => Type::Null,
+            t if t.parse::<f64>().is_ok() => Type::Number,
+            _ => Type::String,
+        }
+    }
+
     /// The object type, when this is an object.
     pub fn as_object(&self) -> Option<&ObjectType> {
         match self {
@@ -283,6 +295,16 @@ mod tests {
         let strict = Type::strict_object([("a", Type::String)]);
         assert!(strict.assignable(&Type::strict_object([("a", Type::Number)])));
         assert!(!strict.assignable(&Type::strict_object([("b", Type::String)])));
+    }
+
+    #[test]
+    fn scalars() {
+        assert_eq!(Type::of_scalar("true"), Type::Bool);
+        assert_eq!(Type::of_scalar("True"), Type::String);
+        assert_eq!(Type::of_scalar(" null "), Type::Null);
+        assert_eq!(Type::of_scalar("1.5e3"), Type::Number);
+        assert_eq!(Type::of_scalar("-3"), Type::Number);
+        assert_eq!(Type::of_scalar("ubuntu-latest"), Type::String);
     }
 
     #[test]
