@@ -1,0 +1,697 @@
+//! The type checker: infers an expression's type and reports what actionlint's `expression`
+//! rule reports for it.
+
+use super::ast::{CompareOp, Expr, ExprKind, LogicalOp};
+use super::availability::special_function_places;
+use super::contexts::TypeEnv;
+use super::functions::{self, FuncSig, format_placeholders, format_syntax_error};
+use super::json::type_of_json;
+use super::types::{ArrayType, ObjectType, Type};
+use super::untrusted::UntrustedChecker;
+use super::{Span, go_quote, quote_list};
+
+/// What kind of problem a diagnostic is, so callers can group or filter them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DiagKind {
+    /// A lexing or parsing error (only from the string-level checks in `template`).
+    Syntax,
+    /// A context name that does not exist (`undefined variable "foo"`).
+    UndefinedVariable,
+    /// A context that exists but is not available at this place.
+    ContextNotAllowed,
+    /// A property that a strict object does not have.
+    UndefinedProperty,
+    /// A dereference, filter or index applied to a value of the wrong type.
+    InvalidAccess,
+    /// A function that does not exist.
+    UndefinedFunction,
+    /// A special function (`success()`, `hashFiles()`) called where it is not available.
+    FunctionNotAllowed,
+    /// Wrong number of arguments.
+    WrongArity,
+    /// An argument of the wrong type.
+    ArgumentType,
+    /// Operands that can't be compared with this operator.
+    Comparison,
+    /// A `format()` string that does not match its arguments.
+    FormatPlaceholder,
+    /// A `format()` string GitHub rejects (only with extra checks on).
+    FormatSyntax,
+    /// A literal `fromJSON()` argument that is not JSON.
+    InvalidJson,
+    /// `case()` with an even number of arguments.
+    CaseArguments,
+    /// A `vars.X` name that breaks the naming rules or is not declared.
+    ConfigVariable,
+    /// An untrusted input used directly in an inline script.
+    UntrustedInput,
+    /// An object, array or null evaluated into a string template (see `template`).
+    TemplateEvaluation,
+}
+
+/// One problem found in an expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExprDiag {
+    /// Where, as a byte range of the text that was checked. Its start is the column
+    /// actionlint reports.
+    pub span: Span,
+    /// What, worded as actionlint words it.
+    pub message: String,
+    /// Which kind of problem.
+    pub kind: DiagKind,
+}
+
+const SEE_AVAILABILITY: &str = "see https://docs.github.com/en/actions/learn-github-actions/\
+                                contexts#context-availability for more details";
+
+/// Checks `expr` in `env`: returns its type and the problems found, in the order actionlint
+/// finds them (untrusted inputs last). Spans are relative to the text `expr` was parsed from.
+pub fn check(expr: &Expr, env: &TypeEnv) -> (Type, Vec<ExprDiag>) {
+    let mut c = Checker {
+        env,
+        diags: Vec::new(),
+        untrusted: env.check_untrusted().then(UntrustedChecker::default),
+    };
+    let ty = c.check(expr);
+    let mut diags = c.diags;
+    if let Some(u) = c.untrusted {
+        diags.extend(u.finish());
+    }
+    (ty, diags)
+}
+
+fn ordinal(i: usize) -> String {
+    let suffix = match (i % 10, i % 100) {
+        (1, r) if r != 11 => "st",
+        (2, r) if r != 12 => "nd",
+        (3, r) if r != 13 => "rd",
+        _ => "th",
+    };
+    format!("{i}{suffix}")
+}
+
+struct Checker<'e> {
+    env: &'e TypeEnv,
+    diags: Vec<ExprDiag>,
+    untrusted: Option<UntrustedChecker>,
+}
+
+impl Checker<'_> {
+    fn report(&mut self, span: Span, kind: DiagKind, message: String) {
+        self.diags.push(ExprDiag {
+            span,
+            message,
+            kind,
+        });
+    }
+
+    fn check(&mut self, e: &Expr) -> Type {
+        if let Some(u) = self.untrusted.as_mut() {
+            u.enter(e);
+        }
+        let ty = match &e.kind {
+            ExprKind::Null => Type::Null,
+            ExprKind::Bool(_) => Type::Bool,
+            ExprKind::Int(_) | ExprKind::Float(_) => Type::Number,
+            ExprKind::String(_) => Type::String,
+            ExprKind::Variable { name, raw } => self.variable(e.span, name, raw),
+            ExprKind::Property { receiver, name, .. } => self.property(e.span, receiver, name),
+            ExprKind::Filter { receiver } => self.filter(e.span, receiver),
+            ExprKind::Index { receiver, index } => self.index(e.span, receiver, index),
+            ExprKind::Call { name, args } => self.call(e.span, name, args),
+            ExprKind::Not(operand) => {
+                // Anything can be negated: `!` converts its operand to bool.
+                self.check(operand);
+                Type::Bool
+            }
+            ExprKind::Compare { op, left, right } => self.compare(e.span, *op, left, right),
+            ExprKind::Logical { op, left, right } => self.logical(*op, left, right),
+        };
+        if let Some(u) = self.untrusted.as_mut() {
+            u.leave(e);
+        }
+        ty
+    }
+
+    fn variable(&mut self, span: Span, name: &str, raw: &str) -> Type {
+        let Some(ty) = self.env.context(name) else {
+            let names: Vec<&String> = self.env.contexts().keys().collect();
+            self.report(
+                span,
+                DiagKind::UndefinedVariable,
+                format!(
+                    "undefined variable {}. available variables are {}",
+                    go_quote(raw),
+                    quote_list(&names)
+                ),
+            );
+            return Type::Any;
+        };
+        if !self.env.is_context_available(name) {
+            let avail = self.env.available_contexts().unwrap_or_default();
+            let notes = match avail {
+                [] => "no context is available here".to_string(),
+                [_] => format!("available context is {}", quote_list(avail)),
+                _ => format!("available contexts are {}", quote_list(avail)),
+            };
+            self.report(
+                span,
+                DiagKind::ContextNotAllowed,
+                format!(
+                    "context {} is not allowed here. {notes}. {SEE_AVAILABILITY}",
+                    go_quote(name)
+                ),
+            );
+        }
+        ty.clone()
+    }
+
+    fn property(&mut self, span: Span, receiver: &Expr, name: &str) -> Type {
+        match self.check(receiver) {
+            Type::Any => Type::Any,
+            Type::Object(o) => {
+                if let Some(t) = o.props.get(name) {
+                    return t.clone();
+                }
+                if let Some(m) = o.mapped {
+                    if matches!(&receiver.kind, ExprKind::Variable { name: v, .. } if v == "vars") {
+                        self.config_variable(span, name);
+                    }
+                    return *m;
+                }
+                self.report(
+                    span,
+                    DiagKind::UndefinedProperty,
+                    format!(
+                        "property {} is not defined in object type {o}",
+                        go_quote(name)
+                    ),
+                );
+                Type::Any
+            }
+            Type::Array(a) if a.deref => match *a.elem {
+                Type::Any => Type::Array(a),
+                Type::Object(o) => {
+                    let elem = if let Some(t) = o.props.get(name) {
+                        t.clone()
+                    } else if let Some(m) = o.mapped {
+                        *m
+                    } else {
+                        self.report(
+                            span,
+                            DiagKind::UndefinedProperty,
+                            format!(
+                                "property {} is not defined in object type {o} as element of \
+                                 filtered array",
+                                go_quote(name)
+                            ),
+                        );
+                        Type::Any
+                    };
+                    Type::Array(ArrayType {
+                        elem: Box::new(elem),
+                        deref: true,
+                    })
+                }
+                other => {
+                    self.report(
+                        span,
+                        DiagKind::InvalidAccess,
+                        format!(
+                            "property filtered by {} at object filtering must be type of object \
+                             but got {}",
+                            go_quote(name),
+                            go_quote(&other.to_string())
+                        ),
+                    );
+                    Type::Any
+                }
+            },
+            other => {
+                self.report(
+                    span,
+                    DiagKind::InvalidAccess,
+                    format!(
+                        "receiver of object dereference {} must be type of object but got {}",
+                        go_quote(name),
+                        go_quote(&other.to_string())
+                    ),
+                );
+                Type::Any
+            }
+        }
+    }
+
+    fn config_variable(&mut self, span: Span, name: &str) {
+        const SEE: &str = "note: see the convention at https://docs.github.com/en/actions/\
+                           learn-github-actions/variables#naming-conventions-for-configuration-\
+                           variables";
+        if name.starts_with("github_") {
+            self.report(
+                span,
+                DiagKind::ConfigVariable,
+                format!(
+                    "configuration variable name {} must not start with the GITHUB_ prefix \
+                     (case insensitive). {SEE}",
+                    go_quote(name)
+                ),
+            );
+            return;
+        }
+        if !name
+            .bytes()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase() || c == b'_')
+        {
+            self.report(
+                span,
+                DiagKind::ConfigVariable,
+                format!(
+                    "configuration variable name {} can only contain alphabets, decimal \
+                     numbers, and '_'. {SEE}",
+                    go_quote(name)
+                ),
+            );
+            return;
+        }
+        let Some(declared) = self.env.config_vars() else {
+            return;
+        };
+        if declared.is_empty() {
+            self.report(
+                span,
+                DiagKind::ConfigVariable,
+                format!(
+                    "no configuration variable is allowed since the variables list is empty in \
+                     actionlint.yaml. you may forget adding the variable {} to the list",
+                    go_quote(name)
+                ),
+            );
+            return;
+        }
+        if declared.iter().any(|v| v.eq_ignore_ascii_case(name)) {
+            return;
+        }
+        let mut sorted = declared.to_vec();
+        sorted.sort();
+        self.report(
+            span,
+            DiagKind::ConfigVariable,
+            format!(
+                "undefined configuration variable {}. defined configuration variables in \
+                 actionlint.yaml are {}",
+                go_quote(name),
+                quote_list(&sorted)
+            ),
+        );
+    }
+
+    fn filter(&mut self, span: Span, receiver: &Expr) -> Type {
+        let any_filtered = || {
+            Type::Array(ArrayType {
+                elem: Box::new(Type::Any),
+                deref: true,
+            })
+        };
+        match self.check(receiver) {
+            Type::Any => any_filtered(),
+            Type::Array(a) => Type::Array(ArrayType { deref: true, ..a }),
+            Type::Object(o) => match o.mapped.as_deref() {
+                Some(Type::Any) => any_filtered(),
+                Some(Type::Object(elem)) => Type::Array(ArrayType {
+                    elem: Box::new(Type::Object(elem.clone())),
+                    deref: true,
+                }),
+                Some(other) => {
+                    let msg = format!(
+                        "elements of object at receiver of object filtering `.*` must be type of \
+                         object but got {}. the type of receiver was {}",
+                        go_quote(&other.to_string()),
+                        go_quote(&o.to_string())
+                    );
+                    self.report(span, DiagKind::InvalidAccess, msg);
+                    Type::Any
+                }
+                None => {
+                    if o.props.values().any(|t| matches!(t, Type::Object(_))) {
+                        return any_filtered();
+                    }
+                    self.report(
+                        span,
+                        DiagKind::InvalidAccess,
+                        format!(
+                            "object type {} cannot be filtered by object filtering `.*` since it \
+                             has no object element",
+                            go_quote(&o.to_string())
+                        ),
+                    );
+                    Type::Any
+                }
+            },
+            other => {
+                self.report(
+                    span,
+                    DiagKind::InvalidAccess,
+                    format!(
+                        "receiver of object filtering `.*` must be type of array or object but \
+                         got {}",
+                        go_quote(&other.to_string())
+                    ),
+                );
+                Type::Any
+            }
+        }
+    }
+
+    fn index(&mut self, span: Span, receiver: &Expr, index: &Expr) -> Type {
+        // The index is checked first, as in actionlint: the untrusted-input walk relies on it.
+        let idx = self.check(index);
+        match self.check(receiver) {
+            Type::Any => Type::Any,
+            Type::Array(a) => match idx {
+                Type::Any | Type::Number => *a.elem,
+                other => {
+                    self.report(
+                        index.span,
+                        DiagKind::InvalidAccess,
+                        format!(
+                            "index access of array must be type of number but got {}",
+                            go_quote(&other.to_string())
+                        ),
+                    );
+                    Type::Any
+                }
+            },
+            Type::Object(o) => match idx {
+                Type::Any => Type::Any,
+                Type::String => self.object_index(span, o, index),
+                other => {
+                    self.report(
+                        index.span,
+                        DiagKind::InvalidAccess,
+                        format!(
+                            "property access of object must be type of string but got {}",
+                            go_quote(&other.to_string())
+                        ),
+                    );
+                    Type::Any
+                }
+            },
+            other => {
+                self.report(
+                    span,
+                    DiagKind::InvalidAccess,
+                    format!(
+                        "index access operand must be type of object or array but got {}",
+                        go_quote(&other.to_string())
+                    ),
+                );
+                Type::Any
+            }
+        }
+    }
+
+    fn object_index(&mut self, span: Span, o: ObjectType, index: &Expr) -> Type {
+        // `a['name']` looks the name up as written (unlike `a.name`, it is not lower-cased).
+        if let ExprKind::String(lit) = &index.kind {
+            if let Some(t) = o.props.get(lit) {
+                return t.clone();
+            }
+            if o.is_strict() {
+                self.report(
+                    span,
+                    DiagKind::UndefinedProperty,
+                    format!(
+                        "property {} is not defined in object type {o}",
+                        go_quote(lit)
+                    ),
+                );
+            }
+        }
+        match o.mapped {
+            Some(m) => *m,
+            None => Type::Any,
+        }
+    }
+
+    fn call(&mut self, span: Span, name: &str, args: &[Expr]) -> Type {
+        let Some(def) = functions::lookup(name) else {
+            let names: Vec<&str> = functions::all().iter().map(|f| f.name).collect();
+            self.report(
+                span,
+                DiagKind::UndefinedFunction,
+                format!(
+                    "undefined function {}. available functions are {}",
+                    go_quote(name),
+                    quote_list(&names)
+                ),
+            );
+            return Type::Any;
+        };
+        let tys: Vec<Type> = args.iter().map(|a| self.check(a)).collect();
+        let mut errors = Vec::new();
+        for sig in &def.sigs {
+            match signature_error(span, sig, args, &tys) {
+                None => return self.builtin_call(span, def.name, name, sig, args),
+                Some(d) => errors.push(d),
+            }
+        }
+        self.diags.extend(errors);
+        Type::Any
+    }
+
+    fn builtin_call(
+        &mut self,
+        span: Span,
+        lower: &str,
+        name: &str,
+        sig: &FuncSig,
+        args: &[Expr],
+    ) -> Type {
+        if let Some(places) = special_function_places(lower)
+            && !self.env.is_special_function_available(lower)
+        {
+            self.report(
+                span,
+                DiagKind::FunctionNotAllowed,
+                format!(
+                    "calling function {q} is not allowed here. {q} is only available in {}. \
+                         {SEE_AVAILABILITY}",
+                    quote_list(&places),
+                    q = go_quote(name),
+                ),
+            );
+        }
+        match lower {
+            "format" => {
+                if let Some(Expr {
+                    kind: ExprKind::String(fmt),
+                    ..
+                }) = args.first()
+                {
+                    self.format_call(span, fmt, args.len() - 1);
+                }
+            }
+            "fromjson" => {
+                if let Some(Expr {
+                    kind: ExprKind::String(lit),
+                    span: lit_span,
+                }) = args.first()
+                {
+                    match type_of_json(lit) {
+                        Ok(t) => return t,
+                        Err(e) => self.report(
+                            *lit_span,
+                            DiagKind::InvalidJson,
+                            format!(
+                                "broken JSON string is passed to fromJSON() at offset {}: {}",
+                                e.offset, e.message
+                            ),
+                        ),
+                    }
+                }
+            }
+            "case" if args.len().is_multiple_of(2) => self.report(
+                span,
+                DiagKind::CaseArguments,
+                format!(
+                    "case() requires an odd number of arguments (pred/value pairs + default) but \
+                     got {}",
+                    args.len()
+                ),
+            ),
+            _ => {}
+        }
+        sig.ret.clone()
+    }
+
+    fn format_call(&mut self, span: Span, fmt: &str, nargs: usize) {
+        let mut holders = format_placeholders(fmt);
+        for i in 0..nargs {
+            if !holders.remove(&i) {
+                self.report(
+                    span,
+                    DiagKind::FormatPlaceholder,
+                    format!(
+                        "format string {} does not contain placeholder {{{i}}}. remove argument \
+                         which is unused in the format string",
+                        go_quote(fmt)
+                    ),
+                );
+            }
+        }
+        for i in holders {
+            self.report(
+                span,
+                DiagKind::FormatPlaceholder,
+                format!(
+                    "format string {} contains placeholder {{{i}}} but only {nargs} arguments \
+                     are given to format",
+                    go_quote(fmt)
+                ),
+            );
+        }
+        if self.env.extra_checks()
+            && let Some((at, brace)) = format_syntax_error(fmt)
+        {
+            let doubled = format!("{brace}{brace}");
+            self.report(
+                span,
+                DiagKind::FormatSyntax,
+                format!(
+                    "format string {} is invalid: '{brace}' at byte {at} is neither part of a \
+                         placeholder like {{0}} nor escaped as '{doubled}'",
+                    go_quote(fmt)
+                ),
+            );
+        }
+    }
+
+    fn compare(&mut self, span: Span, op: CompareOp, left: &Expr, right: &Expr) -> Type {
+        let l = self.check(left);
+        let r = self.check(right);
+        if !comparable(op, &l, &r) {
+            self.report(
+                span,
+                DiagKind::Comparison,
+                format!(
+                    "{} value cannot be compared to {} value with {} operator",
+                    go_quote(&l.to_string()),
+                    go_quote(&r.to_string()),
+                    go_quote(op.as_str())
+                ),
+            );
+        }
+        Type::Bool
+    }
+
+    /// `l && r` is `l` when `l` is falsy, else `r`; `l || r` is `l` when truthy, else `r`.
+    fn logical(&mut self, op: LogicalOp, left: &Expr, right: &Expr) -> Type {
+        let l = self.check_narrowed(left, op == LogicalOp::Or);
+        let r = self.check(right);
+        l.merge(r)
+    }
+
+    /// The type of `e` assuming its value is truthy (or falsy): `a && b` assumed truthy is `b`.
+    fn check_narrowed(&mut self, e: &Expr, truthy: bool) -> Type {
+        match &e.kind {
+            ExprKind::Logical { op, left, right } => {
+                let narrows = match op {
+                    LogicalOp::And => truthy,
+                    LogicalOp::Or => !truthy,
+                };
+                if narrows {
+                    self.check(left);
+                    self.check(right)
+                } else {
+                    self.logical(*op, left, right)
+                }
+            }
+            ExprKind::Not(operand) => self.check_narrowed(operand, !truthy),
+            _ => self.check(e),
+        }
+    }
+}
+
+/// Checks a call against one signature; the diagnostic says why it does not fit.
+fn signature_error(span: Span, sig: &FuncSig, args: &[Expr], tys: &[Type]) -> Option<ExprDiag> {
+    let (np, na) = (sig.params.len(), tys.len());
+    if (sig.variadic && np > na) || (!sig.variadic && np != na) {
+        let at_least = if sig.variadic { "at least " } else { "" };
+        return Some(ExprDiag {
+            span,
+            kind: DiagKind::WrongArity,
+            message: format!(
+                "number of arguments is wrong. function {} takes {at_least}{np} parameters but \
+                 {na} arguments are given",
+                go_quote(&sig.to_string())
+            ),
+        });
+    }
+    let last = sig.params.last().cloned().unwrap_or(Type::Any);
+    for (i, (a, arg)) in tys.iter().zip(args).enumerate() {
+        let p = sig.params.get(i).unwrap_or(&last);
+        if !p.assignable(a) {
+            return Some(ExprDiag {
+                span: arg.span,
+                kind: DiagKind::ArgumentType,
+                message: format!(
+                    "{} argument of function call is not assignable. {} cannot be assigned to \
+                     {}. called function type is {}",
+                    ordinal(i + 1),
+                    go_quote(&a.to_string()),
+                    go_quote(&p.to_string()),
+                    go_quote(&sig.to_string())
+                ),
+            });
+        }
+    }
+    None
+}
+
+/// Whether actionlint accepts comparing `l` and `r` with `op`. Equality is loose (GitHub
+/// coerces), except that objects and arrays compared with scalars are always unequal; ordering
+/// needs numbers or strings.
+fn comparable(op: CompareOp, l: &Type, r: &Type) -> bool {
+    if op.is_equality() {
+        match l {
+            Type::Any | Type::Null => true,
+            Type::Number | Type::Bool | Type::String => {
+                !matches!(r, Type::Object(_) | Type::Array(_))
+            }
+            Type::Object(_) => matches!(r, Type::Object(_) | Type::Null | Type::Any),
+            Type::Array(la) => match r {
+                Type::Array(ra) => comparable(op, &la.elem, &ra.elem),
+                Type::Null | Type::Any => true,
+                _ => false,
+            },
+        }
+    } else {
+        match l {
+            Type::Any | Type::Number | Type::String => !matches!(
+                r,
+                Type::Null | Type::Bool | Type::Object(_) | Type::Array(_)
+            ),
+            Type::Null | Type::Bool | Type::Object(_) | Type::Array(_) => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ordinal;
+
+    #[test]
+    fn ordinals() {
+        let got: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111]
+            .into_iter()
+            .map(ordinal)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st",
+                "111th"
+            ]
+        );
+    }
+}

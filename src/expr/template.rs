@@ -1,0 +1,152 @@
+//! Checking whole strings of a workflow: templates with `${{ }}` in them, and `if:` conditions.
+//!
+//! These follow how actionlint's `expression` rule treats a string value: expressions are
+//! checked left to right and the first one with a problem ends the string's check. All spans
+//! here are byte ranges of the string handed in.
+
+use super::check::{DiagKind, ExprDiag, check};
+use super::contexts::TypeEnv;
+use super::embedded::{Embedded, find_expressions, is_single_expression};
+use super::parser::parse;
+use super::types::Type;
+use super::{ExprError, Span};
+
+/// An expression of a string that checked cleanly, and its type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypedExpr {
+    /// Where it is in the string.
+    pub embedded: Embedded,
+    /// Its type.
+    pub ty: Type,
+}
+
+/// The result of checking one string.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TemplateCheck {
+    /// The expressions checked, with their types; empty when a problem stopped the check.
+    pub exprs: Vec<TypedExpr>,
+    /// The problems, spans relative to the string.
+    pub diags: Vec<ExprDiag>,
+}
+
+impl TemplateCheck {
+    /// Whether every expression checked cleanly.
+    pub fn ok(&self) -> bool {
+        self.diags.is_empty()
+    }
+
+    /// The type of the value when the string is exactly one `${{ }}` (ignoring surrounding
+    /// white space) that checked cleanly: what actionlint compares with the type a key
+    /// expects (a bool for `continue-on-error`, an object for `env`, ...).
+    pub fn single_type(&self, s: &str) -> Option<&Type> {
+        match self.exprs.as_slice() {
+            [one] if is_single_expression(s) => Some(&one.ty),
+            _ => None,
+        }
+    }
+}
+
+fn syntax_diag(e: &ExprError, base: usize) -> ExprDiag {
+    ExprDiag {
+        span: Span::new(base + e.offset, base + e.offset),
+        message: e.message.clone(),
+        kind: DiagKind::Syntax,
+    }
+}
+
+/// Parses and checks every `${{ }}` in `s` (actionlint's `checkExprsIn`). Stops at the first
+/// expression with a syntax error or any diagnostic; then `exprs` is empty.
+pub fn check_embedded(s: &str, env: &TypeEnv) -> TemplateCheck {
+    let mut out = TemplateCheck::default();
+    for emb in find_expressions(s) {
+        if let Some(e) = &emb.error {
+            out.diags.push(syntax_diag(e, 0));
+            out.exprs.clear();
+            return out;
+        }
+        let ast = match parse(emb.inner_text(s)) {
+            Ok(ast) => ast,
+            Err(e) => {
+                out.diags.push(syntax_diag(&e, emb.inner.start));
+                out.exprs.clear();
+                return out;
+            }
+        };
+        let (ty, diags) = check(&ast, env);
+        if !diags.is_empty() {
+            let base = emb.inner.start;
+            out.diags.extend(diags.into_iter().map(|d| ExprDiag {
+                span: d.span.shift(base),
+                ..d
+            }));
+            out.exprs.clear();
+            return out;
+        }
+        out.exprs.push(TypedExpr { embedded: emb, ty });
+    }
+    out
+}
+
+/// Checks a string whose expressions are interpolated into text (most values of a workflow):
+/// [`check_embedded`], then an error for each object, array or null value, which would print
+/// as `Object`, `Array` or nothing. That error points at the `${{`.
+pub fn check_template(s: &str, env: &TypeEnv) -> TemplateCheck {
+    let mut out = check_embedded(s, env);
+    for t in &out.exprs {
+        if matches!(t.ty, Type::Object(_) | Type::Array(_) | Type::Null) {
+            out.diags.push(ExprDiag {
+                span: Span::new(t.embedded.whole.start, t.embedded.whole.start + 3),
+                message: format!(
+                    "object, array, and null values should not be evaluated in template with \
+                     ${{{{ }}}} but evaluating the value of type {}",
+                    t.ty
+                ),
+                kind: DiagKind::TemplateEvaluation,
+            });
+        }
+    }
+    out
+}
+
+/// Checks an `if:` condition. With `${{ }}` it is a template ([`check_template`]); without,
+/// the whole string is one expression (GitHub evaluates it even with operators in it), ending
+/// at a `}}` outside string literals if there is one, as actionlint reads it.
+pub fn check_condition(s: &str, env: &TypeEnv) -> TemplateCheck {
+    if s.contains("${{") {
+        return check_template(s, env);
+    }
+    let text = s.get(..expression_end(s)).unwrap_or(s);
+    let mut out = TemplateCheck::default();
+    match parse(text) {
+        Err(e) => out.diags.push(syntax_diag(&e, 0)),
+        Ok(ast) => {
+            let (ty, diags) = check(&ast, env);
+            if diags.is_empty() {
+                out.exprs.push(TypedExpr {
+                    embedded: Embedded {
+                        whole: Span::new(0, s.len()),
+                        inner: Span::new(0, text.len()),
+                        error: None,
+                    },
+                    ty,
+                });
+            }
+            out.diags = diags;
+        }
+    }
+    out
+}
+
+/// The offset of the first `}}` outside string literals, or the length of `s`.
+fn expression_end(s: &str) -> usize {
+    let b = s.as_bytes();
+    let mut in_string = false;
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'\'' => in_string = !in_string,
+            b'}' if !in_string && b.get(i + 1) == Some(&b'}') => return i,
+            _ => {}
+        }
+    }
+    s.len()
+}
