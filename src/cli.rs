@@ -64,6 +64,11 @@ pub struct LintArgs {
     #[arg(long, env = "GITHUB_ACTIONS", hide = true, value_parser = clap::builder::FalseyValueParser::new())]
     pub github_actions: bool,
 
+    /// Print the rules (id, severity, summary) and exit; `--format json` prints JSON, any other
+    /// format the Markdown reference (docs/rules.md).
+    #[arg(long)]
+    pub list_rules: bool,
+
     /// Set by the environment to disable colour.
     #[arg(long, env = "NO_COLOR", hide = true, value_parser = clap::builder::FalseyValueParser::new())]
     pub no_color: bool,

@@ -18,6 +18,24 @@ const WORKER_STACK: usize = 64 * 1024 * 1024;
 
 /// Runs the linter and returns the exit status.
 pub fn run(args: &LintArgs) -> Result<u8> {
+    if args.list_rules {
+        let text = match args.format {
+            Some(Format::Json) => {
+                let rules: Vec<serde_json::Value> = lint::registry::metas()
+                    .iter()
+                    .map(|m| serde_json::json!({"id": m.id, "severity": m.severity.as_str(), "summary": m.summary, "help_uri": m.help_uri()}))
+                    .collect();
+                format!("{}\n", serde_json::to_string_pretty(&rules)?)
+            }
+            Some(_) => lint::registry::markdown(),
+            None => lint::registry::metas()
+                .iter()
+                .map(|m| format!("{:<24} {:<8} {}\n", m.id, m.severity.as_str(), m.summary))
+                .collect(),
+        };
+        emit(&text).context("cannot write to standard output")?;
+        return Ok(exit::OK);
+    }
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let root = discover::repo_root(&cwd);
     let config = match &args.config {
@@ -102,7 +120,10 @@ enum Input {
 }
 
 fn display(p: &Path) -> String {
-    let s = p.display().to_string();
+    let rel = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| p.strip_prefix(cwd).ok().map(Path::to_path_buf));
+    let s = rel.as_deref().unwrap_or(p).display().to_string();
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
 

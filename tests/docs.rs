@@ -1,0 +1,46 @@
+//! Generated documentation stays in sync with the code: docs/rules.md, and `--help` output.
+//! Set `UPDATE_DOCS=1` to rewrite docs/rules.md after adding or changing a rule.
+
+mod common;
+
+#[test]
+fn rules_reference_is_current() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/rules.md");
+    let generated = deploy_action::lint::registry::markdown();
+    if std::env::var("UPDATE_DOCS").is_ok() {
+        std::fs::write(path, &generated).expect("write docs/rules.md");
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/rules.md is out of date; run `UPDATE_DOCS=1 cargo test --test docs`"
+    );
+}
+
+#[test]
+fn help_output() {
+    let top = common::bin().arg("--help").output().expect("run");
+    insta::assert_snapshot!("help", String::from_utf8_lossy(&top.stdout));
+    let lint = common::bin()
+        .args(["lint", "--help"])
+        .output()
+        .expect("run");
+    insta::assert_snapshot!("lint_help", String::from_utf8_lossy(&lint.stdout));
+}
+
+#[test]
+fn every_rule_has_a_docs_section() {
+    let md = deploy_action::lint::registry::markdown();
+    for m in deploy_action::lint::registry::metas() {
+        assert!(
+            md.contains(&format!("\n## {}\n", m.id)),
+            "no section for {}",
+            m.id
+        );
+        assert!(
+            m.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+            "{} is not kebab-case",
+            m.id
+        );
+    }
+}
