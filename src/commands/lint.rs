@@ -50,12 +50,16 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         }
     };
 
+    // `ignore` globs apply to discovered files; a file named on the command line is linted.
+    let keep = |p: &Path| !config.ignored(p.strip_prefix(&root).unwrap_or(p)) && !config.ignored(p);
     let mut inputs: Vec<Input> = Vec::new();
     if args.paths.is_empty() {
         for p in discover::files_under(&root)
             .with_context(|| format!("cannot list {}", root.display()))?
         {
-            inputs.push(Input::File(p));
+            if keep(&p) {
+                inputs.push(Input::File(p));
+            }
         }
     }
     for p in &args.paths {
@@ -73,7 +77,9 @@ pub fn run(args: &LintArgs) -> Result<u8> {
             for f in
                 discover::files_under(p).with_context(|| format!("cannot list {}", p.display()))?
             {
-                inputs.push(Input::File(f));
+                if keep(&f) {
+                    inputs.push(Input::File(f));
+                }
             }
         } else if p.exists() {
             inputs.push(Input::File(p.clone()));
@@ -81,10 +87,6 @@ pub fn run(args: &LintArgs) -> Result<u8> {
             anyhow::bail!("{}: no such file or directory", p.display());
         }
     }
-    inputs.retain(|i| match i {
-        Input::File(p) => !config.ignored(p.strip_prefix(&root).unwrap_or(p)) && !config.ignored(p),
-        Input::Text(..) => true,
-    });
 
     let results = lint_all(&inputs, &config)?;
     let files_checked = results.len();
