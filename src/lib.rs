@@ -10,4 +10,5 @@ pub mod expr;
 pub mod image;
 pub mod lint;
 pub mod report;
+pub mod runner;
 pub mod workflow;
