@@ -4,4 +4,5 @@
 //! The binary in `main.rs` is thin; everything it does is reachable from here so that tests,
 //! benchmarks and fuzz targets call the same code.
 
+pub mod image;
 pub mod workflow;
