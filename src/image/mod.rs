@@ -1,7 +1,6 @@
-//! Container images: build context, tag rules, OCI labels, build and push.
-//!
-//! Every submodule is pure: callers in `commands/` read the environment, files and git, and
-//! hand the results in as values.
+//! Images: the build context (`.dockerignore`, tar, content digest), tag rules and OCI labels.
 
+pub mod context;
+pub mod dockerignore;
 pub mod labels;
 pub mod tags;
