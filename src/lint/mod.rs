@@ -5,6 +5,7 @@
 //! file is bad.
 
 pub mod config;
+pub mod deploy;
 pub mod discover;
 pub mod registry;
 pub mod rules;

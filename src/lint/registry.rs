@@ -22,6 +22,15 @@ static RULES: &[&dyn Rule] = &[
     &ShellName,
     &EnvVar,
     &Credentials,
+    &super::rules::script_injection::ScriptInjection,
+    &super::rules::pr_target_checkout::PrTargetCheckout,
+    &super::rules::excessive_permissions::ExcessivePermissions,
+    &super::rules::secrets_inherit::SecretsInherit,
+    &super::rules::deploy_environment::DeployEnvironment,
+    &super::rules::deploy_concurrency::DeployConcurrency,
+    &super::rules::deploy_mutable_tag::DeployMutableTag,
+    &super::rules::deploy_production_gate::DeployProductionGate,
+    &super::rules::deploy_from_fork::DeployFromFork,
     &ActionMetadata,
 ];
 

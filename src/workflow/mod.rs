@@ -3,4 +3,5 @@
 
 pub mod action;
 pub mod model;
+pub mod position;
 pub mod yaml;

@@ -1,0 +1,147 @@
+//! Positions inside a scalar: mapping a byte offset of a scalar's parsed value back to the source.
+//!
+//! A value and its source differ: a block scalar (`run: |`) drops its indentation, a quoted one
+//! its quotes and escapes. Rules that find something inside a value (an expression in a script,
+//! an image reference in a command) use this to point at the exact line and column.
+
+use super::yaml::{Node, Pos, Span};
+
+/// The position of byte `offset` of `source`: 1-based line, 1-based column in characters.
+pub fn pos_at(source: &str, offset: usize) -> Pos {
+    let offset = floor_char_boundary(source, offset.min(source.len()));
+    let before = &source[..offset];
+    let line = before.matches('\n').count() as u32 + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = before[line_start..].chars().count() as u32 + 1;
+    Pos { offset, line, col }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Where the bytes `start..end` of `node`'s value are written in `source`.
+///
+/// The value is aligned with the source text of the node character by character, skipping
+/// what the source has and the value lacks (indentation, quotes, the block indicator). Where
+/// the two cannot be aligned (escapes, folded lines, an alias), the node's own span is returned,
+/// so the finding still points at the right scalar.
+pub fn value_span(source: &str, node: &Node, start: usize, end: usize) -> Span {
+    let Some(value) = node.as_str() else {
+        return node.span;
+    };
+    if node.from_alias || start > end || end > value.len() {
+        return node.span;
+    }
+    let (lo, hi) = (
+        node.span.start.offset,
+        node.span.end.offset.min(source.len()),
+    );
+    let Some(text) = source.get(lo..hi) else {
+        return node.span;
+    };
+    match (
+        align(text, value, start, false),
+        align(text, value, end, true),
+    ) {
+        (Some(s), Some(e)) if s <= e => Span {
+            start: pos_at(source, lo + s),
+            end: pos_at(source, lo + e),
+        },
+        _ => node.span,
+    }
+}
+
+/// The offset in `text` (the node's source) of byte `target` of `value`: each character of the
+/// value is looked for at or after the current source position, but never past a line break
+/// the value does not have (so that a mismatch cannot run off into later lines). A start
+/// (`is_end` false) is where the character at `target` is written; an end is just past the
+/// character before it.
+fn align(text: &str, value: &str, target: usize, is_end: bool) -> Option<usize> {
+    let mut src = text.char_indices();
+    let mut last = 0;
+    for (vi, vc) in value.char_indices() {
+        if vi >= target && is_end {
+            return Some(last);
+        }
+        loop {
+            let (si, sc) = src.next()?;
+            if sc == vc {
+                if vi >= target {
+                    return Some(si);
+                }
+                last = si + sc.len_utf8();
+                break;
+            }
+            if sc == '\n' && vc != '\n' && vc != ' ' {
+                // Folded or escaped text: give up rather than guess.
+                return None;
+            }
+        }
+    }
+    // `target` is the end of the value.
+    (target >= value.len()).then_some(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workflow::yaml;
+
+    fn at(src: &str, key: &str, needle: &str) -> (u32, u32) {
+        let root = yaml::parse(src).root.expect("root");
+        let node = root.get(key).expect("key");
+        let v = node.as_str().expect("scalar");
+        let i = v.find(needle).expect("needle");
+        let s = value_span(src, node, i, i + needle.len());
+        assert_eq!(&src[s.start.offset..s.end.offset], needle);
+        (s.start.line, s.start.col)
+    }
+
+    #[test]
+    fn plain_and_quoted() {
+        assert_eq!(at("run: echo ${{ x }}\n", "run", "x"), (1, 15));
+        assert_eq!(at("run: 'it''s ${{ x }}'\n", "run", "x"), (1, 17));
+        assert_eq!(at("run: \"a ${{ x }}\"\n", "run", "x"), (1, 13));
+    }
+
+    #[test]
+    fn literal_block() {
+        let src = "run: |\n  echo a\n  echo ${{ github.head_ref }}\nnext: 1\n";
+        assert_eq!(at(src, "run", "github.head_ref"), (3, 12));
+    }
+
+    #[test]
+    fn start_of_an_indented_line() {
+        let src = "images: |\n  a:1\n  b\n";
+        assert_eq!(at(src, "images", "b"), (3, 3));
+    }
+
+    #[test]
+    fn plain_multiline_and_folded() {
+        let src = "run: echo a\n  echo ${{ b }}\n";
+        assert_eq!(at(src, "run", "b"), (2, 12));
+        let src = "run: >\n  echo a\n  echo ${{ b }}\n";
+        assert_eq!(at(src, "run", "b"), (3, 12));
+    }
+
+    #[test]
+    fn escapes_fall_back_to_the_node() {
+        let src = "run: \"a\\tb ${{ x }}\"\n";
+        let root = yaml::parse(src).root.expect("root");
+        let node = root.get("run").expect("run");
+        let v = node.as_str().expect("scalar");
+        let i = v.find('x').expect("x");
+        let s = value_span(src, node, i, i + 1);
+        assert_eq!(s.start.line, 1);
+    }
+
+    #[test]
+    fn pos_counts_characters() {
+        let p = pos_at("ü\nab", 4);
+        assert_eq!((p.line, p.col), (2, 2));
+    }
+}
