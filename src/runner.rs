@@ -64,7 +64,9 @@ impl Runner {
     /// Appends step outputs to `GITHUB_OUTPUT` (no-op outside Actions). Uses the heredoc form
     /// with a random delimiter for every value, so multi-line values cannot break out.
     pub fn set_outputs(&self, outputs: &[(&str, &str)]) -> Result<(), RunnerError> {
-        let Some(path) = &self.output_file else { return Ok(()) };
+        let Some(path) = &self.output_file else {
+            return Ok(());
+        };
         let mut text = String::new();
         for (name, value) in outputs {
             let delim = delimiter(value);
@@ -75,7 +77,9 @@ impl Runner {
 
     /// Appends Markdown to the step summary (no-op outside Actions).
     pub fn summary(&self, markdown: &str) -> Result<(), RunnerError> {
-        let Some(path) = &self.summary_file else { return Ok(()) };
+        let Some(path) = &self.summary_file else {
+            return Ok(());
+        };
         append(path, "GITHUB_STEP_SUMMARY", markdown)
     }
 
@@ -90,7 +94,11 @@ impl Runner {
 
     /// `::endgroup::` in Actions, nothing elsewhere.
     pub fn group_end(&self) -> &'static str {
-        if self.in_actions { "::endgroup::\n" } else { "" }
+        if self.in_actions {
+            "::endgroup::\n"
+        } else {
+            ""
+        }
     }
 }
 
@@ -141,7 +149,8 @@ mod tests {
     fn outputs_use_heredoc_delimiters() {
         let dir = tempfile::tempdir().expect("tempdir");
         let r = runner(dir.path());
-        r.set_outputs(&[("digest", "sha256:abc"), ("tags", "a\nb")]).expect("write");
+        r.set_outputs(&[("digest", "sha256:abc"), ("tags", "a\nb")])
+            .expect("write");
         let text = std::fs::read_to_string(dir.path().join("out")).expect("read");
         let mut lines = text.lines();
         let first = lines.next().expect("line");
@@ -156,8 +165,14 @@ mod tests {
     fn masks_each_line_only_in_actions() {
         let dir = tempfile::tempdir().expect("tempdir");
         let r = runner(dir.path());
-        assert_eq!(r.mask_command("s3cr%t").as_deref(), Some("::add-mask::s3cr%25t\n"));
-        assert_eq!(r.mask_command("a\nb").as_deref(), Some("::add-mask::a\n::add-mask::b\n"));
+        assert_eq!(
+            r.mask_command("s3cr%t").as_deref(),
+            Some("::add-mask::s3cr%25t\n")
+        );
+        assert_eq!(
+            r.mask_command("a\nb").as_deref(),
+            Some("::add-mask::a\n::add-mask::b\n")
+        );
         assert_eq!(Runner::default().mask_command("x"), None);
     }
 
