@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod github;
 pub mod image;
 pub mod lint;
 pub mod report;
