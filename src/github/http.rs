@@ -297,7 +297,7 @@ impl Api {
 fn github_message(json: &Value, status: StatusCode) -> String {
     json.get("message")
         .and_then(Value::as_str)
-        .map(|m| first_line(m))
+        .map(first_line)
         .unwrap_or_else(|| status.canonical_reason().unwrap_or("no message").to_owned())
 }
 

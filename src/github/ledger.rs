@@ -14,7 +14,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::error::GithubError;
 use super::store::DeploymentStore;
@@ -52,7 +51,6 @@ impl Default for LedgerFile {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Record {
-    #[serde(flatten)]
     deployment: Deployment,
     /// Oldest first, as posted.
     statuses: Vec<DeploymentStatus>,
@@ -133,6 +131,20 @@ fn io_error(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) ->
     }
 }
 
+/// Just the version of a ledger file.
+#[derive(Deserialize)]
+struct VersionProbe {
+    version: u64,
+}
+
+fn version_error(path: &Path, found: u64) -> GithubError {
+    GithubError::LedgerVersion {
+        path: path.to_path_buf(),
+        found,
+        supported: VERSION,
+    }
+}
+
 /// Reads the ledger; a missing file is an empty ledger.
 fn load(path: &Path) -> Result<LedgerFile, GithubError> {
     let text = match fs::read_to_string(path) {
@@ -144,19 +156,22 @@ fn load(path: &Path) -> Result<LedgerFile, GithubError> {
         path: path.to_path_buf(),
         reason,
     };
-    let value: Value = serde_json::from_str(&text).map_err(|e| corrupt(e.to_string()))?;
-    let found = value
-        .get("version")
-        .and_then(Value::as_u64)
-        .ok_or_else(|| corrupt("no `version` number".into()))?;
-    if found != VERSION {
-        return Err(GithubError::LedgerVersion {
-            path: path.to_path_buf(),
-            found,
-            supported: VERSION,
-        });
+    // One parse in the usual case; the version is probed separately only when that fails, so
+    // that a newer schema is reported as such rather than as damage.
+    let file: LedgerFile = match serde_json::from_str(&text) {
+        Ok(file) => file,
+        Err(e) => {
+            if let Ok(probe) = serde_json::from_str::<VersionProbe>(&text)
+                && probe.version != VERSION
+            {
+                return Err(version_error(path, probe.version));
+            }
+            return Err(corrupt(e.to_string()));
+        }
+    };
+    if file.version != VERSION {
+        return Err(version_error(path, file.version));
     }
-    let file: LedgerFile = serde_json::from_value(value).map_err(|e| corrupt(e.to_string()))?;
     let max_id = file
         .deployments
         .iter()
@@ -227,7 +242,7 @@ fn remove_stray_temps(dir: &Path, path: &Path) {
 /// Writes a temporary file beside the ledger, syncs it, renames it over the ledger and syncs
 /// the directory so the rename itself survives a crash.
 fn save(path: &Path, dir: &Path, ledger: &LedgerFile) -> Result<(), GithubError> {
-    let mut text = serde_json::to_vec_pretty(ledger).map_err(|e| GithubError::LedgerIo {
+    let mut text = serde_json::to_vec(ledger).map_err(|e| GithubError::LedgerIo {
         action: "serialise",
         path: path.to_path_buf(),
         error: std::io::Error::other(e),

@@ -299,7 +299,7 @@ fn parse<T: serde::de::DeserializeOwned>(op: &Op, value: Value) -> Result<T, Git
 }
 
 fn sorted(mut deployments: Vec<Deployment>) -> Vec<Deployment> {
-    deployments.sort_by(|a, b| b.id.cmp(&a.id));
+    deployments.sort_by_key(|d| std::cmp::Reverse(d.id));
     deployments
 }
 

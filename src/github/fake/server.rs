@@ -135,20 +135,28 @@ fn respond(answer: Answer) -> Response<Full<Bytes>> {
         Some(v) => serde_json::to_vec(v).unwrap_or_default(),
         None => Vec::new(),
     };
-    let mut builder = Response::builder()
-        .status(StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
-        .header("x-github-api-version-selected", "2022-11-28")
-        .header("x-ratelimit-limit", "5000")
-        .header("x-ratelimit-remaining", "4999");
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() =
+        StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut headers = vec![
+        ("x-github-api-version-selected", "2022-11-28".to_owned()),
+        ("x-ratelimit-limit", "5000".to_owned()),
+        ("x-ratelimit-remaining", "4999".to_owned()),
+    ];
     if answer.body.is_some() {
-        builder = builder.header("content-type", "application/json; charset=utf-8");
+        headers.push(("content-type", "application/json; charset=utf-8".to_owned()));
     }
-    for (k, v) in &answer.headers {
-        builder = builder.header(k.as_str(), v.as_str());
+    // The answer's own headers come last so they replace the defaults.
+    let extra = answer.headers.iter().map(|(k, v)| (k.as_str(), v.clone()));
+    for (name, value) in headers.into_iter().chain(extra) {
+        if let (Ok(name), Ok(value)) = (
+            http::HeaderName::try_from(name),
+            http::HeaderValue::try_from(value),
+        ) {
+            response.headers_mut().insert(name, value);
+        }
     }
-    builder
-        .body(Full::new(Bytes::from(body)))
-        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+    response
 }
 
 fn error(status: u16, message: &str) -> Answer {
