@@ -16,6 +16,7 @@
 //! The server runs on its own thread and Tokio runtime, so sync tests, async tests of any
 //! flavour, and tests that run the built binary can all use it. Dropping [`FakeGithub`] stops it.
 
+mod answer;
 mod server;
 mod spec;
 mod state;

@@ -16,8 +16,9 @@ use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio::sync::{Notify, oneshot};
 
+use super::answer::Answer;
 use super::spec::{Spec, percent_decode};
-use super::state::{Answer, RecordedRequest, State};
+use super::state::{RecordedRequest, State};
 use super::{FakeError, Fault};
 
 /// Stops the server thread when told to.
