@@ -318,11 +318,12 @@ async fn a_wrong_repository_is_a_404_that_says_so() {
 
 #[tokio::test]
 async fn an_unreachable_server_is_a_connection_error_after_retries() {
-    // Bind then drop a listener so the port is very likely closed.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
+    // A socket bound but not listening holds the port, and connections to it are refused.
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind("127.0.0.1:0".parse().expect("addr"))
+        .expect("bind");
+    let port = socket.local_addr().expect("bound").port();
     let mut config = GithubConfig::new(
         &format!("http://127.0.0.1:{port}"),
         "octo-org",
