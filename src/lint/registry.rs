@@ -1,5 +1,6 @@
 //! The one list of rules. Adding a rule means adding it here and to `docs/rules.md`.
 
+use super::rules::expression::Expression;
 use super::rules::{
     action_metadata::ActionMetadata, credentials::Credentials, env_var::EnvVar, events::Events,
     glob::Glob, id::Id, job_needs::JobNeeds, matrix::Matrix, permissions::Permissions,
@@ -23,6 +24,7 @@ static RULES: &[&dyn Rule] = &[
     &EnvVar,
     &Credentials,
     &ActionMetadata,
+    &Expression,
 ];
 
 /// Every rule, in the order they run.

@@ -14,3 +14,4 @@ pub mod schedule;
 pub mod shell_name;
 pub mod uses_format;
 pub mod workflow_schema;
+pub mod expression;
