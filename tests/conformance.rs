@@ -37,9 +37,10 @@ fn our_rules(kind: &str) -> &'static [&'static str] {
         "shell-name" => &["shell-name"],
         "env-var" => &["env-var"],
         "credentials" => &["credentials"],
-        "expression" => &["expression"],
+        // Untrusted inputs in inline scripts are the `script-injection` rule's.
+        "expression" => &["expression", "script-injection"],
         "action" => &["action", "action-metadata", "uses-format"],
-        "workflow-call" => &["workflow-call"],
+        "workflow-call" => &["workflow-call", "uses-format"],
         "if-cond" => &["if-cond"],
         "deprecated-commands" => &["deprecated-commands"],
         _ => &[],
@@ -159,7 +160,12 @@ fn score_file(
         if in_project {
             t.project_expected += 1;
         }
-        let rules: Vec<&str> = exp.kinds.iter().flat_map(|k| our_rules(k)).copied().collect();
+        let rules: Vec<&str> = exp
+            .kinds
+            .iter()
+            .flat_map(|k| our_rules(k))
+            .copied()
+            .collect();
         let lines = covered_lines(src, exp.line);
         // Line 0 means actionlint has no position (a parse error): any finding of the kind counts.
         let hit = found.iter().any(|f| {
@@ -167,7 +173,9 @@ fn score_file(
         });
         if hit {
             let exact = found.iter().any(|f| {
-                f.span.start.line == exp.line && f.span.start.col == exp.col && rules.contains(&f.rule)
+                f.span.start.line == exp.line
+                    && f.span.start.col == exp.col
+                    && rules.contains(&f.rule)
             });
             if !exact && lines.start() == lines.end() {
                 misses.push(format!(
@@ -211,9 +219,21 @@ fn score(dir: &Path, tallies: &mut BTreeMap<String, Tally>, misses: &mut Vec<Str
             &Config::default(),
         );
         let out = std::fs::read_to_string(&p).expect("read out");
-        let expected: Vec<Expected> = out.lines().filter_map(parse_out_line).map(|(_, e)| e).collect();
+        let expected: Vec<Expected> = out
+            .lines()
+            .filter_map(parse_out_line)
+            .map(|(_, e)| e)
+            .collect();
         let label = yaml.display().to_string();
-        score_file(&label, &src, &result.findings, &expected, false, tallies, misses);
+        score_file(
+            &label,
+            &src,
+            &result.findings,
+            &expected,
+            false,
+            tallies,
+            misses,
+        );
     }
 }
 
@@ -260,7 +280,8 @@ fn score_projects(dir: &Path, tallies: &mut BTreeMap<String, Tally>, misses: &mu
                 .map(|r| r.to_string_lossy().replace('\\', "/"))
                 .unwrap_or_default();
             let src = std::fs::read_to_string(&file).expect("read workflow");
-            let result = lint::lint_source_in(Some(&project), &rel, &src, FileKind::Workflow, &config);
+            let result =
+                lint::lint_source_in(Some(&project), &rel, &src, FileKind::Workflow, &config);
             let mine: Vec<Expected> = expected
                 .iter()
                 .filter(|(f, _)| *f == rel)

@@ -29,7 +29,9 @@ fn findings_exit_one() {
 
 #[test]
 fn missing_file_is_a_usage_error() {
-    lint(&["nope.yml"]).code(2).stderr(predicate::str::contains("nope.yml: no such file"));
+    lint(&["nope.yml"])
+        .code(2)
+        .stderr(predicate::str::contains("nope.yml: no such file"));
 }
 
 #[test]
@@ -41,22 +43,46 @@ fn malformed_yaml_is_a_finding_not_a_crash() {
 
 #[test]
 fn human_format_snapshot() {
-    insta::assert_snapshot!(stdout_of(&["--color", "never", "mixed-errors.yml", "broken-yaml.yml", "action-bad/action.yml"]));
+    insta::assert_snapshot!(stdout_of(&[
+        "--color",
+        "never",
+        "mixed-errors.yml",
+        "broken-yaml.yml",
+        "action-bad/action.yml"
+    ]));
 }
 
 #[test]
 fn json_format_snapshot() {
-    insta::assert_snapshot!(stdout_of(&["--format", "json", "mixed-errors.yml", "broken-yaml.yml", "action-bad/action.yml"]));
+    insta::assert_snapshot!(stdout_of(&[
+        "--format",
+        "json",
+        "mixed-errors.yml",
+        "broken-yaml.yml",
+        "action-bad/action.yml"
+    ]));
 }
 
 #[test]
 fn sarif_format_snapshot() {
-    insta::assert_snapshot!(stdout_of(&["--format", "sarif", "mixed-errors.yml", "broken-yaml.yml", "action-bad/action.yml"]));
+    insta::assert_snapshot!(stdout_of(&[
+        "--format",
+        "sarif",
+        "mixed-errors.yml",
+        "broken-yaml.yml",
+        "action-bad/action.yml"
+    ]));
 }
 
 #[test]
 fn github_format_snapshot() {
-    insta::assert_snapshot!(stdout_of(&["--format", "github", "mixed-errors.yml", "broken-yaml.yml", "action-bad/action.yml"]));
+    insta::assert_snapshot!(stdout_of(&[
+        "--format",
+        "github",
+        "mixed-errors.yml",
+        "broken-yaml.yml",
+        "action-bad/action.yml"
+    ]));
 }
 
 #[test]
@@ -66,7 +92,16 @@ fn json_contract_fields() {
     assert_eq!(v["version"], 1);
     assert_eq!(v["files_checked"], 1);
     let f = &v["findings"][0];
-    for key in ["path", "line", "column", "end_line", "end_column", "rule", "severity", "message"] {
+    for key in [
+        "path",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "rule",
+        "severity",
+        "message",
+    ] {
         assert!(f.get(key).is_some(), "missing {key} in {f}");
     }
 }
@@ -74,7 +109,10 @@ fn json_contract_fields() {
 #[test]
 fn suppression_comment_silences_only_that_rule() {
     let out = stdout_of(&["--format", "json", "mixed-errors.yml"]);
-    assert!(!out.contains("unknown-key"), "suppressed finding was reported");
+    assert!(
+        !out.contains("unknown-key"),
+        "suppressed finding was reported"
+    );
     assert!(out.contains("\"rule\": \"runner-label\""));
 }
 
@@ -82,7 +120,14 @@ fn suppression_comment_silences_only_that_rule() {
 fn stdin_with_filename() {
     let src = std::fs::read_to_string(format!("{FIXTURES}/mixed-errors.yml")).expect("fixture");
     bin()
-        .args(["lint", "--format", "json", "--stdin-filename", "wf/x.yml", "-"])
+        .args([
+            "lint",
+            "--format",
+            "json",
+            "--stdin-filename",
+            "wf/x.yml",
+            "-",
+        ])
         .write_stdin(src)
         .assert()
         .code(1)
@@ -92,7 +137,14 @@ fn stdin_with_filename() {
 #[test]
 fn stdin_named_action_yml_is_action_metadata() {
     bin()
-        .args(["lint", "--format", "json", "--stdin-filename", "action.yml", "-"])
+        .args([
+            "lint",
+            "--format",
+            "json",
+            "--stdin-filename",
+            "action.yml",
+            "-",
+        ])
         .write_stdin("name: x\ndescription: y\nruns:\n  using: node99\n  main: i.js\n")
         .assert()
         .code(1)
@@ -107,7 +159,9 @@ fn github_actions_adds_annotations_to_human_output() {
         .args(["lint", "mixed-errors.yml"])
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("::error file=mixed-errors.yml,line="))
+        .stdout(predicate::str::contains(
+            "::error file=mixed-errors.yml,line=",
+        ))
         .stdout(predicate::str::contains(" --> mixed-errors.yml:"));
 }
 
@@ -122,13 +176,22 @@ fn config_disables_rules_and_adds_runner_labels() {
     )
     .expect("write");
     // Without config: the unknown label and the bad shell are both errors.
-    bin().current_dir(dir.path()).args(["lint", "--format", "json"]).assert().code(1);
+    bin()
+        .current_dir(dir.path())
+        .args(["lint", "--format", "json"])
+        .assert()
+        .code(1);
     std::fs::write(
         dir.path().join(".github/deploy-action.yml"),
         "lint:\n  disable: [shell-name]\n  self-hosted-runner:\n    labels: ['gpu-*']\n",
     )
     .expect("write");
-    bin().current_dir(dir.path()).args(["lint"]).assert().success().stdout("");
+    bin()
+        .current_dir(dir.path())
+        .args(["lint"])
+        .assert()
+        .success()
+        .stdout("");
 }
 
 #[test]
@@ -151,10 +214,22 @@ fn directory_argument_finds_workflows_and_actions() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir_all(dir.path().join(".github/workflows")).expect("mkdir");
     std::fs::create_dir_all(dir.path().join("act")).expect("mkdir");
-    std::fs::write(dir.path().join(".github/workflows/a.yaml"), "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n").expect("write");
-    std::fs::write(dir.path().join("act/action.yml"), "name: a\ndescription: b\nruns:\n  using: composite\n  steps: []\n").expect("write");
+    std::fs::write(
+        dir.path().join(".github/workflows/a.yaml"),
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("act/action.yml"),
+        "name: a\ndescription: b\nruns:\n  using: composite\n  steps: []\n",
+    )
+    .expect("write");
     std::fs::write(dir.path().join("notes.yml"), "not: a workflow\n").expect("write");
-    let out = bin().current_dir(dir.path()).args(["lint", "--format", "json", "."]).output().expect("run");
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["lint", "--format", "json", "."])
+        .output()
+        .expect("run");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["files_checked"], 2, "{v}");
 }

@@ -145,7 +145,12 @@ fn lint_all(inputs: &[Input], config: &Config, project: &Project) -> Result<Vec<
         // Still on a big stack: the main thread's may be small.
         return std::thread::Builder::new()
             .stack_size(WORKER_STACK)
-            .spawn_scoped_compat(|| inputs.iter().map(|i| lint_one(i, config, project)).collect());
+            .spawn_scoped_compat(|| {
+                inputs
+                    .iter()
+                    .map(|i| lint_one(i, config, project))
+                    .collect()
+            });
     }
     let next = AtomicUsize::new(0);
     let slots: Mutex<Vec<Option<Result<FileResult>>>> =

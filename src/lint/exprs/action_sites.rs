@@ -45,7 +45,12 @@ pub fn action_sites<'a>(action: &Action<'a>) -> Vec<Site<'a>> {
         all(&mut out, runs.get("env"), Scope::List(NO_STEPS, &[]));
         all(&mut out, runs.get("args"), Scope::List(NO_STEPS, &[]));
         for k in ["pre-if", "post-if"] {
-            add(&mut out, runs.get(k), Scope::List(NO_STEPS, CONDITION), Mode::Condition);
+            add(
+                &mut out,
+                runs.get(k),
+                Scope::List(NO_STEPS, CONDITION),
+                Mode::Condition,
+            );
         }
     }
     out
@@ -55,7 +60,12 @@ pub fn action_sites<'a>(action: &Action<'a>) -> Vec<Site<'a>> {
 pub fn composite_step_sites(step: &Node) -> Vec<Site<'_>> {
     let mut out = Vec::new();
     let scope = Scope::List(STEP, HASH_FILES);
-    add(&mut out, step.get("if"), Scope::List(STEP, CONDITION), Mode::Condition);
+    add(
+        &mut out,
+        step.get("if"),
+        Scope::List(STEP, CONDITION),
+        Mode::Condition,
+    );
     add(&mut out, step.get("run"), scope, Mode::Script);
     for k in ["name", "shell", "working-directory", "uses", "id"] {
         add(&mut out, step.get(k), scope, Mode::Template);
@@ -73,7 +83,12 @@ pub fn output_sites<'a>(action: &Action<'a>) -> Vec<Site<'a>> {
     let mut out = Vec::new();
     let outputs = action.root.get("outputs").and_then(Node::as_map);
     for (_, o) in outputs.unwrap_or_default() {
-        add(&mut out, o.get("value"), Scope::List(STEP, &[]), Mode::Template);
+        add(
+            &mut out,
+            o.get("value"),
+            Scope::List(STEP, &[]),
+            Mode::Template,
+        );
     }
     out
 }

@@ -31,7 +31,7 @@ pub fn value_pos(source: &str, node: &Node, offset: usize) -> Pos {
     match style {
         Style::Plain => {}
         Style::Quoted => w.bump(),
-        Style::Literal | Style::Folded => w.enter_block(),
+        Style::Literal | Style::Folded => w.enter_block(source),
     }
     w.seek(value, offset, *style, text.starts_with('"'));
     w.pos
@@ -74,26 +74,24 @@ impl Walker<'_> {
         }
     }
 
-    /// Skips the header line of a block scalar and learns its content indentation.
-    fn enter_block(&mut self) {
-        let header_end = self.text.find('\n').unwrap_or(self.text.len());
-        let explicit = self.text[..header_end]
-            .chars()
-            .find(|c| c.is_ascii_digit())
-            .and_then(|c| c.to_digit(10));
-        while self.peek().is_some_and(|c| c != '\n') {
-            self.bump();
-        }
-        self.bump();
-        let indent = match explicit {
-            Some(n) => n as usize,
-            None => self.text[self.at..]
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .map_or(0, |l| l.len() - l.trim_start_matches(' ').len()),
-        };
+    /// Learns the content indentation of a block scalar. Its span starts at its content (the
+    /// `|` header is not part of it), so the indentation is that of its first non-blank line.
+    fn enter_block(&mut self, source: &str) {
+        let start = self.pos.offset;
+        let line_start = source
+            .get(..start)
+            .and_then(|s| s.rfind('\n'))
+            .map_or(0, |i| i + 1);
+        let indent = source
+            .get(line_start..)
+            .unwrap_or_default()
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .map_or(0, |l| l.len() - l.trim_start_matches(' ').len());
         self.indent = Some(indent);
-        self.skip_indent();
+        if start == line_start {
+            self.skip_indent();
+        }
     }
 
     /// After a line break: the block indentation, or all leading blanks of a flow scalar.
@@ -126,6 +124,10 @@ impl Walker<'_> {
     /// Walks the source until `offset` bytes of `value` have been produced.
     fn seek(&mut self, value: &str, offset: usize, style: Style, double: bool) {
         let mut vi = 0;
+        // Leading empty lines of a block scalar come before its span.
+        if self.indent.is_some() {
+            vi = value.len() - value.trim_start_matches('\n').len();
+        }
         // Each step consumes source; the bound only guards against a mismatch loop.
         let mut budget = self.text.len() * 2 + 8;
         while vi < offset && budget > 0 {
@@ -201,25 +203,27 @@ mod tests {
         assert_eq!(at("k: 'echo ${{ x }}'\n", "k", "x"), (1, 14));
         assert_eq!(at("k: \"echo ${{ x }}\"\n", "k", "x"), (1, 14));
         assert_eq!(at("k: 'it''s ${{ x }}'\n", "k", "x"), (1, 15));
-        assert_eq!(at("k: \"a\\\"b ${{ x }}\"\n", "k", "x"), (1, 15));
-        assert_eq!(at("k: \"é ${{ x }}\"\n", "k", "x"), (1, 12));
+        assert_eq!(at("k: \"a\\\"b ${{ x }}\"\n", "k", "x"), (1, 14));
+        assert_eq!(at("k: \"é ${{ x }}\"\n", "k", "x"), (1, 11));
     }
 
     #[test]
     fn block_scalars() {
         let src = "k: |\n  echo one\n  echo ${{ x }}\n";
-        assert_eq!(at(src, "k", "x"), (3, 14));
+        assert_eq!(at(src, "k", "x"), (3, 12));
         let src = "k: >-\n    first\n    second ${{ x }}\n";
         assert_eq!(at(src, "k", "x"), (3, 16));
         let src = "k: |\n\n  a\n    b ${{ x }}\n";
         assert_eq!(at(src, "k", "x"), (4, 11));
+        let src = "k: >\n\n  a\n  b\n\n  c ${{ x }}\n";
+        assert_eq!(at(src, "k", "x"), (6, 9));
     }
 
     #[test]
     fn multi_line_flow_scalars() {
         let src = "k: first\n  second ${{ x }}\n";
-        assert_eq!(at(src, "k", "x"), (2, 15));
+        assert_eq!(at(src, "k", "x"), (2, 14));
         let src = "k: \"first\n  \\\n  second ${{ x }}\"\n";
-        assert_eq!(at(src, "k", "x"), (3, 15));
+        assert_eq!(at(src, "k", "x"), (3, 14));
     }
 }

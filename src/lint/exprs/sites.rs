@@ -124,7 +124,10 @@ pub fn call_input_defaults<'a>(wf: &Workflow<'a>) -> Vec<CallInput<'a>> {
         .into_iter()
         .map(|(name, input)| {
             let (ty, mode) = match input.get("type").and_then(Node::as_str) {
-                Some("boolean") => (Type::Bool, Mode::Typed(Want::Bool, Label::Input(name.into()))),
+                Some("boolean") => (
+                    Type::Bool,
+                    Mode::Typed(Want::Bool, Label::Input(name.into())),
+                ),
                 Some("number") => (
                     Type::Number,
                     Mode::Typed(Want::Number, Label::Input(name.into())),
@@ -186,8 +189,18 @@ pub fn job_sites<'a>(job: &Job<'a>) -> Vec<Site<'a>> {
     );
     let timeout = job.get("timeout-minutes");
     let label = Label::At("float number value");
-    out.typed(timeout, "jobs.<job_id>.timeout-minutes", Want::Number, label);
-    container(&mut out, job.get("container"), "jobs.<job_id>.container", Part::Container);
+    out.typed(
+        timeout,
+        "jobs.<job_id>.timeout-minutes",
+        Want::Number,
+        label,
+    );
+    container(
+        &mut out,
+        job.get("container"),
+        "jobs.<job_id>.container",
+        Part::Container,
+    );
     let services = job.get("services");
     match services.and_then(Node::as_map) {
         Some(entries) => {
@@ -195,22 +208,39 @@ pub fn job_sites<'a>(job: &Job<'a>) -> Vec<Site<'a>> {
                 container(&mut out, Some(svc), "jobs.<job_id>.services", Part::Service);
             }
         }
-        None => out.typed(services, "jobs.<job_id>.services", Want::Object, Label::At("services")),
+        None => out.typed(
+            services,
+            "jobs.<job_id>.services",
+            Want::Object,
+            Label::At("services"),
+        ),
     }
     if job.is_call() {
         out.key(job.get("uses"), "");
         for (_, v) in job.get("with").and_then(Node::as_map).unwrap_or_default() {
-            out.add(Some(v), Scope::Key("jobs.<job_id>.with.<with_id>"), Mode::CallWith);
+            out.add(
+                Some(v),
+                Scope::Key("jobs.<job_id>.with.<with_id>"),
+                Mode::CallWith,
+            );
         }
         if let Some(Kind::Map(_)) = job.get("secrets").map(|s| &s.kind) {
             let key = "jobs.<job_id>.secrets.<secrets_id>";
-            for (_, v) in job.get("secrets").and_then(Node::as_map).unwrap_or_default() {
+            for (_, v) in job
+                .get("secrets")
+                .and_then(Node::as_map)
+                .unwrap_or_default()
+            {
                 out.key(Some(v), key);
             }
         }
     }
     let snapshot_if = job.get("snapshot").and_then(|s| s.get("if"));
-    out.add(snapshot_if, Scope::Key("jobs.<job_id>.snapshot.if"), Mode::Condition);
+    out.add(
+        snapshot_if,
+        Scope::Key("jobs.<job_id>.snapshot.if"),
+        Mode::Condition,
+    );
     out.0
 }
 
@@ -280,7 +310,10 @@ fn matrix<'a>(out: &mut Out<'a>, m: Option<&'a Node>) {
     for (k, v) in entries {
         let name = k.as_str().unwrap_or_default();
         let (list_label, item_label) = match name {
-            "include" => ("include", "matrix combination at element of include section"),
+            "include" => (
+                "include",
+                "matrix combination at element of include section",
+            ),
             "exclude" => ("exclude", "exclude"),
             _ => ("matrix row", ""),
         };
@@ -304,10 +337,21 @@ pub fn step_sites<'a>(step: &Step<'a>) -> Vec<Site<'a>> {
     let mut out = Out::default();
     let n = step.node;
     out.key(n.get("name"), "jobs.<job_id>.steps.name");
-    out.add(n.get("if"), Scope::Key("jobs.<job_id>.steps.if"), Mode::Condition);
-    out.add(n.get("run"), Scope::Key("jobs.<job_id>.steps.run"), Mode::Script);
+    out.add(
+        n.get("if"),
+        Scope::Key("jobs.<job_id>.steps.if"),
+        Mode::Condition,
+    );
+    out.add(
+        n.get("run"),
+        Scope::Key("jobs.<job_id>.steps.run"),
+        Mode::Script,
+    );
     out.key(n.get("shell"), "");
-    out.key(n.get("working-directory"), "jobs.<job_id>.steps.working-directory");
+    out.key(
+        n.get("working-directory"),
+        "jobs.<job_id>.steps.working-directory",
+    );
     out.key(n.get("uses"), "");
     let script_action = step
         .uses()
@@ -316,14 +360,28 @@ pub fn step_sites<'a>(step: &Step<'a>) -> Vec<Site<'a>> {
     let with_scope = Scope::Key("jobs.<job_id>.steps.with");
     for (k, v) in n.get("with").and_then(Node::as_map).unwrap_or_default() {
         let script = script_action && k.as_str() == Some("script");
-        out.add(Some(v), with_scope, if script { Mode::Script } else { Mode::Template });
+        out.add(
+            Some(v),
+            with_scope,
+            if script { Mode::Script } else { Mode::Template },
+        );
     }
     out.env(n.get("env"), "jobs.<job_id>.steps.env");
     let coe = n.get("continue-on-error");
-    out.typed(coe, "jobs.<job_id>.steps.continue-on-error", Want::Bool, Label::Bare);
+    out.typed(
+        coe,
+        "jobs.<job_id>.steps.continue-on-error",
+        Want::Bool,
+        Label::Bare,
+    );
     let timeout = n.get("timeout-minutes");
     let label = Label::At("float number value");
-    out.typed(timeout, "jobs.<job_id>.steps.timeout-minutes", Want::Number, label);
+    out.typed(
+        timeout,
+        "jobs.<job_id>.steps.timeout-minutes",
+        Want::Number,
+        label,
+    );
     out.key(n.get("id"), "");
     out.0
 }
@@ -337,11 +395,20 @@ pub fn job_post_sites<'a>(job: &Job<'a>) -> Vec<Site<'a>> {
             out.key(e.get("name"), "jobs.<job_id>.environment");
             out.key(e.get("url"), "jobs.<job_id>.environment.url");
             let deployment = e.get("deployment");
-            out.typed(deployment, "jobs.<job_id>.environment", Want::Bool, Label::Bare);
+            out.typed(
+                deployment,
+                "jobs.<job_id>.environment",
+                Want::Bool,
+                Label::Bare,
+            );
         }
         None => out.key(env, "jobs.<job_id>.environment"),
     }
-    for (_, v) in job.get("outputs").and_then(Node::as_map).unwrap_or_default() {
+    for (_, v) in job
+        .get("outputs")
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+    {
         out.key(Some(v), "jobs.<job_id>.outputs.<output_id>");
     }
     out.0

@@ -15,7 +15,11 @@ fn lower(n: &Node) -> Option<String> {
 }
 
 fn strings<'a>(names: impl IntoIterator<Item = &'a str>) -> ObjectType {
-    ObjectType::strict(names.into_iter().map(|n| (n.to_ascii_lowercase(), Type::String)))
+    ObjectType::strict(
+        names
+            .into_iter()
+            .map(|n| (n.to_ascii_lowercase(), Type::String)),
+    )
 }
 
 fn keys(n: Option<&Node>) -> Vec<&str> {
@@ -33,12 +37,16 @@ pub fn workflow_env(wf: &Workflow<'_>, config: &Config) -> TypeEnv {
     let mut env = TypeEnv::new();
     env.set_config_vars(config.config_variables.clone());
     for t in &wf.events {
-        let inputs = t.config.and_then(|c| c.get("inputs")).and_then(Node::as_map);
-        let typed = |map: fn(Option<&str>) -> Type| {
-            ObjectType::strict(inputs.unwrap_or_default().iter().filter_map(|(k, v)| {
-                Some((lower(k)?, map(v.get("type").and_then(Node::as_str))))
-            }))
-        };
+        let inputs = t
+            .config
+            .and_then(|c| c.get("inputs"))
+            .and_then(Node::as_map);
+        let typed =
+            |map: fn(Option<&str>) -> Type| {
+                ObjectType::strict(inputs.unwrap_or_default().iter().filter_map(|(k, v)| {
+                    Some((lower(k)?, map(v.get("type").and_then(Node::as_str))))
+                }))
+            };
         match t.name {
             "workflow_dispatch" => env.add_dispatch_inputs(typed(|t| match t {
                 Some("boolean") => Type::Bool,
@@ -231,7 +239,9 @@ pub fn add_step(steps: &mut Type, step: &Node, project: Option<&Project>) {
     let Some(id) = step.get("id").and_then(Node::as_str) else {
         return;
     };
-    let Some(obj) = steps.as_object_mut() else { return };
+    let Some(obj) = steps.as_object_mut() else {
+        return;
+    };
     if id.contains("${{") {
         obj.make_loose();
     }

@@ -35,16 +35,20 @@ impl LocalAction {
             list: Vec::new(),
         };
         let (name, spec) = (&self.name, &self.spec);
+        for n in &self.notes {
+            out.warn(n.clone());
+        }
+        // Name, description and branding matter for the Marketplace, not for running.
         if name.is_empty() {
-            out.error(format!("name is required in action metadata {spec:?}"));
+            out.warn(format!("name is required in action metadata {spec:?}"));
         }
         if self.description.is_empty() {
-            out.error(format!(
+            out.warn(format!(
                 "description is required in metadata of {name:?} action at {spec:?}"
             ));
         }
         if !self.color.is_empty() && !COLORS.iter().any(|c| c.eq_ignore_ascii_case(&self.color)) {
-            out.error(format!(
+            out.warn(format!(
                 "incorrect color {:?} at branding.color in metadata of {name:?} action at \
                  {spec:?}. available colors are {}",
                 self.color,
@@ -59,7 +63,7 @@ impl LocalAction {
             .collect();
         empty.sort_unstable();
         for i in empty {
-            out.error(format!(
+            out.warn(format!(
                 "input {i:?} is deprecated but \"deprecationMessage\" is empty in metadata of \
                  {name:?} action at {spec:?}"
             ));
@@ -159,8 +163,9 @@ impl Probs<'_> {
         if file.is_empty() || self.a.dir.join(file).exists() {
             return;
         }
+        // A warning: an earlier step may build the file (`npm run build`, ...).
         let (name, spec) = (&self.a.name, &self.a.spec);
-        self.error(format!(
+        self.warn(format!(
             "file {file:?} does not exist in {spec:?}. it is specified at {key:?} key in \"runs\" \
              section in {name:?} action"
         ));
@@ -184,7 +189,10 @@ impl Probs<'_> {
         self.file_exists(&r.pre_entrypoint, "pre-entrypoint");
         self.file_exists(&r.entrypoint, "entrypoint");
         self.file_exists(&r.post_entrypoint, "post-entrypoint");
-        self.not_allowed(&["main", "pre", "pre-if", "post", "post-if", "steps"], "Docker");
+        self.not_allowed(
+            &["main", "pre", "pre-if", "post", "post-if", "steps"],
+            "Docker",
+        );
     }
 
     fn composite(&mut self) {

@@ -44,7 +44,9 @@ impl Callee {
             return Err(format!("yaml: line {}: {}", e.pos.line, e.message));
         }
         let root = doc.root.ok_or_else(|| "\"on:\" is not found".to_string())?;
-        let on = root.get("on").ok_or_else(|| "\"on:\" is not found".to_string())?;
+        let on = root
+            .get("on")
+            .ok_or_else(|| "\"on:\" is not found".to_string())?;
         let not_found = || {
             format!(
                 "\"workflow_call\" event trigger is not found in \"on:\" at line:{}, column:{}",
@@ -56,10 +58,10 @@ impl Callee {
                 return Ok(Callee::default());
             }
             Kind::Seq(items) => {
-                return if items
-                    .iter()
-                    .any(|i| i.as_str().is_some_and(|s| s.eq_ignore_ascii_case("workflow_call")))
-                {
+                return if items.iter().any(|i| {
+                    i.as_str()
+                        .is_some_and(|s| s.eq_ignore_ascii_case("workflow_call"))
+                }) {
                     Ok(Callee::default())
                 } else {
                     Err(not_found())

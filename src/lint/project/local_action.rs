@@ -69,6 +69,8 @@ pub struct LocalAction {
     pub runs: Runs,
     /// `branding.color`, when set.
     pub color: String,
+    /// Oddities GitHub tolerates (unknown keys of an input), reported as warnings.
+    pub notes: Vec<String>,
 }
 
 /// Reads `action.yaml` or `action.yml` in `dir`.
@@ -81,18 +83,26 @@ pub fn load(dir: &Path, spec: &str) -> Loaded<LocalAction> {
     };
     match LocalAction::parse(dir, spec, &text) {
         Ok(a) => Loaded::Found(a),
-        Err(why) => Loaded::Invalid(format!("could not parse action metadata in {spec:?}: {why}")),
+        Err(why) => Loaded::Invalid(format!(
+            "could not parse action metadata in {spec:?}: {why}"
+        )),
     }
 }
 
 fn text_of(n: Option<&Node>) -> String {
-    n.and_then(Node::as_str).unwrap_or_default().trim().to_string()
+    n.and_then(Node::as_str)
+        .unwrap_or_default()
+        .trim()
+        .to_string()
 }
 
 /// `true`, `yes` and `on` in any case: action metadata is read as YAML 1.1.
 fn yaml11_true(n: Option<&Node>) -> bool {
-    n.and_then(Node::as_str)
-        .is_some_and(|s| ["true", "yes", "on", "y"].iter().any(|t| s.eq_ignore_ascii_case(t)))
+    n.and_then(Node::as_str).is_some_and(|s| {
+        ["true", "yes", "on", "y"]
+            .iter()
+            .any(|t| s.eq_ignore_ascii_case(t))
+    })
 }
 
 fn mapping<'a>(root: &'a Node, key: &str, errors: &mut Vec<String>) -> &'a [(Node, Node)] {
@@ -138,6 +148,7 @@ impl LocalAction {
             return Err("action metadata must be a mapping".into());
         }
         let mut errors = Vec::new();
+        let mut notes = Vec::new();
         let mut inputs = Vec::new();
         let mut seen = Vec::new();
         for (k, v) in mapping(&root, "inputs", &mut errors) {
@@ -153,8 +164,10 @@ impl LocalAction {
                         val.span.start.line,
                         val.kind_name()
                     )),
-                    other => errors.push(format!(
-                        "line {}: unexpected key {other:?} for definition of input {name:?}",
+                    // GitHub ignores other keys; actionlint refuses the metadata for them.
+                    other => notes.push(format!(
+                        "unexpected key {other:?} at line {} for definition of input {name:?} \
+                         in metadata of action {spec:?}; GitHub ignores it",
                         key.span.start.line
                     )),
                 }
@@ -192,8 +205,12 @@ impl LocalAction {
                 .and_then(|r| r.get("steps"))
                 .filter(|s| !s.is_null())
                 .map(|s| s.as_seq().map_or(1, <[Node]>::len)),
-            args: runs.and_then(|r| r.get("args")).is_some_and(|a| !a.is_null()),
-            env: runs.and_then(|r| r.get("env")).is_some_and(|a| !a.is_null()),
+            args: runs
+                .and_then(|r| r.get("args"))
+                .is_some_and(|a| !a.is_null()),
+            env: runs
+                .and_then(|r| r.get("env"))
+                .is_some_and(|a| !a.is_null()),
         };
         Ok(LocalAction {
             spec: spec.to_string(),
@@ -204,6 +221,7 @@ impl LocalAction {
             outputs,
             runs,
             color: text_of(root.get("branding").and_then(|b| b.get("color"))),
+            notes,
         })
     }
 

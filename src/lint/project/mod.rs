@@ -5,16 +5,16 @@
 //! One [`Project`] is shared by every file of a run (and by the worker threads that lint them),
 //! so each local action or workflow is read and summarised once.
 
-pub mod callee;
 pub mod action_checks;
+pub mod callee;
 pub mod local_action;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-pub use callee::{Callee, CalleeInput, CalleeSecret};
 pub use action_checks::Problem;
+pub use callee::{Callee, CalleeInput, CalleeSecret};
 pub use local_action::{ActionInput, LocalAction, Runs};
 
 /// What reading a local action or reusable workflow gave.
@@ -84,7 +84,12 @@ impl Project {
     /// The `workflow_call` interface of the local reusable workflow `spec`
     /// (`./.github/workflows/x.yml`).
     pub fn workflow(&self, spec: &str) -> Arc<Loaded<Callee>> {
-        if let Some(hit) = self.workflows.lock().ok().and_then(|m| m.get(spec).cloned()) {
+        if let Some(hit) = self
+            .workflows
+            .lock()
+            .ok()
+            .and_then(|m| m.get(spec).cloned())
+        {
             return hit;
         }
         let path = self.resolve(spec);

@@ -27,9 +27,18 @@ static META: RuleMeta = RuleMeta {
 };
 
 /// Problems GitHub rejects or that always misbehave are errors; doubtful comparisons and
-/// conversions are warnings.
-fn severity(d: &ExprDiag) -> Severity {
+/// conversions are warnings. A property missing from a matrix combination is a warning too:
+/// reading an optional key of some `include` entries (null elsewhere) is a common idiom.
+fn severity(d: &ExprDiag, value: &str) -> Severity {
+    let text = value.get(d.span.start..).unwrap_or_default();
     match d.kind {
+        DiagKind::UndefinedProperty
+            if text
+                .get(..6)
+                .is_some_and(|t| t.eq_ignore_ascii_case("matrix")) =>
+        {
+            Severity::Warning
+        }
         DiagKind::Comparison | DiagKind::ArgumentType | DiagKind::TemplateEvaluation => {
             Severity::Warning
         }
@@ -74,7 +83,8 @@ impl Checker<'_, '_> {
         };
         for d in &out.diags {
             let span = value_span(self.cx.source, site.node, d.span.start, d.span.end);
-            self.cx.report_with(severity(d), span, d.message.clone(), None);
+            self.cx
+                .report_with(severity(d, s), span, d.message.clone(), None);
         }
         if !out.ok() {
             return;
@@ -88,7 +98,9 @@ impl Checker<'_, '_> {
                 let w = want.name();
                 let msg = match label {
                     Label::Bare => format!("type of expression must be {w} but found type {ty}"),
-                    Label::Input(n) => format!("type of input {n:?} must be {w} but found type {ty}"),
+                    Label::Input(n) => {
+                        format!("type of input {n:?} must be {w} but found type {ty}")
+                    }
                     Label::At(what) if *want == Want::StringOrArray => format!(
                         "type of expression at {what:?} must be {w} but found type \"{ty}\""
                     ),
@@ -108,7 +120,14 @@ impl Checker<'_, '_> {
     }
 
     /// A `with:` value of a job calling a local reusable workflow must fit the input's type.
-    fn call_input(&mut self, v: &Node, out: &TemplateCheck, uses: &str, callee: &Callee, job: &Job<'_>) {
+    fn call_input(
+        &mut self,
+        v: &Node,
+        out: &TemplateCheck,
+        uses: &str,
+        callee: &Callee,
+        job: &Job<'_>,
+    ) {
         let entries = job.get("with").and_then(Node::as_map).unwrap_or_default();
         let Some((k, _)) = entries.iter().find(|(_, n)| std::ptr::eq(n, v)) else {
             return;
@@ -184,7 +203,10 @@ impl Rule for Expression {
             if let Some(m) = types::matrix_type(job, &strategy) {
                 env.set_context("matrix", m);
             }
-            let uses = job.get("uses").and_then(Node::as_str).filter(|u| u.starts_with("./"));
+            let uses = job
+                .get("uses")
+                .and_then(Node::as_str)
+                .filter(|u| u.starts_with("./"));
             let callee = uses.zip(project).map(|(u, p)| (u, p.workflow(u)));
             let call = callee.as_ref().and_then(|(u, c)| match &**c {
                 Loaded::Found(c) => Some((*u, c, job)),
@@ -217,7 +239,10 @@ impl Rule for Expression {
         ck.all(&action_sites::action_sites(action), &env);
         let mut steps = Type::empty_strict_object();
         if action.using == Some(Using::Composite) {
-            let list = action.runs.and_then(|r| r.get("steps")).and_then(Node::as_seq);
+            let list = action
+                .runs
+                .and_then(|r| r.get("steps"))
+                .and_then(Node::as_seq);
             for step in list.unwrap_or_default() {
                 env.set_context("steps", steps.clone());
                 ck.all(&action_sites::composite_step_sites(step), &env);
