@@ -48,7 +48,7 @@ fn our_rules(kind: &str) -> &'static [&'static str] {
 }
 
 /// The floor (percent) of recall over all kinds.
-const OVERALL_FLOOR: f64 = 0.0;
+const OVERALL_FLOOR: f64 = 95.0;
 
 /// Floors (percent) per kind that this build must keep; raised as rules land.
 fn floor(kind: &str) -> f64 {
@@ -56,6 +56,9 @@ fn floor(kind: &str) -> f64 {
         "glob" | "job-needs" | "id" | "matrix" | "permissions" | "shell-name" | "env-var"
         | "credentials" | "runner-label" => 90.0,
         "syntax-check" | "events" => 95.0,
+        // Without the `script-injection` rule, untrusted inputs (9 of 181) are missed here.
+        "expression" => 90.0,
+        "if-cond" | "workflow-call" | "action" | "deprecated-commands" => 95.0,
         _ => 0.0,
     }
 }

@@ -9,7 +9,7 @@ pub mod pos;
 pub mod sites;
 pub mod types;
 
-use crate::expr::TypeEnv;
+use crate::expr::{TemplateCheck, Type, TypeEnv, find_expressions};
 use crate::workflow::yaml::Node;
 
 /// The type a whole-value expression must have.
@@ -117,5 +117,24 @@ impl<'a> Site<'a> {
             _ => s.contains("${{"),
         };
         wanted.then_some(Site { node, scope, mode })
+    }
+}
+
+/// Whether `s` (trimmed) is exactly one `${{ }}`, so that the value has the expression's type.
+/// Unlike `expr::is_single_expression`, a `}}` inside a string literal
+/// (`fromJSON('{"a":{"b":1}}')`) does not count.
+pub fn is_whole_expression(s: &str) -> bool {
+    let t = s.trim();
+    match find_expressions(t).as_slice() {
+        [one] => one.error.is_none() && one.whole.start == 0 && one.whole.end == t.len(),
+        _ => false,
+    }
+}
+
+/// The type of the value `s` when it is one `${{ }}` that checked cleanly.
+pub fn whole_type<'c>(out: &'c TemplateCheck, s: &str) -> Option<&'c Type> {
+    match out.exprs.as_slice() {
+        [one] if is_whole_expression(s) => Some(&one.ty),
+        _ => None,
     }
 }

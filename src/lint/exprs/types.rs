@@ -2,7 +2,8 @@
 //! reusable workflows it uses): `inputs`, `secrets`, `needs`, `matrix`, `steps` and `jobs`.
 //! Property names are stored in lower case, as the checker looks them up.
 
-use crate::expr::{ObjectType, Type, TypeEnv, check_embedded, is_single_expression};
+use super::{is_whole_expression, whole_type};
+use crate::expr::{ObjectType, Type, TypeEnv, check_embedded};
 use crate::lint::Config;
 use crate::lint::popular_actions;
 use crate::lint::project::Project;
@@ -122,9 +123,9 @@ pub fn jobs_type(wf: &Workflow<'_>) -> Type {
 
 /// The type of one string of a matrix: a single expression's type, else the YAML value's.
 fn matrix_string(s: &str, env: &TypeEnv) -> Type {
-    if is_single_expression(s) {
+    if is_whole_expression(s) {
         let out = check_embedded(s, env);
-        return out.single_type(s).cloned().unwrap_or(Type::Any);
+        return whole_type(&out, s).cloned().unwrap_or(Type::Any);
     }
     Type::of_scalar(s)
 }

@@ -3,12 +3,14 @@
 //! popular action at a known version (`actions/checkout@v4`, ...) is checked against the
 //! inputs that version declares, and flagged when it runs on a retired Node.js runtime.
 
+use std::collections::HashSet;
+
 use crate::expr::quote_list;
 use crate::lint::popular_actions;
 use crate::lint::project::{Loaded, LocalAction};
 use crate::lint::{Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::action::{Action, Using};
-use crate::workflow::model::{Job, Step, Workflow};
+use crate::workflow::model::Workflow;
 use crate::workflow::yaml::Node;
 
 /// See the module docs.
@@ -78,18 +80,23 @@ fn check_inputs(cx: &mut Ctx<'_>, step: &Node, uses: &Node, inputs: &[Input<'_>]
     }
 }
 
-fn local(cx: &mut Ctx<'_>, step: &Node, uses: &Node, spec: &str) {
+/// Checks a step running local action `spec`. Problems of the action itself are reported at
+/// its first use in the file only (`seen` holds the actions already reported).
+fn local(cx: &mut Ctx<'_>, step: &Node, uses: &Node, spec: &str, seen: &mut HashSet<String>) {
     let Some(project) = cx.project else { return };
     let loaded = project.action(spec);
+    let first = seen.insert(spec.to_string());
     let action: &LocalAction = match &*loaded {
         Loaded::Found(a) => a,
         Loaded::Absent(_) => return,
         Loaded::Invalid(why) => {
-            cx.report(uses.span, why.clone());
+            if first {
+                cx.report(uses.span, why.clone());
+            }
             return;
         }
     };
-    for p in action.problems() {
+    for p in action.problems().into_iter().filter(|_| first) {
         let severity = if p.warning {
             Severity::Warning
         } else {
@@ -151,14 +158,14 @@ fn popular(cx: &mut Ctx<'_>, step: &Node, uses: &Node, spec: &str) {
     check_inputs(cx, step, uses, &inputs, &format!("{spec:?}"));
 }
 
-fn check_step(cx: &mut Ctx<'_>, step: &Node) {
+fn check_step(cx: &mut Ctx<'_>, step: &Node, seen: &mut HashSet<String>) {
     let Some(uses) = step.get("uses") else { return };
     let Some(spec) = uses.as_str() else { return };
     if spec.contains("${{") {
         return;
     }
     if spec.starts_with("./") {
-        local(cx, step, uses, spec);
+        local(cx, step, uses, spec, seen);
     } else if let Some(image) = spec.strip_prefix("docker://") {
         if let Some(name) = image.strip_suffix(':').filter(|n| !n.contains(':')) {
             cx.report(
@@ -176,8 +183,11 @@ impl Rule for ActionRule {
         &META
     }
 
-    fn step(&self, _wf: &Workflow<'_>, _job: &Job<'_>, step: &Step<'_>, cx: &mut Ctx<'_>) {
-        check_step(cx, step.node);
+    fn workflow(&self, wf: &Workflow<'_>, cx: &mut Ctx<'_>) {
+        let mut seen = HashSet::new();
+        for step in wf.jobs.iter().flat_map(|j| &j.steps) {
+            check_step(cx, step.node, &mut seen);
+        }
     }
 
     fn action(&self, action: &Action<'_>, cx: &mut Ctx<'_>) {
@@ -188,8 +198,9 @@ impl Rule for ActionRule {
             .runs
             .and_then(|r| r.get("steps"))
             .and_then(Node::as_seq);
+        let mut seen = HashSet::new();
         for step in steps.unwrap_or_default() {
-            check_step(cx, step);
+            check_step(cx, step, &mut seen);
         }
     }
 }

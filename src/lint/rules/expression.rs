@@ -10,7 +10,7 @@
 use crate::expr::{DiagKind, ExprDiag, ObjectType, TemplateCheck, Type, TypeEnv};
 use crate::expr::{check_condition, check_embedded, check_template};
 use crate::lint::exprs::pos::value_span;
-use crate::lint::exprs::{Label, Mode, Site, Want, action_sites, sites, types};
+use crate::lint::exprs::{Label, Mode, Site, Want, action_sites, sites, types, whole_type};
 use crate::lint::project::{Callee, Loaded};
 use crate::lint::{Ctx, Rule, RuleMeta, Severity, schema};
 use crate::workflow::action::{Action, Using};
@@ -28,15 +28,16 @@ static META: RuleMeta = RuleMeta {
 
 /// Problems GitHub rejects or that always misbehave are errors; doubtful comparisons and
 /// conversions are warnings. A property missing from a matrix combination is a warning too:
-/// reading an optional key of some `include` entries (null elsewhere) is a common idiom.
-fn severity(d: &ExprDiag, value: &str) -> Severity {
+/// reading an optional key of some `include` entries (null elsewhere) is a common idiom. So is
+/// an undeclared input of an action, which callers may still pass.
+fn severity(d: &ExprDiag, value: &str, in_action: bool) -> Severity {
     let text = value.get(d.span.start..).unwrap_or_default();
+    let starts = |p: &str| {
+        text.get(..p.len())
+            .is_some_and(|t| t.eq_ignore_ascii_case(p))
+    };
     match d.kind {
-        DiagKind::UndefinedProperty
-            if text
-                .get(..6)
-                .is_some_and(|t| t.eq_ignore_ascii_case("matrix")) =>
-        {
+        DiagKind::UndefinedProperty if starts("matrix") || (in_action && starts("inputs")) => {
             Severity::Warning
         }
         DiagKind::Comparison | DiagKind::ArgumentType | DiagKind::TemplateEvaluation => {
@@ -68,6 +69,8 @@ fn fits(want: Want, ty: &Type) -> bool {
 
 struct Checker<'c, 'x> {
     cx: &'c mut Ctx<'x>,
+    /// Checking action metadata rather than a workflow.
+    in_action: bool,
 }
 
 impl Checker<'_, '_> {
@@ -83,15 +86,17 @@ impl Checker<'_, '_> {
         };
         for d in &out.diags {
             let span = value_span(self.cx.source, site.node, d.span.start, d.span.end);
-            self.cx
-                .report_with(severity(d, s), span, d.message.clone(), None);
+            let severity = severity(d, s, self.in_action);
+            self.cx.report_with(severity, span, d.message.clone(), None);
         }
         if !out.ok() {
             return;
         }
         match &site.mode {
             Mode::Typed(want, label) => {
-                let Some(ty) = out.single_type(s) else { return };
+                let Some(ty) = whole_type(&out, s) else {
+                    return;
+                };
                 if fits(*want, ty) {
                     return;
                 }
@@ -146,7 +151,7 @@ impl Checker<'_, '_> {
                 t if !t.is_empty() && t.parse::<f64>().is_ok() => Type::Number,
                 _ => Type::String,
             },
-            _ => out.single_type(s).cloned().unwrap_or(Type::String),
+            _ => whole_type(out, s).cloned().unwrap_or(Type::String),
         };
         if !input.ty.assignable(&ty) {
             // An empty value has no text of its own: point just after the key's colon.
@@ -184,7 +189,10 @@ impl Rule for Expression {
     fn workflow(&self, wf: &Workflow<'_>, cx: &mut Ctx<'_>) {
         let project = cx.project;
         let base = types::workflow_env(wf, cx.config);
-        let mut ck = Checker { cx };
+        let mut ck = Checker {
+            cx,
+            in_action: false,
+        };
         ck.all(&sites::workflow_sites(wf), &base);
         let mut env = base.clone();
         let mut inputs = ObjectType::default();
@@ -235,7 +243,10 @@ impl Rule for Expression {
     fn action(&self, action: &Action<'_>, cx: &mut Ctx<'_>) {
         let project = cx.project;
         let mut env = types::action_env(action, cx.config);
-        let mut ck = Checker { cx };
+        let mut ck = Checker {
+            cx,
+            in_action: true,
+        };
         ck.all(&action_sites::action_sites(action), &env);
         let mut steps = Type::empty_strict_object();
         if action.using == Some(Using::Composite) {
@@ -249,7 +260,10 @@ impl Rule for Expression {
                 types::add_step(&mut steps, step, project);
             }
         }
-        env.set_context("steps", steps);
-        ck.all(&action_sites::output_sites(action), &env);
+        // Only a composite action's outputs take a `value`.
+        if action.using == Some(Using::Composite) {
+            env.set_context("steps", steps);
+            ck.all(&action_sites::output_sites(action), &env);
+        }
     }
 }
