@@ -95,8 +95,7 @@ impl Project {
         let path = self.resolve(spec);
         let loaded = Arc::new(match std::fs::read_to_string(&path) {
             Err(e) => Loaded::Absent(format!(
-                "could not read reusable workflow file for {spec:?}: {}: {e}",
-                path.display()
+                "could not read reusable workflow file for {spec:?}: {e}"
             )),
             Ok(text) => match Callee::parse(&text) {
                 Ok(c) => Loaded::Found(c),
