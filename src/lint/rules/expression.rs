@@ -10,7 +10,7 @@
 use crate::expr::{DiagKind, ExprDiag, ObjectType, TemplateCheck, Type, TypeEnv};
 use crate::expr::{check_condition, check_embedded, check_template};
 use crate::lint::exprs::pos::value_span;
-use crate::lint::exprs::{Label, Mode, Site, Want, action_sites, sites, types, whole_type};
+use crate::lint::exprs::{Label, Mode, Scope, Site, Want, action_sites, sites, types, whole_type};
 use crate::lint::project::{Callee, Loaded};
 use crate::lint::{Ctx, Rule, RuleMeta, Severity, schema};
 use crate::workflow::action::{Action, Using};
@@ -75,19 +75,39 @@ struct Checker<'c, 'x> {
 
 impl Checker<'_, '_> {
     /// Checks one site in `env`; `call` is the reusable workflow a job calls, for its `with:`.
-    fn site(&mut self, site: &Site<'_>, env: &TypeEnv, call: Option<(&str, &Callee, &Job<'_>)>) {
+    /// Checks one site in `env`, whose availability lists it sets for the site (so one
+    /// environment serves a whole job without copies); `call` is the reusable workflow a job
+    /// calls, for its `with:`.
+    fn site(
+        &mut self,
+        site: &Site<'_>,
+        env: &mut TypeEnv,
+        call: Option<(&str, &Callee, &Job<'_>)>,
+    ) {
         let Some(s) = site.node.as_str() else { return };
-        let mut env = env.clone();
-        site.scope.apply(&mut env);
+        site.scope.apply(env);
         let out: TemplateCheck = match site.mode {
-            Mode::Template | Mode::Script | Mode::CallWith => check_template(s, &env),
-            Mode::Plain | Mode::Typed(..) => check_embedded(s, &env),
-            Mode::Condition => check_condition(s, &env),
+            Mode::Template | Mode::Script | Mode::CallWith => check_template(s, env),
+            Mode::Plain | Mode::Typed(..) => check_embedded(s, env),
+            Mode::Condition => check_condition(s, env),
         };
         for d in &out.diags {
             let span = value_span(self.cx.source, site.node, d.span.start, d.span.end);
-            let severity = severity(d, s, self.in_action);
-            self.cx.report_with(severity, span, d.message.clone(), None);
+            let mut severity = severity(d, s, self.in_action);
+            let mut help = None;
+            // Where GitHub evaluates no expression at all, the text is used as written.
+            let unevaluated = site.scope == Scope::Key("")
+                && matches!(
+                    d.kind,
+                    DiagKind::ContextNotAllowed | DiagKind::FunctionNotAllowed
+                );
+            if unevaluated {
+                severity = Severity::Warning;
+                help = Some(
+                    "GitHub does not evaluate ${{ }} here; the text is used as written".into(),
+                );
+            }
+            self.cx.report_with(severity, span, d.message.clone(), help);
         }
         if !out.ok() {
             return;
@@ -174,7 +194,7 @@ impl Checker<'_, '_> {
         }
     }
 
-    fn all(&mut self, sites: &[Site<'_>], env: &TypeEnv) {
+    fn all(&mut self, sites: &[Site<'_>], env: &mut TypeEnv) {
         for s in sites {
             self.site(s, env, None);
         }
@@ -193,13 +213,13 @@ impl Rule for Expression {
             cx,
             in_action: false,
         };
-        ck.all(&sites::workflow_sites(wf), &base);
+        ck.all(&sites::workflow_sites(wf), &mut base.clone());
         let mut env = base.clone();
         let mut inputs = ObjectType::default();
         for input in sites::call_input_defaults(wf) {
             env.set_context("inputs", Type::Object(inputs.clone()));
             if let Some(site) = &input.default {
-                ck.site(site, &env, None);
+                ck.site(site, &mut env, None);
             }
             inputs.props.insert(input.name, input.ty);
         }
@@ -221,22 +241,22 @@ impl Rule for Expression {
                 _ => None,
             });
             for s in sites::job_sites(job) {
-                ck.site(&s, &env, call);
+                ck.site(&s, &mut env, call);
             }
             let mut steps = Type::empty_strict_object();
             for step in &job.steps {
                 env.set_context("steps", steps.clone());
-                ck.all(&sites::step_sites(step), &env);
+                ck.all(&sites::step_sites(step), &mut env);
                 types::add_step(&mut steps, step.node, project);
             }
             env.set_context("steps", steps);
-            ck.all(&sites::job_post_sites(job), &env);
+            ck.all(&sites::job_post_sites(job), &mut env);
         }
         let outputs = sites::call_output_sites(wf);
         if !outputs.is_empty() {
             let mut env = base;
             env.set_context("jobs", types::jobs_type(wf));
-            ck.all(&outputs, &env);
+            ck.all(&outputs, &mut env);
         }
     }
 
@@ -247,7 +267,7 @@ impl Rule for Expression {
             cx,
             in_action: true,
         };
-        ck.all(&action_sites::action_sites(action), &env);
+        ck.all(&action_sites::action_sites(action), &mut env);
         let mut steps = Type::empty_strict_object();
         if action.using == Some(Using::Composite) {
             let list = action
@@ -256,14 +276,14 @@ impl Rule for Expression {
                 .and_then(Node::as_seq);
             for step in list.unwrap_or_default() {
                 env.set_context("steps", steps.clone());
-                ck.all(&action_sites::composite_step_sites(step), &env);
+                ck.all(&action_sites::composite_step_sites(step), &mut env);
                 types::add_step(&mut steps, step, project);
             }
         }
         // Only a composite action's outputs take a `value`.
         if action.using == Some(Using::Composite) {
             env.set_context("steps", steps);
-            ck.all(&action_sites::output_sites(action), &env);
+            ck.all(&action_sites::output_sites(action), &mut env);
         }
     }
 }
