@@ -308,22 +308,23 @@ fn matrix<'a>(out: &mut Out<'a>, m: Option<&'a Node>) {
         return;
     };
     for (k, v) in entries {
-        let name = k.as_str().unwrap_or_default();
-        let (list_label, item_label) = match name {
-            "include" => (
-                "include",
-                "matrix combination at element of include section",
+        // Rows and `exclude` have a shape; `include` may add anything (its types only
+        // widen the matrix's, see `types::matrix_type`).
+        let (list, item) = match k.as_str().unwrap_or_default() {
+            "include" => (Mode::Plain, Some(Mode::Plain)),
+            "exclude" => (
+                typed(Want::Array, "exclude"),
+                Some(typed(Want::Object, "exclude")),
             ),
-            "exclude" => ("exclude", "exclude"),
-            _ => ("matrix row", ""),
+            _ => (typed(Want::Array, "matrix row"), None),
         };
-        match &v.kind {
-            Kind::Scalar { .. } => out.add(Some(v), scope, typed(Want::Array, list_label)),
-            Kind::Seq(items) if !item_label.is_empty() => {
-                for item in items {
-                    match &item.kind {
-                        Kind::Map(_) => out.all(Some(item), scope, Mode::Plain),
-                        _ => out.add(Some(item), scope, typed(Want::Object, item_label)),
+        match (&v.kind, item) {
+            (Kind::Scalar { .. }, _) => out.add(Some(v), scope, list),
+            (Kind::Seq(items), Some(item)) => {
+                for i in items {
+                    match &i.kind {
+                        Kind::Map(_) => out.all(Some(i), scope, Mode::Plain),
+                        _ => out.add(Some(i), scope, item.clone()),
                     }
                 }
             }
