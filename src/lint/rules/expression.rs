@@ -74,7 +74,6 @@ struct Checker<'c, 'x> {
 }
 
 impl Checker<'_, '_> {
-    /// Checks one site in `env`; `call` is the reusable workflow a job calls, for its `with:`.
     /// Checks one site in `env`, whose availability lists it sets for the site (so one
     /// environment serves a whole job without copies); `call` is the reusable workflow a job
     /// calls, for its `with:`.
