@@ -243,9 +243,12 @@ fn secrets_inherit_to_a_remote_workflow() {
         lines("secrets-inherit", "security/secrets-inherit.yml"),
         vec![7]
     );
+    // The fixture's local call points at a file that only exists in a real repository, so the
+    // `workflow-call` rule has its own say; this rule's findings are all warnings.
     assert!(
         findings("security/secrets-inherit.yml")
             .iter()
+            .filter(|f| f.0 == "secrets-inherit")
             .all(|f| f.3 == "warning")
     );
 }

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::{Context, Result};
 
 use crate::cli::{ColorChoice, LintArgs};
-use crate::lint::{self, Config, FileKind, FileResult, Severity, discover};
+use crate::lint::{self, Config, FileKind, FileResult, Project, Severity, discover};
 use crate::report::{self, Format};
 
 use super::{emit, exit};
@@ -88,7 +88,9 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         }
     }
 
-    let results = lint_all(&inputs, &config)?;
+    // Local actions and reusable workflows (`uses: ./...`) resolve against the repository root.
+    let project = Project::new(&root);
+    let results = lint_all(&inputs, &config, &project)?;
     let files_checked = results.len();
     let shown: Vec<FileResult> = results
         .into_iter()
@@ -129,14 +131,15 @@ fn display(p: &Path) -> String {
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
 
-fn lint_one(input: &Input, config: &Config) -> Result<FileResult> {
+fn lint_one(input: &Input, config: &Config, project: &Project) -> Result<FileResult> {
     Ok(match input {
         Input::File(p) => {
             let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
             let path = display(p);
             let kind = FileKind::of_path(&path);
             match String::from_utf8(bytes) {
-                Ok(text) => lint::lint_source(
+                Ok(text) => lint::lint_source_in(
+                    Some(project),
                     &path,
                     text.strip_prefix('\u{feff}').unwrap_or(&text),
                     kind,
@@ -145,7 +148,8 @@ fn lint_one(input: &Input, config: &Config) -> Result<FileResult> {
                 Err(e) => lint::not_utf8(&path, e.utf8_error().valid_up_to(), e.as_bytes()),
             }
         }
-        Input::Text(name, text) => lint::lint_source(
+        Input::Text(name, text) => lint::lint_source_in(
+            Some(project),
             name,
             text.strip_prefix('\u{feff}').unwrap_or(text),
             FileKind::of_path(name),
@@ -155,7 +159,7 @@ fn lint_one(input: &Input, config: &Config) -> Result<FileResult> {
 }
 
 /// Lints every input on all cores, keeping input order.
-fn lint_all(inputs: &[Input], config: &Config) -> Result<Vec<FileResult>> {
+fn lint_all(inputs: &[Input], config: &Config, project: &Project) -> Result<Vec<FileResult>> {
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(inputs.len())
@@ -164,7 +168,12 @@ fn lint_all(inputs: &[Input], config: &Config) -> Result<Vec<FileResult>> {
         // Still on a big stack: the main thread's may be small.
         return std::thread::Builder::new()
             .stack_size(WORKER_STACK)
-            .spawn_scoped_compat(|| inputs.iter().map(|i| lint_one(i, config)).collect());
+            .spawn_scoped_compat(|| {
+                inputs
+                    .iter()
+                    .map(|i| lint_one(i, config, project))
+                    .collect()
+            });
     }
     let next = AtomicUsize::new(0);
     let slots: Mutex<Vec<Option<Result<FileResult>>>> =
@@ -180,7 +189,7 @@ fn lint_all(inputs: &[Input], config: &Config) -> Result<Vec<FileResult>> {
                         if i >= inputs.len() {
                             break;
                         }
-                        let r = lint_one(&inputs[i], config);
+                        let r = lint_one(&inputs[i], config, project);
                         if let Ok(mut v) = slots.lock() {
                             v[i] = Some(r);
                         }

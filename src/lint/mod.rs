@@ -7,6 +7,9 @@
 pub mod config;
 pub mod deploy;
 pub mod discover;
+pub mod exprs;
+pub mod popular_actions;
+pub mod project;
 pub mod registry;
 pub mod rules;
 pub mod schema;
@@ -17,6 +20,7 @@ use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::yaml::{self, Node, Span};
 
 pub use config::Config;
+pub use project::Project;
 
 /// How bad a finding is. Only `Error` fails the run (exit status 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -121,6 +125,9 @@ pub struct Ctx<'a> {
     pub source: &'a str,
     /// The file's path as given.
     pub path: &'a str,
+    /// The repository the file belongs to, when known: local actions and reusable workflows
+    /// (`uses: ./...`) are read from it.
+    pub project: Option<&'a Project>,
     rule: &'static RuleMeta,
     findings: Vec<Finding>,
 }
@@ -174,8 +181,20 @@ pub static YAML_SYNTAX: RuleMeta = RuleMeta {
     severity: Severity::Error,
 };
 
-/// Lints one file's text.
+/// Lints one file's text on its own, without a repository around it.
 pub fn lint_source(path: &str, source: &str, kind: FileKind, config: &Config) -> FileResult {
+    lint_source_in(None, path, source, kind, config)
+}
+
+/// Lints one file's text as part of `project` (when given), so that local actions and local
+/// reusable workflows it uses are read and checked too.
+pub fn lint_source_in(
+    project: Option<&Project>,
+    path: &str,
+    source: &str,
+    kind: FileKind,
+    config: &Config,
+) -> FileResult {
     let doc = yaml::parse(source);
     let mut findings = Vec::new();
     if let Some(e) = &doc.error {
@@ -204,7 +223,13 @@ pub fn lint_source(path: &str, source: &str, kind: FileKind, config: &Config) ->
     if doc.error.is_none() {
         let empty = empty_root();
         let root = doc.root.as_ref().unwrap_or(&empty);
-        run_rules(path, source, kind, config, root, &mut findings);
+        let file = File {
+            path,
+            source,
+            config,
+            project,
+        };
+        run_rules(&file, kind, root, &mut findings);
     }
     findings.retain(|f| config.rule_enabled(f.rule));
     suppress::apply(source, &mut findings);
@@ -233,15 +258,30 @@ fn empty_root() -> Node {
     }
 }
 
-fn run_rules(
-    path: &str,
-    source: &str,
-    kind: FileKind,
-    config: &Config,
-    root: &Node,
-    out: &mut Vec<Finding>,
-) {
+/// What every rule of one file shares.
+struct File<'a> {
+    path: &'a str,
+    source: &'a str,
+    config: &'a Config,
+    project: Option<&'a Project>,
+}
+
+impl<'a> File<'a> {
+    fn ctx(&self, rule: &'static RuleMeta) -> Ctx<'a> {
+        Ctx {
+            config: self.config,
+            source: self.source,
+            path: self.path,
+            project: self.project,
+            rule,
+            findings: Vec::new(),
+        }
+    }
+}
+
+fn run_rules(file: &File<'_>, kind: FileKind, root: &Node, out: &mut Vec<Finding>) {
     let rules = registry::all();
+    let config = file.config;
     match kind {
         FileKind::Workflow => {
             let wf = Workflow::new(root);
@@ -249,13 +289,7 @@ fn run_rules(
                 if !config.rule_enabled(rule.meta().id) {
                     continue;
                 }
-                let mut cx = Ctx {
-                    config,
-                    source,
-                    path,
-                    rule: rule.meta(),
-                    findings: Vec::new(),
-                };
+                let mut cx = file.ctx(rule.meta());
                 rule.workflow(&wf, &mut cx);
                 for job in &wf.jobs {
                     rule.job(&wf, job, &mut cx);
@@ -272,13 +306,7 @@ fn run_rules(
                 if !config.rule_enabled(rule.meta().id) {
                     continue;
                 }
-                let mut cx = Ctx {
-                    config,
-                    source,
-                    path,
-                    rule: rule.meta(),
-                    findings: Vec::new(),
-                };
+                let mut cx = file.ctx(rule.meta());
                 rule.action(&action, &mut cx);
                 out.append(&mut cx.findings);
             }

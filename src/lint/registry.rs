@@ -1,5 +1,10 @@
 //! The one list of rules. Adding a rule means adding it here and to `docs/rules.md`.
 
+use super::rules::action::ActionRule;
+use super::rules::deprecated_commands::DeprecatedCommands;
+use super::rules::expression::Expression;
+use super::rules::if_cond::IfCond;
+use super::rules::workflow_call::WorkflowCall;
 use super::rules::{
     action_metadata::ActionMetadata, credentials::Credentials, env_var::EnvVar, events::Events,
     glob::Glob, id::Id, job_needs::JobNeeds, matrix::Matrix, permissions::Permissions,
@@ -32,6 +37,11 @@ static RULES: &[&dyn Rule] = &[
     &super::rules::deploy_production_gate::DeployProductionGate,
     &super::rules::deploy_from_fork::DeployFromFork,
     &ActionMetadata,
+    &Expression,
+    &IfCond,
+    &DeprecatedCommands,
+    &WorkflowCall,
+    &ActionRule,
 ];
 
 /// Every rule, in the order they run.

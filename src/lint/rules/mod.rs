@@ -1,5 +1,6 @@
 //! One file per rule; each file's name is the rule id with `_` for `-`.
 
+pub mod action;
 pub mod action_metadata;
 pub mod credentials;
 pub mod deploy_concurrency;
@@ -7,11 +8,14 @@ pub mod deploy_environment;
 pub mod deploy_from_fork;
 pub mod deploy_mutable_tag;
 pub mod deploy_production_gate;
+pub mod deprecated_commands;
 pub mod env_var;
 pub mod events;
 pub mod excessive_permissions;
+pub mod expression;
 pub mod glob;
 pub mod id;
+pub mod if_cond;
 pub mod job_needs;
 pub mod matrix;
 pub mod permissions;
@@ -22,4 +26,5 @@ pub mod script_injection;
 pub mod secrets_inherit;
 pub mod shell_name;
 pub mod uses_format;
+pub mod workflow_call;
 pub mod workflow_schema;

@@ -1,0 +1,431 @@
+//! Every string value of a workflow that may hold expressions, with the workflow key that
+//! decides which contexts it may use and how its value is typed, following GitHub's context
+//! availability table (and actionlint's `expression` rule).
+
+use super::{Label, Mode, Scope, Site, Want};
+use crate::workflow::model::{Job, Step, Workflow};
+use crate::workflow::yaml::{Kind, Node};
+
+const ANY: Scope = Scope::Key("");
+
+/// Collects sites; every `add` ignores absent nodes and scalars without expressions.
+#[derive(Default)]
+struct Out<'a>(Vec<Site<'a>>);
+
+impl<'a> Out<'a> {
+    fn add(&mut self, n: Option<&'a Node>, scope: Scope, mode: Mode) {
+        if let Some(site) = n.and_then(|n| Site::new(n, scope, mode)) {
+            self.0.push(site);
+        }
+    }
+
+    fn key(&mut self, n: Option<&'a Node>, key: &'static str) {
+        self.add(n, Scope::Key(key), Mode::Template);
+    }
+
+    /// Every scalar below `n` (keys included).
+    fn all(&mut self, n: Option<&'a Node>, scope: Scope, mode: Mode) {
+        let Some(n) = n else { return };
+        match &n.kind {
+            Kind::Scalar { .. } => self.add(Some(n), scope, mode),
+            Kind::Seq(items) => items
+                .iter()
+                .for_each(|i| self.all(Some(i), scope, mode.clone())),
+            Kind::Map(entries) => {
+                for (k, v) in entries {
+                    self.add(Some(k), scope, mode.clone());
+                    self.all(Some(v), scope, mode.clone());
+                }
+            }
+        }
+    }
+
+    fn typed(&mut self, n: Option<&'a Node>, key: &'static str, want: Want, label: Label) {
+        self.add(n, Scope::Key(key), Mode::Typed(want, label));
+    }
+
+    /// `env:` as a mapping of strings, or one expression that must be an object.
+    fn env(&mut self, n: Option<&'a Node>, key: &'static str) {
+        match n.map(|n| &n.kind) {
+            Some(Kind::Map(_)) => self.all(n, Scope::Key(key), Mode::Template),
+            _ => self.typed(n, key, Want::Object, Label::At("env")),
+        }
+    }
+
+    fn concurrency(&mut self, n: Option<&'a Node>, key: &'static str) {
+        match n.map(|n| &n.kind) {
+            Some(Kind::Map(_)) => {
+                let get = |k| n.and_then(|n| n.get(k));
+                self.key(get("group"), key);
+                self.typed(get("cancel-in-progress"), key, Want::Bool, Label::Bare);
+            }
+            _ => self.key(n, key),
+        }
+    }
+}
+
+/// The workflow-level values: name, triggers, `run-name`, `env`, `defaults`, `concurrency`.
+/// Defaults of `workflow_call` inputs and `on.workflow_call.outputs.*.value` are not here: see
+/// [`call_input_defaults`] and [`call_output_sites`].
+pub fn workflow_sites<'a>(wf: &Workflow<'a>) -> Vec<Site<'a>> {
+    let mut out = Out::default();
+    let root = wf.root;
+    out.key(root.get("name"), "");
+    for t in &wf.events {
+        let Some(cfg) = t.config else { continue };
+        if t.name != "workflow_call" {
+            if t.name == "workflow_dispatch" {
+                for (_, input) in inputs_of(cfg) {
+                    out.typed(input.get("required"), "", Want::Bool, Label::Bare);
+                    for key in ["description", "default", "options"] {
+                        out.all(input.get(key), ANY, Mode::Template);
+                    }
+                }
+                continue;
+            }
+            out.all(Some(cfg), ANY, Mode::Template);
+            continue;
+        }
+        for (_, input) in inputs_of(cfg) {
+            out.key(input.get("description"), "");
+        }
+        for section in ["secrets", "outputs"] {
+            for (_, v) in cfg.get(section).and_then(Node::as_map).unwrap_or_default() {
+                out.key(v.get("description"), "");
+            }
+        }
+    }
+    out.key(root.get("run-name"), "run-name");
+    out.env(root.get("env"), "env");
+    defaults(&mut out, root.get("defaults"), "");
+    out.concurrency(root.get("concurrency"), "concurrency");
+    out.0
+}
+
+/// One input of `workflow_call`: its name (lower case), its type, and its default's site. A
+/// default may use the inputs declared before it, so they are checked in order.
+pub struct CallInput<'a> {
+    /// The input's name in lower case.
+    pub name: String,
+    /// Its declared type (`any` when missing).
+    pub ty: crate::expr::Type,
+    /// Its `default:`, when that holds an expression.
+    pub default: Option<Site<'a>>,
+}
+
+/// The inputs of `on.workflow_call`, in order.
+pub fn call_input_defaults<'a>(wf: &Workflow<'a>) -> Vec<CallInput<'a>> {
+    use crate::expr::Type;
+    let Some(cfg) = wf.event("workflow_call").and_then(|t| t.config) else {
+        return Vec::new();
+    };
+    let key = Scope::Key("on.workflow_call.inputs.<inputs_id>.default");
+    inputs_of(cfg)
+        .into_iter()
+        .map(|(name, input)| {
+            let (ty, mode) = match input.get("type").and_then(Node::as_str) {
+                Some("boolean") => (
+                    Type::Bool,
+                    Mode::Typed(Want::Bool, Label::Input(name.into())),
+                ),
+                Some("number") => (
+                    Type::Number,
+                    Mode::Typed(Want::Number, Label::Input(name.into())),
+                ),
+                Some("string") => (Type::String, Mode::Template),
+                _ => (Type::Any, Mode::Template),
+            };
+            CallInput {
+                name: name.to_ascii_lowercase(),
+                ty,
+                default: input.get("default").and_then(|d| Site::new(d, key, mode)),
+            }
+        })
+        .collect()
+}
+
+fn inputs_of(cfg: &Node) -> Vec<(&str, &Node)> {
+    cfg.get("inputs")
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str()?, v)))
+        .collect()
+}
+
+fn defaults<'a>(out: &mut Out<'a>, n: Option<&'a Node>, key: &'static str) {
+    let run = n.and_then(|d| d.get("run"));
+    out.key(run.and_then(|r| r.get("shell")), key);
+    out.key(run.and_then(|r| r.get("working-directory")), key);
+}
+
+/// The job-level values checked before its steps (everything but `environment` and
+/// `outputs`).
+pub fn job_sites<'a>(job: &Job<'a>) -> Vec<Site<'a>> {
+    let mut out = Out::default();
+    out.key(job.get("name"), "jobs.<job_id>.name");
+    out.all(job.get("needs"), ANY, Mode::Template);
+    runs_on(&mut out, job.get("runs-on"));
+    out.concurrency(job.get("concurrency"), "jobs.<job_id>.concurrency");
+    out.env(job.get("env"), "jobs.<job_id>.env");
+    defaults(&mut out, job.get("defaults"), "jobs.<job_id>.defaults.run");
+    out.add(
+        job.get("if"),
+        Scope::Key("jobs.<job_id>.if"),
+        Mode::Condition,
+    );
+    if let Some(strategy) = job.get("strategy") {
+        let key = "jobs.<job_id>.strategy";
+        out.typed(strategy.get("fail-fast"), key, Want::Bool, Label::Bare);
+        let mp = strategy.get("max-parallel");
+        out.typed(mp, key, Want::Number, Label::At("integer value"));
+        matrix(&mut out, strategy.get("matrix"));
+    }
+    out.typed(
+        job.get("continue-on-error"),
+        "jobs.<job_id>.continue-on-error",
+        Want::Bool,
+        Label::Bare,
+    );
+    let timeout = job.get("timeout-minutes");
+    let label = Label::At("float number value");
+    out.typed(
+        timeout,
+        "jobs.<job_id>.timeout-minutes",
+        Want::Number,
+        label,
+    );
+    container(
+        &mut out,
+        job.get("container"),
+        "jobs.<job_id>.container",
+        Part::Container,
+    );
+    let services = job.get("services");
+    match services.and_then(Node::as_map) {
+        Some(entries) => {
+            for (_, svc) in entries {
+                container(&mut out, Some(svc), "jobs.<job_id>.services", Part::Service);
+            }
+        }
+        None => out.typed(
+            services,
+            "jobs.<job_id>.services",
+            Want::Object,
+            Label::At("services"),
+        ),
+    }
+    if job.is_call() {
+        out.key(job.get("uses"), "");
+        for (_, v) in job.get("with").and_then(Node::as_map).unwrap_or_default() {
+            out.add(
+                Some(v),
+                Scope::Key("jobs.<job_id>.with.<with_id>"),
+                Mode::CallWith,
+            );
+        }
+        if let Some(Kind::Map(_)) = job.get("secrets").map(|s| &s.kind) {
+            let key = "jobs.<job_id>.secrets.<secrets_id>";
+            for (_, v) in job
+                .get("secrets")
+                .and_then(Node::as_map)
+                .unwrap_or_default()
+            {
+                out.key(Some(v), key);
+            }
+        }
+    }
+    let snapshot_if = job.get("snapshot").and_then(|s| s.get("if"));
+    out.add(
+        snapshot_if,
+        Scope::Key("jobs.<job_id>.snapshot.if"),
+        Mode::Condition,
+    );
+    out.0
+}
+
+fn runs_on<'a>(out: &mut Out<'a>, n: Option<&'a Node>) {
+    let key = "jobs.<job_id>.runs-on";
+    let label = || Label::At("runs-on");
+    match n.map(|n| &n.kind) {
+        Some(Kind::Map(_)) => {
+            out.key(n.and_then(|n| n.get("group")), key);
+            let labels = n.and_then(|n| n.get("labels"));
+            match labels.map(|l| &l.kind) {
+                Some(Kind::Scalar { .. }) => out.typed(labels, key, Want::StringOrArray, label()),
+                _ => out.all(labels, Scope::Key(key), Mode::Template),
+            }
+        }
+        Some(Kind::Scalar { .. }) => out.typed(n, key, Want::StringOrArray, label()),
+        _ => out.all(n, Scope::Key(key), Mode::Template),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Part {
+    Container,
+    Service,
+}
+
+fn container<'a>(out: &mut Out<'a>, n: Option<&'a Node>, key: &'static str, part: Part) {
+    let Some(n) = n else { return };
+    if n.as_map().is_none() {
+        out.key(Some(n), key);
+        return;
+    }
+    let (cred_key, env_key) = match part {
+        Part::Container => (
+            "jobs.<job_id>.container.credentials",
+            "jobs.<job_id>.container.env.<env_id>",
+        ),
+        Part::Service => (
+            "jobs.<job_id>.services.<service_id>.credentials",
+            "jobs.<job_id>.services.<service_id>.env.<env_id>",
+        ),
+    };
+    for k in ["image", "options", "command", "entrypoint"] {
+        out.key(n.get(k), key);
+    }
+    for k in ["ports", "volumes"] {
+        out.all(n.get(k), Scope::Key(key), Mode::Template);
+    }
+    match n.get("credentials") {
+        Some(c) if c.as_map().is_some() => {
+            out.key(c.get("username"), cred_key);
+            out.key(c.get("password"), cred_key);
+        }
+        c => out.typed(c, cred_key, Want::Object, Label::At("credentials")),
+    }
+    out.env(n.get("env"), env_key);
+}
+
+/// `strategy.matrix`: the values are checked, the shape is typed.
+fn matrix<'a>(out: &mut Out<'a>, m: Option<&'a Node>) {
+    let scope = Scope::Key("jobs.<job_id>.strategy");
+    let typed = |w, l| Mode::Typed(w, Label::At(l));
+    let Some(entries) = m.and_then(Node::as_map) else {
+        out.add(m, scope, typed(Want::Object, "matrix"));
+        return;
+    };
+    for (k, v) in entries {
+        // Rows and `exclude` have a shape; `include` may add anything (its types only
+        // widen the matrix's, see `types::matrix_type`).
+        let (list, item) = match k.as_str().unwrap_or_default() {
+            "include" => (Mode::Plain, Some(Mode::Plain)),
+            "exclude" => (
+                typed(Want::Array, "exclude"),
+                Some(typed(Want::Object, "exclude")),
+            ),
+            _ => (typed(Want::Array, "matrix row"), None),
+        };
+        match (&v.kind, item) {
+            (Kind::Scalar { .. }, _) => out.add(Some(v), scope, list),
+            (Kind::Seq(items), Some(item)) => {
+                for i in items {
+                    match &i.kind {
+                        Kind::Map(_) => out.all(Some(i), scope, Mode::Plain),
+                        _ => out.add(Some(i), scope, item.clone()),
+                    }
+                }
+            }
+            _ => out.all(Some(v), scope, Mode::Plain),
+        }
+    }
+}
+
+/// The values of one step.
+pub fn step_sites<'a>(step: &Step<'a>) -> Vec<Site<'a>> {
+    let mut out = Out::default();
+    let n = step.node;
+    out.key(n.get("name"), "jobs.<job_id>.steps.name");
+    out.add(
+        n.get("if"),
+        Scope::Key("jobs.<job_id>.steps.if"),
+        Mode::Condition,
+    );
+    out.add(
+        n.get("run"),
+        Scope::Key("jobs.<job_id>.steps.run"),
+        Mode::Script,
+    );
+    out.key(n.get("shell"), "");
+    out.key(
+        n.get("working-directory"),
+        "jobs.<job_id>.steps.working-directory",
+    );
+    out.key(n.get("uses"), "");
+    let script_action = step
+        .uses()
+        .and_then(Node::as_str)
+        .is_some_and(|u| u.starts_with("actions/github-script@"));
+    let with_scope = Scope::Key("jobs.<job_id>.steps.with");
+    for (k, v) in n.get("with").and_then(Node::as_map).unwrap_or_default() {
+        let script = script_action && k.as_str() == Some("script");
+        out.add(
+            Some(v),
+            with_scope,
+            if script { Mode::Script } else { Mode::Template },
+        );
+    }
+    out.env(n.get("env"), "jobs.<job_id>.steps.env");
+    let coe = n.get("continue-on-error");
+    out.typed(
+        coe,
+        "jobs.<job_id>.steps.continue-on-error",
+        Want::Bool,
+        Label::Bare,
+    );
+    let timeout = n.get("timeout-minutes");
+    let label = Label::At("float number value");
+    out.typed(
+        timeout,
+        "jobs.<job_id>.steps.timeout-minutes",
+        Want::Number,
+        label,
+    );
+    out.key(n.get("id"), "");
+    out.0
+}
+
+/// The job-level values evaluated after its steps: `environment` and `outputs`.
+pub fn job_post_sites<'a>(job: &Job<'a>) -> Vec<Site<'a>> {
+    let mut out = Out::default();
+    let env = job.get("environment");
+    match env.filter(|e| e.as_map().is_some()) {
+        Some(e) => {
+            out.key(e.get("name"), "jobs.<job_id>.environment");
+            out.key(e.get("url"), "jobs.<job_id>.environment.url");
+            let deployment = e.get("deployment");
+            out.typed(
+                deployment,
+                "jobs.<job_id>.environment",
+                Want::Bool,
+                Label::Bare,
+            );
+        }
+        None => out.key(env, "jobs.<job_id>.environment"),
+    }
+    for (_, v) in job
+        .get("outputs")
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+    {
+        out.key(Some(v), "jobs.<job_id>.outputs.<output_id>");
+    }
+    out.0
+}
+
+/// `on.workflow_call.outputs.<id>.value`, which see the `jobs` context.
+pub fn call_output_sites<'a>(wf: &Workflow<'a>) -> Vec<Site<'a>> {
+    let mut out = Out::default();
+    let outputs = wf
+        .event("workflow_call")
+        .and_then(|t| t.config)
+        .and_then(|c| c.get("outputs"))
+        .and_then(Node::as_map)
+        .unwrap_or_default();
+    for (_, v) in outputs {
+        out.key(v.get("value"), "on.workflow_call.outputs.<output_id>.value");
+    }
+    out.0
+}

@@ -1,0 +1,288 @@
+//! `expression`: every `${{ }}` of a workflow or action metadata, and every `if:` condition:
+//! syntax, types, contexts and properties that do not exist, contexts and special functions
+//! used where GitHub does not allow them, and values of the wrong type at typed keys
+//! (`timeout-minutes`, `continue-on-error`, `env`, inputs of reusable workflows, ...).
+//!
+//! Types of `inputs`, `secrets`, `needs`, `matrix`, `steps` and `jobs` are built from the
+//! workflow and the local actions and reusable workflows it uses. Untrusted inputs in inline
+//! scripts are left to the `script-injection` rule.
+
+use crate::expr::{DiagKind, ExprDiag, ObjectType, TemplateCheck, Type, TypeEnv};
+use crate::expr::{check_condition, check_embedded, check_template};
+use crate::lint::exprs::pos::value_span;
+use crate::lint::exprs::{Label, Mode, Scope, Site, Want, action_sites, sites, types, whole_type};
+use crate::lint::project::{Callee, Loaded};
+use crate::lint::{Ctx, Rule, RuleMeta, Severity, schema};
+use crate::workflow::action::{Action, Using};
+use crate::workflow::model::{Job, Workflow};
+use crate::workflow::yaml::Node;
+
+/// See the module docs.
+pub struct Expression;
+
+static META: RuleMeta = RuleMeta {
+    id: "expression",
+    summary: "${{ }} expressions: syntax, types, and contexts and functions available where used",
+    severity: Severity::Error,
+};
+
+/// Problems GitHub rejects or that always misbehave are errors; doubtful comparisons and
+/// conversions are warnings. A property missing from a matrix combination is a warning too:
+/// reading an optional key of some `include` entries (null elsewhere) is a common idiom. So is
+/// an undeclared input of an action, which callers may still pass.
+fn severity(d: &ExprDiag, value: &str, in_action: bool) -> Severity {
+    let text = value.get(d.span.start..).unwrap_or_default();
+    let starts = |p: &str| {
+        text.get(..p.len())
+            .is_some_and(|t| t.eq_ignore_ascii_case(p))
+    };
+    match d.kind {
+        DiagKind::UndefinedProperty if starts("matrix") || (in_action && starts("inputs")) => {
+            Severity::Warning
+        }
+        DiagKind::Comparison | DiagKind::ArgumentType | DiagKind::TemplateEvaluation => {
+            Severity::Warning
+        }
+        DiagKind::InvalidAccess => Severity::Warning,
+        DiagKind::FormatPlaceholder if d.message.contains("does not contain placeholder") => {
+            Severity::Warning
+        }
+        _ => Severity::Error,
+    }
+}
+
+fn fits(want: Want, ty: &Type) -> bool {
+    // `runs-on` may also be an object of a runner group and labels.
+    if let (Want::StringOrArray, Type::Object(o)) = (want, ty) {
+        return !o.is_strict() || o.props.keys().all(|k| k == "group" || k == "labels");
+    }
+    matches!(
+        (want, ty),
+        (_, Type::Any)
+            | (Want::Bool, Type::Bool)
+            | (Want::Number, Type::Number)
+            | (Want::Object, Type::Object(_))
+            | (Want::Array, Type::Array(_))
+            | (Want::StringOrArray, Type::String | Type::Array(_))
+    )
+}
+
+struct Checker<'c, 'x> {
+    cx: &'c mut Ctx<'x>,
+    /// Checking action metadata rather than a workflow.
+    in_action: bool,
+}
+
+impl Checker<'_, '_> {
+    /// Checks one site in `env`, whose availability lists it sets for the site (so one
+    /// environment serves a whole job without copies); `call` is the reusable workflow a job
+    /// calls, for its `with:`.
+    fn site(
+        &mut self,
+        site: &Site<'_>,
+        env: &mut TypeEnv,
+        call: Option<(&str, &Callee, &Job<'_>)>,
+    ) {
+        let Some(s) = site.node.as_str() else { return };
+        site.scope.apply(env);
+        let out: TemplateCheck = match site.mode {
+            Mode::Template | Mode::Script | Mode::CallWith => check_template(s, env),
+            Mode::Plain | Mode::Typed(..) => check_embedded(s, env),
+            Mode::Condition => check_condition(s, env),
+        };
+        for d in &out.diags {
+            let span = value_span(self.cx.source, site.node, d.span.start, d.span.end);
+            let mut severity = severity(d, s, self.in_action);
+            let mut help = None;
+            // Where GitHub evaluates no expression at all, the text is used as written.
+            let unevaluated = site.scope == Scope::Key("")
+                && matches!(
+                    d.kind,
+                    DiagKind::ContextNotAllowed | DiagKind::FunctionNotAllowed
+                );
+            if unevaluated {
+                severity = Severity::Warning;
+                help = Some(
+                    "GitHub does not evaluate ${{ }} here; the text is used as written".into(),
+                );
+            }
+            self.cx.report_with(severity, span, d.message.clone(), help);
+        }
+        if !out.ok() {
+            return;
+        }
+        match &site.mode {
+            Mode::Typed(want, label) => {
+                let Some(ty) = whole_type(&out, s) else {
+                    return;
+                };
+                if fits(*want, ty) {
+                    return;
+                }
+                let w = want.name();
+                let msg = match label {
+                    Label::Bare => format!("type of expression must be {w} but found type {ty}"),
+                    Label::Input(n) => {
+                        format!("type of input {n:?} must be {w} but found type {ty}")
+                    }
+                    Label::At(what) if *want == Want::StringOrArray => format!(
+                        "type of expression at {what:?} must be {w} but found type \"{ty}\""
+                    ),
+                    Label::At(what) => {
+                        format!("type of expression at {what:?} must be {w} but found type {ty}")
+                    }
+                };
+                self.cx.report(site.node.span, msg);
+            }
+            Mode::CallWith => {
+                if let Some((uses, callee, job)) = call {
+                    self.call_input(site.node, &out, uses, callee, job);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A `with:` value of a job calling a local reusable workflow must fit the input's type.
+    fn call_input(
+        &mut self,
+        v: &Node,
+        out: &TemplateCheck,
+        uses: &str,
+        callee: &Callee,
+        job: &Job<'_>,
+    ) {
+        let entries = job.get("with").and_then(Node::as_map).unwrap_or_default();
+        let Some((k, _)) = entries.iter().find(|(_, n)| std::ptr::eq(n, v)) else {
+            return;
+        };
+        let Some(input) = k.as_str().and_then(|k| callee.input(k)) else {
+            return;
+        };
+        if input.ty == Type::Any {
+            return;
+        }
+        let s = v.as_str().unwrap_or_default();
+        let ty = match out.exprs.len() {
+            0 => match s.trim() {
+                "null" | "~" => Type::Null,
+                "true" | "false" => Type::Bool,
+                t if !t.is_empty() && t.parse::<f64>().is_ok() => Type::Number,
+                _ => Type::String,
+            },
+            _ => whole_type(out, s).cloned().unwrap_or(Type::String),
+        };
+        if !input.ty.assignable(&ty) {
+            // An empty value has no text of its own: point just after the key's colon.
+            let span = if s.is_empty() {
+                let mut p = k.span.end;
+                p.col += 1;
+                p.offset += 1;
+                crate::workflow::yaml::Span::point(p)
+            } else {
+                schema::value_span(Some(k), v)
+            };
+            self.cx.report(
+                span,
+                format!(
+                    "input {:?} is typed as {} by reusable workflow {uses:?}. {ty} value cannot \
+                     be assigned",
+                    input.name, input.ty
+                ),
+            );
+        }
+    }
+
+    fn all(&mut self, sites: &[Site<'_>], env: &mut TypeEnv) {
+        for s in sites {
+            self.site(s, env, None);
+        }
+    }
+}
+
+impl Rule for Expression {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn workflow(&self, wf: &Workflow<'_>, cx: &mut Ctx<'_>) {
+        let project = cx.project;
+        let base = types::workflow_env(wf, cx.config);
+        let mut ck = Checker {
+            cx,
+            in_action: false,
+        };
+        ck.all(&sites::workflow_sites(wf), &mut base.clone());
+        let mut env = base.clone();
+        let mut inputs = ObjectType::default();
+        for input in sites::call_input_defaults(wf) {
+            env.set_context("inputs", Type::Object(inputs.clone()));
+            if let Some(site) = &input.default {
+                ck.site(site, &mut env, None);
+            }
+            inputs.props.insert(input.name, input.ty);
+        }
+        for job in &wf.jobs {
+            let mut env = base.clone();
+            env.set_context("needs", types::needs_type(wf, job, project));
+            let mut strategy = env.clone();
+            strategy.set_workflow_key("jobs.<job_id>.strategy");
+            if let Some(m) = types::matrix_type(job, &strategy) {
+                env.set_context("matrix", m);
+            }
+            let uses = job
+                .get("uses")
+                .and_then(Node::as_str)
+                .filter(|u| u.starts_with("./"));
+            let callee = uses.zip(project).map(|(u, p)| (u, p.workflow(u)));
+            let call = callee.as_ref().and_then(|(u, c)| match &**c {
+                Loaded::Found(c) => Some((*u, c, job)),
+                _ => None,
+            });
+            for s in sites::job_sites(job) {
+                ck.site(&s, &mut env, call);
+            }
+            let mut steps = Type::empty_strict_object();
+            for step in &job.steps {
+                env.set_context("steps", steps.clone());
+                ck.all(&sites::step_sites(step), &mut env);
+                types::add_step(&mut steps, step.node, project);
+            }
+            env.set_context("steps", steps);
+            ck.all(&sites::job_post_sites(job), &mut env);
+        }
+        let outputs = sites::call_output_sites(wf);
+        if !outputs.is_empty() {
+            let mut env = base;
+            env.set_context("jobs", types::jobs_type(wf));
+            ck.all(&outputs, &mut env);
+        }
+    }
+
+    fn action(&self, action: &Action<'_>, cx: &mut Ctx<'_>) {
+        let project = cx.project;
+        let mut env = types::action_env(action, cx.config);
+        let mut ck = Checker {
+            cx,
+            in_action: true,
+        };
+        ck.all(&action_sites::action_sites(action), &mut env);
+        let mut steps = Type::empty_strict_object();
+        if action.using == Some(Using::Composite) {
+            let list = action
+                .runs
+                .and_then(|r| r.get("steps"))
+                .and_then(Node::as_seq);
+            for step in list.unwrap_or_default() {
+                env.set_context("steps", steps.clone());
+                ck.all(&action_sites::composite_step_sites(step), &mut env);
+                types::add_step(&mut steps, step, project);
+            }
+        }
+        // Only a composite action's outputs take a `value`.
+        if action.using == Some(Using::Composite) {
+            env.set_context("steps", steps);
+            ck.all(&action_sites::output_sites(action), &mut env);
+        }
+    }
+}
