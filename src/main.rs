@@ -23,3 +23,8 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// Linting allocates many small strings and nodes; mimalloc roughly halves the time spent in the
+/// allocator compared with glibc's malloc.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
