@@ -2,6 +2,8 @@
 
 #![allow(dead_code, clippy::print_stderr)]
 
+pub mod docker;
+
 use std::path::PathBuf;
 
 /// The shared material beside the checkout (`../shared`), or `None` when it is absent and we are
