@@ -21,7 +21,10 @@ fn target_stops_at_the_named_stage() {
     let id = result["image_id"].as_str().expect("image_id");
     let listing = docker::run_in(&env, id, "cat /stage; ls /app 2>&1 || true");
     assert!(listing.starts_with("test\n"), "{listing}");
-    assert!(listing.contains("No such file"), "the release stage's /app exists: {listing}");
+    assert!(
+        listing.contains("No such file"),
+        "the release stage's /app exists: {listing}"
+    );
 }
 
 #[test]
@@ -32,7 +35,12 @@ fn build_args_reach_the_image() {
     let image = format!("{}/build-tests/args", env.registry);
     let out = docker::build_cmd(&env, dir.path(), &docker::fake_sha(), &files)
         .args(["--image", &image, "--format", "json"])
-        .args(["--build-arg", "VERSION=9.8.7", "--build-arg", "GREETING=hi there"])
+        .args([
+            "--build-arg",
+            "VERSION=9.8.7",
+            "--build-arg",
+            "GREETING=hi there",
+        ])
         .output()
         .expect("run");
     let result = docker::json_result(&out);
@@ -49,7 +57,14 @@ fn labels_are_on_the_image() {
     let sha = docker::fake_sha();
     let image = format!("{}/build-tests/labels", env.registry);
     let out = docker::build_cmd(&env, dir.path(), &sha, &files)
-        .args(["--image", &image, "--format", "json", "--label", "team=core"])
+        .args([
+            "--image",
+            &image,
+            "--format",
+            "json",
+            "--label",
+            "team=core",
+        ])
         .output()
         .expect("run");
     let result = docker::json_result(&out);
@@ -106,7 +121,10 @@ fn context_matches_what_docker_build_sends() {
         .expect("image_id")
         .to_owned();
 
-    let reference = format!("deploy-action-test/context-reference:{}", &docker::nonce()[..12]);
+    let reference = format!(
+        "deploy-action-test/context-reference:{}",
+        &docker::nonce()[..12]
+    );
     let path = dir.path().to_str().expect("utf-8 path");
     let cli = docker::docker_cli(&env.host, &["build", "-q", "-t", &reference, path]);
     assert!(
@@ -117,10 +135,21 @@ fn context_matches_what_docker_build_sends() {
     let theirs = ctx_listing(&env, &reference);
     assert_eq!(ctx_listing(&env, &ours), theirs);
     // The fixture's rules did take effect.
-    for kept in ["./src/nested/deeper/keep.txt", "./secrets/public.pem", "./README.md", "./link"] {
+    for kept in [
+        "./src/nested/deeper/keep.txt",
+        "./secrets/public.pem",
+        "./README.md",
+        "./link",
+    ] {
         assert!(theirs.contains(kept), "{kept} missing: {theirs:?}");
     }
-    for gone in ["./build", "./secrets/private.key", "./src/b.tmp", "./NOTES.md", "./top.tmp"] {
+    for gone in [
+        "./build",
+        "./secrets/private.key",
+        "./src/b.tmp",
+        "./NOTES.md",
+        "./top.tmp",
+    ] {
         assert!(!theirs.contains(gone), "{gone} present: {theirs:?}");
     }
     let _ = docker::docker_cli(&env.host, &["rmi", &reference]);

@@ -23,7 +23,11 @@ fn pushed_tags_are_listed_and_the_digest_is_the_registrys() {
     let dir = docker::fixture("multistage");
     let files = ActionsFiles::new();
     let sha = docker::fake_sha();
-    let image = format!("{}/build-tests/push-{}", env.registry, &docker::nonce()[..8]);
+    let image = format!(
+        "{}/build-tests/push-{}",
+        env.registry,
+        &docker::nonce()[..8]
+    );
     let out = docker::build_cmd(&env, dir.path(), &sha, &files)
         .args(["--image", &image, "--push", "--format", "json"])
         .output()
@@ -48,16 +52,26 @@ fn pushed_tags_are_listed_and_the_digest_is_the_registrys() {
     assert_eq!(result["image"], format!("{image}@{digest}"));
     let output = ActionsFiles::read(&files.output());
     assert!(output.contains(&format!("\n{digest}\n")), "{output}");
-    assert!(output.contains(&format!("\n{image}@{digest}\n")), "{output}");
+    assert!(
+        output.contains(&format!("\n{image}@{digest}\n")),
+        "{output}"
+    );
     let summary = ActionsFiles::read(&files.summary());
-    assert!(summary.contains(&format!("| Digest | `{digest}` |")), "{summary}");
+    assert!(
+        summary.contains(&format!("| Digest | `{digest}` |")),
+        "{summary}"
+    );
 }
 
 #[test]
 fn an_unchanged_context_is_reused_not_rebuilt() {
     let Some(env) = docker::env() else { return };
     let dir = docker::fixture("multistage");
-    let image = format!("{}/build-tests/reuse-{}", env.registry, &docker::nonce()[..8]);
+    let image = format!(
+        "{}/build-tests/reuse-{}",
+        env.registry,
+        &docker::nonce()[..8]
+    );
     let run = |sha: &str, extra: &[&str]| {
         let files = ActionsFiles::new();
         let out = docker::build_cmd(&env, dir.path(), sha, &files)
@@ -65,7 +79,10 @@ fn an_unchanged_context_is_reused_not_rebuilt() {
             .args(extra)
             .output()
             .expect("run");
-        (docker::json_result(&out), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            docker::json_result(&out),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     };
     let (first, log) = run(&docker::fake_sha(), &[]);
     assert_eq!(first["reused"], false);
@@ -80,7 +97,10 @@ fn an_unchanged_context_is_reused_not_rebuilt() {
     assert_eq!(second["image_id"], first["image_id"]);
     assert_eq!(second["digest"], first["digest"]);
     let tags = docker::registry_tags(&env.registry, &repository(&env, &image));
-    assert!(tags.contains(&format!("sha-{}", &second_sha[..7])), "{tags:?}");
+    assert!(
+        tags.contains(&format!("sha-{}", &second_sha[..7])),
+        "{tags:?}"
+    );
 
     // A different build argument is a different build.
     let (third, _) = run(&docker::fake_sha(), &["--build-arg", "VERSION=2"]);
@@ -97,7 +117,11 @@ fn an_unchanged_context_is_reused_not_rebuilt() {
 fn an_image_only_in_the_registry_is_pulled_and_reused() {
     let Some(env) = docker::env() else { return };
     let dir = docker::fixture("multistage");
-    let image = format!("{}/build-tests/remote-{}", env.registry, &docker::nonce()[..8]);
+    let image = format!(
+        "{}/build-tests/remote-{}",
+        env.registry,
+        &docker::nonce()[..8]
+    );
     let sha = docker::fake_sha();
     let files = ActionsFiles::new();
     let out = docker::build_cmd(&env, dir.path(), &sha, &files)
@@ -216,7 +240,10 @@ fn refused_credentials_exit_4_and_good_ones_push() {
         .find(|l| l.starts_with("error:"))
         .expect("an error line");
     assert!(
-        error.contains(&format!("registry {} refused access to build-tests/auth", registry.addr)),
+        error.contains(&format!(
+            "registry {} refused access to build-tests/auth",
+            registry.addr
+        )),
         "{error}"
     );
     assert!(error.contains("--registry-password-stdin"), "{error}");
@@ -260,7 +287,11 @@ fn the_registry_password_never_reaches_logs_or_outputs() {
     let mut cmd = common::bin();
     cmd.current_dir(dir.path())
         .args(["build", "--image", &image, "--push", "--format", "json"])
-        .args(["--registry-username", "someone", "--registry-password-stdin"])
+        .args([
+            "--registry-username",
+            "someone",
+            "--registry-password-stdin",
+        ])
         .env("DOCKER_HOST", &env.host)
         .env("DOCKER_CONFIG", files.docker_config())
         .env("GITHUB_SHA", docker::fake_sha())

@@ -34,7 +34,11 @@ pub fn env() -> Option<DockerEnv> {
     let host = std::env::var("DOCKER_HOST")
         .ok()
         .filter(|h| !h.is_empty())
-        .or_else(|| Path::new(TEST_ENV_SOCKET).exists().then(|| format!("unix://{TEST_ENV_SOCKET}")));
+        .or_else(|| {
+            Path::new(TEST_ENV_SOCKET)
+                .exists()
+                .then(|| format!("unix://{TEST_ENV_SOCKET}"))
+        });
     let registry =
         std::env::var("DEPLOY_ACTION_TEST_REGISTRY").unwrap_or_else(|_| "127.0.0.1:5000".into());
     let base_image = std::env::var("DEPLOY_ACTION_TEST_BASE_IMAGE")
@@ -70,8 +74,7 @@ fn daemon_answers(host: &str) -> bool {
         return false;
     };
     let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-    if s
-        .write_all(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
+    if s.write_all(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
         .is_err()
     {
         return false;
@@ -87,7 +90,10 @@ pub fn docker_cli(host: &str, args: &[&str]) -> Output {
         .args(args)
         .env("DOCKER_HOST", host)
         .env("DOCKER_BUILDKIT", "0")
-        .env("DOCKER_CONFIG", std::env::temp_dir().join("deploy-action-test-cli"))
+        .env(
+            "DOCKER_CONFIG",
+            std::env::temp_dir().join("deploy-action-test-cli"),
+        )
         .output()
         .expect("the docker CLI runs")
 }
@@ -167,12 +173,20 @@ pub fn http(method: &str, url: &str, headers: &[(&str, &str)]) -> std::io::Resul
 
 /// The tags the registry lists for `repository`.
 pub fn registry_tags(registry: &str, repository: &str) -> Vec<String> {
-    let r = http("GET", &format!("http://{registry}/v2/{repository}/tags/list"), &[])
-        .expect("tags/list");
+    let r = http(
+        "GET",
+        &format!("http://{registry}/v2/{repository}/tags/list"),
+        &[],
+    )
+    .expect("tags/list");
     let v: serde_json::Value = serde_json::from_str(&r.body).unwrap_or_default();
     v["tags"]
         .as_array()
-        .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|t| t.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -209,7 +223,9 @@ pub fn fake_sha() -> String {
 /// Copies `fixtures/build/<name>` to a temp dir and adds a unique file, so its context
 /// digest (and build key) is new and the first build really builds.
 pub fn fixture(name: &str) -> tempfile::TempDir {
-    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/build").join(name);
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/build")
+        .join(name);
     let dir = tempfile::tempdir().expect("tempdir");
     copy_dir(&src, dir.path());
     std::fs::write(dir.path().join("nonce.txt"), nonce()).expect("nonce");
