@@ -160,11 +160,12 @@ impl DockerConfig {
 /// The host (with port) a config key or image registry names: `https://index.docker.io/v1/`,
 /// `index.docker.io` and `registry-1.docker.io` all become `docker.io`.
 pub fn registry_host(key: &str) -> String {
+    let key = key.trim().to_ascii_lowercase();
     let rest = key
-        .trim()
-        .trim_start_matches("https://")
-        .trim_start_matches("http://");
-    let host = rest.split('/').next().unwrap_or(rest).to_ascii_lowercase();
+        .strip_prefix("https://")
+        .or_else(|| key.strip_prefix("http://"))
+        .unwrap_or(&key);
+    let host = rest.split('/').next().unwrap_or(rest).to_owned();
     match host.as_str() {
         "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com" => {
             "docker.io".to_owned()
