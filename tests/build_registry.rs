@@ -316,3 +316,45 @@ fn the_registry_password_never_reaches_logs_or_outputs() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&all));
     assert!(!String::from_utf8_lossy(&all).contains(&canary));
 }
+
+#[test]
+fn credentials_come_from_the_docker_config() {
+    let Some(env) = docker::env() else { return };
+    let registry = AuthRegistry::start("ci", "from-config");
+    let dir = docker::fixture("multistage");
+    let image = format!("{}/build-tests/config-auth", registry.addr);
+    let push = |files: &ActionsFiles, path: &str| {
+        let mut cmd = docker::build_cmd(&env, dir.path(), &docker::fake_sha(), files);
+        cmd.args(["--image", &image, "--push"]).env("PATH", path);
+        cmd.output().expect("run")
+    };
+    let system_path = std::env::var("PATH").unwrap_or_default();
+
+    // `auths`: base64 of user:password, as `docker login` writes it.
+    let files = ActionsFiles::new();
+    std::fs::create_dir_all(files.docker_config()).expect("mkdir");
+    let config = format!(r#"{{"auths":{{"{}":{{"auth":"Y2k6ZnJvbS1jb25maWc="}}}}}}"#, registry.addr);
+    std::fs::write(files.docker_config().join("config.json"), config).expect("config");
+    let out = push(&files, &system_path);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // `credHelpers`: a docker-credential-<name> program on PATH answers `get`.
+    let files = ActionsFiles::new();
+    let bin_dir = files.dir.path().join("bin");
+    std::fs::create_dir_all(&bin_dir).expect("mkdir");
+    std::fs::create_dir_all(files.docker_config()).expect("mkdir");
+    let helper = bin_dir.join("docker-credential-fake");
+    std::fs::write(
+        &helper,
+        "#!/bin/sh\n[ \"$1\" = get ] || exit 1\nread server\n\
+         printf '{\"ServerURL\":\"%s\",\"Username\":\"ci\",\"Secret\":\"from-config\"}' \"$server\"\n",
+    )
+    .expect("helper");
+    std::fs::set_permissions(&helper, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let config = format!(r#"{{"credHelpers":{{"{}":"fake"}}}}"#, registry.addr);
+    std::fs::write(files.docker_config().join("config.json"), config).expect("config");
+    let out = push(&files, &format!("{}:{system_path}", bin_dir.display()));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("from-config"));
+}
