@@ -12,4 +12,5 @@ pub mod image;
 pub mod lint;
 pub mod report;
 pub mod runner;
+pub mod secret;
 pub mod workflow;

@@ -10,6 +10,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Lint(args) => commands::lint::run(args),
+        Command::Build(args) => commands::build::run(args),
+        Command::Tags(args) => commands::tags::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -19,7 +21,10 @@ fn main() -> ExitCode {
             {
                 eprintln!("error: {}", chain.join(": "));
             }
-            ExitCode::from(exit::USAGE)
+            let code = e
+                .downcast_ref::<deploy_action::image::ImageError>()
+                .map_or(exit::USAGE, deploy_action::image::ImageError::exit_code);
+            ExitCode::from(code)
         }
     }
 }

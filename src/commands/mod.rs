@@ -1,7 +1,10 @@
 //! One file per subcommand: turns validated arguments into calls to the capability modules and
 //! returns the process exit status.
 
+pub mod build;
+mod gitctx;
 pub mod lint;
+pub mod tags;
 
 use std::io::Write;
 
@@ -11,6 +14,8 @@ pub mod exit {
     pub const OK: u8 = 0;
     /// Lint findings at error severity.
     pub const FINDINGS: u8 = 1;
+    /// The image build failed (a Dockerfile error or a failing step).
+    pub const BUILD_FAILED: u8 = 1;
     /// Usage or I/O error.
     pub const USAGE: u8 = 2;
     /// A promotion gate refused.
@@ -24,4 +29,11 @@ pub fn emit(text: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()
+}
+
+/// Writes progress and logs to standard error (never results).
+pub fn log(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    let _ = err.flush();
 }

@@ -1,6 +1,17 @@
-//! Images: the build context (`.dockerignore`, tar, content digest), tag rules and OCI labels.
+//! Images: the build context (`.dockerignore`, tar, content digest), tag rules, OCI labels,
+//! and building, tagging and pushing through the Docker daemon.
 
+pub mod auth;
+pub mod build;
+pub mod buildkey;
 pub mod context;
+pub mod daemon;
 pub mod dockerignore;
+pub mod error;
 pub mod labels;
+pub mod push;
+pub mod registry;
+pub mod retry;
 pub mod tags;
+
+pub use error::ImageError;

@@ -2,6 +2,7 @@
 
 #![allow(dead_code, clippy::print_stderr)]
 
+pub mod docker;
 pub mod fake_github;
 
 use std::path::PathBuf;

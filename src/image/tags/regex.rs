@@ -1,74 +1,54 @@
-//! A small backtracking regular-expression matcher for `type=match` and `match=`.
+//! JavaScript-style patterns for `type=match` and `match=`, run by the `regex` crate.
 //!
-//! metadata-action hands these patterns to JavaScript's `RegExp`; this covers the part of that
-//! syntax tag patterns use: literals, `.`, classes (`[a-z]`, `[^/]`, `\d`, `\w`, `\s`), groups
-//! (capturing and `(?:...)`), alternation, greedy and lazy quantifiers (`* + ? {n,m}`), the
-//! anchors `^ $ \b`, and the `i` flag. Lookaround and back-references are rejected.
-//! Inputs are tag names (at most a few hundred characters), so backtracking cost is moot.
+//! metadata-action hands these patterns to JavaScript's `RegExp`. This module is a thin
+//! translation layer: it splits a `/pattern/flags` literal, maps the flags, and rewrites the
+//! few spots where JavaScript and `regex` read the same text differently (`\d` `\w` `\b` are
+//! ASCII-only in JavaScript, a `{` that starts no quantifier and a lone `]` or `}` are
+//! literals, `[` `&` `~` inside a class are literals). Everything else, including the errors
+//! for lookaround and back-references that `regex` cannot honour, is the crate's.
+
+use std::fmt;
 
 /// A compiled pattern.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone)]
 pub(crate) struct Regex {
-    alternatives: Vec<Vec<Node>>,
-    groups: usize,
-    ignore_case: bool,
+    source: String,
+    flags: String,
+    compiled: regex::Regex,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-enum Node {
-    Char(char),
-    Any,
-    Class {
-        items: Vec<ClassItem>,
-        negated: bool,
-    },
-    Start,
-    End,
-    WordBoundary,
-    Group {
-        index: Option<usize>,
-        alternatives: Vec<Vec<Node>>,
-    },
-    Repeat {
-        node: Box<Node>,
-        min: usize,
-        max: Option<usize>,
-        greedy: bool,
-    },
+impl fmt::Debug for Regex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "/{}/{}", self.source, self.flags)
+    }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-enum ClassItem {
-    Range(char, char),
-    Digit(bool),
-    Word(bool),
-    Space(bool),
+impl PartialEq for Regex {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source && self.flags == other.flags
+    }
 }
-
-type Caps = Vec<Option<(usize, usize)>>;
 
 impl Regex {
-    /// Compiles `pattern` with JavaScript flags (`i` is honoured; `g`, `m`, `s`, `u` are
-    /// accepted and make no difference for a single-line tag).
+    /// Compiles `pattern` with JavaScript flags: `i` (case-insensitive), `m` (`^`/`$` at line
+    /// ends), `s` (`.` matches newlines); `g`, `u` and `y` are accepted and change nothing for
+    /// a single match.
     pub(crate) fn new(pattern: &str, flags: &str) -> Result<Self, String> {
         if let Some(bad) = flags.chars().find(|c| !"gimsuy".contains(*c)) {
             return Err(format!(
                 "unknown flag `{bad}`; use `i` for case-insensitive"
             ));
         }
-        let mut parser = Parser {
-            chars: pattern.chars().collect(),
-            pos: 0,
-            groups: 0,
-        };
-        let alternatives = parser.alternation()?;
-        if parser.pos < parser.chars.len() {
-            return Err("unbalanced `)`; escape it as `\\)`".to_owned());
-        }
+        let compiled = regex::RegexBuilder::new(&translate(pattern))
+            .case_insensitive(flags.contains('i'))
+            .multi_line(flags.contains('m'))
+            .dot_matches_new_line(flags.contains('s'))
+            .build()
+            .map_err(|err| describe(&err))?;
         Ok(Self {
-            alternatives,
-            groups: parser.groups,
-            ignore_case: flags.contains('i'),
+            source: pattern.to_owned(),
+            flags: flags.to_owned(),
+            compiled,
         })
     }
 
@@ -87,319 +67,150 @@ impl Regex {
     /// The first match in `text`: group 0 is the whole match, then each capturing group
     /// (`None` when it did not take part).
     pub(crate) fn captures(&self, text: &str) -> Option<Vec<Option<String>>> {
-        let chars: Vec<char> = text.chars().collect();
-        let matcher = Matcher {
-            text: &chars,
-            ignore_case: self.ignore_case,
-        };
-        for start in 0..=chars.len() {
-            let mut caps: Caps = vec![None; self.groups + 1];
-            let group = Node::Group {
-                index: Some(0),
-                alternatives: self.alternatives.clone(),
-            };
-            if matcher.node(&group, start, &mut caps, &mut |_, _| true) {
-                return Some(
-                    caps.iter()
-                        .map(|c| c.map(|(s, e)| chars[s..e].iter().collect()))
-                        .collect(),
-                );
-            }
-        }
-        None
+        let caps = self.compiled.captures(text)?;
+        Some(
+            caps.iter()
+                .map(|m| m.map(|m| m.as_str().to_owned()))
+                .collect(),
+        )
     }
 }
 
-struct Parser {
-    chars: Vec<char>,
-    pos: usize,
-    groups: usize,
+/// The last line of `regex`'s multi-line error, which names the problem.
+fn describe(err: &regex::Error) -> String {
+    let text = err.to_string();
+    let problem = text
+        .lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("error: "))
+        .unwrap_or(text.trim());
+    format!("{problem} (patterns use JavaScript syntax without lookaround or back-references)")
 }
 
-impl Parser {
-    fn peek(&self) -> Option<char> {
-        self.chars.get(self.pos).copied()
-    }
+const DIGIT: &str = "0-9";
+const WORD: &str = "0-9A-Za-z_";
 
-    fn alternation(&mut self) -> Result<Vec<Vec<Node>>, String> {
-        let mut alternatives = vec![self.sequence()?];
-        while self.peek() == Some('|') {
-            self.pos += 1;
-            alternatives.push(self.sequence()?);
-        }
-        Ok(alternatives)
-    }
-
-    fn sequence(&mut self) -> Result<Vec<Node>, String> {
-        let mut nodes = Vec::new();
-        while let Some(c) = self.peek() {
-            if c == '|' || c == ')' {
-                break;
-            }
-            let atom = self.atom()?;
-            nodes.push(self.quantified(atom)?);
-        }
-        Ok(nodes)
-    }
-
-    fn atom(&mut self) -> Result<Node, String> {
-        let c = self.peek().ok_or("unexpected end")?;
-        self.pos += 1;
-        Ok(match c {
-            '.' => Node::Any,
-            '^' => Node::Start,
-            '$' => Node::End,
-            '[' => self.class()?,
-            '(' => {
-                let index = if self.chars[self.pos..].starts_with(&['?', ':']) {
-                    self.pos += 2;
-                    None
-                } else if self.peek() == Some('?') {
-                    return Err("lookaround `(?...)` is not supported; use a plain group".into());
-                } else {
-                    self.groups += 1;
-                    Some(self.groups)
+/// Rewrites JavaScript syntax into `regex` syntax with the same meaning.
+fn translate(pattern: &str) -> String {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = String::with_capacity(pattern.len() + 8);
+    let mut in_class = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        i += 1;
+        match c {
+            '\\' => {
+                let Some(&next) = chars.get(i) else {
+                    out.push('\\');
+                    continue;
                 };
-                let alternatives = self.alternation()?;
-                if self.peek() != Some(')') {
-                    return Err("unclosed `(`; add `)`".to_owned());
-                }
-                self.pos += 1;
-                Node::Group {
-                    index,
-                    alternatives,
+                i += 1;
+                escape(next, in_class, &mut out);
+            }
+            '[' if in_class => out.push_str(r"\["),
+            '&' | '~' if in_class => {
+                out.push('\\');
+                out.push(c);
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(']');
+            }
+            '[' => {
+                in_class = true;
+                out.push('[');
+                // `]` right after `[` or `[^` closes an empty class in JavaScript but is a
+                // literal in `regex`; spell JavaScript's meaning out.
+                let negated = chars.get(i) == Some(&'^');
+                if chars.get(i + usize::from(negated)) == Some(&']') {
+                    i += 1 + usize::from(negated);
+                    in_class = false;
+                    out.pop();
+                    out.push_str(if negated { r"[\s\S]" } else { r"[^\s\S]" });
                 }
             }
-            '*' | '+' | '?' => return Err(format!("`{c}` has nothing to repeat; escape it")),
-            '\\' => self.escape(false)?,
-            c => Node::Char(c),
-        })
-    }
-
-    fn escape(&mut self, in_class: bool) -> Result<Node, String> {
-        let c = self.peek().ok_or("pattern ends with `\\`")?;
-        self.pos += 1;
-        let class = |item| Node::Class {
-            items: vec![item],
-            negated: false,
-        };
-        Ok(match c {
-            'd' | 'D' => class(ClassItem::Digit(c == 'd')),
-            'w' | 'W' => class(ClassItem::Word(c == 'w')),
-            's' | 'S' => class(ClassItem::Space(c == 's')),
-            'b' if !in_class => Node::WordBoundary,
-            'n' => Node::Char('\n'),
-            't' => Node::Char('\t'),
-            'r' => Node::Char('\r'),
-            '1'..='9' => return Err("back-references are not supported".to_owned()),
-            c => Node::Char(c),
-        })
-    }
-
-    fn class(&mut self) -> Result<Node, String> {
-        let negated = self.peek() == Some('^');
-        if negated {
-            self.pos += 1;
-        }
-        let mut items = Vec::new();
-        loop {
-            let c = self.peek().ok_or("unclosed `[`; add `]`")?;
-            self.pos += 1;
-            let low = match c {
-                ']' => break,
-                '\\' => match self.escape(true)? {
-                    Node::Char(c) => c,
-                    Node::Class { items: inner, .. } => {
-                        items.extend(inner);
-                        continue;
-                    }
-                    _ => continue,
-                },
-                c => c,
-            };
-            let is_range = self.peek() == Some('-') && self.chars.get(self.pos + 1) != Some(&']');
-            if is_range && self.chars.get(self.pos + 1).is_some() {
-                let high = self.chars[self.pos + 1];
-                self.pos += 2;
-                if high < low {
-                    return Err(format!("range `{low}-{high}` is out of order"));
-                }
-                items.push(ClassItem::Range(low, high));
-            } else {
-                items.push(ClassItem::Range(low, low));
+            ']' | '}' => {
+                out.push('\\');
+                out.push(c);
             }
-        }
-        Ok(Node::Class { items, negated })
-    }
-
-    fn quantified(&mut self, atom: Node) -> Result<Node, String> {
-        let (min, max) = match self.peek() {
-            Some('*') => (0, None),
-            Some('+') => (1, None),
-            Some('?') => (0, Some(1)),
-            Some('{') => match self.braces() {
-                Some(bounds) => bounds,
-                // JavaScript reads a `{` that starts no quantifier as a literal.
-                None => return Ok(atom),
+            '{' if !in_class => match quantifier_end(&chars, i) {
+                Some(end) => {
+                    out.extend(&chars[i - 1..=end]);
+                    i = end + 1;
+                }
+                None => out.push_str(r"\{"),
             },
-            _ => return Ok(atom),
-        };
-        if matches!(atom, Node::Start | Node::End | Node::WordBoundary) {
-            return Err("an anchor cannot be repeated".to_owned());
+            c => out.push(c),
         }
-        // Step over the quantifier character, or the closing brace `braces` stopped on.
-        self.pos += 1;
-        let greedy = self.peek() != Some('?');
-        if !greedy {
-            self.pos += 1;
-        }
-        Ok(Node::Repeat {
-            node: Box::new(atom),
-            min,
-            max,
-            greedy,
-        })
     }
+    out
+}
 
-    /// Reads `{n}`, `{n,}` or `{n,m}`, leaving `pos` on the closing brace.
-    fn braces(&mut self) -> Option<(usize, Option<usize>)> {
-        let rest: String = self.chars[self.pos + 1..].iter().collect();
-        let close = rest.find('}')?;
-        let inner = &rest[..close];
-        let (min, max) = match inner.split_once(',') {
-            None => {
-                let n = inner.parse().ok()?;
-                (n, Some(n))
-            }
-            Some((lo, "")) => (lo.parse().ok()?, None),
-            Some((lo, hi)) => (lo.parse().ok()?, Some(hi.parse().ok()?)),
-        };
-        self.pos += 1 + inner.chars().count();
-        Some((min, max))
+/// Writes the `regex` form of the escape `\c`.
+fn escape(c: char, in_class: bool, out: &mut String) {
+    let class = |set: &str, negated: bool| {
+        let caret = if negated { "^" } else { "" };
+        format!("[{caret}{set}]")
+    };
+    match c {
+        'd' | 'D' => out.push_str(&class(DIGIT, c == 'D')),
+        'w' | 'W' => out.push_str(&class(WORD, c == 'W')),
+        'b' if in_class => out.push_str(r"\x08"),
+        'b' | 'B' => {
+            out.push_str("(?-u:\\");
+            out.push(c);
+            out.push(')');
+        }
+        '0' => out.push_str(r"\x00"),
+        c if c.is_ascii_alphanumeric() => {
+            out.push('\\');
+            out.push(c);
+        }
+        c if regex_syntax_meta(c) => {
+            out.push('\\');
+            out.push(c);
+        }
+        // JavaScript's identity escape (`\/`, `\-` outside a class, ...): the literal.
+        c => out.push(c),
     }
 }
 
-struct Matcher<'a> {
-    text: &'a [char],
-    ignore_case: bool,
+fn regex_syntax_meta(c: char) -> bool {
+    matches!(
+        c,
+        '\\' | '.'
+            | '+'
+            | '*'
+            | '?'
+            | '('
+            | ')'
+            | '|'
+            | '['
+            | ']'
+            | '{'
+            | '}'
+            | '^'
+            | '$'
+            | '#'
+            | '&'
+            | '-'
+            | '~'
+            | ' '
+    )
 }
 
-type Cont<'k> = dyn FnMut(usize, &mut Caps) -> bool + 'k;
-
-impl Matcher<'_> {
-    fn seq(&self, nodes: &[Node], pos: usize, caps: &mut Caps, k: &mut Cont<'_>) -> bool {
-        match nodes.split_first() {
-            None => k(pos, caps),
-            Some((first, rest)) => self.node(first, pos, caps, &mut |p, c| self.seq(rest, p, c, k)),
-        }
-    }
-
-    fn node(&self, node: &Node, pos: usize, caps: &mut Caps, k: &mut Cont<'_>) -> bool {
-        match node {
-            Node::Start => pos == 0 && k(pos, caps),
-            Node::End => pos == self.text.len() && k(pos, caps),
-            Node::WordBoundary => {
-                let word = |i: usize| self.text.get(i).is_some_and(|c| is_word(*c));
-                let before = pos > 0 && word(pos - 1);
-                before != word(pos) && k(pos, caps)
-            }
-            Node::Group {
-                index,
-                alternatives,
-            } => {
-                for alternative in alternatives {
-                    let saved = caps.clone();
-                    let matched = self.seq(alternative, pos, caps, &mut |end, c| {
-                        let Some(i) = *index else {
-                            return k(end, c);
-                        };
-                        let previous = c[i];
-                        c[i] = Some((pos, end));
-                        k(end, c) || {
-                            c[i] = previous;
-                            false
-                        }
-                    });
-                    if matched {
-                        return true;
-                    }
-                    *caps = saved;
-                }
-                false
-            }
-            Node::Repeat {
-                node,
-                min,
-                max,
-                greedy,
-            } => self.repeat(node, *min, *max, *greedy, 0, pos, caps, k),
-            single => match self.text.get(pos) {
-                Some(c) if self.single(single, *c) => k(pos + 1, caps),
-                _ => false,
-            },
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn repeat(
-        &self,
-        node: &Node,
-        min: usize,
-        max: Option<usize>,
-        greedy: bool,
-        count: usize,
-        pos: usize,
-        caps: &mut Caps,
-        k: &mut Cont<'_>,
-    ) -> bool {
-        let may_stop = count >= min;
-        if may_stop && !greedy && k(pos, caps) {
-            return true;
-        }
-        let may_continue = max.is_none_or(|m| count < m);
-        if may_continue {
-            let more = self.node(node, pos, caps, &mut |p, c| {
-                // An empty iteration past the minimum would loop forever.
-                (p != pos || count < min) && self.repeat(node, min, max, greedy, count + 1, p, c, k)
-            });
-            if more {
-                return true;
-            }
-        }
-        may_stop && greedy && k(pos, caps)
-    }
-
-    fn single(&self, node: &Node, c: char) -> bool {
-        match node {
-            Node::Any => c != '\n',
-            Node::Char(want) => {
-                *want == c || (self.ignore_case && want.to_lowercase().eq(c.to_lowercase()))
-            }
-            Node::Class { items, negated } => {
-                let hit = items.iter().any(|item| self.class_item(item, c));
-                hit != *negated
-            }
-            _ => false,
-        }
-    }
-
-    fn class_item(&self, item: &ClassItem, c: char) -> bool {
-        match item {
-            ClassItem::Range(lo, hi) => {
-                let within = |x: char| *lo <= x && x <= *hi;
-                within(c)
-                    || (self.ignore_case
-                        && (c.to_lowercase().any(within) || c.to_uppercase().any(within)))
-            }
-            ClassItem::Digit(yes) => c.is_ascii_digit() == *yes,
-            ClassItem::Word(yes) => is_word(c) == *yes,
-            ClassItem::Space(yes) => c.is_whitespace() == *yes,
-        }
-    }
-}
-
-fn is_word(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '_'
+/// The index of the `}` closing a JavaScript quantifier (`{n}`, `{n,}`, `{n,m}`) whose `{`
+/// is at `start - 1`, or `None` when the brace is a literal.
+fn quantifier_end(chars: &[char], start: usize) -> Option<usize> {
+    let close = start + chars[start..].iter().position(|&c| c == '}')?;
+    let inner: String = chars[start..close].iter().collect();
+    let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let valid = match inner.split_once(',') {
+        None => number(&inner),
+        Some((lo, hi)) => number(lo) && (hi.is_empty() || number(hi)),
+    };
+    valid.then_some(close)
 }
 
 #[cfg(test)]
@@ -453,6 +264,24 @@ mod tests {
     }
 
     #[test]
+    fn javascript_readings_where_regex_differs() {
+        // ASCII-only classes, as in JavaScript without the `u` flag.
+        assert!(group(r"^\d$", "٣", 0).is_none());
+        assert!(group(r"^\w$", "é", 0).is_none());
+        assert_eq!(group(r"[\d.]+", "v1.20", 0).as_deref(), Some("1.20"));
+        assert_eq!(group(r"[^\W]+", "ab-c", 0).as_deref(), Some("ab"));
+        // Identity escapes, literal braces and brackets.
+        assert_eq!(group(r"p\/v(\d)", "p/v3", 1).as_deref(), Some("3"));
+        assert_eq!(group(r"a{x}", "a{x}", 0).as_deref(), Some("a{x}"));
+        assert_eq!(group(r"a]", "a]", 0).as_deref(), Some("a]"));
+        assert_eq!(group(r"[[a]+", "[a[", 0).as_deref(), Some("[a["));
+        assert_eq!(group(r"[&~]+", "&~", 0).as_deref(), Some("&~"));
+        // `[]` never matches; `[^]` matches anything.
+        assert!(group(r"a[]", "a]", 0).is_none());
+        assert_eq!(group(r"a[^]", "a\n", 0).as_deref(), Some("a\n"));
+    }
+
+    #[test]
     fn rejects_what_it_cannot_honour() {
         for bad in [
             r"(?=x)", r"(a)\1", r"(a", r"a)", r"[a", r"*a", r"[z-a]", r"/x/q",
@@ -462,5 +291,12 @@ mod tests {
                 "{bad} should fail"
             );
         }
+    }
+
+    #[test]
+    fn errors_are_one_line() {
+        let err = Regex::new("(?=x)", "").expect_err("lookahead");
+        assert!(!err.contains('\n'), "{err}");
+        assert!(err.contains("look-around"), "{err}");
     }
 }

@@ -375,7 +375,7 @@ fn parse_errors_name_line_and_attribute() {
         ("type=raw,value=a,enable=yes", "`enable=yes` is invalid"),
         (
             "type=match,pattern=v(\\d",
-            "in `pattern`: invalid regular expression: unclosed `(`",
+            "in `pattern`: invalid regular expression: unclosed group",
         ),
         ("type=match,pattern=x,group=one", "`group=one` is invalid"),
         (
