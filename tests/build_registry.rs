@@ -333,10 +333,17 @@ fn credentials_come_from_the_docker_config() {
     // `auths`: base64 of user:password, as `docker login` writes it.
     let files = ActionsFiles::new();
     std::fs::create_dir_all(files.docker_config()).expect("mkdir");
-    let config = format!(r#"{{"auths":{{"{}":{{"auth":"Y2k6ZnJvbS1jb25maWc="}}}}}}"#, registry.addr);
+    let config = format!(
+        r#"{{"auths":{{"{}":{{"auth":"Y2k6ZnJvbS1jb25maWc="}}}}}}"#,
+        registry.addr
+    );
     std::fs::write(files.docker_config().join("config.json"), config).expect("config");
     let out = push(&files, &system_path);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // `credHelpers`: a docker-credential-<name> program on PATH answers `get`.
     let files = ActionsFiles::new();
@@ -355,6 +362,10 @@ fn credentials_come_from_the_docker_config() {
     let config = format!(r#"{{"credHelpers":{{"{}":"fake"}}}}"#, registry.addr);
     std::fs::write(files.docker_config().join("config.json"), config).expect("config");
     let out = push(&files, &format!("{}:{system_path}", bin_dir.display()));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!String::from_utf8_lossy(&out.stderr).contains("from-config"));
 }
