@@ -10,6 +10,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Lint(args) => commands::lint::run(args),
+        Command::GenWorkflow(args) => commands::gen_workflow::run(args),
+        Command::Graph(args) => commands::graph::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

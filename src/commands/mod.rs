@@ -1,6 +1,8 @@
 //! One file per subcommand: turns validated arguments into calls to the capability modules and
 //! returns the process exit status.
 
+pub mod gen_workflow;
+pub mod graph;
 pub mod lint;
 
 use std::io::Write;
