@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Generates every stack x registry x target combination of `deploy-action gen-workflow` (plus a
 # "full" variant per registry x target: two services, a static frontend, Trivy, notifications)
-# into a temporary folder and checks each workflow with the peers:
+# into a temporary folder, adds the seed fixtures' golden workflows, and checks each workflow with the peers:
 #   actionlint (with shellcheck when installed), GitHub's official parser
 #   (../shared/bench/ghparse.mjs), and zizmor --offline at medium severity or higher;
 # and with deploy-action's own linter. A workflow passes when none of them reports anything.
@@ -68,6 +68,14 @@ for registry in "${registries[@]}"; do
       failed_gen+=("$dir")
     fi
   done
+done
+
+# The seed fixtures' committed pipelines (golden files) too.
+for f in "$root"/fixtures/seeds/*/.github/workflows/deploy.yml; do
+  seed=$(basename "$(dirname "$(dirname "$(dirname "$f")")")")
+  mkdir -p "s-$seed/.github/workflows"
+  cp "$f" "s-$seed/.github/workflows/deploy.yml"
+  files+=("s-$seed/.github/workflows/deploy.yml")
 done
 
 # A canary every checker must flag (a misspelt key, a pull request title expanded into a

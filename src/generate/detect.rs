@@ -306,19 +306,15 @@ fn node_facts(snap: &Snapshot, dir: &str) -> NodeFacts {
     }
 }
 
-/// The first port of the last stage's `EXPOSE` lines (the first one found, in practice).
+/// The first port of the first `EXPOSE` line (`EXPOSE 8000/tcp` is 8000).
 fn expose(dockerfile: &str) -> Option<u16> {
     dockerfile.lines().find_map(|l| {
-        let l = l.trim();
-        let rest = l.get(..7).filter(|k| k.eq_ignore_ascii_case("expose "))?;
-        let _ = rest;
-        l[7..]
-            .split_whitespace()
-            .next()?
-            .split('/')
-            .next()?
-            .parse()
-            .ok()
+        let mut words = l.split_whitespace();
+        let keyword = words.next()?;
+        if !keyword.eq_ignore_ascii_case("expose") {
+            return None;
+        }
+        words.next()?.split('/').next()?.parse().ok()
     })
 }
 
