@@ -245,27 +245,39 @@ pub fn plan(o: &Options) -> Plan {
         all.push("notify".into());
     }
 
-    // Permissions: nothing at the workflow level; each job asks for what it uses.
-    let mut build = vec!["contents: read".to_string()];
+    // Permissions: nothing at the workflow level; each job asks for what it uses, and says why.
+    let login = |what: &str| format!("id-token: write # OIDC login: {what}");
+    let registry_login = match o.registry {
+        Registry::Acr => "azure/login for Azure Container Registry",
+        Registry::Ecr => "configure-aws-credentials for Amazon ECR",
+        _ => "google-github-actions/auth for Artifact Registry",
+    };
+    let mut build = vec!["contents: read # check out the repository".to_string()];
     if o.registry == Registry::Ghcr {
-        build.push("packages: write".into());
+        build.push("packages: write # push the image to GHCR".into());
     }
     if o.registry.uses_oidc() {
-        build.push("id-token: write".into());
+        build.push(login(registry_login));
     }
     let mut deploy = vec![
-        "contents: read".to_string(),
-        "deployments: write".to_string(),
+        "contents: read # check out the repository".to_string(),
+        "deployments: write # record the deployment on GitHub".to_string(),
     ];
     let pulls_on_runner = o.target == Target::Docker && !o.services.is_empty();
-    if o.target.uses_oidc() || (pulls_on_runner && o.registry.uses_oidc()) {
-        deploy.push("id-token: write".into());
+    if o.target.uses_oidc() {
+        deploy.push(login(match o.target {
+            Target::CloudRun => "google-github-actions/auth",
+            Target::Ecs => "configure-aws-credentials",
+            _ => "azure/login",
+        }));
+    } else if pulls_on_runner && o.registry.uses_oidc() {
+        deploy.push(login(registry_login));
     }
     if pulls_on_runner && o.registry == Registry::Ghcr {
-        deploy.push("packages: read".into());
+        deploy.push("packages: read # pull the image from GHCR".into());
     }
     let mut promote = deploy.clone();
-    promote.insert(1, "checks: read".into());
+    promote.insert(1, "checks: read # promotion gate: the commit's checks passed".into());
 
     let references: Vec<String> = services
         .iter()
