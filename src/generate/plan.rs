@@ -277,7 +277,10 @@ pub fn plan(o: &Options) -> Plan {
         deploy.push("packages: read # pull the image from GHCR".into());
     }
     let mut promote = deploy.clone();
-    promote.insert(1, "checks: read # promotion gate: the commit's checks passed".into());
+    promote.insert(
+        1,
+        "checks: read # promotion gate: the commit's checks passed".into(),
+    );
 
     let references: Vec<String> = services
         .iter()
