@@ -160,7 +160,7 @@ pub struct GenWorkflowArgs {
     #[arg(long, value_name = "NAME")]
     pub image_name: Option<String>,
 
-    /// Health check path on the app's URL [default: /health].
+    /// Health check path on the app's URL [default: /health; / for static-web-apps].
     #[arg(long, value_name = "PATH")]
     pub health_path: Option<String>,
 

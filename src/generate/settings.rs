@@ -382,9 +382,14 @@ impl Settings {
                 fix: "use lower-case letters, digits, '-', '_', '.' (and '/' between parts)".into(),
             });
         }
-        let health_path = self
-            .health_path
-            .unwrap_or_else(|| DEFAULT_HEALTH_PATH.into());
+        // A static site has no health endpoint: its front page is the check.
+        let health_path = self.health_path.unwrap_or_else(|| {
+            if target == Target::StaticWebApps {
+                "/".into()
+            } else {
+                DEFAULT_HEALTH_PATH.into()
+            }
+        });
         if !health_path.starts_with('/')
             || !health_path
                 .chars()
@@ -579,6 +584,18 @@ mod tests {
         );
         assert_eq!(o.services.len(), 1);
         assert_eq!(o.staging_branch, "develop");
+    }
+
+    #[test]
+    fn static_sites_are_checked_on_their_front_page() {
+        let swa = Settings {
+            target: Some(Target::StaticWebApps),
+            ..Settings::default()
+        };
+        let o = swa.resolve(&[]).expect("options");
+        assert_eq!(o.health_path, "/");
+        assert!(o.services.is_empty());
+        assert_eq!(o.frontend.map(|f| f.dir), Some("frontend".into()));
     }
 
     #[test]
