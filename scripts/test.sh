@@ -35,6 +35,8 @@ echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --quiet --all-targets -- -D warnings
 echo "== cargo test"
 cargo test --quiet 2>&1 | tee target/test-output.log
+echo "== generated workflows through actionlint, GitHub's parser and zizmor"
+scripts/check-generated.sh
 echo "== deploy-action lints its own workflows and action.yml"
 cargo run --quiet -- lint
 echo "== pre-commit hook through the real pre-commit"

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::generate::{Notify, PackageManager, Registry, Stack, Target};
 use crate::report::Format;
 
 /// Lint GitHub Actions workflows, build and push images, record deployments, and promote the
@@ -28,6 +29,11 @@ pub enum Command {
     Build(BuildArgs),
     /// Print the tags `build` would give the images, without building.
     Tags(TagsArgs),
+    /// Scaffold a build -> staging -> production pipeline (.github/workflows/deploy.yml and
+    /// .github/promotion.yml) for this repository.
+    GenWorkflow(GenWorkflowArgs),
+    /// Print a workflow's job graph as a Mermaid flowchart.
+    Graph(GraphArgs),
 }
 
 /// Result formats of `build` and `tags`.
@@ -184,4 +190,108 @@ pub struct LintArgs {
     /// Set by the environment to disable colour.
     #[arg(long, env = "NO_COLOR", hide = true, value_parser = clap::builder::FalseyValueParser::new())]
     pub no_color: bool,
+}
+
+/// Arguments of `gen-workflow`. Flags left out come from the `gen-workflow:` section of the
+/// config file, then from what the repository's files show, then from the defaults.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 written, printed or up to date; 1 --check found drift; \
+2 usage or I/O error.\nRun `deploy-action gen-workflow --list` for every stack, registry and target."
+)]
+pub struct GenWorkflowArgs {
+    /// The project's language (default: detected, else docker).
+    #[arg(long, value_enum)]
+    pub stack: Option<Stack>,
+
+    /// Where images are pushed (default: ghcr).
+    #[arg(long, value_enum)]
+    pub registry: Option<Registry>,
+
+    /// Where they are deployed (default: detected, else docker: the runner's own Docker).
+    #[arg(long, value_enum)]
+    pub target: Option<Target>,
+
+    /// Write the workflow here [default: .github/workflows/deploy.yml in --dir]; the promotion
+    /// policy goes to .github/promotion.yml beside it.
+    #[arg(long, short = 'o', value_name = "FILE", conflicts_with = "dry_run")]
+    pub output: Option<PathBuf>,
+
+    /// Print the files instead of writing them.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Compare the files on disk with what would be generated; print a unified diff and exit 1
+    /// when they differ.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub check: bool,
+
+    /// Print every stack, registry, target and notification, and exit.
+    #[arg(long)]
+    pub list: bool,
+
+    /// Configuration file [default: .github/deploy-action.yml in --dir, if present].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// The repository to detect from and write into.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+
+    /// Pushes to this branch deploy to staging [default: develop].
+    #[arg(long, value_name = "BRANCH")]
+    pub staging_branch: Option<String>,
+
+    /// Pushes to this branch deploy to staging, then promote to production [default: main].
+    #[arg(long, value_name = "BRANCH")]
+    pub production_branch: Option<String>,
+
+    /// An image to build and deploy, NAME=PATH/Dockerfile (repeat for several; default: the
+    /// Dockerfiles found, else app=Dockerfile).
+    #[arg(long = "service", value_name = "NAME=PATH")]
+    pub services: Vec<String>,
+
+    /// A static frontend folder to deploy to Azure Static Web Apps beside the services
+    /// (default: a folder with staticwebapp.config.json).
+    #[arg(long, value_name = "DIR")]
+    pub frontend: Option<String>,
+
+    /// uv or pip (python), npm or pnpm (node) [default: detected from lock files].
+    #[arg(long, value_enum)]
+    pub package_manager: Option<PackageManager>,
+
+    /// Scan the repository with Trivy before building.
+    #[arg(long)]
+    pub trivy: bool,
+
+    /// Send the outcome of each run to Slack or a webhook.
+    #[arg(long, value_enum)]
+    pub notify: Option<Notify>,
+
+    /// Base image name [default: the repository folder's name].
+    #[arg(long, value_name = "NAME")]
+    pub image_name: Option<String>,
+
+    /// Health check path on the app's URL [default: /health; / for static-web-apps].
+    #[arg(long, value_name = "PATH")]
+    pub health_path: Option<String>,
+
+    /// The port the app listens on in its container [default: the Dockerfile's EXPOSE, else 8080].
+    #[arg(long, value_name = "PORT")]
+    pub app_port: Option<u16>,
+
+    /// The command of the `command` target [default: ./deploy.sh "$DEPLOY_ENVIRONMENT"].
+    #[arg(long, value_name = "CMD")]
+    pub deploy_command: Option<String>,
+
+    /// How generated workflows reference deploy-action [default: org/deploy-action@v1].
+    #[arg(long, value_name = "OWNER/REPO@REF")]
+    pub action_ref: Option<String>,
+}
+
+/// Arguments of `graph`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// The workflow file.
+    pub workflow: PathBuf,
 }

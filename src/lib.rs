@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod commands;
 pub mod expr;
+pub mod generate;
 pub mod github;
 pub mod image;
 pub mod lint;

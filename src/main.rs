@@ -12,6 +12,8 @@ fn main() -> ExitCode {
         Command::Lint(args) => commands::lint::run(args),
         Command::Build(args) => commands::build::run(args),
         Command::Tags(args) => commands::tags::run(args),
+        Command::GenWorkflow(args) => commands::gen_workflow::run(args),
+        Command::Graph(args) => commands::graph::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -2,7 +2,9 @@
 //! returns the process exit status.
 
 pub mod build;
+pub mod gen_workflow;
 mod gitctx;
+pub mod graph;
 pub mod lint;
 pub mod tags;
 
