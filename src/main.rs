@@ -10,6 +10,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Lint(args) => commands::lint::run(args),
+        Command::Deploy(args) => commands::deploy::run(args),
+        Command::History(args) => commands::history::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

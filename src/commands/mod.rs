@@ -1,7 +1,10 @@
 //! One file per subcommand: turns validated arguments into calls to the capability modules and
 //! returns the process exit status.
 
+pub mod deploy;
+pub mod history;
 pub mod lint;
+mod store;
 
 use std::io::Write;
 
@@ -17,6 +20,11 @@ pub mod exit {
     pub const REFUSED: u8 = 3;
     /// Infrastructure failure: daemon, registry, GitHub.
     pub const INFRA: u8 = 4;
+    /// A deployment failed (`deploy`: command non-zero, service unhealthy); same value as
+    /// [`FINDINGS`].
+    pub const DEPLOY_FAILED: u8 = 1;
+    /// Interrupted by SIGINT or SIGTERM (128 + 2, as shells report it).
+    pub const INTERRUPTED: u8 = 130;
 }
 
 /// Writes results to standard output; the one place that prints them.
@@ -24,4 +32,10 @@ pub fn emit(text: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()
+}
+
+/// Writes a progress line to standard error; the one place that prints progress.
+pub fn progress(line: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{line}");
 }
