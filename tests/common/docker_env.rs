@@ -13,7 +13,11 @@ pub fn docker_host() -> Option<String> {
     let host = std::env::var("DOCKER_HOST")
         .ok()
         .filter(|h| !h.is_empty())
-        .or_else(|| Path::new(HARNESS_SOCKET).exists().then(|| format!("unix://{HARNESS_SOCKET}")));
+        .or_else(|| {
+            Path::new(HARNESS_SOCKET)
+                .exists()
+                .then(|| format!("unix://{HARNESS_SOCKET}"))
+        });
     let answered = host.as_ref().is_some_and(|h| {
         std::process::Command::new("docker")
             .args(["-H", h, "version", "--format", "{{.Server.Version}}"])
