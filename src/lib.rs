@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod deploy;
 pub mod expr;
 pub mod generate;
 pub mod github;

@@ -14,6 +14,8 @@ fn main() -> ExitCode {
         Command::Tags(args) => commands::tags::run(args),
         Command::GenWorkflow(args) => commands::gen_workflow::run(args),
         Command::Graph(args) => commands::graph::run(args),
+        Command::Deploy(args) => commands::deploy::run(args),
+        Command::History(args) => commands::history::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -2,10 +2,13 @@
 //! returns the process exit status.
 
 pub mod build;
+pub mod deploy;
 pub mod gen_workflow;
 mod gitctx;
 pub mod graph;
+pub mod history;
 pub mod lint;
+mod store;
 pub mod tags;
 
 use std::io::Write;
@@ -24,6 +27,11 @@ pub mod exit {
     pub const REFUSED: u8 = 3;
     /// Infrastructure failure: daemon, registry, GitHub.
     pub const INFRA: u8 = 4;
+    /// A deployment failed (`deploy`: command non-zero, service unhealthy); same value as
+    /// [`FINDINGS`].
+    pub const DEPLOY_FAILED: u8 = 1;
+    /// Interrupted by SIGINT or SIGTERM (128 + 2, as shells report it).
+    pub const INTERRUPTED: u8 = 130;
 }
 
 /// Writes results to standard output; the one place that prints them.
@@ -38,4 +46,10 @@ pub fn log(text: &str) {
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(text.as_bytes());
     let _ = err.flush();
+}
+
+/// Writes a progress line to standard error; the one place that prints progress.
+pub fn progress(line: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{line}");
 }

@@ -1,0 +1,214 @@
+//! `deploy-action deploy`: resolve the image digest, record the deployment, roll it out (the
+//! user's command or a Docker container), check health, record the outcome.
+
+use serde_json::json;
+
+use super::{emit, exit, progress, store};
+use crate::cli::{DeployArgs, DeployTargetKind, RecordFormat};
+use crate::deploy::{
+    CommandTarget, DeployOutcome, DeployPlan, DockerTarget, OutputTo, Target, deploy, resolve_image,
+};
+use crate::github::{DeploymentPayload, StatusState};
+use crate::image::tags::ImageRef;
+use crate::runner::Runner;
+
+/// Runs `deploy`.
+pub fn run(args: &DeployArgs) -> anyhow::Result<u8> {
+    let get = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let runner = Runner::from_env(get);
+    let selected = store::select(&args.store, &get)?;
+    if let Some(mask) = selected
+        .token
+        .as_ref()
+        .and_then(|t| runner.mask_command(t.expose()))
+    {
+        emit(&mask)?;
+    }
+    let parsed = ImageRef::parse(&args.image)?;
+    if args.target == Some(DeployTargetKind::Docker) && args.publish.is_none() {
+        anyhow::bail!(
+            "--target docker needs --publish HOST:CONTAINER so the service can be checked and reached"
+        );
+    }
+    let sha = match args
+        .sha
+        .clone()
+        .or_else(|| get("GITHUB_SHA"))
+        .or_else(git_head)
+    {
+        Some(s) => s,
+        None => anyhow::bail!("no commit to record: pass --sha SHA, or run inside a git checkout"),
+    };
+    let run_url = match (
+        get("GITHUB_SERVER_URL"),
+        get("GITHUB_REPOSITORY"),
+        get("GITHUB_RUN_ID"),
+    ) {
+        (Some(server), Some(repo), Some(run)) => Some(format!(
+            "{}/{repo}/actions/runs/{run}",
+            server.trim_end_matches('/')
+        )),
+        _ => None,
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        // Listen before anything is recorded, so an early signal still ends in `error`.
+        let interrupt = interrupted()?;
+        let docker = match args.target {
+            Some(DeployTargetKind::Docker) => {
+                let publish = args
+                    .publish
+                    .ok_or_else(|| anyhow::anyhow!("--publish missing"))?;
+                match DockerTarget::connect(publish, &args.health_path, args.health_timeout).await {
+                    Ok(d) => Some(d),
+                    Err(e) => return Ok(infra(&e)),
+                }
+            }
+            None => None,
+        };
+        let (digest, run_image) = match (parsed.digest(), &docker) {
+            (_, Some(d)) => match d.resolve(&args.image, &parsed).await {
+                Ok(r) => (r.digest, r.id),
+                Err(e) => return Ok(infra(&e)),
+            },
+            (Some(digest), None) => (digest.to_owned(), args.image.clone()),
+            (None, None) => match resolve_with_daemon(&args.image, &parsed).await {
+                Ok(r) => (r.digest, r.id),
+                Err(e) => return Ok(infra(&e)),
+            },
+        };
+        progress(&format!(
+            "image {} is {digest}; recording in {}",
+            args.image,
+            selected.store.describe()
+        ));
+        let plan = DeployPlan {
+            environment: args.environment.clone(),
+            sha,
+            payload: DeploymentPayload {
+                image: parsed.name(),
+                digest,
+                tags: parsed.tag().map(str::to_owned).into_iter().collect(),
+                run_url,
+            },
+            run_image,
+            environment_url: args.url.clone(),
+            health_timeout: args.health_timeout,
+            production: args.production,
+        };
+        let target = match (docker, args.command.is_empty()) {
+            (Some(d), _) => Target::Docker(d),
+            (None, false) => Target::Command(CommandTarget {
+                argv: args.command.clone(),
+                stdout: OutputTo::Stderr,
+            }),
+            (None, true) => Target::Record,
+        };
+        let mut log = |line: &str| progress(line);
+        let outcome = match deploy(&selected.store, &plan, &target, interrupt, &mut log).await {
+            Ok(o) => o,
+            Err(e) => return Ok(infra(&e)),
+        };
+        report(args, &plan, &outcome, &runner)
+    })
+}
+
+/// Prints an infrastructure error and returns its exit status.
+fn infra(e: &dyn std::error::Error) -> u8 {
+    progress(&format!("error: {e}"));
+    exit::INFRA
+}
+
+async fn resolve_with_daemon(
+    image: &str,
+    parsed: &ImageRef,
+) -> Result<crate::deploy::ResolvedImage, crate::deploy::DeployError> {
+    let unresolved = |e: crate::deploy::DeployError| crate::deploy::DeployError::UnresolvedDigest {
+        image: image.to_owned(),
+        reason: e.to_string(),
+    };
+    let docker = crate::deploy::connect().await.map_err(unresolved)?;
+    resolve_image(&docker, image, parsed)
+        .await
+        .map_err(unresolved)
+}
+
+/// Resolves to the signal's name on SIGINT or SIGTERM.
+fn interrupted() -> anyhow::Result<impl std::future::Future<Output = String>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => "SIGTERM".to_owned(),
+            _ = int.recv() => "SIGINT".to_owned(),
+        }
+    })
+}
+
+/// `git rev-parse HEAD` in the current directory, if that works.
+fn git_head() -> Option<String> {
+    let out = std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let sha = String::from_utf8(out.stdout).ok()?.trim().to_owned();
+    (out.status.success() && !sha.is_empty()).then_some(sha)
+}
+
+/// Writes the result (stdout), step outputs and summary; returns the exit status.
+fn report(
+    args: &DeployArgs,
+    plan: &DeployPlan,
+    outcome: &DeployOutcome,
+    runner: &Runner,
+) -> anyhow::Result<u8> {
+    let url = outcome.environment_url.clone().unwrap_or_default();
+    let image = format!("{}@{}", plan.payload.image, plan.payload.digest);
+    let text = match args.format {
+        RecordFormat::Json => format!(
+            "{:#}\n",
+            json!({
+                "version": 1,
+                "deployment_id": outcome.deployment_id,
+                "environment": plan.environment,
+                "sha": outcome.sha,
+                "image": plan.payload.image,
+                "digest": plan.payload.digest,
+                "tags": plan.payload.tags,
+                "state": outcome.state.as_str(),
+                "reason": outcome.reason,
+                "environment_url": outcome.environment_url,
+            })
+        ),
+        RecordFormat::Human => {
+            let mut t = format!(
+                "deployment {} of {image} to {}: {} ({})\n",
+                outcome.deployment_id, plan.environment, outcome.state, outcome.reason
+            );
+            if !url.is_empty() {
+                t.push_str(&format!("url: {url}\n"));
+            }
+            t
+        }
+    };
+    emit(&text)?;
+    let id = outcome.deployment_id.to_string();
+    runner.set_outputs(&[("deployment-id", &id), ("environment-url", &url)])?;
+    runner.summary(&format!(
+        "### Deployment to `{env}`\n\n| Deployment | Image | Commit | State | URL |\n|---|---|---|---|---|\n| {id} | `{image}` | `{sha}` | {state} | {url} |\n\n{reason}\n",
+        env = plan.environment,
+        sha = outcome.sha.chars().take(12).collect::<String>(),
+        state = outcome.state,
+        reason = outcome.reason.replace('|', "\\|"),
+    ))?;
+    Ok(match outcome.state {
+        StatusState::Success => exit::OK,
+        _ if outcome.interrupted_by.is_some() => exit::INTERRUPTED,
+        StatusState::Error => exit::INFRA,
+        _ => exit::DEPLOY_FAILED,
+    })
+}
