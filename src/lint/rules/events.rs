@@ -506,16 +506,7 @@ const MAX_DISPATCH_INPUTS: usize = 25;
 const INPUT_TYPES: &[&str] = &["string", "boolean", "number", "environment", "choice"];
 
 fn dispatch_inputs(cx: &mut Ctx<'_>, event: &Node, inputs: &Node) {
-    let Some(entries) = inputs.as_map() else {
-        if !inputs.is_null() {
-            cx.report(
-                inputs.span,
-                format!(
-                    "\"inputs\" section is {} but mapping node is expected",
-                    schema::describe(inputs)
-                ),
-            );
-        }
+    let Some(entries) = section_map(cx, "inputs", inputs) else {
         return;
     };
     if entries.len() > MAX_DISPATCH_INPUTS {
@@ -637,19 +628,24 @@ fn check_default(cx: &mut Ctx<'_>, name: &str, ty: &str, d: &Node) {
     }
 }
 
+/// The entries of a mapping section; a null section has none, any other kind is reported.
+fn section_map<'n>(cx: &mut Ctx<'_>, label: &str, node: &'n Node) -> Option<&'n [(Node, Node)]> {
+    if node.as_map().is_none() && !node.is_null() {
+        cx.report(
+            node.span,
+            format!(
+                "\"{label}\" section is {} but mapping node is expected",
+                schema::describe(node)
+            ),
+        );
+    }
+    node.as_map()
+}
+
 const CALL_INPUT_TYPES: &[&str] = &["string", "boolean", "number"];
 
 fn call_inputs(cx: &mut Ctx<'_>, inputs: &Node) {
-    let Some(entries) = inputs.as_map() else {
-        if !inputs.is_null() {
-            cx.report(
-                inputs.span,
-                format!(
-                    "\"inputs\" section is {} but mapping node is expected",
-                    schema::describe(inputs)
-                ),
-            );
-        }
+    let Some(entries) = section_map(cx, "inputs", inputs) else {
         return;
     };
     for (name_node, input) in entries {
@@ -716,16 +712,7 @@ fn call_inputs(cx: &mut Ctx<'_>, inputs: &Node) {
 }
 
 fn call_secrets(cx: &mut Ctx<'_>, secrets: &Node) {
-    let Some(entries) = secrets.as_map() else {
-        if !secrets.is_null() {
-            cx.report(
-                secrets.span,
-                format!(
-                    "\"secrets\" section is {} but mapping node is expected",
-                    schema::describe(secrets)
-                ),
-            );
-        }
+    let Some(entries) = section_map(cx, "secrets", secrets) else {
         return;
     };
     for (_, s) in entries {
@@ -744,16 +731,7 @@ fn call_secrets(cx: &mut Ctx<'_>, secrets: &Node) {
 }
 
 fn call_outputs(cx: &mut Ctx<'_>, outputs: &Node) {
-    let Some(entries) = outputs.as_map() else {
-        if !outputs.is_null() {
-            cx.report(
-                outputs.span,
-                format!(
-                    "\"outputs\" section is {} but mapping node is expected",
-                    schema::describe(outputs)
-                ),
-            );
-        }
+    let Some(entries) = section_map(cx, "outputs", outputs) else {
         return;
     };
     for (name_node, o) in entries {
