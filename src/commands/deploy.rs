@@ -92,11 +92,13 @@ pub fn run(args: &DeployArgs) -> anyhow::Result<u8> {
                 digest,
                 tags: parsed.tag().map(str::to_owned).into_iter().collect(),
                 run_url,
+                artifacts: Vec::new(),
             },
             run_image,
             environment_url: args.url.clone(),
             health_timeout: args.health_timeout,
             production: args.production,
+            container_name: None,
         };
         let target = match (docker, args.command.is_empty()) {
             (Some(d), _) => Target::Docker(d),

@@ -17,5 +17,5 @@ pub use docker_target::{
 };
 pub use error::DeployError;
 pub use health::{HealthCheck, wait_healthy};
-pub use run::{DeployOutcome, DeployPlan, Target, deploy};
+pub use run::{DeployOutcome, DeployPlan, Target, deploy, deploy_recorded, record};
 pub use store::AnyStore;

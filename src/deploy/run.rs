@@ -11,7 +11,7 @@ use super::docker_target::DockerTarget;
 use super::error::DeployError;
 use super::health::{HealthCheck, wait_healthy};
 use crate::github::{
-    DeploymentPayload, DeploymentRequest, DeploymentStore, StatusRequest, StatusState,
+    Deployment, DeploymentPayload, DeploymentRequest, DeploymentStore, StatusRequest, StatusState,
 };
 
 /// What to deploy where.
@@ -31,6 +31,9 @@ pub struct DeployPlan {
     pub health_timeout: Duration,
     /// Mark the deployment as a production one regardless of the environment's name.
     pub production: bool,
+    /// Container name for the Docker target; derived from the image and environment when
+    /// `None`.
+    pub container_name: Option<String>,
 }
 
 /// How the image is rolled out.
@@ -75,9 +78,30 @@ pub async fn deploy<S: DeploymentStore>(
     interrupt: impl Future<Output = String>,
     progress: &mut (dyn FnMut(&str) + Send),
 ) -> Result<DeployOutcome, DeployError> {
+    let deployment = record(store, plan).await?;
+    deploy_recorded(store, plan, deployment, target, interrupt, progress).await
+}
+
+/// Creates the deployment record of `plan` without rolling anything out (no status yet).
+pub async fn record<S: DeploymentStore>(
+    store: &S,
+    plan: &DeployPlan,
+) -> Result<Deployment, DeployError> {
     let mut request = DeploymentRequest::new(&plan.sha, &plan.environment, plan.payload.clone());
     request.production_environment |= plan.production;
-    let deployment = store.create_deployment(&request).await?;
+    Ok(store.create_deployment(&request).await?)
+}
+
+/// [`deploy`] for a deployment already recorded by [`record`] (promotion records it first, as
+/// its lock): posts `in_progress`, rolls out, posts the outcome.
+pub async fn deploy_recorded<S: DeploymentStore>(
+    store: &S,
+    plan: &DeployPlan,
+    deployment: Deployment,
+    target: &Target,
+    interrupt: impl Future<Output = String>,
+    progress: &mut (dyn FnMut(&str) + Send),
+) -> Result<DeployOutcome, DeployError> {
     let id = deployment.id;
     progress(&format!(
         "created deployment {id} of {}@{} to {}",
@@ -150,7 +174,10 @@ pub async fn deploy<S: DeploymentStore>(
 
 /// The container name of the Docker target for this plan.
 fn docker_name(plan: &DeployPlan) -> String {
-    super::docker_target::container_name(&plan.payload.image, &plan.environment)
+    match &plan.container_name {
+        Some(name) => super::docker_target::container_name(name, &plan.environment),
+        None => super::docker_target::container_name(&plan.payload.image, &plan.environment),
+    }
 }
 
 /// Runs the target and the `--url` check: `Ok(Ok(url))` healthy, `Ok(Err(reason))` failed.

@@ -24,6 +24,54 @@ pub struct DeploymentPayload {
     /// URL of the workflow run that made the deployment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_url: Option<String>,
+    /// Everything the deployment shipped, the first image included, when it shipped more than
+    /// one image or a non-image artifact (a static site bundle). Empty in older records, which
+    /// shipped `image`@`digest` alone: read them through [`DeploymentPayload::all_artifacts`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub artifacts: Vec<Artifact>,
+}
+
+/// One deployed artifact: an image (with its repository) or another content-addressed bundle.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Artifact {
+    /// The artifact's name: the image repository for images, e.g. `ghcr.io/org/app`, or a
+    /// given name such as `site`.
+    pub name: String,
+    /// Image repository, for images only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    /// Content digest, `sha256:…`.
+    pub digest: String,
+}
+
+impl DeploymentPayload {
+    /// A payload for one image and nothing else.
+    pub fn single(image: &str, digest: &str) -> Self {
+        Self {
+            image: image.to_owned(),
+            digest: digest.to_owned(),
+            tags: Vec::new(),
+            run_url: None,
+            artifacts: Vec::new(),
+        }
+    }
+
+    /// Every artifact this deployment shipped, sorted by name: `artifacts` when recorded, else
+    /// the one image of an older record.
+    pub fn all_artifacts(&self) -> Vec<Artifact> {
+        let mut out = if self.artifacts.is_empty() {
+            vec![Artifact {
+                name: self.image.clone(),
+                repository: Some(self.image.clone()),
+                digest: self.digest.clone(),
+            }]
+        } else {
+            self.artifacts.clone()
+        };
+        out.sort();
+        out.dedup();
+        out
+    }
 }
 
 /// A request to record a new deployment.
@@ -230,6 +278,7 @@ mod tests {
             digest: "sha256:ab".into(),
             tags: vec![],
             run_url: None,
+            artifacts: vec![],
         };
         assert!(DeploymentRequest::new("abc", "production", p.clone()).production_environment);
         assert!(!DeploymentRequest::new("abc", "staging", p).production_environment);

@@ -40,6 +40,31 @@ pub struct RemoteImage {
     pub labels: BTreeMap<String, String>,
 }
 
+/// A manifest as the registry stores it: the exact bytes matter, since the digest is theirs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Manifest {
+    /// `Content-Type` the registry served it with.
+    pub media_type: String,
+    /// The manifest's bytes, unchanged.
+    pub bytes: bytes::Bytes,
+    /// `sha256:…` of the bytes (the registry's `Docker-Content-Digest`).
+    pub digest: String,
+}
+
+/// A request body and its media type.
+struct Upload {
+    media_type: String,
+    bytes: bytes::Bytes,
+}
+
+/// `sha256:` and the hex digest of `bytes`.
+fn sha256_digest(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let hash = sha2::Sha256::digest(bytes);
+    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
 /// A failed request: transient ones are retried.
 enum Failure {
     Transient(ImageError),
@@ -109,7 +134,7 @@ impl Registry {
     ) -> Result<Option<String>, ImageError> {
         let path = format!("/v2/{repository}/manifests/{reference}");
         let Some(resp) = self
-            .send(Method::HEAD, &path, repository, MANIFEST_TYPES)
+            .send(Method::HEAD, &path, repository, MANIFEST_TYPES, None)
             .await?
         else {
             return Ok(None);
@@ -130,7 +155,7 @@ impl Registry {
     ) -> Result<Option<RemoteImage>, ImageError> {
         let path = format!("/v2/{repository}/manifests/{reference}");
         let Some(resp) = self
-            .send(Method::GET, &path, repository, MANIFEST_TYPES)
+            .send(Method::GET, &path, repository, MANIFEST_TYPES, None)
             .await?
         else {
             return Ok(None);
@@ -148,7 +173,7 @@ impl Registry {
         {
             let path = format!("/v2/{repository}/manifests/{first}");
             let Some(resp) = self
-                .send(Method::GET, &path, repository, MANIFEST_TYPES)
+                .send(Method::GET, &path, repository, MANIFEST_TYPES, None)
                 .await?
             else {
                 return Ok(None);
@@ -159,7 +184,7 @@ impl Registry {
             return Ok(None);
         };
         let path = format!("/v2/{repository}/blobs/{config}");
-        let Some(resp) = self.send(Method::GET, &path, repository, "*/*").await? else {
+        let Some(resp) = self.send(Method::GET, &path, repository, "*/*", None).await? else {
             return Ok(None);
         };
         let config = self.json(resp, &path).await?;
@@ -179,7 +204,7 @@ impl Registry {
     pub async fn tags(&self, repository: &str) -> Result<Vec<String>, ImageError> {
         let path = format!("/v2/{repository}/tags/list");
         let Some(resp) = self
-            .send(Method::GET, &path, repository, "application/json")
+            .send(Method::GET, &path, repository, "application/json", None)
             .await?
         else {
             return Ok(Vec::new());
@@ -194,6 +219,64 @@ impl Registry {
                     .collect()
             })
             .unwrap_or_default())
+    }
+
+    /// The manifest stored under `reference` (a tag or digest) exactly as the registry serves
+    /// it, with its media type and digest; `None` when there is no such manifest.
+    pub async fn manifest(
+        &self,
+        repository: &str,
+        reference: &str,
+    ) -> Result<Option<Manifest>, ImageError> {
+        let path = format!("/v2/{repository}/manifests/{reference}");
+        let Some(resp) = self
+            .send(Method::GET, &path, repository, MANIFEST_TYPES, None)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let header_value = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let media_type = header_value("content-type").unwrap_or_default();
+        let served_digest = header_value("docker-content-digest");
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| self.error(&path, &e.to_string()))?;
+        let digest = served_digest.unwrap_or_else(|| sha256_digest(&bytes));
+        Ok(Some(Manifest {
+            media_type,
+            bytes,
+            digest,
+        }))
+    }
+
+    /// Stores `manifest` under `tag` (a manifest copy: no layer moves, no pull), returning the
+    /// digest the registry reports for it.
+    pub async fn put_manifest(
+        &self,
+        repository: &str,
+        tag: &str,
+        manifest: &Manifest,
+    ) -> Result<String, ImageError> {
+        let path = format!("/v2/{repository}/manifests/{tag}");
+        let upload = Upload {
+            media_type: manifest.media_type.clone(),
+            bytes: manifest.bytes.clone(),
+        };
+        let resp = self
+            .send(Method::PUT, &path, repository, "*/*", Some(&upload))
+            .await?
+            .ok_or_else(|| self.error(&path, "HTTP 404: the repository does not exist"))?;
+        Ok(resp
+            .headers()
+            .get("docker-content-digest")
+            .and_then(|v| v.to_str().ok())
+            .map_or_else(|| manifest.digest.clone(), str::to_owned))
     }
 
     async fn json(&self, resp: reqwest::Response, path: &str) -> Result<Value, ImageError> {
@@ -218,10 +301,11 @@ impl Registry {
         path: &str,
         repository: &str,
         accept: &str,
+        body: Option<&Upload>,
     ) -> Result<Option<reqwest::Response>, ImageError> {
         retry(
             &self.backoff,
-            || self.send_once(method.clone(), path, repository, accept),
+            || self.send_once(method.clone(), path, repository, accept, body),
             |f| matches!(f, Failure::Transient(_)),
             |_, _, _| {},
         )
@@ -235,6 +319,7 @@ impl Registry {
         path: &str,
         repository: &str,
         accept: &str,
+        body: Option<&Upload>,
     ) -> Result<Option<reqwest::Response>, Failure> {
         let mut authorized_once = false;
         loop {
@@ -242,6 +327,11 @@ impl Registry {
                 .http
                 .request(method.clone(), format!("{}{path}", self.base))
                 .header(header::ACCEPT, accept);
+            if let Some(upload) = body {
+                req = req
+                    .header(header::CONTENT_TYPE, &upload.media_type)
+                    .body(upload.bytes.clone());
+            }
             let token = self.token.lock().ok().and_then(|t| t.clone());
             if let Some(token) = &token {
                 req = req.header(header::AUTHORIZATION, token);
@@ -255,7 +345,8 @@ impl Registry {
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or_default()
                     .to_owned();
-                let value = self.authorize(&challenge, repository).await?;
+                let push = method == Method::PUT;
+                let value = self.authorize(&challenge, repository, push).await?;
                 if let Ok(mut slot) = self.token.lock() {
                     *slot = Some(value);
                 }
@@ -309,7 +400,12 @@ impl Registry {
     }
 
     /// The `Authorization` value that answers `challenge`.
-    async fn authorize(&self, challenge: &str, repository: &str) -> Result<String, Failure> {
+    async fn authorize(
+        &self,
+        challenge: &str,
+        repository: &str,
+        push: bool,
+    ) -> Result<String, Failure> {
         let (scheme, params) = parse_challenge(challenge);
         let basic = match &self.auth {
             Some(RegistryAuth::Basic { username, password }) => {
@@ -336,7 +432,11 @@ impl Registry {
                 &format!("unsupported authentication challenge `{challenge}`"),
             )));
         };
-        let mut query = vec![("scope".to_owned(), format!("repository:{repository}:pull"))];
+        let actions = if push { "pull,push" } else { "pull" };
+        let mut query = vec![(
+            "scope".to_owned(),
+            format!("repository:{repository}:{actions}"),
+        )];
         if let Some(service) = params.get("service") {
             query.push(("service".to_owned(), service.clone()));
         }

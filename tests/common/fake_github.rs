@@ -80,5 +80,6 @@ pub fn payload(n: u32) -> DeploymentPayload {
         digest: format!("sha256:{n:064x}"),
         tags: vec![format!("v1.0.{n}")],
         run_url: Some(format!("https://github.com/octo-org/app/actions/runs/{n}")),
+        artifacts: Vec::new(),
     }
 }
