@@ -8,6 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod deploy;
 pub mod expr;
+pub mod gate;
 pub mod generate;
 pub mod github;
 pub mod image;

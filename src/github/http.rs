@@ -348,7 +348,7 @@ fn failing_contexts(json: &Value) -> Vec<String> {
 
 /// The path and query of the `rel="next"` link. Only the path is kept so that the request goes
 /// to the configured host with the token, never to a host named by the answer.
-fn next_link(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn next_link(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(http::header::LINK)?.to_str().ok()?;
     value.split(',').find_map(|part| {
         let (target, params) = part.split_once(';')?;

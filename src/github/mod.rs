@@ -27,6 +27,6 @@ pub use retry::{RetryPolicy, Sleeper, TokioSleeper};
 pub use secret::Secret;
 pub use store::DeploymentStore;
 pub use types::{
-    Artifact, Deployment, DeploymentPayload, DeploymentRequest, DeploymentStatus, HistoryEntry,
+    Artifact, CommitCheck, Deployment, DeploymentPayload, DeploymentRequest, DeploymentStatus, HistoryEntry,
     MAX_STATUS_DESCRIPTION_CHARS, PostedStatus, StatusRequest, StatusState, truncate_description,
 };

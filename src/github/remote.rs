@@ -16,7 +16,7 @@ use super::retry::{RetryPolicy, Sleeper, TokioSleeper};
 use super::secret::Secret;
 use super::store::DeploymentStore;
 use super::types::{
-    Deployment, DeploymentPayload, DeploymentRequest, DeploymentStatus, HistoryEntry, PostedStatus,
+    CommitCheck, Deployment, DeploymentPayload, DeploymentRequest, DeploymentStatus, HistoryEntry, PostedStatus,
     StatusRequest, StatusState, truncate_description,
 };
 
@@ -278,6 +278,77 @@ impl DeploymentStore for GithubStore {
 }
 
 impl GithubStore {
+    /// The check runs and commit statuses reported for `sha` (check runs: every page; statuses:
+    /// the combined view, one per context).
+    pub async fn commit_checks(&self, sha: &str) -> Result<Vec<CommitCheck>, GithubError> {
+        const RUNS: Op = Op {
+            action: "list check runs",
+            permission: "checks: read",
+            pending_is_transient: false,
+        };
+        const STATUS: Op = Op {
+            action: "read the combined commit status",
+            permission: "statuses: read",
+            pending_is_transient: false,
+        };
+        let mut out = Vec::new();
+        let mut next = Some(format!(
+            "{}/commits/{}/check-runs?per_page=100",
+            self.root,
+            encode(sha)
+        ));
+        while let Some(path) = next {
+            let reply = self.api.call(&RUNS, Method::GET, &path, None).await?;
+            let body: Value = reply.json(&RUNS)?;
+            let runs = body
+                .get("check_runs")
+                .and_then(Value::as_array)
+                .ok_or_else(|| GithubError::BadResponse {
+                    action: RUNS.action,
+                    reason: "no `check_runs` array".into(),
+                })?;
+            for run in runs {
+                let text = |k: &str| run.get(k).and_then(Value::as_str).map(str::to_owned);
+                out.push(CommitCheck {
+                    name: text("name").unwrap_or_default(),
+                    kind: "check run",
+                    state: match (text("status").as_deref(), text("conclusion").as_deref()) {
+                        (Some("completed"), Some("success" | "neutral" | "skipped")) => {
+                            "success".into()
+                        }
+                        (Some("completed"), Some(c)) => c.to_owned(),
+                        (Some(s), _) => s.to_owned(),
+                        (None, _) => "unknown".into(),
+                    },
+                });
+            }
+            next = super::http::next_link(&reply.headers);
+        }
+        let path = format!("{}/commits/{}/status?per_page=100", self.root, encode(sha));
+        let reply = self.api.call(&STATUS, Method::GET, &path, None).await?;
+        let body: Value = reply.json(&STATUS)?;
+        for status in body
+            .get("statuses")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let text = |k: &str| {
+                status
+                    .get(k)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            out.push(CommitCheck {
+                name: text("context"),
+                kind: "status",
+                state: text("state"),
+            });
+        }
+        Ok(out)
+    }
+
     async fn deployment_environment(&self, id: u64) -> Result<String, GithubError> {
         const GET: Op = Op {
             action: "read a deployment",

@@ -227,6 +227,18 @@ pub struct HistoryEntry {
     pub latest_status: Option<DeploymentStatus>,
 }
 
+/// A check run or commit status reported for a commit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommitCheck {
+    /// Check run name or status context.
+    pub name: String,
+    /// `check run` or `status`.
+    pub kind: &'static str,
+    /// `success` when green (a check run's `success`, `neutral` or `skipped` conclusion);
+    /// otherwise the conclusion, status or state as GitHub reports it.
+    pub state: String,
+}
+
 /// What posting a status did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostedStatus {

@@ -1,0 +1,18 @@
+//! Promotion: the policy (`.github/promotion.yml`), gate evaluation with evidence, the decision
+//! record, and moving a digest to the target's tags by manifest copy.
+//!
+//! Nothing here reads the environment or prints; `commands/promote.rs` hands in the variables,
+//! the store and a progress callback.
+
+mod error;
+mod eval;
+pub mod policy;
+pub mod probe;
+mod record;
+mod retag;
+
+pub use error::GateError;
+pub use eval::{ChecksSource, GateResult, Subject, Verdict, evaluate, verify_round};
+pub use policy::{DEFAULT_POLICY_PATH, Policy, PolicyProblem};
+pub use record::{Decision, DecisionKind};
+pub use retag::retag;
