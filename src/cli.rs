@@ -38,6 +38,11 @@ pub enum Command {
     Deploy(DeployArgs),
     /// List an environment's deployments, newest first.
     History(HistoryArgs),
+    /// Promote the digests running in one environment to the next when every gate of the
+    /// promotion policy holds.
+    Promote(PromoteArgs),
+    /// Redeploy an environment's previous successful deployment.
+    Rollback(RollbackArgs),
 }
 
 /// Result formats of `build` and `tags`.
@@ -250,6 +255,122 @@ pub struct HistoryArgs {
     /// Where deployments are recorded.
     #[command(flatten)]
     pub store: StoreArgs,
+}
+
+/// How `promote` and `rollback` roll out in the target environment (as `deploy` does).
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// Roll out as a Docker container instead of (or besides) a command.
+    #[arg(long, value_enum)]
+    pub target: Option<DeployTargetKind>,
+
+    /// HOST:CONTAINER port to publish (docker target).
+    #[arg(long, value_name = "HOST:CONTAINER", value_parser = clap::value_parser!(crate::deploy::PortMapping))]
+    pub publish: Option<crate::deploy::PortMapping>,
+
+    /// Where users reach the environment; the rollout waits for it to answer 2xx.
+    #[arg(long)]
+    pub url: Option<String>,
+
+    /// Container name for the docker target (default: from the first image's repository).
+    #[arg(long)]
+    pub name: Option<String>,
+
+    /// Path of the container's health endpoint (docker target).
+    #[arg(long, default_value = "/health")]
+    pub health_path: String,
+
+    /// How long to wait for health, e.g. `60s`, `2m`.
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub health_timeout: std::time::Duration,
+}
+
+/// Arguments of `promote`.
+///
+/// Exit status: 0 promoted (or already promoted), 1 rollout failed, 2 usage or policy error,
+/// 3 refused by a gate (or rolled back after failed verification), 4 infrastructure failure,
+/// 130 interrupted.
+#[derive(Debug, Args)]
+pub struct PromoteArgs {
+    /// Source environment; must agree with the policy's `from` when both are given.
+    #[arg(long)]
+    pub from: Option<String>,
+
+    /// Target environment; must agree with the policy's `to` when both are given.
+    #[arg(long)]
+    pub to: Option<String>,
+
+    /// The promotion policy.
+    #[arg(long, value_name = "FILE", default_value = crate::gate::DEFAULT_POLICY_PATH)]
+    pub policy: PathBuf,
+
+    /// Commit being promoted. Default: GITHUB_SHA, else `git rev-parse HEAD`.
+    #[arg(long)]
+    pub sha: Option<String>,
+
+    /// Image to promote, `REPOSITORY@sha256:…`; repeatable. Retagged `:TO` and `:TO-<sha7>`.
+    #[arg(long = "image", value_name = "REPO@DIGEST")]
+    pub images: Vec<String>,
+
+    /// A non-image artifact to promote, `NAME@sha256:…` (e.g. a site bundle); repeatable.
+    #[arg(long = "artifact", value_name = "NAME@DIGEST")]
+    pub artifacts: Vec<String>,
+
+    /// Where the decision record goes (default `.deploy-action/decisions/<sha7>-<to>.json`).
+    #[arg(long, value_name = "PATH")]
+    pub decision_file: Option<PathBuf>,
+
+    /// A queued or in-progress deployment of the target younger than this holds the lock.
+    #[arg(long, default_value = "30m", value_parser = parse_duration)]
+    pub lock_timeout: std::time::Duration,
+
+    /// How the target is rolled out.
+    #[command(flatten)]
+    pub rollout: TargetArgs,
+
+    /// Output format of the result (`json`: the decision record).
+    #[arg(long, short = 'f', value_enum, default_value_t = RecordFormat::Human)]
+    pub format: RecordFormat,
+
+    /// Where deployments are recorded.
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    /// Deploy command, run with DEPLOY_IMAGE, DEPLOY_DIGEST, DEPLOY_ENVIRONMENT and DEPLOY_SHA.
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+/// Arguments of `rollback`.
+///
+/// Exit status: 0 rolled back, 1 the redeploy failed, 2 usage (nothing to roll back to),
+/// 4 infrastructure failure, 130 interrupted.
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The environment to roll back.
+    #[arg(long, short = 'e')]
+    pub environment: String,
+
+    /// The deployment to restore, by commit SHA (7+ hex digits) or digest; default: the last
+    /// successful one before the live one.
+    #[arg(long = "to", value_name = "SHA|DIGEST")]
+    pub to: Option<String>,
+
+    /// How the restored deployment is rolled out.
+    #[command(flatten)]
+    pub rollout: TargetArgs,
+
+    /// Output format of the result.
+    #[arg(long, short = 'f', value_enum, default_value_t = RecordFormat::Human)]
+    pub format: RecordFormat,
+
+    /// Where deployments are recorded.
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    /// Deploy command, run with DEPLOY_IMAGE, DEPLOY_DIGEST, DEPLOY_ENVIRONMENT and DEPLOY_SHA.
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<String>,
 }
 
 /// Parses `90`, `90s`, `2m`, `500ms`, `1h`.

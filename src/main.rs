@@ -16,6 +16,8 @@ fn main() -> ExitCode {
         Command::Graph(args) => commands::graph::run(args),
         Command::Deploy(args) => commands::deploy::run(args),
         Command::History(args) => commands::history::run(args),
+        Command::Promote(args) => commands::promote::run(args),
+        Command::Rollback(args) => commands::rollback::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

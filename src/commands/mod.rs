@@ -8,6 +8,9 @@ mod gitctx;
 pub mod graph;
 pub mod history;
 pub mod lint;
+pub mod promote;
+pub mod rollback;
+mod rollout;
 mod store;
 pub mod tags;
 

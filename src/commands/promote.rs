@@ -1,0 +1,512 @@
+//! `deploy-action promote`: evaluate the policy's gates for a commit's digests, and when they
+//! all hold, move the same digests to the target environment (registry retag by manifest copy,
+//! deployment record, rollout), verify, and roll back when verification fails.
+//!
+//! Order, and why:
+//! 1. Already promoted (the target's live deployment is this commit with these digests)? Then
+//!    nothing happens: no record, no retag.
+//! 2. Gates, concurrently. Any failure or error refuses; nothing has been recorded yet.
+//! 3. Lock: the target's deployment is recorded (`queued`) before anything moves. A queued or
+//!    in-progress deployment of the target with a smaller id, younger than `--lock-timeout`,
+//!    wins; the later one marks its own record `error` and is refused. Both see each other,
+//!    since each looks only after recording itself.
+//! 4. Retag, roll out (as `deploy`), verify, roll back.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::Utc;
+
+use super::rollout::{self, Interrupt, get};
+use super::{emit, exit, progress, store};
+use crate::cli::{PromoteArgs, RecordFormat};
+use crate::deploy::{DeployPlan, DockerTarget, Target, deploy_recorded, record};
+use crate::gate::{
+    self, Decision, DecisionKind, GateError, GateResult, Policy, Subject, Verdict,
+};
+use crate::github::{
+    Artifact, Deployment, DeploymentPayload, DeploymentStore, GithubStore, StatusRequest,
+    StatusState,
+};
+use crate::image::tags::ImageRef;
+use crate::runner::Runner;
+
+/// Runs `promote`.
+pub fn run(args: &PromoteArgs) -> anyhow::Result<u8> {
+    let runner = Runner::from_env(get);
+    let selected = store::select(&args.store, &get)?;
+    if let Some(mask) = selected
+        .token
+        .as_ref()
+        .and_then(|t| runner.mask_command(t.expose()))
+    {
+        emit(&mask)?;
+    }
+    let text = std::fs::read_to_string(&args.policy).map_err(|source| GateError::PolicyRead {
+        path: args.policy.clone(),
+        source,
+    })?;
+    let policy = gate::policy::parse(&text, &get)
+        .map_err(|problems| GateError::policy(args.policy.clone(), problems))?;
+    let (from, to) = environments(args, &policy)?;
+    let sha = args
+        .sha
+        .clone()
+        .or_else(|| get("GITHUB_SHA"))
+        .or_else(rollout::git_head)
+        .ok_or_else(|| anyhow::anyhow!("no commit to promote: pass --sha SHA, or run inside a git checkout"))?;
+    let (images, artifacts) = subject_artifacts(args)?;
+    let subject = Subject {
+        sha: sha.clone(),
+        artifacts: artifacts.clone(),
+        branch: rollout::branch(),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let job = Job {
+        args,
+        policy: &policy,
+        from: &from,
+        to: &to,
+        subject: &subject,
+        images: &images,
+        github: match &selected.store {
+            crate::deploy::AnyStore::Github(g) => Some(g),
+            crate::deploy::AnyStore::Ledger(_) => None,
+        },
+    };
+    let (decision, code) = rt.block_on(async {
+        let interrupt = Interrupt::listen()?;
+        let mut decision = Decision::new(DecisionKind::Error, &from, &to, &sha, &artifacts);
+        let code = job.promote(&selected.store, &interrupt, &mut decision).await;
+        anyhow::Ok((decision, code))
+    })?;
+    report(args, &decision, &runner)?;
+    Ok(code)
+}
+
+/// `--from`/`--to` against the policy's `from`/`to`: given twice, they must agree.
+fn environments(args: &PromoteArgs, policy: &Policy) -> Result<(String, String), GateError> {
+    let pick = |flag: &Option<String>, file: &Option<String>, name: &str| match (flag, file) {
+        (Some(a), Some(b)) if a != b => Err(GateError::Usage(format!(
+            "--{name} {a} disagrees with the policy's `{name}: {b}`; change one of them"
+        ))),
+        (Some(a), _) | (None, Some(a)) => Ok(a.clone()),
+        (None, None) => Err(GateError::Usage(format!(
+            "no `{name}` environment: pass --{name} ENV or set `{name}:` in the policy"
+        ))),
+    };
+    let from = pick(&args.from, &policy.from, "from")?;
+    let to = pick(&args.to, &policy.to, "to")?;
+    if from == to {
+        return Err(GateError::Usage(format!(
+            "promoting from {from} to itself makes no sense; check --from/--to and the policy"
+        )));
+    }
+    Ok((from, to))
+}
+
+/// The images (with digests) and every artifact, sorted by name.
+fn subject_artifacts(args: &PromoteArgs) -> anyhow::Result<(Vec<ImageRef>, Vec<Artifact>)> {
+    if args.images.is_empty() && args.artifacts.is_empty() {
+        anyhow::bail!("nothing to promote: pass --image REPOSITORY@sha256:… (and/or --artifact NAME@sha256:…)");
+    }
+    let mut images = Vec::new();
+    let mut artifacts = Vec::new();
+    for text in &args.images {
+        let image = ImageRef::parse(text).with_context(|| format!("invalid --image {text}"))?;
+        let Some(digest) = image.digest() else {
+            anyhow::bail!("--image {text} has no digest; promote REPOSITORY@sha256:… so exactly what staging runs moves");
+        };
+        artifacts.push(Artifact {
+            name: image.name(),
+            repository: Some(image.name()),
+            digest: digest.to_owned(),
+        });
+        images.push(image);
+    }
+    for text in &args.artifacts {
+        let (name, digest) = text
+            .split_once('@')
+            .filter(|(n, d)| !n.is_empty() && d.starts_with("sha256:") && d.len() == 71)
+            .ok_or_else(|| anyhow::anyhow!("invalid --artifact {text}: use NAME@sha256:<64 hex digits>"))?;
+        artifacts.push(Artifact {
+            name: name.to_owned(),
+            repository: None,
+            digest: digest.to_owned(),
+        });
+    }
+    artifacts.sort();
+    Ok((images, artifacts))
+}
+
+struct Job<'a> {
+    args: &'a PromoteArgs,
+    policy: &'a Policy,
+    from: &'a str,
+    to: &'a str,
+    subject: &'a Subject,
+    images: &'a [ImageRef],
+    github: Option<&'a GithubStore>,
+}
+
+impl Job<'_> {
+    /// The whole promotion; fills `decision` and returns the exit status.
+    async fn promote<S: DeploymentStore>(
+        &self,
+        store: &S,
+        interrupt: &Interrupt,
+        decision: &mut Decision,
+    ) -> u8 {
+        let (to, sha) = (self.to, &self.subject.sha);
+        // 1. Idempotence.
+        let live = match store.latest_successful(to).await {
+            Ok(live) => live,
+            Err(e) => return decide(decision, DecisionKind::Error, e.to_string(), exit::INFRA),
+        };
+        if let Some(live) = &live
+            && live.sha == *sha
+            && live
+                .payload
+                .as_ref()
+                .is_some_and(|p| p.all_artifacts() == self.subject.artifacts)
+        {
+            decision.deployment_id = Some(live.id);
+            let why = format!(
+                "{to} already runs {} with these digests (deployment {}); nothing to do",
+                short_sha(sha),
+                live.id
+            );
+            progress(&why);
+            return decide(decision, DecisionKind::AlreadyPromoted, why, exit::OK);
+        }
+
+        // 2. Gates.
+        let show = |line: &str| progress(line);
+        let gates = gate::evaluate(
+            &self.policy.gates,
+            store,
+            self.github,
+            self.from,
+            self.subject,
+            &show,
+        );
+        let results = tokio::select! {
+            r = gates => r,
+            signal = interrupt.wait() => {
+                return decide(decision, DecisionKind::Error, format!("interrupted by {signal} while evaluating gates"), exit::INTERRUPTED);
+            }
+        };
+        decision.gates = results;
+        if let Some(why) = blocked(&decision.gates) {
+            return decide(decision, DecisionKind::Refused, format!("refused: {why}"), exit::REFUSED);
+        }
+
+        // 3. Lock.
+        let docker = match rollout::docker_target(&self.args.rollout).await {
+            Ok(d) => d,
+            Err(e) => return decide(decision, DecisionKind::Error, format!("{e:#}"), exit::INFRA),
+        };
+        let plan = match self.plan(docker.as_ref()).await {
+            Ok(p) => p,
+            Err(e) => return decide(decision, DecisionKind::Error, e.to_string(), exit::INFRA),
+        };
+        let mine = match self.lock(store, &plan).await {
+            Ok(Ok(d)) => d,
+            Ok(Err(why)) => return decide(decision, DecisionKind::Refused, why, exit::REFUSED),
+            Err(e) => return decide(decision, DecisionKind::Error, e.to_string(), exit::INFRA),
+        };
+        decision.deployment_id = Some(mine.id);
+
+        // 4. Retag, then roll out.
+        let tags = vec![to.to_owned(), format!("{to}-{}", short_sha(sha))];
+        let retagged = tokio::select! {
+            r = rollout::retag_all(self.images, &tags) => r,
+            signal = interrupt.wait() => Err(GateError::Usage(format!("interrupted by {signal}"))),
+        };
+        match retagged {
+            Ok(written) => decision.retagged = written,
+            Err(e) => {
+                let why = e.to_string();
+                rollout::close(store, mine.id, StatusState::Error, &why).await;
+                let code = if interrupt.fired().is_some() {
+                    exit::INTERRUPTED
+                } else {
+                    exit::INFRA
+                };
+                return decide(decision, DecisionKind::Error, why, code);
+            }
+        }
+        let mut plan = plan;
+        plan.payload.tags = tags;
+        let target = rollout::target(docker.clone(), &self.args.command);
+        let mut log = |line: &str| progress(line);
+        let outcome =
+            match deploy_recorded(store, &plan, mine.clone(), &target, interrupt.wait(), &mut log)
+                .await
+            {
+                Ok(o) => o,
+                Err(e) => return decide(decision, DecisionKind::Error, e.to_string(), exit::INFRA),
+            };
+        decision.environment_url = outcome.environment_url.clone();
+        if outcome.interrupted_by.is_some() {
+            return decide(decision, DecisionKind::Error, outcome.reason, exit::INTERRUPTED);
+        }
+        if outcome.state != StatusState::Success {
+            let why = format!("the rollout to {to} failed: {}", outcome.reason);
+            return decide(decision, DecisionKind::Error, why, exit::DEPLOY_FAILED);
+        }
+
+        // 5. Verify, roll back on failure.
+        let Some(verify) = &self.policy.verify else {
+            let why = format!("promoted {} to {to} (deployment {})", short_sha(sha), mine.id);
+            return decide(decision, DecisionKind::Promoted, why, exit::OK);
+        };
+        let failed = tokio::select! {
+            f = verify_window(verify, &mut decision.verification) => f,
+            signal = interrupt.wait() => {
+                return decide(decision, DecisionKind::Error, format!("interrupted by {signal} during verification; {to} keeps the new deployment"), exit::INTERRUPTED);
+            }
+        };
+        let Some(problem) = failed else {
+            let why = format!(
+                "promoted {} to {to} (deployment {}) and verified for {}",
+                short_sha(sha),
+                mine.id,
+                gate::probe::human(verify.window)
+            );
+            return decide(decision, DecisionKind::Promoted, why, exit::OK);
+        };
+        self.roll_back(store, live.as_ref(), &mine, &problem, docker.as_ref(), &target, interrupt, decision)
+            .await
+    }
+
+    /// The target's deployment plan (payload, what the target runs).
+    async fn plan(&self, docker: Option<&DockerTarget>) -> Result<DeployPlan, GateError> {
+        let (image, digest) = match self.images.first() {
+            Some(i) => (i.name(), i.digest().unwrap_or_default().to_owned()),
+            None => {
+                let a = &self.subject.artifacts[0];
+                (a.name.clone(), a.digest.clone())
+            }
+        };
+        let run_image = if self.images.is_empty() {
+            format!("{image}@{digest}")
+        } else {
+            rollout::run_image(docker, &image, &digest).await?
+        };
+        let mut payload = DeploymentPayload::single(&image, &digest);
+        payload.run_url = rollout::run_url();
+        if self.subject.artifacts.len() > 1 || self.images.is_empty() {
+            payload.artifacts = self.subject.artifacts.clone();
+        }
+        Ok(DeployPlan {
+            environment: self.to.to_owned(),
+            sha: self.subject.sha.clone(),
+            payload,
+            run_image,
+            environment_url: self.args.rollout.url.clone(),
+            health_timeout: self.args.rollout.health_timeout,
+            production: false,
+            container_name: self.args.rollout.name.clone(),
+        })
+    }
+
+    /// Records the target's deployment as `queued` and checks that no earlier unfinished one
+    /// holds the lock. `Ok(Err(why))` when another promotion holds it.
+    async fn lock<S: DeploymentStore>(
+        &self,
+        store: &S,
+        plan: &DeployPlan,
+    ) -> Result<Result<Deployment, String>, GateError> {
+        let mine = record(store, plan).await?;
+        let queued = StatusRequest::new(StatusState::Queued, "Promotion: holding the lock");
+        if let Err(e) = store.post_status(mine.id, &queued).await {
+            rollout::close(store, mine.id, StatusState::Error, "Could not take the lock").await;
+            return Err(e.into());
+        }
+        let recent = match store.history(self.to, Some(50)).await {
+            Ok(r) => r,
+            Err(e) => {
+                rollout::close(store, mine.id, StatusState::Error, "Could not check the lock").await;
+                return Err(e.into());
+            }
+        };
+        let timeout = chrono::Duration::from_std(self.args.lock_timeout)
+            .unwrap_or_else(|_| chrono::Duration::days(1));
+        let holder = recent.iter().find(|e| {
+            e.deployment.id < mine.id
+                && Utc::now() - e.deployment.created_at < timeout
+                && matches!(
+                    e.latest_status.as_ref().map(|s| s.state),
+                    None | Some(StatusState::Queued | StatusState::InProgress | StatusState::Pending)
+                )
+        });
+        if let Some(holder) = holder {
+            let why = format!(
+                "refused: deployment {} to {} (commit {}) is still {} since {}; another promotion holds the lock; retry when it finishes (or after --lock-timeout {})",
+                holder.deployment.id,
+                self.to,
+                short_sha(&holder.deployment.sha),
+                holder
+                    .latest_status
+                    .as_ref()
+                    .map_or("pending", |s| s.state.as_str()),
+                holder.deployment.created_at.format("%H:%M:%S UTC"),
+                gate::probe::human(self.args.lock_timeout),
+            );
+            rollout::close(
+                store,
+                mine.id,
+                StatusState::Error,
+                &format!("Lost the promotion lock to deployment {}", holder.deployment.id),
+            )
+            .await;
+            return Ok(Err(why));
+        }
+        progress(&format!("deployment {} to {} holds the promotion lock", mine.id, self.to));
+        Ok(Ok(mine))
+    }
+
+    /// Marks `mine` failed and redeploys the deployment that was live before it.
+    #[allow(clippy::too_many_arguments)]
+    async fn roll_back<S: DeploymentStore>(
+        &self,
+        store: &S,
+        previous: Option<&Deployment>,
+        mine: &Deployment,
+        problem: &str,
+        docker: Option<&DockerTarget>,
+        target: &Target,
+        interrupt: &Interrupt,
+        decision: &mut Decision,
+    ) -> u8 {
+        let to = self.to;
+        progress(&format!("verification failed: {problem}; rolling back"));
+        rollout::close(
+            store,
+            mine.id,
+            StatusState::Failure,
+            &format!("Verification failed: {problem}"),
+        )
+        .await;
+        let Some(previous) = previous else {
+            let why = format!(
+                "verification of {to} failed ({problem}) and there is no earlier successful deployment to roll back to; {to} keeps the new digests"
+            );
+            return decide(decision, DecisionKind::Refused, why, exit::REFUSED);
+        };
+        match rollout::redeploy(store, previous, to, !self.images.is_empty(), docker, target, &self.args.rollout, interrupt).await {
+            Ok(o) if o.state == StatusState::Success => {
+                decision.rolled_back_to = Some(previous.id);
+                decision.environment_url = o.environment_url.clone();
+                let why = format!(
+                    "verification of {to} failed ({problem}); rolled back to {} (deployment {}, now {})",
+                    short_sha(&previous.sha),
+                    previous.id,
+                    o.deployment_id
+                );
+                decide(decision, DecisionKind::RolledBack, why, exit::REFUSED)
+            }
+            Ok(o) => decide(
+                decision,
+                DecisionKind::Error,
+                format!("verification failed ({problem}) and the rollback failed too: {}", o.reason),
+                exit::DEPLOY_FAILED,
+            ),
+            Err(e) => decide(
+                decision,
+                DecisionKind::Error,
+                format!("verification failed ({problem}) and the rollback failed: {e}"),
+                exit::INFRA,
+            ),
+        }
+    }
+}
+
+/// Runs verification rounds for the window; `Some(problem)` at the first non-pass.
+async fn verify_window(
+    verify: &gate::policy::Verify,
+    results: &mut Vec<GateResult>,
+) -> Option<String> {
+    let show = |line: &str| progress(line);
+    let deadline = tokio::time::Instant::now() + verify.window;
+    loop {
+        let round = gate::verify_round(verify.health.as_ref(), &verify.metrics, &show).await;
+        let problem = blocked(&round);
+        // Keep the first round and every failing one: enough evidence, not a flood.
+        if results.is_empty() || problem.is_some() {
+            results.extend(round);
+        }
+        if problem.is_some() {
+            return problem;
+        }
+        let now = tokio::time::Instant::now();
+        if now + verify.interval > deadline {
+            return None;
+        }
+        tokio::time::sleep(verify.interval.max(Duration::from_millis(10))).await;
+    }
+}
+
+/// The first gate that did not pass, as `gate: evidence`.
+fn blocked(results: &[GateResult]) -> Option<String> {
+    results
+        .iter()
+        .find(|r| r.verdict != Verdict::Pass)
+        .map(|r| format!("gate {} {}: {}", r.gate, r.verdict.as_str(), r.evidence))
+}
+
+/// Sets the decision and reason; returns `code`.
+fn decide(decision: &mut Decision, kind: DecisionKind, reason: String, code: u8) -> u8 {
+    decision.decision = kind;
+    decision.reason = reason;
+    decision.decided_at = Utc::now();
+    code
+}
+
+fn short_sha(sha: &str) -> String {
+    sha.chars().take(7).collect()
+}
+
+/// Writes the decision file, stdout, GITHUB_OUTPUT and the step summary.
+fn report(args: &PromoteArgs, decision: &Decision, runner: &Runner) -> anyhow::Result<()> {
+    let path = args.decision_file.clone().unwrap_or_else(|| {
+        PathBuf::from(".deploy-action/decisions").join(format!(
+            "{}-{}.json",
+            short_sha(&decision.sha),
+            decision.to
+        ))
+    });
+    let json = decision.to_json();
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    std::fs::write(&path, &json)
+        .with_context(|| format!("cannot write the decision record {}", path.display()))?;
+    let text = match args.format {
+        RecordFormat::Json => json,
+        RecordFormat::Human => format!(
+            "{}: {}\ndecision record: {}\n",
+            decision.decision.as_str(),
+            decision.reason,
+            path.display()
+        ),
+    };
+    if decision.decision != DecisionKind::Promoted && decision.decision != DecisionKind::AlreadyPromoted {
+        progress(&format!("{}: {}", decision.decision.as_str(), decision.reason));
+    }
+    emit(&text)?;
+    let id = decision.deployment_id.map(|i| i.to_string()).unwrap_or_default();
+    let url = decision.environment_url.clone().unwrap_or_default();
+    runner.set_outputs(&[
+        ("decision", decision.decision.as_str()),
+        ("deployment-id", &id),
+        ("environment-url", &url),
+    ])?;
+    runner.summary(&decision.markdown())?;
+    Ok(())
+}

@@ -1,0 +1,266 @@
+//! What `promote` and `rollback` share: the target from the flags, interrupt signals that every
+//! step can watch, registries with credentials, retagging, and redeploying a recorded
+//! deployment (rollback).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use tokio::sync::watch;
+
+use super::progress;
+use crate::cli::{DeployTargetKind, TargetArgs};
+use crate::deploy::{
+    CommandTarget, DeployError, DeployOutcome, DeployPlan, DockerTarget, OutputTo, Target, deploy,
+};
+use crate::gate::{GateError, retag};
+use crate::github::{Deployment, DeploymentPayload, DeploymentStore, StatusRequest, StatusState};
+use crate::image::auth::DockerConfig;
+use crate::image::registry::Registry;
+use crate::image::retry::Backoff;
+use crate::image::tags::ImageRef;
+
+/// Reads an environment variable (the commands' one way to do so).
+pub fn get(key: &str) -> Option<String> {
+    std::env::var(key).ok().filter(|v| !v.is_empty())
+}
+
+/// Watches SIGINT and SIGTERM; every clone can wait for the signal's name.
+#[derive(Clone)]
+pub struct Interrupt(watch::Receiver<Option<String>>);
+
+impl Interrupt {
+    /// Starts listening (inside a Tokio runtime).
+    pub fn listen() -> anyhow::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        let (tx, rx) = watch::channel(None);
+        tokio::spawn(async move {
+            let name = tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+            };
+            let _ = tx.send(Some(name.to_owned()));
+        });
+        Ok(Self(rx))
+    }
+
+    /// Resolves to the signal's name once one arrives.
+    pub fn wait(&self) -> impl std::future::Future<Output = String> + Send + 'static {
+        let mut rx = self.0.clone();
+        async move {
+            loop {
+                if let Some(name) = rx.borrow().clone() {
+                    return name;
+                }
+                if rx.changed().await.is_err() {
+                    // The listener is gone: no signal will come.
+                    std::future::pending::<()>().await;
+                }
+            }
+        }
+    }
+
+    /// The signal that arrived, if any.
+    pub fn fired(&self) -> Option<String> {
+        self.0.borrow().clone()
+    }
+}
+
+/// The Docker target (when `--target docker`), checked and connected.
+pub async fn docker_target(args: &TargetArgs) -> Result<Option<DockerTarget>, anyhow::Error> {
+    match args.target {
+        Some(DeployTargetKind::Docker) => {
+            let publish = args.publish.ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--target docker needs --publish HOST:CONTAINER so the service can be checked and reached"
+                )
+            })?;
+            Ok(Some(
+                DockerTarget::connect(publish, &args.health_path, args.health_timeout).await?,
+            ))
+        }
+        None => Ok(None),
+    }
+}
+
+/// The target: the container, the user's command, or only the record.
+pub fn target(docker: Option<DockerTarget>, command: &[String]) -> Target {
+    match (docker, command.is_empty()) {
+        (Some(d), _) => Target::Docker(d),
+        (None, false) => Target::Command(CommandTarget {
+            argv: command.to_vec(),
+            stdout: OutputTo::Stderr,
+        }),
+        (None, true) => Target::Record,
+    }
+}
+
+/// What the target runs for `image@digest`: the daemon's image id for the Docker target (pulled
+/// when absent), the reference itself otherwise.
+pub async fn run_image(
+    docker: Option<&DockerTarget>,
+    image: &str,
+    digest: &str,
+) -> Result<String, DeployError> {
+    let reference = format!("{image}@{digest}");
+    match docker {
+        Some(d) => {
+            let parsed = ImageRef::parse(&reference).map_err(|e| DeployError::BadImage {
+                image: reference.clone(),
+                reason: e.to_string(),
+            })?;
+            Ok(d.resolve(&reference, &parsed).await?.id)
+        }
+        None => Ok(reference),
+    }
+}
+
+/// One registry client per registry host of `images`, with the credentials of the Docker
+/// config (DOCKER_CONFIG, else ~/.docker).
+pub fn registries(images: &[ImageRef]) -> Result<HashMap<String, Registry>, GateError> {
+    let dir: Option<PathBuf> = get("DOCKER_CONFIG")
+        .map(PathBuf::from)
+        .or_else(|| get("HOME").map(|h| Path::new(&h).join(".docker")));
+    let config = match dir {
+        Some(d) if d.join("config.json").exists() => Some(DockerConfig::load(&d).map_err(
+            |source| GateError::Retag {
+                image: "(docker config)".into(),
+                tag: String::new(),
+                source,
+            },
+        )?),
+        _ => None,
+    };
+    let mut out = HashMap::new();
+    for image in images {
+        let host = image.registry().to_owned();
+        if out.contains_key(&host) {
+            continue;
+        }
+        let wrap = |source| GateError::Retag {
+            image: image.name(),
+            tag: String::new(),
+            source,
+        };
+        let auth = match &config {
+            Some(c) => c.credentials(&host).map_err(wrap)?,
+            None => None,
+        };
+        let registry = Registry::new(&host, auth, Backoff::default()).map_err(wrap)?;
+        out.insert(host, registry);
+    }
+    Ok(out)
+}
+
+/// Retags every image (with a digest) as each of `tags`; returns what was written.
+pub async fn retag_all(images: &[ImageRef], tags: &[String]) -> Result<Vec<String>, GateError> {
+    let registries = registries(images)?;
+    let mut written = Vec::new();
+    for image in images {
+        let Some(registry) = registries.get(image.registry()) else {
+            continue;
+        };
+        progress(&format!(
+            "retagging {}@{} as {}",
+            image.name(),
+            image.digest().unwrap_or_default(),
+            tags.join(", ")
+        ));
+        written.extend(retag(registry, image, tags).await?);
+    }
+    Ok(written)
+}
+
+/// The images of a recorded payload, as `REPOSITORY@DIGEST` references.
+pub fn payload_images(payload: &DeploymentPayload) -> Vec<ImageRef> {
+    payload
+        .all_artifacts()
+        .iter()
+        .filter_map(|a| {
+            let repo = a.repository.as_ref()?;
+            ImageRef::parse(&format!("{repo}@{}", a.digest)).ok()
+        })
+        .collect()
+}
+
+/// Redeploys recorded deployment `previous` to `environment` with `target` (a new deployment
+/// record of the same commit and payload), moving the `:environment` tag back when the
+/// deployment being replaced had been promoted (its payload tags name the environment).
+pub async fn redeploy<S: DeploymentStore>(
+    store: &S,
+    previous: &Deployment,
+    environment: &str,
+    retag_back: bool,
+    docker: Option<&DockerTarget>,
+    target: &Target,
+    rollout: &TargetArgs,
+    interrupt: &Interrupt,
+) -> Result<DeployOutcome, GateError> {
+    let payload = previous.payload.clone().ok_or_else(|| {
+        GateError::Usage(format!(
+            "deployment {} records no image digest (made by another tool?); pick another with --to",
+            previous.id
+        ))
+    })?;
+    if retag_back {
+        let images = payload_images(&payload);
+        retag_all(&images, &[environment.to_owned()]).await?;
+    }
+    let plan = DeployPlan {
+        environment: environment.to_owned(),
+        sha: previous.sha.clone(),
+        run_image: run_image(docker, &payload.image, &payload.digest).await?,
+        payload,
+        environment_url: rollout.url.clone(),
+        health_timeout: rollout.health_timeout,
+        production: previous.production_environment,
+        container_name: rollout.name.clone(),
+    };
+    let mut log = |line: &str| progress(line);
+    Ok(deploy(store, &plan, target, interrupt.wait(), &mut log).await?)
+}
+
+/// Posts a final status, logging (not failing) when the store does not take it.
+pub async fn close<S: DeploymentStore>(store: &S, id: u64, state: StatusState, why: &str) {
+    if let Err(e) = store.post_status(id, &StatusRequest::new(state, why)).await {
+        progress(&format!("warning: could not mark deployment {id} {state}: {e}"));
+    }
+}
+
+/// `git rev-parse HEAD` in the current directory, if that works.
+pub fn git_head() -> Option<String> {
+    git(&["rev-parse", "HEAD"])
+}
+
+/// The branch: GITHUB_HEAD_REF (pull requests), GITHUB_REF's `refs/heads/…`, else git's.
+pub fn branch() -> Option<String> {
+    if let Some(head) = get("GITHUB_HEAD_REF") {
+        return Some(head);
+    }
+    if let Some(r) = get("GITHUB_REF") {
+        return Some(r.strip_prefix("refs/heads/").unwrap_or(&r).to_owned());
+    }
+    git(&["rev-parse", "--abbrev-ref", "HEAD"]).filter(|b| b != "HEAD")
+}
+
+fn git(args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8(out.stdout).ok()?.trim().to_owned();
+    (out.status.success() && !text.is_empty()).then_some(text)
+}
+
+/// The URL of the workflow run, when in GitHub Actions.
+pub fn run_url() -> Option<String> {
+    match (get("GITHUB_SERVER_URL"), get("GITHUB_REPOSITORY"), get("GITHUB_RUN_ID")) {
+        (Some(server), Some(repo), Some(run)) => Some(format!(
+            "{}/{repo}/actions/runs/{run}",
+            server.trim_end_matches('/')
+        )),
+        _ => None,
+    }
+}
