@@ -2,6 +2,7 @@
 
 #![allow(dead_code, clippy::print_stderr)]
 
+pub mod action_harness;
 pub mod docker;
 pub mod fake_github;
 
