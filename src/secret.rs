@@ -1,4 +1,5 @@
-//! Values that must never reach a log, an output or an error message.
+//! Values that must never reach a log, an output or an error message: registry passwords and
+//! GitHub tokens alike, one type for both.
 
 use std::fmt;
 
@@ -38,8 +39,8 @@ impl<T> fmt::Display for Secret<T> {
     }
 }
 
-impl From<String> for Secret<String> {
-    fn from(value: String) -> Self {
+impl<T> From<T> for Secret<T> {
+    fn from(value: T) -> Self {
         Self(value)
     }
 }

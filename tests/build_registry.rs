@@ -3,11 +3,10 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
+use common::auth_registry::AuthRegistry;
 use common::docker::{self, ActionsFiles, DockerEnv};
 
 fn repository(env: &DockerEnv, image: &str) -> String {
@@ -147,66 +146,6 @@ fn an_image_only_in_the_registry_is_pulled_and_reused() {
     assert_eq!(second["reused_from"], "registry");
     assert_eq!(second["image_id"], first["image_id"]);
     assert_eq!(second["digest"], first["digest"]);
-}
-
-/// A registry with htpasswd authentication on a free port, stopped on drop.
-struct AuthRegistry {
-    child: Child,
-    addr: String,
-    _dir: tempfile::TempDir,
-}
-
-impl AuthRegistry {
-    fn start(user: &str, password: &str) -> Self {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
-        let addr = format!("127.0.0.1:{port}");
-        let hash = bcrypt::hash(password, 4).expect("bcrypt");
-        std::fs::write(dir.path().join("htpasswd"), format!("{user}:{hash}\n")).expect("htpasswd");
-        let config = format!(
-            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {root}\n\
-             http:\n  addr: {addr}\nauth:\n  htpasswd:\n    realm: deploy-action-test\n    path: {htpasswd}\n",
-            root = dir.path().join("data").display(),
-            htpasswd = dir.path().join("htpasswd").display(),
-        );
-        let config_path = dir.path().join("config.yml");
-        std::fs::write(&config_path, config).expect("config");
-        let child = Command::new("docker-registry")
-            .arg("serve")
-            .arg(&config_path)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("docker-registry starts (apt-get install docker-registry)");
-        let started = Instant::now();
-        loop {
-            if let Ok(r) = docker::http("GET", &format!("http://{addr}/v2/"), &[])
-                && r.status == 401
-            {
-                break;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "the auth registry did not answer"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Self {
-            child,
-            addr,
-            _dir: dir,
-        }
-    }
-}
-
-impl Drop for AuthRegistry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn build_with_password(

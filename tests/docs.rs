@@ -48,3 +48,39 @@ fn every_rule_has_a_docs_section() {
         );
     }
 }
+
+#[test]
+fn readme_action_reference_is_current() {
+    use deploy_action::workflow::action_docs;
+    let root = env!("CARGO_MANIFEST_DIR");
+    let action = std::fs::read_to_string(format!("{root}/action.yml")).expect("action.yml");
+    let generated = action_docs::markdown(&action).expect("action.yml documents");
+    let path = format!("{root}/README.md");
+    let readme = std::fs::read_to_string(&path).expect("README.md");
+    let expected = action_docs::splice(&readme, &generated).expect("README has the markers");
+    if std::env::var("UPDATE_DOCS").is_ok() {
+        std::fs::write(&path, &expected).expect("write README.md");
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == expected,
+        "README.md's action inputs/outputs are out of date with action.yml; run \
+         `UPDATE_DOCS=1 cargo test --test docs`"
+    );
+}
+
+#[test]
+fn every_action_input_and_output_is_documented() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let text = std::fs::read_to_string(format!("{root}/action.yml")).expect("action.yml");
+    let doc = deploy_action::workflow::yaml::parse(&text);
+    let root = doc.root.expect("root");
+    let action = deploy_action::workflow::action::Action::new(&root);
+    for (name, spec) in action.inputs().into_iter().chain(action.outputs()) {
+        let description = spec
+            .get("description")
+            .and_then(|d| d.as_str())
+            .unwrap_or_default();
+        assert!(!description.trim().is_empty(), "{name} has no description");
+    }
+}

@@ -6,10 +6,13 @@ use anyhow::{Context, Result};
 
 use super::{emit, exit, gitctx, log};
 use crate::cli::{OutputFormat, TagsArgs};
+use crate::runner::Runner;
 
-/// Prints one `image:tag` per line (or JSON) and returns the exit status.
+/// Prints one `image:tag` per line (or JSON), sets the `tags` step output in Actions, and
+/// returns the exit status.
 pub fn run(args: &TagsArgs) -> Result<u8> {
     let env: HashMap<String, String> = std::env::vars().collect();
+    let runner = Runner::from_env(|k| env.get(k).cloned());
     let facts = gitctx::facts(&env, &args.repo)?;
     let tagging = gitctx::tagging(&args.image, &facts)?;
     for warning in tagging.list.warnings() {
@@ -33,5 +36,6 @@ pub fn run(args: &TagsArgs) -> Result<u8> {
         }
     };
     emit(&text).context("cannot write to standard output")?;
+    runner.set_outputs(&[("tags", &refs.join("\n"))])?;
     Ok(exit::OK)
 }

@@ -12,7 +12,7 @@ use tokio::sync::OnceCell;
 
 use super::error::GithubError;
 use super::retry::{self, Attempt, RetryPolicy, Sleeper, Verdict};
-use super::secret::Secret;
+use crate::secret::Secret;
 
 /// What an operation is, for error messages and retry decisions.
 #[derive(Debug, Clone, Copy)]

@@ -13,18 +13,18 @@ mod http;
 mod ledger;
 mod remote;
 mod retry;
-mod secret;
+
 mod store;
 mod types;
 
 #[cfg(feature = "fake-github")]
 pub mod fake;
 
+pub use crate::secret::Secret;
 pub use error::GithubError;
 pub use ledger::{DEFAULT_LEDGER_PATH, LedgerStore};
 pub use remote::{GithubConfig, GithubStore};
 pub use retry::{RetryPolicy, Sleeper, TokioSleeper};
-pub use secret::Secret;
 pub use store::DeploymentStore;
 pub use types::{
     Artifact, CommitCheck, Deployment, DeploymentPayload, DeploymentRequest, DeploymentStatus, HistoryEntry,

@@ -13,12 +13,12 @@ use serde_json::{Value, json};
 use super::error::GithubError;
 use super::http::{Api, Op, encode};
 use super::retry::{RetryPolicy, Sleeper, TokioSleeper};
-use super::secret::Secret;
 use super::store::DeploymentStore;
 use super::types::{
     CommitCheck, Deployment, DeploymentPayload, DeploymentRequest, DeploymentStatus, HistoryEntry, PostedStatus,
     StatusRequest, StatusState, truncate_description,
 };
+use crate::secret::Secret;
 
 const CREATE: Op = Op {
     action: "create a deployment",

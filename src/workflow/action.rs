@@ -59,4 +59,17 @@ impl<'a> Action<'a> {
             })
             .unwrap_or_default()
     }
+
+    /// Declared output names with their nodes.
+    pub fn outputs(&self) -> Vec<(&'a str, &'a Node)> {
+        self.root
+            .get("outputs")
+            .and_then(Node::as_map)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| Some((k.as_str()?, v)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }

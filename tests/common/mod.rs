@@ -2,6 +2,8 @@
 
 #![allow(dead_code, clippy::print_stderr)]
 
+pub mod action_harness;
+pub mod auth_registry;
 pub mod docker;
 pub mod fake_github;
 

@@ -1,0 +1,397 @@
+//! `action.yml` run the way the GitHub runner runs a composite action (tests/common/
+//! action_harness.rs): the install step (release download with checksum, fallback build), and
+//! every command with its outputs, against the real daemon, registry and the fake GitHub.
+
+mod common;
+
+use common::action_harness::{Harness, release_dir, serve_dir};
+use common::{docker, fake_github};
+
+const CLEAN: &str = "name: ci\non: push\npermissions: {}\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n";
+const BROKEN: &str = "name: ci\non: push\npermissions: {}\njobs:\n  test:\n    runs-on: ubuntu-latst\n    steps:\n      - run: echo hi\n";
+const DIGEST: &str = "sha256:3333333333333333333333333333333333333333333333333333333333333333";
+
+/// A harness that installs through the cargo stub, with `file` written in its workspace.
+fn harness_with(file: &str, text: &str) -> Harness {
+    let mut h = Harness::new();
+    h.stub_cargo();
+    std::fs::write(h.workspace.join(file), text).expect("write");
+    h
+}
+
+fn explain(run: &common::action_harness::ActionRun) -> String {
+    format!("log:\n{}\noutputs: {:?}", run.log, run.outputs)
+}
+
+#[test]
+fn installs_a_verified_release_and_runs_it() {
+    let release = release_dir("v9.9.9", "x86_64-unknown-linux-gnu");
+    let base = serve_dir(release.path());
+    let mut h = harness_with("ok.yml", CLEAN);
+    h.input("version", "v9.9.9")
+        .input("args", "ok.yml")
+        .env("DEPLOY_ACTION_DOWNLOAD_BASE", format!("{base}/v9.9.9"));
+    let run = h.run();
+    assert!(run.success, "{}", explain(&run));
+    let install = run.step("install");
+    assert!(install.log.contains("sha256 verified"), "{}", install.log);
+    assert!(h.cargo_calls().is_empty(), "fell back: {}", h.cargo_calls());
+    let bin = &install.outputs["bin"];
+    assert!(bin.ends_with("/deploy-action/bin/deploy-action"), "{bin}");
+    assert!(std::path::Path::new(bin).is_file());
+}
+
+#[test]
+fn the_version_defaults_to_the_action_ref() {
+    let release = release_dir("v1.2.3", "aarch64-unknown-linux-gnu");
+    let base = serve_dir(release.path());
+    let mut h = harness_with("ok.yml", CLEAN);
+    h.input("args", "ok.yml")
+        .env("DEPLOY_ACTION_DOWNLOAD_BASE", format!("{base}/v1.2.3"));
+    h.github.insert("action_ref".into(), "v1.2.3".into());
+    h.runner_arch = "ARM64".into();
+    let run = h.run();
+    assert!(run.success, "{}", explain(&run));
+    assert!(
+        run.step("install")
+            .log
+            .contains("Installed deploy-action v1.2.3 (aarch64-unknown-linux-gnu)"),
+        "{}",
+        run.log
+    );
+}
+
+#[test]
+fn a_checksum_mismatch_fails_without_falling_back() {
+    let release = release_dir("v9.9.9", "x86_64-unknown-linux-gnu");
+    let sums = release.path().join("v9.9.9/SHA256SUMS");
+    let text = std::fs::read_to_string(&sums).expect("sums");
+    let first = if text.starts_with('0') { "1" } else { "0" };
+    std::fs::write(&sums, format!("{first}{}", &text[1..])).expect("tamper");
+    let base = serve_dir(release.path());
+    let mut h = harness_with("ok.yml", CLEAN);
+    h.input("version", "v9.9.9")
+        .input("args", "ok.yml")
+        .env("DEPLOY_ACTION_DOWNLOAD_BASE", format!("{base}/v9.9.9"));
+    let run = h.run();
+    assert!(!run.success);
+    let install = run.step("install");
+    assert_eq!(install.status, 1);
+    assert!(
+        install.log.contains(
+            "::error::checksum mismatch: deploy-action-v9.9.9-x86_64-unknown-linux-gnu.tar.gz"
+        ),
+        "{}",
+        install.log
+    );
+    assert!(h.cargo_calls().is_empty(), "fell back: {}", h.cargo_calls());
+    assert!(!run.step("run").ran);
+}
+
+#[test]
+fn a_missing_checksum_line_fails_without_falling_back() {
+    let release = release_dir("v9.9.9", "x86_64-unknown-linux-gnu");
+    let sums = release.path().join("v9.9.9/SHA256SUMS");
+    std::fs::write(&sums, format!("{}  other-file.tar.gz\n", "a".repeat(64))).expect("sums");
+    let base = serve_dir(release.path());
+    let mut h = harness_with("ok.yml", CLEAN);
+    h.input("version", "v9.9.9")
+        .env("DEPLOY_ACTION_DOWNLOAD_BASE", format!("{base}/v9.9.9"));
+    let run = h.run();
+    assert!(!run.success);
+    assert!(
+        run.log.contains(
+            "has no checksum line for deploy-action-v9.9.9-x86_64-unknown-linux-gnu.tar.gz"
+        ),
+        "{}",
+        run.log
+    );
+    assert!(h.cargo_calls().is_empty());
+}
+
+#[test]
+fn a_missing_asset_falls_back_to_cargo_install_from_the_action() {
+    // The release exists but has no build for this runner's triple.
+    let release = release_dir("v9.9.9", "x86_64-unknown-linux-gnu");
+    let base = serve_dir(release.path());
+    let mut h = harness_with("ok.yml", CLEAN);
+    h.input("version", "v9.9.9")
+        .input("args", "ok.yml")
+        .env("DEPLOY_ACTION_DOWNLOAD_BASE", format!("{base}/v9.9.9"));
+    h.runner_os = "macOS".into();
+    h.runner_arch = "ARM64".into();
+    let run = h.run();
+    assert!(run.success, "{}", explain(&run));
+    assert!(
+        run.log.contains(
+            "Building deploy-action from the action's source: cannot download \
+             {base}/v9.9.9/deploy-action-v9.9.9-aarch64-apple-darwin.tar.gz"
+                .replace("{base}", &base)
+                .as_str()
+        ),
+        "{}",
+        run.log
+    );
+    let calls = h.cargo_calls();
+    assert!(
+        calls.contains(&format!(
+            "--locked --quiet --path {}",
+            h.action_dir.display()
+        )),
+        "{calls}"
+    );
+}
+
+#[test]
+fn no_version_builds_from_source() {
+    let mut h = harness_with("ok.yml", CLEAN);
+    h.input("args", "ok.yml");
+    let run = h.run();
+    assert!(run.success, "{}", explain(&run));
+    assert!(
+        run.log
+            .contains("Building deploy-action from the action's source: no version")
+    );
+    assert_eq!(h.cargo_calls().lines().count(), 1);
+}
+
+#[test]
+fn lint_findings_fail_the_action_with_status_1() {
+    let mut h = harness_with("bad.yml", BROKEN);
+    h.input("args", "bad.yml").input("format", "json");
+    let run = h.run();
+    assert!(!run.success);
+    let step = run.step("run");
+    assert_eq!(step.status, 1, "{}", step.log);
+    assert!(
+        step.log.contains("\"rule\": \"runner-label\""),
+        "{}",
+        step.log
+    );
+}
+
+#[test]
+fn an_unknown_command_is_a_usage_error() {
+    let mut h = harness_with("ok.yml", CLEAN);
+    h.input("command", "deploy-everything");
+    let run = h.run();
+    assert_eq!(run.step("run").status, 2);
+    assert!(
+        run.log
+            .contains("::error::unknown command 'deploy-everything'")
+    );
+}
+
+#[test]
+fn args_are_split_on_whitespace_but_never_globbed() {
+    let mut h = harness_with("ok.yml", CLEAN);
+    std::fs::write(h.workspace.join("bad.yml"), BROKEN).expect("write");
+    // `*.yml` would match bad.yml if the shell expanded it.
+    h.input("args", "ok.yml\n  --format   json *.yml");
+    let run = h.run();
+    let step = run.step("run");
+    assert_eq!(step.status, 2, "{}", step.log);
+    assert!(step.log.contains("*.yml"), "{}", step.log);
+    assert!(!step.log.contains("runner-label"), "{}", step.log);
+}
+
+#[test]
+fn tags_outputs_every_image_tag() {
+    let sha = docker::fake_sha();
+    let mut h = Harness::new();
+    h.stub_cargo()
+        .input("command", "tags")
+        .input("image", "ghcr.io/org/app\nghcr.io/org/mirror\n")
+        .input("tags", "type=sha")
+        .env("GITHUB_SHA", &sha)
+        .env("GITHUB_REF", "refs/heads/main")
+        .env("GITHUB_EVENT_NAME", "push");
+    let run = h.run();
+    assert!(run.success, "{}", explain(&run));
+    let short = &sha[..7];
+    assert_eq!(
+        run.output("tags"),
+        format!("ghcr.io/org/app:sha-{short}\nghcr.io/org/mirror:sha-{short}")
+    );
+}
+
+#[test]
+fn build_pushes_and_outputs_the_registry_digest() {
+    let Some(env) = docker::env() else { return };
+    let context = docker::fixture("multistage");
+    let repo = format!("action-harness/{}", &docker::nonce()[..12]);
+    let image = format!("{}/{repo}", env.registry);
+    let sha = docker::fake_sha();
+    let config = tempfile::tempdir().expect("tempdir");
+    let mut h = Harness::new();
+    h.stub_cargo()
+        .input("command", "build")
+        .input("image", &image)
+        .input("context", &context.path().display().to_string())
+        .input("push", "true")
+        .input("tags", "type=sha\ntype=raw,value=harness")
+        .env("DOCKER_HOST", &env.host)
+        .env("DOCKER_CONFIG", config.path())
+        .env("GITHUB_SHA", &sha)
+        .env("GITHUB_REF", "refs/heads/main")
+        .env("GITHUB_EVENT_NAME", "push")
+        .env("GITHUB_REPOSITORY", "org/app");
+    let run = h.run();
+    assert!(run.success, "{}", explain(&run));
+    let digest = docker::registry_digest(&env.registry, &repo, "harness").expect("pushed");
+    assert_eq!(run.output("digest"), digest);
+    assert_eq!(run.output("image"), format!("{image}@{digest}"));
+    let mut tags: Vec<&str> = run.output("tags").lines().collect();
+    tags.sort_unstable();
+    assert_eq!(
+        tags,
+        [
+            format!("{image}:harness"),
+            format!("{image}:sha-{}", &sha[..7])
+        ]
+    );
+    assert!(run.output("context-digest").starts_with("sha256:"));
+    assert!(
+        run.output("labels")
+            .contains(&format!("org.opencontainers.image.revision={sha}")),
+        "{}",
+        run.output("labels")
+    );
+    assert!(run.summary.contains(&digest), "{}", run.summary);
+}
+
+#[test]
+fn deploy_and_history_on_the_ledger() {
+    let health = tempfile::tempdir().expect("tempdir");
+    std::fs::write(health.path().join("health"), "ok\n").expect("health");
+    let url = format!("{}/health", serve_dir(health.path()));
+    let mut h = Harness::new();
+    h.stub_cargo()
+        .input("command", "deploy")
+        .input("environment", "staging")
+        .input("image", &format!("127.0.0.1:5000/app@{DIGEST}"))
+        .input("url", &url)
+        .input(
+            "args",
+            &format!("--ledger ledger.json --sha {} -- true", fake_github::SHA),
+        );
+    let run = h.run();
+    assert!(run.success, "{}", explain(&run));
+    let id = run.output("deployment-id").to_owned();
+    assert!(id.parse::<u64>().is_ok(), "{id}");
+    assert_eq!(run.output("environment-url"), url);
+    assert!(h.workspace.join("ledger.json").is_file());
+
+    let mut h2 = Harness::new();
+    h2.stub_cargo()
+        .input("command", "history")
+        .input("environment", "staging")
+        .input("format", "json")
+        .input(
+            "args",
+            &format!("--ledger {}", h.workspace.join("ledger.json").display()),
+        );
+    let history = h2.run();
+    assert!(history.success, "{}", explain(&history));
+    let log = &history.step("run").log;
+    let json: serde_json::Value = serde_json::from_str(&log[log.find('{').expect("json")..])
+        .unwrap_or_else(|e| panic!("{e}: {log}"));
+    assert_eq!(json["deployments"][0]["id"].to_string(), id);
+    assert_eq!(json["deployments"][0]["digest"], DIGEST);
+}
+
+#[test]
+fn deploy_records_on_github_with_the_token_input() {
+    let Some(fake) = fake_github::start() else {
+        return;
+    };
+    let mut h = Harness::new();
+    h.stub_cargo()
+        .input("command", "deploy")
+        .input("environment", "production")
+        .input("image", &format!("ghcr.io/octo-org/app@{DIGEST}"))
+        .input("github-token", fake.token())
+        .input("args", &format!("--sha {} -- true", fake_github::SHA))
+        .env("GITHUB_API_URL", fake.api_url())
+        .env(
+            "GITHUB_REPOSITORY",
+            format!("{}/{}", fake.owner(), fake.repo()),
+        );
+    let run = h.run();
+    assert!(run.success, "{}", explain(&run));
+    let deployments = fake.deployments();
+    assert_eq!(deployments.len(), 1);
+    assert_eq!(
+        run.output("deployment-id"),
+        deployments[0]["id"].to_string()
+    );
+    assert_eq!(deployments[0]["payload"]["digest"], DIGEST);
+    // The token only ever appears masked, first.
+    let first = run.log.lines().find(|l| l.contains(fake.token()));
+    assert_eq!(
+        first,
+        Some(format!("::add-mask::{}", fake.token()).as_str())
+    );
+}
+
+#[test]
+fn action_yml_passes_its_own_lint() {
+    let out = common::bin()
+        .args(["lint", "--format", "json"])
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/action.yml"))
+        .output()
+        .expect("lint runs");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["findings"], serde_json::json!([]), "{json:#}");
+    assert!(out.status.success());
+}
+
+#[test]
+fn action_yml_scripts_pass_shellcheck() {
+    if std::process::Command::new("shellcheck")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "shellcheck is missing; CI needs it (apt-get install shellcheck)"
+        );
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("skipping: shellcheck not installed");
+        }
+        return;
+    }
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/action.yml"))
+        .expect("action.yml");
+    let doc = deploy_action::workflow::yaml::parse(&text);
+    let root = doc.root.expect("root");
+    let steps = root
+        .get("runs")
+        .and_then(|r| r.get("steps"))
+        .and_then(|s| s.as_seq())
+        .expect("steps");
+    for step in steps {
+        let script = step.get("run").and_then(|r| r.as_str()).expect("run");
+        let mut child = std::process::Command::new("shellcheck")
+            .args(["--shell=bash", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("shellcheck");
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(script.as_bytes())
+            .expect("write");
+        let out = child.wait_with_output().expect("shellcheck runs");
+        assert!(
+            out.status.success(),
+            "shellcheck:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
