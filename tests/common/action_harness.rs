@@ -118,13 +118,16 @@ impl Value {
 }
 
 /// The contexts an expression sees: `name -> property path -> value`, all strings.
-struct Contexts<'a> {
-    inputs: &'a BTreeMap<String, String>,
-    github: &'a BTreeMap<String, String>,
-    runner: &'a BTreeMap<String, String>,
-    env: &'a BTreeMap<String, String>,
-    steps: &'a BTreeMap<String, BTreeMap<String, String>>,
-    failed: bool,
+/// `other` holds the workflow-level contexts (`needs`, `vars`, `secrets`, `inputs` of a
+/// workflow) as flat lower-case keys such as `needs.build.outputs.image`.
+pub struct Contexts<'a> {
+    pub inputs: &'a BTreeMap<String, String>,
+    pub github: &'a BTreeMap<String, String>,
+    pub runner: &'a BTreeMap<String, String>,
+    pub env: &'a BTreeMap<String, String>,
+    pub steps: &'a BTreeMap<String, BTreeMap<String, String>>,
+    pub other: &'a BTreeMap<String, String>,
+    pub failed: bool,
 }
 
 impl Contexts<'_> {
@@ -196,12 +199,16 @@ impl Contexts<'_> {
                 .steps
                 .get(id)
                 .map_or(Value::Str(String::new()), |o| get(o, k)),
+            [first, ..] if matches!(first, "needs" | "vars" | "secrets") => {
+                let key = path.join(".").to_lowercase();
+                Value::Str(self.other.get(&key).cloned().unwrap_or_default())
+            }
             _ => panic!("harness: unsupported context path in `{src}`"),
         }
     }
 
     /// Replaces every `${{ }}` in `text` with its value.
-    fn template(&self, text: &str) -> String {
+    pub fn template(&self, text: &str) -> String {
         let mut out = String::new();
         let mut at = 0;
         for found in find_expressions(text) {
@@ -217,7 +224,7 @@ impl Contexts<'_> {
     }
 
     /// An `if:` condition, with or without `${{ }}`.
-    fn condition(&self, text: &str) -> bool {
+    pub fn condition(&self, text: &str) -> bool {
         let t = text.trim();
         let inner = t
             .strip_prefix("${{")
@@ -374,6 +381,7 @@ impl Harness {
         // Inputs: given values, else defaults (which may use `github.*`).
         let mut inputs = BTreeMap::new();
         let no_steps = BTreeMap::new();
+        let no_other = BTreeMap::new();
         for (name, spec) in root
             .get("inputs")
             .and_then(Node::as_map)
@@ -389,6 +397,7 @@ impl Harness {
                         runner: &runner,
                         env: &self.env,
                         steps: &no_steps,
+                        other: &BTreeMap::new(),
                         failed: false,
                     };
                     ctx.template(&spec.get("default").map(scalar).unwrap_or_default())
@@ -430,6 +439,7 @@ impl Harness {
                 runner: &runner,
                 env: &job_env,
                 steps: &step_outputs,
+                other: &no_other,
                 failed: !run.success,
             };
             let condition = step.get("if").map(scalar).unwrap_or_default();
@@ -538,6 +548,7 @@ impl Harness {
             runner: &runner,
             env: &job_env,
             steps: &step_outputs,
+            other: &no_other,
             failed: !run.success,
         };
         for (name, spec) in root
