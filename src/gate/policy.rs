@@ -746,7 +746,10 @@ impl Cx<'_> {
                 url_encode(q)
             ),
             (true, None) => {
-                self.at(node.span.start, format!("{what} with `prometheus:` needs `query:`"));
+                self.at(
+                    node.span.start,
+                    format!("{what} with `prometheus:` needs `query:`"),
+                );
                 return None;
             }
             (false, _) => base,
@@ -755,7 +758,10 @@ impl Cx<'_> {
             Some((_, v)) => self.string(v, &format!("{what}.path"))?,
             None if get("prometheus").is_some() => "data.result.0.value.1".into(),
             None => {
-                self.at(node.span.start, format!("{what} needs `path:` (where the value is in the JSON answer)"));
+                self.at(
+                    node.span.start,
+                    format!("{what} needs `path:` (where the value is in the JSON answer)"),
+                );
                 return None;
             }
         };

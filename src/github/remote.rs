@@ -16,8 +16,8 @@ use super::retry::{RetryPolicy, Sleeper, TokioSleeper};
 use super::secret::Secret;
 use super::store::DeploymentStore;
 use super::types::{
-    CommitCheck, Deployment, DeploymentPayload, DeploymentRequest, DeploymentStatus, HistoryEntry, PostedStatus,
-    StatusRequest, StatusState, truncate_description,
+    CommitCheck, Deployment, DeploymentPayload, DeploymentRequest, DeploymentStatus, HistoryEntry,
+    PostedStatus, StatusRequest, StatusState, truncate_description,
 };
 
 const CREATE: Op = Op {
