@@ -406,3 +406,82 @@ fn failing_check_run_refuses_on_github() {
         "the build status is green: {line}"
     );
 }
+
+#[test]
+fn multi_artifact_deployments_promote_every_digest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let site = format!("site@sha256:{}", "5".repeat(64));
+    let api = format!("127.0.0.1:1/o/api@sha256:{}", "6".repeat(64));
+    let image = format!("127.0.0.1:1/o/app@{DIGEST}");
+    let out = bin()
+        .current_dir(dir.path())
+        .args([
+            "deploy", "--target", "external", "-e", "staging", "--sha", SHA,
+        ])
+        .args([
+            "--image",
+            &image,
+            "--image",
+            &api,
+            "--artifact",
+            &site,
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("deploy");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The site alone (no image: nothing to retag) goes through.
+    std::fs::write(dir.path().join("promotion.yml"), HEAD).expect("policy");
+    let run = |artifact: &str| {
+        bin()
+            .current_dir(dir.path())
+            .args([
+                "promote",
+                "--policy",
+                "promotion.yml",
+                "--sha",
+                SHA,
+                "--artifact",
+                artifact,
+                "--format",
+                "json",
+            ])
+            .output()
+            .expect("promote")
+    };
+    let other = format!("site@sha256:{}", "7".repeat(64));
+    let out = run(&other);
+    assert_eq!(out.status.code(), Some(3), "{}", reason_line(&out));
+    assert!(
+        reason_line(&out).contains("site is sha256:555555555555"),
+        "{}",
+        reason_line(&out)
+    );
+    let out = run(&site);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(decision(&out)["decision"], "promoted");
+    assert_eq!(production_states(dir.path()), ["success"]);
+    let out = run(&site);
+    assert_eq!(decision(&out)["decision"], "already-promoted");
+    // A command with --target external is a usage error.
+    let out = bin()
+        .current_dir(dir.path())
+        .args([
+            "deploy", "--target", "external", "-e", "staging", "--sha", SHA, "--image", &image,
+            "--", "true",
+        ])
+        .output()
+        .expect("deploy");
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -80,7 +80,7 @@ pub async fn docker_target(args: &TargetArgs) -> Result<Option<DockerTarget>, an
                 DockerTarget::connect(publish, &args.health_path, args.health_timeout).await?,
             ))
         }
-        None => Ok(None),
+        Some(DeployTargetKind::External) | None => Ok(None),
     }
 }
 
