@@ -485,3 +485,34 @@ fn multi_artifact_deployments_promote_every_digest() {
         .expect("deploy");
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn lint_checks_the_promotion_policy() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join(".github/workflows")).expect("mkdir");
+    std::fs::write(
+        dir.path().join(".github/promotion.yml"),
+        "from: staging\ngates:\n  deployed: yes-please\n  soak: 10 minutes\n",
+    )
+    .expect("policy");
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["lint", "--format", "json"])
+        .output()
+        .expect("lint");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("promotion-policy") && text.contains("promotion.yml"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`gates.soak` `10 minutes` is not a duration"),
+        "{text}"
+    );
+}

@@ -75,6 +75,7 @@ impl GateError {
             line: 1,
             col: 1,
             message: "invalid policy".into(),
+            offset: 0,
         });
         Self::Policy {
             path,

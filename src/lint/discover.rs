@@ -1,4 +1,5 @@
-//! Which files `lint` reads: workflows under `.github/workflows/` and `action.y{a,}ml` anywhere.
+//! Which files `lint` reads: workflows under `.github/workflows/`, `action.y{a,}ml` anywhere,
+//! and promotion policies (`.github/promotion.yml`).
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,16 @@ pub fn repo_root(start: &Path) -> PathBuf {
 /// True for a file name of action metadata.
 pub fn is_action_file(name: &str) -> bool {
     name == "action.yml" || name == "action.yaml"
+}
+
+/// True for the path of a promotion policy: `promotion.y{a,}ml` directly in a `.github`
+/// directory.
+pub fn is_policy_path(path: &str) -> bool {
+    let path = path.replace('\\', "/");
+    path == ".github/promotion.yml"
+        || path == ".github/promotion.yaml"
+        || path.ends_with("/.github/promotion.yml")
+        || path.ends_with("/.github/promotion.yaml")
 }
 
 fn is_yaml(name: &str) -> bool {
@@ -69,7 +80,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> std::io::Result<()>
                 }
             }
             walk(&path, out, depth + 1)?;
-        } else if ft.is_file() && is_action_file(name) {
+        } else if ft.is_file() && (is_action_file(name) || is_policy_path(&path.to_string_lossy()))
+        {
             out.push(path);
         }
     }

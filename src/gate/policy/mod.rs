@@ -38,19 +38,42 @@ pub fn parse(
     for issue in doc.issues.iter().filter(|i| !i.warning) {
         cx.at(issue.span.start, issue.message.clone());
     }
-    let Some(root) = doc.root.as_ref().filter(|r| !r.is_null()) else {
-        cx.problems.push(PolicyProblem {
-            line: 1,
-            col: 1,
-            message: "the policy is empty; it needs at least `gates:`".into(),
-        });
+    if !cx.problems.is_empty() {
         return Err(cx.problems);
+    }
+    match doc.root.as_ref() {
+        Some(root) => parse_tree(root, var),
+        None => Err(vec![empty_problem()]),
+    }
+}
+
+/// Parses a policy from an already parsed YAML tree (`lint` has one); YAML-level issues are
+/// the caller's to report.
+pub fn parse_tree(
+    root: &Node,
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Result<Policy, Vec<PolicyProblem>> {
+    if root.is_null() {
+        return Err(vec![empty_problem()]);
+    }
+    let mut cx = Cx {
+        problems: Vec::new(),
+        var,
     };
     let policy = cx.policy(root);
     if cx.problems.is_empty() {
         Ok(policy)
     } else {
         Err(cx.problems)
+    }
+}
+
+fn empty_problem() -> PolicyProblem {
+    PolicyProblem {
+        line: 1,
+        col: 1,
+        message: "the policy is empty; it needs at least `gates:`".into(),
+        offset: 0,
     }
 }
 
@@ -125,6 +148,7 @@ impl Cx<'_> {
             line: pos.line,
             col: pos.col,
             message,
+            offset: pos.offset,
         });
     }
 

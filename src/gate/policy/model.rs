@@ -13,6 +13,8 @@ pub struct PolicyProblem {
     pub col: u32,
     /// What is wrong and how to fix it.
     pub message: String,
+    /// Byte offset in the source.
+    pub offset: usize,
 }
 
 impl std::fmt::Display for PolicyProblem {
