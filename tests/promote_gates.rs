@@ -516,3 +516,147 @@ fn lint_checks_the_promotion_policy() {
         "{text}"
     );
 }
+
+#[test]
+fn two_promotions_at_once_cannot_both_win() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let site = format!("site@sha256:{}", "8".repeat(64));
+    let out = bin()
+        .current_dir(dir.path())
+        .args([
+            "deploy",
+            "--target",
+            "external",
+            "-e",
+            "staging",
+            "--sha",
+            SHA,
+            "--artifact",
+            &site,
+        ])
+        .output()
+        .expect("deploy");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(dir.path().join("promotion.yml"), HEAD).expect("policy");
+    let bin_path = assert_cmd::cargo::cargo_bin("deploy-action");
+    let spawn = || {
+        std::process::Command::new(&bin_path)
+            .current_dir(dir.path())
+            .env_remove("GITHUB_TOKEN")
+            .env_remove("GITHUB_REPOSITORY")
+            .args([
+                "promote",
+                "--policy",
+                "promotion.yml",
+                "--sha",
+                SHA,
+                "--artifact",
+                &site,
+                "--format",
+                "json",
+            ])
+            .args(["--", "sh", "-c", "sleep 2"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn")
+    };
+    let (a, b) = (spawn(), spawn());
+    let outs = [
+        a.wait_with_output().expect("a"),
+        b.wait_with_output().expect("b"),
+    ];
+    let decisions: Vec<String> = outs
+        .iter()
+        .map(|o| decision(o)["decision"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(
+        decisions.iter().filter(|d| *d == "promoted").count(),
+        1,
+        "{decisions:?}"
+    );
+    let other = decisions
+        .iter()
+        .find(|d| *d != "promoted")
+        .expect("a loser");
+    assert!(
+        other == "refused" || other == "already-promoted",
+        "{decisions:?}"
+    );
+    let states = production_states(dir.path());
+    assert_eq!(
+        states.iter().filter(|s| *s == "success").count(),
+        1,
+        "{states:?}"
+    );
+    assert!(
+        !states.iter().any(|s| s == "in_progress" || s == "queued"),
+        "{states:?}"
+    );
+}
+
+#[test]
+fn sigterm_during_the_rollout_leaves_nothing_in_progress() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let site = format!("site@sha256:{}", "9".repeat(64));
+    let out = bin()
+        .current_dir(dir.path())
+        .args([
+            "deploy",
+            "--target",
+            "external",
+            "-e",
+            "staging",
+            "--sha",
+            SHA,
+            "--artifact",
+            &site,
+        ])
+        .output()
+        .expect("deploy");
+    assert_eq!(out.status.code(), Some(0));
+    std::fs::write(dir.path().join("promotion.yml"), HEAD).expect("policy");
+    let marker = dir.path().join("started");
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("deploy-action"))
+        .current_dir(dir.path())
+        .args([
+            "promote",
+            "--policy",
+            "promotion.yml",
+            "--sha",
+            SHA,
+            "--artifact",
+            &site,
+            "--format",
+            "json",
+        ])
+        .args([
+            "--",
+            "sh",
+            "-c",
+            &format!("touch {}; sleep 30", marker.display()),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    while !marker.exists() {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("kill");
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(decision(&out)["decision"], "error");
+    assert_eq!(production_states(dir.path()), ["error"]);
+}

@@ -150,6 +150,16 @@ fn subject_artifacts(args: &PromoteArgs) -> anyhow::Result<(Vec<ImageRef>, Vec<A
     Ok((images, artifacts))
 }
 
+/// The outcome of taking the promotion lock.
+enum Lock {
+    /// This run holds it, through its `queued` deployment.
+    Held(Deployment),
+    /// Another run holds it.
+    Busy(String),
+    /// Another run already promoted the same digests.
+    Done(String),
+}
+
 struct Job<'a> {
     args: &'a PromoteArgs,
     policy: &'a Policy,
@@ -175,11 +185,7 @@ impl Job<'_> {
             Err(e) => return decide(decision, DecisionKind::Error, e.to_string(), exit::INFRA),
         };
         if let Some(live) = &live
-            && live.sha == *sha
-            && live
-                .payload
-                .as_ref()
-                .is_some_and(|p| p.all_artifacts() == self.subject.artifacts)
+            && self.is_subject(live)
         {
             decision.deployment_id = Some(live.id);
             let why = format!(
@@ -223,8 +229,13 @@ impl Job<'_> {
             Err(e) => return decide(decision, DecisionKind::Error, e.to_string(), exit::INFRA),
         };
         let mine = match self.lock(store, &plan).await {
-            Ok(Ok(d)) => d,
-            Ok(Err(why)) => return decide(decision, DecisionKind::Refused, why, exit::REFUSED),
+            Ok(Lock::Held(d)) => d,
+            Ok(Lock::Busy(why)) => {
+                return decide(decision, DecisionKind::Refused, why, exit::REFUSED);
+            }
+            Ok(Lock::Done(why)) => {
+                return decide(decision, DecisionKind::AlreadyPromoted, why, exit::OK);
+            }
             Err(e) => return decide(decision, DecisionKind::Error, e.to_string(), exit::INFRA),
         };
         decision.deployment_id = Some(mine.id);
@@ -313,6 +324,14 @@ impl Job<'_> {
         .await
     }
 
+    /// Whether `d` deployed this commit with exactly these digests.
+    fn is_subject(&self, d: &Deployment) -> bool {
+        d.sha == self.subject.sha
+            && d.payload
+                .as_ref()
+                .is_some_and(|p| p.all_artifacts() == self.subject.artifacts)
+    }
+
     /// The target's deployment plan (payload, what the target runs).
     async fn plan(
         &self,
@@ -352,12 +371,12 @@ impl Job<'_> {
     }
 
     /// Records the target's deployment as `queued` and checks that no earlier unfinished one
-    /// holds the lock. `Ok(Err(why))` when another promotion holds it.
+    /// holds the lock.
     async fn lock<S: DeploymentStore>(
         &self,
         store: &S,
         plan: &DeployPlan,
-    ) -> Result<Result<Deployment, String>, GateError> {
+    ) -> Result<Lock, GateError> {
         let mine = record(store, plan).await?;
         let queued = StatusRequest::new(StatusState::Queued, "Promotion: holding the lock");
         if let Err(e) = store.post_status(mine.id, &queued).await {
@@ -418,13 +437,34 @@ impl Job<'_> {
                 ),
             )
             .await;
-            return Ok(Err(why));
+            return Ok(Lock::Busy(why));
+        }
+        // A promotion of the same digests may have finished between the first look and the
+        // lock: then this one has nothing left to do.
+        if let Some(done) = recent.iter().find(|e| {
+            e.deployment.id < mine.id
+                && e.latest_status.as_ref().map(|s| s.state) == Some(StatusState::Success)
+                && self.is_subject(&e.deployment)
+        }) {
+            let id = done.deployment.id;
+            rollout::close(
+                store,
+                mine.id,
+                StatusState::Error,
+                &format!("Already promoted by deployment {id}"),
+            )
+            .await;
+            return Ok(Lock::Done(format!(
+                "{} already runs {} with these digests (deployment {id}, promoted concurrently)",
+                self.to,
+                short_sha(&self.subject.sha)
+            )));
         }
         progress(&format!(
             "deployment {} to {} holds the promotion lock",
             mine.id, self.to
         ));
-        Ok(Ok(mine))
+        Ok(Lock::Held(mine))
     }
 
     /// Marks `mine` failed and redeploys the deployment that was live before it.
