@@ -153,7 +153,7 @@ fn subject_artifacts(args: &PromoteArgs) -> anyhow::Result<(Vec<ImageRef>, Vec<A
 /// The outcome of taking the promotion lock.
 enum Lock {
     /// This run holds it, through its `queued` deployment.
-    Held(Deployment),
+    Held(Box<Deployment>),
     /// Another run holds it.
     Busy(String),
     /// Another run already promoted the same digests.
@@ -229,7 +229,7 @@ impl Job<'_> {
             Err(e) => return decide(decision, DecisionKind::Error, e.to_string(), exit::INFRA),
         };
         let mine = match self.lock(store, &plan).await {
-            Ok(Lock::Held(d)) => d,
+            Ok(Lock::Held(d)) => *d,
             Ok(Lock::Busy(why)) => {
                 return decide(decision, DecisionKind::Refused, why, exit::REFUSED);
             }
@@ -464,7 +464,7 @@ impl Job<'_> {
             "deployment {} to {} holds the promotion lock",
             mine.id, self.to
         ));
-        Ok(Lock::Held(mine))
+        Ok(Lock::Held(Box::new(mine)))
     }
 
     /// Marks `mine` failed and redeploys the deployment that was live before it.
