@@ -346,6 +346,12 @@ fn github_5xx_on_status_posts_leaves_nothing_in_progress() {
         "{rec:#}"
     );
     assert!(reason_line(&out).contains("502"), "{}", reason_line(&out));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!all.contains(fake.token()), "the token never shows");
     for d in fake.deployments() {
         let id = d["id"].as_u64().expect("id");
         let states: Vec<String> = fake
@@ -659,4 +665,57 @@ fn sigterm_during_the_rollout_leaves_nothing_in_progress() {
     );
     assert_eq!(decision(&out)["decision"], "error");
     assert_eq!(production_states(dir.path()), ["error"]);
+}
+
+#[test]
+fn smoke_header_secrets_never_show() {
+    let (url, _) = serve(200, "app");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let image = format!("127.0.0.1:1/o/app@{DIGEST}");
+    staging(dir.path(), &image);
+    let canary = "canary-7f3e9b1c";
+    let policy = format!(
+        "{HEAD}  smoke:\n    - {{ url: \"{url}/\", headers: {{ Authorization: \"Bearer ${{SMOKE_TOKEN}}\" }}, status: 404 }}\n"
+    );
+    std::fs::write(dir.path().join("promotion.yml"), policy).expect("policy");
+    let summary = dir.path().join("summary");
+    let outputs = dir.path().join("outputs");
+    let out = bin()
+        .current_dir(dir.path())
+        .env("SMOKE_TOKEN", canary)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("GITHUB_OUTPUT", &outputs)
+        .args([
+            "promote",
+            "--policy",
+            "promotion.yml",
+            "--sha",
+            SHA,
+            "--image",
+            &image,
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("promote");
+    assert_eq!(out.status.code(), Some(3), "{}", reason_line(&out));
+    let mut all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in [
+        summary,
+        outputs,
+        dir.path().join(format!(
+            ".deploy-action/decisions/{}-production.json",
+            &SHA[..7]
+        )),
+    ] {
+        all.push_str(
+            &std::fs::read_to_string(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display())),
+        );
+    }
+    assert!(all.contains("answered 200, expected 404"), "{all}");
+    assert!(!all.contains(canary), "{all}");
 }
