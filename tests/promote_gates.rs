@@ -719,3 +719,93 @@ fn smoke_header_secrets_never_show() {
     assert!(all.contains("answered 200, expected 404"), "{all}");
     assert!(!all.contains(canary), "{all}");
 }
+
+#[test]
+fn failed_metric_verification_rolls_back_to_the_previous_record() {
+    let (good, _) = serve(200, r#"{"errors":{"rate":0.01}}"#);
+    let (bad, _) = serve(200, "garbage");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sha2 = "fedcba9876543210fedcba9876543210fedcba98";
+    let v1 = format!("site@sha256:{}", "a".repeat(64));
+    let v2 = format!("site@sha256:{}", "b".repeat(64));
+    let stage = |sha: &str, site: &str| {
+        let out = bin()
+            .current_dir(dir.path())
+            .args([
+                "deploy",
+                "--target",
+                "external",
+                "-e",
+                "staging",
+                "--sha",
+                sha,
+                "--artifact",
+                site,
+            ])
+            .output()
+            .expect("deploy");
+        assert_eq!(out.status.code(), Some(0));
+    };
+    stage(SHA, &v1);
+    let run = |sha: &str, site: &str, metrics: &str| {
+        let policy = format!(
+            "{HEAD}verify:\n  window: 300ms\n  interval: 100ms\n  metrics:\n    - {{ name: errors, url: \"{metrics}/m\", path: errors.rate, comparison: \"<\", threshold: 0.05 }}\n"
+        );
+        std::fs::write(dir.path().join("promotion.yml"), policy).expect("policy");
+        bin()
+            .current_dir(dir.path())
+            .args([
+                "promote",
+                "--policy",
+                "promotion.yml",
+                "--sha",
+                sha,
+                "--artifact",
+                site,
+                "--format",
+                "json",
+            ])
+            .output()
+            .expect("promote")
+    };
+    let out = run(SHA, &v1, &good);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rec = decision(&out);
+    assert_eq!(rec["decision"], "promoted");
+    assert_eq!(rec["verification"][0]["verdict"], "pass", "{rec:#}");
+
+    stage(sha2, &v2);
+    let out = run(sha2, &v2, &bad);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rec = decision(&out);
+    assert_eq!(rec["decision"], "rolled-back", "{rec:#}");
+    assert!(
+        reason_line(&out).contains("not JSON"),
+        "{}",
+        reason_line(&out)
+    );
+    assert_eq!(
+        production_states(dir.path()),
+        ["success", "failure", "inactive"]
+    );
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["history", "production", "--format", "json"])
+        .output()
+        .expect("history");
+    let h: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        h["deployments"][0]["sha"], SHA,
+        "v1's commit is live again: {h:#}"
+    );
+}
