@@ -809,3 +809,89 @@ fn failed_metric_verification_rolls_back_to_the_previous_record() {
         "v1's commit is live again: {h:#}"
     );
 }
+
+#[test]
+fn rollback_to_a_named_commit_and_refusals() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let shas = [
+        "1111111111111111111111111111111111111111",
+        "2222222222222222222222222222222222222222",
+        "3333333333333333333333333333333333333333",
+    ];
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["rollback", "-e", "production"])
+        .output()
+        .expect("rollback");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        reason_line(&out).contains("nothing is live in production"),
+        "{}",
+        reason_line(&out)
+    );
+    for (i, sha) in shas.iter().enumerate() {
+        let site = format!("site@sha256:{}", i.to_string().repeat(64));
+        let out = bin()
+            .current_dir(dir.path())
+            .args([
+                "deploy",
+                "--target",
+                "external",
+                "-e",
+                "production",
+                "--sha",
+                sha,
+                "--artifact",
+                &site,
+            ])
+            .output()
+            .expect("deploy");
+        assert_eq!(out.status.code(), Some(0));
+    }
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["rollback", "-e", "production", "--to", "9999999"])
+        .output()
+        .expect("rollback");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        reason_line(&out).contains("matches --to 9999999"),
+        "{}",
+        reason_line(&out)
+    );
+    let out = bin()
+        .current_dir(dir.path())
+        .args([
+            "rollback",
+            "-e",
+            "production",
+            "--to",
+            &shas[0][..7],
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("rollback");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(said["sha"], shas[0]);
+    assert_eq!(said["state"], "success");
+    // Newest first: the redeploy of the first commit, the rolled-back one, the two before it.
+    assert_eq!(
+        production_states(dir.path()),
+        ["success", "failure", "inactive", "inactive"]
+    );
+    // Rolling back again goes to the second commit: the failed third one is never picked.
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["rollback", "-e", "production", "--format", "json"])
+        .output()
+        .expect("rollback");
+    let said: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(said["sha"], shas[1], "{said:#}");
+}
