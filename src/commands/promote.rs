@@ -601,7 +601,9 @@ fn report(args: &PromoteArgs, decision: &Decision, runner: &Runner) -> anyhow::R
             path.display()
         ),
     };
-    if decision.decision != DecisionKind::Promoted
+    // In human format stdout says it; with JSON on stdout, stderr keeps the one-line reason.
+    if args.format == RecordFormat::Json
+        && decision.decision != DecisionKind::Promoted
         && decision.decision != DecisionKind::AlreadyPromoted
     {
         progress(&format!(
