@@ -895,3 +895,44 @@ fn rollback_to_a_named_commit_and_refusals() {
     let said: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(said["sha"], shas[1], "{said:#}");
 }
+
+#[test]
+fn flags_and_policy_must_agree() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let image = format!("127.0.0.1:1/o/app@{DIGEST}");
+    std::fs::write(dir.path().join("promotion.yml"), HEAD).expect("policy");
+    let run = |args: &[&str]| {
+        bin()
+            .current_dir(dir.path())
+            .args(["promote", "--sha", SHA, "--image", &image])
+            .args(args)
+            .output()
+            .expect("promote")
+    };
+    let out = run(&["--policy", "promotion.yml", "--from", "qa"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        reason_line(&out).contains("--from qa disagrees with the policy's `from: staging`"),
+        "{}",
+        reason_line(&out)
+    );
+    let out = run(&["--policy", "missing.yml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        reason_line(&out).contains("cannot read the promotion policy missing.yml"),
+        "{}",
+        reason_line(&out)
+    );
+    let out = run(&[
+        "--policy",
+        "promotion.yml",
+        "--image",
+        "127.0.0.1:1/o/app:latest",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        reason_line(&out).contains("has no digest"),
+        "{}",
+        reason_line(&out)
+    );
+}
