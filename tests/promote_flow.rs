@@ -532,3 +532,30 @@ fn flags_and_policy_must_agree() {
         reason_line(&out)
     );
 }
+
+#[test]
+fn lint_checks_policies_that_workflows_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join(".github/workflows")).expect("mkdir");
+    std::fs::create_dir_all(dir.path().join("deploy")).expect("mkdir");
+    std::fs::write(
+        dir.path().join(".github/workflows/promote.yml"),
+        "on: push\njobs:\n  promote:\n    runs-on: ubuntu-latest\n    environment: production\n    steps:\n      - run: deploy-action promote --policy deploy/policy.yml --image x@sha256:1\n",
+    )
+    .expect("workflow");
+    std::fs::write(
+        dir.path().join("deploy/policy.yml"),
+        "gates:\n  smoke:\n    - { url: http://a/, statuz: 200 }\n",
+    )
+    .expect("policy");
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["lint", "--format", "json"])
+        .output()
+        .expect("lint");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("deploy/policy.yml") && text.contains("unknown key `statuz`"),
+        "{text}"
+    );
+}
