@@ -559,3 +559,55 @@ fn lint_checks_policies_that_workflows_name() {
         "{text}"
     );
 }
+
+#[test]
+fn a_failing_rollout_is_a_deploy_failure() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let site = format!("site@sha256:{}", "c".repeat(64));
+    let out = bin()
+        .current_dir(dir.path())
+        .args([
+            "deploy",
+            "--target",
+            "external",
+            "-e",
+            "staging",
+            "--sha",
+            SHA,
+            "--artifact",
+            &site,
+        ])
+        .output()
+        .expect("deploy");
+    assert_eq!(out.status.code(), Some(0));
+    std::fs::write(dir.path().join("promotion.yml"), HEAD).expect("policy");
+    let out = bin()
+        .current_dir(dir.path())
+        .args([
+            "promote",
+            "--policy",
+            "promotion.yml",
+            "--sha",
+            SHA,
+            "--artifact",
+            &site,
+            "--format",
+            "json",
+        ])
+        .args(["--", "sh", "-c", "echo rollout broke >&2; exit 7"])
+        .output()
+        .expect("promote");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(decision(&out)["decision"], "error");
+    assert!(
+        reason_line(&out).contains("exited with status 7"),
+        "{}",
+        reason_line(&out)
+    );
+    assert_eq!(production_states(dir.path()), ["failure"]);
+}

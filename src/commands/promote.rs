@@ -283,6 +283,15 @@ impl Job<'_> {
             );
         }
         if outcome.state != StatusState::Success {
+            // The target kept what it ran; so does its tag.
+            if let Some(payload) = live.as_ref().and_then(|l| l.payload.as_ref())
+                && !self.images.is_empty()
+            {
+                let back = rollout::payload_images(payload);
+                if let Err(e) = rollout::retag_all(&back, &[to.to_owned()]).await {
+                    progress(&format!("warning: could not move :{to} back: {e}"));
+                }
+            }
             let why = format!("the rollout to {to} failed: {}", outcome.reason);
             return decide(decision, DecisionKind::Error, why, exit::DEPLOY_FAILED);
         }
