@@ -181,6 +181,8 @@ pub enum RecordFormat {
 pub enum DeployTargetKind {
     /// One container per image repository and environment on the Docker daemon.
     Docker,
+    /// The rollout happened in earlier steps: only record it (and check `--url`).
+    External,
 }
 
 /// Arguments of `deploy`.
@@ -194,8 +196,23 @@ pub struct DeployArgs {
     pub environment: String,
 
     /// Image to deploy, `[registry/]name[:tag][@sha256:…]`; a tag is resolved to a digest.
+    /// Repeatable: the first is the one the target runs, the others (with digests) are
+    /// recorded with it.
+    #[arg(
+        long = "image",
+        value_name = "IMAGE",
+        required_unless_present = "artifacts"
+    )]
+    pub images: Vec<String>,
+
+    /// A non-image artifact deployed with the images, `NAME@sha256:…` (e.g. a static site
+    /// bundle); repeatable.
+    #[arg(long = "artifact", value_name = "NAME@DIGEST")]
+    pub artifacts: Vec<String>,
+
+    /// Container name for the docker target (default: from the first image's repository).
     #[arg(long)]
-    pub image: String,
+    pub name: Option<String>,
 
     /// Where users reach the environment; deploy waits for it to answer 2xx.
     #[arg(long)]

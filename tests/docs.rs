@@ -26,7 +26,7 @@ fn help_output() {
         .output()
         .expect("run");
     insta::assert_snapshot!("lint_help", String::from_utf8_lossy(&lint.stdout));
-    for sub in ["build", "tags"] {
+    for sub in ["build", "tags", "promote", "rollback"] {
         let out = common::bin().args([sub, "--help"]).output().expect("run");
         insta::assert_snapshot!(format!("{sub}_help"), String::from_utf8_lossy(&out.stdout));
     }

@@ -3,100 +3,15 @@
 //! status, and no deployment left `in_progress`.
 
 mod common;
+#[path = "common/promote_local.rs"]
+mod promote_local;
 
 use std::collections::BTreeSet;
-use std::io::{Read, Write};
-use std::net::TcpListener;
-use std::path::Path;
-use std::sync::{Arc, Mutex};
 
 use common::bin;
 use common::fake_github;
 use deploy_action::github::fake::Fault;
-
-const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
-const DIGEST: &str = "sha256:3333333333333333333333333333333333333333333333333333333333333333";
-
-/// A tiny HTTP server answering every request with `status` and `body`; records request paths.
-fn serve(status: u16, body: &'static str) -> (String, Arc<Mutex<Vec<String>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let log = log.clone();
-            std::thread::spawn(move || {
-                let mut stream = stream;
-                let mut buf = vec![0u8; 4096];
-                let n = stream.read(&mut buf).unwrap_or(0);
-                let head = String::from_utf8_lossy(&buf[..n]).into_owned();
-                let path = head.split_whitespace().nth(1).unwrap_or("").to_owned();
-                log.lock().expect("log").push(path);
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-            });
-        }
-    });
-    (format!("http://{addr}"), seen)
-}
-
-/// A listener that accepts connections and never answers.
-fn black_hole() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for s in listener.incoming().flatten() {
-            held.push(s);
-        }
-    });
-    format!("http://{addr}")
-}
-
-/// Records a successful staging deployment of SHA with `image` in the ledger of `dir`.
-fn staging(dir: &Path, image: &str) {
-    let out = bin()
-        .current_dir(dir)
-        .args(["deploy", "-e", "staging", "--image", image, "--sha", SHA])
-        .output()
-        .expect("deploy");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-}
-
-fn promote(dir: &Path, policy: &str, image: &str) -> std::process::Output {
-    std::fs::write(dir.join("promotion.yml"), policy).expect("policy");
-    bin()
-        .current_dir(dir)
-        .args(["promote", "--policy", "promotion.yml", "--sha", SHA, "--image", image, "--format", "json"])
-        .output()
-        .expect("promote")
-}
-
-fn decision(out: &std::process::Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("{e}: {}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-    })
-}
-
-fn production_states(dir: &Path) -> Vec<String> {
-    let out = bin().current_dir(dir).args(["history", "production", "--format", "json"]).output().expect("history");
-    let h: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    h["deployments"].as_array().expect("rows").iter().map(|r| r["state"].as_str().unwrap_or("").to_owned()).collect()
-}
-
-/// The last stderr line that says why, which must be one line.
-fn reason_line(out: &std::process::Output) -> String {
-    let err = String::from_utf8_lossy(&out.stderr);
-    let line = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").to_owned();
-    assert!(!line.contains("panicked"), "{err}");
-    line
-}
-
-const HEAD: &str = "from: staging\nto: production\ngates:\n  deployed: true\n  same_digest: true\n";
+use promote_local::*;
 
 #[test]
 fn fifty_smoke_checks_all_run() {
@@ -106,12 +21,19 @@ fn fifty_smoke_checks_all_run() {
     staging(dir.path(), &image);
     let mut policy = format!("{HEAD}  smoke:\n");
     for i in 0..50 {
-        policy.push_str(&format!("    - {{ url: \"{url}/s{i}\", status: 200, body_contains: app }}\n"));
+        policy.push_str(&format!(
+            "    - {{ url: \"{url}/s{i}\", status: 200, body_contains: app }}\n"
+        ));
     }
     // The registry on port 1 is closed, so the promotion stops at the retag, after the gates.
     let out = promote(dir.path(), &policy, &image);
     let rec = decision(&out);
-    let smokes: Vec<&serde_json::Value> = rec["gates"].as_array().expect("gates").iter().filter(|g| g["gate"].as_str().unwrap_or("").starts_with("smoke")).collect();
+    let smokes: Vec<&serde_json::Value> = rec["gates"]
+        .as_array()
+        .expect("gates")
+        .iter()
+        .filter(|g| g["gate"].as_str().unwrap_or("").starts_with("smoke"))
+        .collect();
     assert_eq!(smokes.len(), 50);
     assert!(smokes.iter().all(|g| g["verdict"] == "pass"), "{rec:#}");
     let paths: BTreeSet<String> = seen.lock().expect("seen").iter().cloned().collect();
@@ -135,7 +57,10 @@ fn registry_answering_500_during_retag_is_an_infrastructure_failure() {
     assert_eq!(decision(&out)["decision"], "error");
     let line = reason_line(&out);
     assert!(line.contains("500") && line.contains("retag"), "{line}");
-    assert!(seen.lock().expect("seen").len() > 1, "transient 500s are retried");
+    assert!(
+        seen.lock().expect("seen").len() > 1,
+        "transient 500s are retried"
+    );
     assert_eq!(production_states(dir.path()), ["error"]);
 }
 
@@ -145,13 +70,22 @@ fn health_endpoint_that_never_answers_blocks() {
     let dir = tempfile::tempdir().expect("tempdir");
     let image = format!("127.0.0.1:1/o/app@{DIGEST}");
     staging(dir.path(), &image);
-    let policy = format!("{HEAD}  health: {{ url: \"{url}/health\", retries: 2, interval: 100ms, timeout: 500ms }}\n");
+    let policy = format!(
+        "{HEAD}  health: {{ url: \"{url}/health\", retries: 2, interval: 100ms, timeout: 500ms }}\n"
+    );
     let out = promote(dir.path(), &policy, &image);
     assert_eq!(out.status.code(), Some(3), "{}", reason_line(&out));
     let rec = decision(&out);
     assert_eq!(rec["decision"], "refused");
-    assert!(reason_line(&out).contains("did not answer within 500ms"), "{}", reason_line(&out));
-    assert!(production_states(dir.path()).is_empty(), "no production deployment");
+    assert!(
+        reason_line(&out).contains("did not answer within 500ms"),
+        "{}",
+        reason_line(&out)
+    );
+    assert!(
+        production_states(dir.path()).is_empty(),
+        "no production deployment"
+    );
 }
 
 #[test]
@@ -166,7 +100,11 @@ fn metric_endpoint_returning_garbage_blocks() {
     let out = promote(dir.path(), &policy, &image);
     assert_eq!(out.status.code(), Some(3), "{}", reason_line(&out));
     assert_eq!(decision(&out)["decision"], "refused");
-    assert!(reason_line(&out).contains("not JSON"), "{}", reason_line(&out));
+    assert!(
+        reason_line(&out).contains("not JSON"),
+        "{}",
+        reason_line(&out)
+    );
     assert!(production_states(dir.path()).is_empty());
 }
 
@@ -177,7 +115,11 @@ fn a_different_digest_than_staging_is_refused() {
     let other = format!("127.0.0.1:1/o/app@sha256:{}", "4".repeat(64));
     let out = promote(dir.path(), HEAD, &other);
     assert_eq!(out.status.code(), Some(3));
-    assert!(reason_line(&out).contains("same_digest"), "{}", reason_line(&out));
+    assert!(
+        reason_line(&out).contains("same_digest"),
+        "{}",
+        reason_line(&out)
+    );
 }
 
 #[test]
@@ -187,76 +129,168 @@ fn checks_need_github_with_the_ledger() {
     staging(dir.path(), &image);
     let out = promote(dir.path(), &format!("{HEAD}  checks: [test]\n"), &image);
     assert_eq!(out.status.code(), Some(3));
-    assert!(reason_line(&out).contains("GITHUB_TOKEN"), "{}", reason_line(&out));
+    assert!(
+        reason_line(&out).contains("GITHUB_TOKEN"),
+        "{}",
+        reason_line(&out)
+    );
 }
 
 #[test]
 fn policy_errors_name_the_line_and_column() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = promote(dir.path(), "from: staging\nto: production\ngates:\n  deployd: true\n", &format!("127.0.0.1:1/o/app@{DIGEST}"));
+    let out = promote(
+        dir.path(),
+        "from: staging\nto: production\ngates:\n  deployd: true\n",
+        &format!("127.0.0.1:1/o/app@{DIGEST}"),
+    );
     assert_eq!(out.status.code(), Some(2));
     let line = reason_line(&out);
-    assert!(line.contains("promotion.yml:4:3: unknown key `deployd`"), "{line}");
-    let out = promote(dir.path(), "gates:\n  health: { url: \"${NO_SUCH_PROMOTE_VAR}/h\" }\n", &format!("127.0.0.1:1/o/app@{DIGEST}"));
+    assert!(
+        line.contains("promotion.yml:4:3: unknown key `deployd`"),
+        "{line}"
+    );
+    let out = promote(
+        dir.path(),
+        "gates:\n  health: { url: \"${NO_SUCH_PROMOTE_VAR}/h\" }\n",
+        &format!("127.0.0.1:1/o/app@{DIGEST}"),
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert!(reason_line(&out).contains("NO_SUCH_PROMOTE_VAR is not set"), "{}", reason_line(&out));
+    assert!(
+        reason_line(&out).contains("NO_SUCH_PROMOTE_VAR is not set"),
+        "{}",
+        reason_line(&out)
+    );
 }
 
 fn github(cmd: &mut assert_cmd::Command, fake: &deploy_action::github::fake::FakeGithub) {
     cmd.env("GITHUB_TOKEN", fake.token())
-        .env("GITHUB_REPOSITORY", format!("{}/{}", fake.owner(), fake.repo()))
+        .env(
+            "GITHUB_REPOSITORY",
+            format!("{}/{}", fake.owner(), fake.repo()),
+        )
         .env("GITHUB_API_URL", fake.api_url());
 }
 
 #[test]
 fn github_5xx_on_status_posts_leaves_nothing_in_progress() {
-    let Some(fake) = fake_github::start() else { return };
+    let Some(fake) = fake_github::start() else {
+        return;
+    };
     let image = format!("127.0.0.1:1/o/app@{DIGEST}");
     let payload = serde_json::json!({"image": "127.0.0.1:1/o/app", "digest": DIGEST});
     fake.seed_deployment("staging", SHA, payload, Some("success"));
     fake.seed_check_run(SHA, "test", "completed", Some("success"));
-    fake.inject("POST", "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses", 100, Fault::server_error(502))
-        .expect("inject");
+    fake.inject(
+        "POST",
+        "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses",
+        100,
+        Fault::server_error(502),
+    )
+    .expect("inject");
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("promotion.yml"), format!("{HEAD}  checks: [test]\n")).expect("policy");
+    std::fs::write(
+        dir.path().join("promotion.yml"),
+        format!("{HEAD}  checks: [test]\n"),
+    )
+    .expect("policy");
     let mut cmd = bin();
     github(&mut cmd, &fake);
     let out = cmd
         .current_dir(dir.path())
-        .args(["promote", "--policy", "promotion.yml", "--sha", SHA, "--image", &image, "--format", "json"])
+        .args([
+            "promote",
+            "--policy",
+            "promotion.yml",
+            "--sha",
+            SHA,
+            "--image",
+            &image,
+            "--format",
+            "json",
+        ])
         .output()
         .expect("promote");
-    assert_eq!(out.status.code(), Some(4), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let rec = decision(&out);
     assert_eq!(rec["decision"], "error");
-    assert!(rec["gates"].as_array().expect("gates").iter().any(|g| g["gate"] == "checks" && g["verdict"] == "pass"), "{rec:#}");
+    assert!(
+        rec["gates"]
+            .as_array()
+            .expect("gates")
+            .iter()
+            .any(|g| g["gate"] == "checks" && g["verdict"] == "pass"),
+        "{rec:#}"
+    );
     assert!(reason_line(&out).contains("502"), "{}", reason_line(&out));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!all.contains(fake.token()), "the token never shows");
     for d in fake.deployments() {
         let id = d["id"].as_u64().expect("id");
-        let states: Vec<String> = fake.deployment_statuses(id).iter().map(|s| s["state"].as_str().unwrap_or("").to_owned()).collect();
-        assert!(!states.iter().any(|s| s == "in_progress" || s == "queued"), "deployment {id}: {states:?}");
+        let states: Vec<String> = fake
+            .deployment_statuses(id)
+            .iter()
+            .map(|s| s["state"].as_str().unwrap_or("").to_owned())
+            .collect();
+        assert!(
+            !states.iter().any(|s| s == "in_progress" || s == "queued"),
+            "deployment {id}: {states:?}"
+        );
     }
 }
 
 #[test]
 fn failing_check_run_refuses_on_github() {
-    let Some(fake) = fake_github::start() else { return };
+    let Some(fake) = fake_github::start() else {
+        return;
+    };
     let image = format!("127.0.0.1:1/o/app@{DIGEST}");
     let payload = serde_json::json!({"image": "127.0.0.1:1/o/app", "digest": DIGEST});
     fake.seed_deployment("staging", SHA, payload, Some("success"));
     fake.seed_check_run(SHA, "test", "completed", Some("failure"));
     fake.seed_commit_status(SHA, "build", "success");
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("promotion.yml"), format!("{HEAD}  checks: [test, build]\n")).expect("policy");
+    std::fs::write(
+        dir.path().join("promotion.yml"),
+        format!("{HEAD}  checks: [test, build]\n"),
+    )
+    .expect("policy");
     let mut cmd = bin();
     github(&mut cmd, &fake);
     let out = cmd
         .current_dir(dir.path())
-        .args(["promote", "--policy", "promotion.yml", "--sha", SHA, "--image", &image, "--format", "json"])
+        .args([
+            "promote",
+            "--policy",
+            "promotion.yml",
+            "--sha",
+            SHA,
+            "--image",
+            &image,
+            "--format",
+            "json",
+        ])
         .output()
         .expect("promote");
-    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let line = reason_line(&out);
     assert!(line.contains("test: check run failure"), "{line}");
-    assert!(!line.contains("build:"), "the build status is green: {line}");
+    assert!(
+        !line.contains("build:"),
+        "the build status is green: {line}"
+    );
 }

@@ -8,7 +8,7 @@ use crate::cli::{DeployArgs, DeployTargetKind, RecordFormat};
 use crate::deploy::{
     CommandTarget, DeployOutcome, DeployPlan, DockerTarget, OutputTo, Target, deploy, resolve_image,
 };
-use crate::github::{DeploymentPayload, StatusState};
+use crate::github::{Artifact, DeploymentPayload, StatusState};
 use crate::image::tags::ImageRef;
 use crate::runner::Runner;
 
@@ -24,7 +24,16 @@ pub fn run(args: &DeployArgs) -> anyhow::Result<u8> {
     {
         emit(&mask)?;
     }
-    let parsed = ImageRef::parse(&args.image)?;
+    let extra = extra_artifacts(args)?;
+    let Some(image) = args.images.first() else {
+        return record_artifacts(args, extra, &selected, &runner, &get);
+    };
+    let parsed = ImageRef::parse(image)?;
+    if args.target == Some(DeployTargetKind::External) && !args.command.is_empty() {
+        anyhow::bail!(
+            "--target external records a rollout made by earlier steps and runs nothing; drop the command after --, or drop --target external"
+        );
+    }
     if args.target == Some(DeployTargetKind::Docker) && args.publish.is_none() {
         anyhow::bail!(
             "--target docker needs --publish HOST:CONTAINER so the service can be checked and reached"
@@ -66,22 +75,21 @@ pub fn run(args: &DeployArgs) -> anyhow::Result<u8> {
                     Err(e) => return Ok(infra(&e)),
                 }
             }
-            None => None,
+            Some(DeployTargetKind::External) | None => None,
         };
         let (digest, run_image) = match (parsed.digest(), &docker) {
-            (_, Some(d)) => match d.resolve(&args.image, &parsed).await {
+            (_, Some(d)) => match d.resolve(image, &parsed).await {
                 Ok(r) => (r.digest, r.id),
                 Err(e) => return Ok(infra(&e)),
             },
-            (Some(digest), None) => (digest.to_owned(), args.image.clone()),
-            (None, None) => match resolve_with_daemon(&args.image, &parsed).await {
+            (Some(digest), None) => (digest.to_owned(), image.clone()),
+            (None, None) => match resolve_with_daemon(image, &parsed).await {
                 Ok(r) => (r.digest, r.id),
                 Err(e) => return Ok(infra(&e)),
             },
         };
         progress(&format!(
-            "image {} is {digest}; recording in {}",
-            args.image,
+            "image {image} is {digest}; recording in {}",
             selected.store.describe()
         ));
         let plan = DeployPlan {
@@ -89,16 +97,16 @@ pub fn run(args: &DeployArgs) -> anyhow::Result<u8> {
             sha,
             payload: DeploymentPayload {
                 image: parsed.name(),
-                digest,
+                digest: digest.clone(),
                 tags: parsed.tag().map(str::to_owned).into_iter().collect(),
                 run_url,
-                artifacts: Vec::new(),
+                artifacts: with_main(&parsed, &digest, extra),
             },
             run_image,
             environment_url: args.url.clone(),
             health_timeout: args.health_timeout,
             production: args.production,
-            container_name: None,
+            container_name: args.name.clone(),
         };
         let target = match (docker, args.command.is_empty()) {
             (Some(d), _) => Target::Docker(d),
@@ -114,6 +122,110 @@ pub fn run(args: &DeployArgs) -> anyhow::Result<u8> {
             Err(e) => return Ok(infra(&e)),
         };
         report(args, &plan, &outcome, &runner)
+    })
+}
+
+/// The images after the first (they need digests) and the `--artifact`s.
+fn extra_artifacts(args: &DeployArgs) -> anyhow::Result<Vec<Artifact>> {
+    let mut out = Vec::new();
+    for text in args.images.iter().skip(1) {
+        let image = ImageRef::parse(text)?;
+        let Some(digest) = image.digest() else {
+            anyhow::bail!(
+                "--image {text} has no digest; every image after the first must be REPOSITORY@sha256:…"
+            );
+        };
+        out.push(Artifact {
+            name: image.name(),
+            repository: Some(image.name()),
+            digest: digest.to_owned(),
+        });
+    }
+    for text in &args.artifacts {
+        let (name, digest) = text
+            .split_once('@')
+            .filter(|(n, d)| {
+                !n.is_empty()
+                    && d.len() == 71
+                    && d.strip_prefix("sha256:")
+                        .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+            })
+            .ok_or_else(|| {
+                anyhow::anyhow!("invalid --artifact {text}: use NAME@sha256:<64 hex digits>")
+            })?;
+        out.push(Artifact {
+            name: name.to_owned(),
+            repository: None,
+            digest: digest.to_owned(),
+        });
+    }
+    Ok(out)
+}
+
+/// The payload's `artifacts`: empty for a lone image (older readers see the same record), else
+/// every artifact including the first image.
+fn with_main(image: &ImageRef, digest: &str, extra: Vec<Artifact>) -> Vec<Artifact> {
+    if extra.is_empty() {
+        return extra;
+    }
+    let mut all = vec![Artifact {
+        name: image.name(),
+        repository: Some(image.name()),
+        digest: digest.to_owned(),
+    }];
+    all.extend(extra);
+    all.sort();
+    all
+}
+
+/// A deployment of artifacts only (no image): recorded, `--url` checked, nothing run.
+fn record_artifacts(
+    args: &DeployArgs,
+    artifacts: Vec<Artifact>,
+    selected: &store::Selected,
+    runner: &Runner,
+    get: &impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<u8> {
+    if args.target == Some(DeployTargetKind::Docker) || !args.command.is_empty() {
+        anyhow::bail!(
+            "only --artifact was given: the docker target and a deploy command need an --image; add one or use --target external"
+        );
+    }
+    let Some(first) = artifacts.first().cloned() else {
+        anyhow::bail!("nothing to deploy: pass --image IMAGE or --artifact NAME@sha256:…");
+    };
+    let sha = args
+        .sha
+        .clone()
+        .or_else(|| get("GITHUB_SHA"))
+        .or_else(git_head)
+        .ok_or_else(|| {
+            anyhow::anyhow!("no commit to record: pass --sha SHA, or run inside a git checkout")
+        })?;
+    let mut payload = DeploymentPayload::single(&first.name, &first.digest);
+    payload.artifacts = artifacts;
+    let plan = DeployPlan {
+        environment: args.environment.clone(),
+        sha,
+        payload,
+        run_image: format!("{}@{}", first.name, first.digest),
+        environment_url: args.url.clone(),
+        health_timeout: args.health_timeout,
+        production: args.production,
+        container_name: args.name.clone(),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let interrupt = interrupted()?;
+        let mut log = |line: &str| progress(line);
+        let outcome =
+            match deploy(&selected.store, &plan, &Target::Record, interrupt, &mut log).await {
+                Ok(o) => o,
+                Err(e) => return Ok(infra(&e)),
+            };
+        report(args, &plan, &outcome, runner)
     })
 }
 

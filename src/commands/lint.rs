@@ -61,6 +61,8 @@ pub fn run(args: &LintArgs) -> Result<u8> {
                 inputs.push(Input::File(p));
             }
         }
+        let named = named_policies(&root, &inputs);
+        inputs.extend(named.into_iter().filter(|p| keep(p)).map(Input::Policy));
     }
     for p in &args.paths {
         if p.as_os_str() == "-" {
@@ -120,7 +122,37 @@ pub fn run(args: &LintArgs) -> Result<u8> {
 
 enum Input {
     File(PathBuf),
+    /// A promotion policy at a path named by a workflow's `--policy`.
+    Policy(PathBuf),
     Text(String, String),
+}
+
+/// Policy files that discovered workflows name with `--policy` and that exist under `root`,
+/// besides those already found.
+fn named_policies(root: &Path, inputs: &[Input]) -> Vec<PathBuf> {
+    let found: Vec<&PathBuf> = inputs
+        .iter()
+        .filter_map(|i| match i {
+            Input::File(p) | Input::Policy(p) => Some(p),
+            Input::Text(..) => None,
+        })
+        .collect();
+    let mut out: Vec<PathBuf> = Vec::new();
+    for p in &found {
+        if FileKind::of_path(&p.to_string_lossy()) != FileKind::Workflow {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(p) else {
+            continue;
+        };
+        for named in discover::policies_named_in(&text) {
+            let path = root.join(&named);
+            if path.is_file() && !found.contains(&&path) && !out.contains(&path) {
+                out.push(path);
+            }
+        }
+    }
+    out
 }
 
 fn display(p: &Path) -> String {
@@ -133,10 +165,13 @@ fn display(p: &Path) -> String {
 
 fn lint_one(input: &Input, config: &Config, project: &Project) -> Result<FileResult> {
     Ok(match input {
-        Input::File(p) => {
+        Input::File(p) | Input::Policy(p) => {
             let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
             let path = display(p);
-            let kind = FileKind::of_path(&path);
+            let kind = match input {
+                Input::Policy(_) => FileKind::Policy,
+                _ => FileKind::of_path(&path),
+            };
             match String::from_utf8(bytes) {
                 Ok(text) => lint::lint_source_in(
                     Some(project),

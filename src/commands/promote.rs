@@ -22,9 +22,7 @@ use super::rollout::{self, Interrupt, get};
 use super::{emit, exit, progress, store};
 use crate::cli::{PromoteArgs, RecordFormat};
 use crate::deploy::{DeployPlan, DockerTarget, Target, deploy_recorded, record};
-use crate::gate::{
-    self, Decision, DecisionKind, GateError, GateResult, Policy, Subject, Verdict,
-};
+use crate::gate::{self, Decision, DecisionKind, GateError, GateResult, Policy, Subject, Verdict};
 use crate::github::{
     Artifact, Deployment, DeploymentPayload, DeploymentStore, GithubStore, StatusRequest,
     StatusState,
@@ -55,7 +53,9 @@ pub fn run(args: &PromoteArgs) -> anyhow::Result<u8> {
         .clone()
         .or_else(|| get("GITHUB_SHA"))
         .or_else(rollout::git_head)
-        .ok_or_else(|| anyhow::anyhow!("no commit to promote: pass --sha SHA, or run inside a git checkout"))?;
+        .ok_or_else(|| {
+            anyhow::anyhow!("no commit to promote: pass --sha SHA, or run inside a git checkout")
+        })?;
     let (images, artifacts) = subject_artifacts(args)?;
     let subject = Subject {
         sha: sha.clone(),
@@ -80,7 +80,9 @@ pub fn run(args: &PromoteArgs) -> anyhow::Result<u8> {
     let (decision, code) = rt.block_on(async {
         let interrupt = Interrupt::listen()?;
         let mut decision = Decision::new(DecisionKind::Error, &from, &to, &sha, &artifacts);
-        let code = job.promote(&selected.store, &interrupt, &mut decision).await;
+        let code = job
+            .promote(&selected.store, &interrupt, &mut decision)
+            .await;
         anyhow::Ok((decision, code))
     })?;
     report(args, &decision, &runner)?;
@@ -88,22 +90,22 @@ pub fn run(args: &PromoteArgs) -> anyhow::Result<u8> {
 }
 
 /// `--from`/`--to` against the policy's `from`/`to`: given twice, they must agree.
-fn environments(args: &PromoteArgs, policy: &Policy) -> Result<(String, String), GateError> {
+fn environments(args: &PromoteArgs, policy: &Policy) -> anyhow::Result<(String, String)> {
     let pick = |flag: &Option<String>, file: &Option<String>, name: &str| match (flag, file) {
-        (Some(a), Some(b)) if a != b => Err(GateError::Usage(format!(
+        (Some(a), Some(b)) if a != b => Err(anyhow::anyhow!(
             "--{name} {a} disagrees with the policy's `{name}: {b}`; change one of them"
-        ))),
+        )),
         (Some(a), _) | (None, Some(a)) => Ok(a.clone()),
-        (None, None) => Err(GateError::Usage(format!(
+        (None, None) => Err(anyhow::anyhow!(
             "no `{name}` environment: pass --{name} ENV or set `{name}:` in the policy"
-        ))),
+        )),
     };
     let from = pick(&args.from, &policy.from, "from")?;
     let to = pick(&args.to, &policy.to, "to")?;
     if from == to {
-        return Err(GateError::Usage(format!(
+        anyhow::bail!(
             "promoting from {from} to itself makes no sense; check --from/--to and the policy"
-        )));
+        );
     }
     Ok((from, to))
 }
@@ -111,14 +113,18 @@ fn environments(args: &PromoteArgs, policy: &Policy) -> Result<(String, String),
 /// The images (with digests) and every artifact, sorted by name.
 fn subject_artifacts(args: &PromoteArgs) -> anyhow::Result<(Vec<ImageRef>, Vec<Artifact>)> {
     if args.images.is_empty() && args.artifacts.is_empty() {
-        anyhow::bail!("nothing to promote: pass --image REPOSITORY@sha256:… (and/or --artifact NAME@sha256:…)");
+        anyhow::bail!(
+            "nothing to promote: pass --image REPOSITORY@sha256:… (and/or --artifact NAME@sha256:…)"
+        );
     }
     let mut images = Vec::new();
     let mut artifacts = Vec::new();
     for text in &args.images {
         let image = ImageRef::parse(text).with_context(|| format!("invalid --image {text}"))?;
         let Some(digest) = image.digest() else {
-            anyhow::bail!("--image {text} has no digest; promote REPOSITORY@sha256:… so exactly what staging runs moves");
+            anyhow::bail!(
+                "--image {text} has no digest; promote REPOSITORY@sha256:… so exactly what staging runs moves"
+            );
         };
         artifacts.push(Artifact {
             name: image.name(),
@@ -131,7 +137,9 @@ fn subject_artifacts(args: &PromoteArgs) -> anyhow::Result<(Vec<ImageRef>, Vec<A
         let (name, digest) = text
             .split_once('@')
             .filter(|(n, d)| !n.is_empty() && d.starts_with("sha256:") && d.len() == 71)
-            .ok_or_else(|| anyhow::anyhow!("invalid --artifact {text}: use NAME@sha256:<64 hex digits>"))?;
+            .ok_or_else(|| {
+                anyhow::anyhow!("invalid --artifact {text}: use NAME@sha256:<64 hex digits>")
+            })?;
         artifacts.push(Artifact {
             name: name.to_owned(),
             repository: None,
@@ -140,6 +148,16 @@ fn subject_artifacts(args: &PromoteArgs) -> anyhow::Result<(Vec<ImageRef>, Vec<A
     }
     artifacts.sort();
     Ok((images, artifacts))
+}
+
+/// The outcome of taking the promotion lock.
+enum Lock {
+    /// This run holds it, through its `queued` deployment.
+    Held(Box<Deployment>),
+    /// Another run holds it.
+    Busy(String),
+    /// Another run already promoted the same digests.
+    Done(String),
 }
 
 struct Job<'a> {
@@ -167,11 +185,7 @@ impl Job<'_> {
             Err(e) => return decide(decision, DecisionKind::Error, e.to_string(), exit::INFRA),
         };
         if let Some(live) = &live
-            && live.sha == *sha
-            && live
-                .payload
-                .as_ref()
-                .is_some_and(|p| p.all_artifacts() == self.subject.artifacts)
+            && self.is_subject(live)
         {
             decision.deployment_id = Some(live.id);
             let why = format!(
@@ -201,7 +215,7 @@ impl Job<'_> {
         };
         decision.gates = results;
         if let Some(why) = blocked(&decision.gates) {
-            return decide(decision, DecisionKind::Refused, format!("refused: {why}"), exit::REFUSED);
+            return decide(decision, DecisionKind::Refused, why, exit::REFUSED);
         }
 
         // 3. Lock.
@@ -209,19 +223,24 @@ impl Job<'_> {
             Ok(d) => d,
             Err(e) => return decide(decision, DecisionKind::Error, format!("{e:#}"), exit::INFRA),
         };
-        let plan = match self.plan(docker.as_ref()).await {
+        let tags = vec![to.to_owned(), format!("{to}-{}", short_sha(sha))];
+        let plan = match self.plan(docker.as_ref(), &tags).await {
             Ok(p) => p,
             Err(e) => return decide(decision, DecisionKind::Error, e.to_string(), exit::INFRA),
         };
         let mine = match self.lock(store, &plan).await {
-            Ok(Ok(d)) => d,
-            Ok(Err(why)) => return decide(decision, DecisionKind::Refused, why, exit::REFUSED),
+            Ok(Lock::Held(d)) => *d,
+            Ok(Lock::Busy(why)) => {
+                return decide(decision, DecisionKind::Refused, why, exit::REFUSED);
+            }
+            Ok(Lock::Done(why)) => {
+                return decide(decision, DecisionKind::AlreadyPromoted, why, exit::OK);
+            }
             Err(e) => return decide(decision, DecisionKind::Error, e.to_string(), exit::INFRA),
         };
         decision.deployment_id = Some(mine.id);
 
         // 4. Retag, then roll out.
-        let tags = vec![to.to_owned(), format!("{to}-{}", short_sha(sha))];
         let retagged = tokio::select! {
             r = rollout::retag_all(self.images, &tags) => r,
             signal = interrupt.wait() => Err(GateError::Usage(format!("interrupted by {signal}"))),
@@ -239,29 +258,51 @@ impl Job<'_> {
                 return decide(decision, DecisionKind::Error, why, code);
             }
         }
-        let mut plan = plan;
-        plan.payload.tags = tags;
         let target = rollout::target(docker.clone(), &self.args.command);
         let mut log = |line: &str| progress(line);
-        let outcome =
-            match deploy_recorded(store, &plan, mine.clone(), &target, interrupt.wait(), &mut log)
-                .await
-            {
-                Ok(o) => o,
-                Err(e) => return decide(decision, DecisionKind::Error, e.to_string(), exit::INFRA),
-            };
+        let outcome = match deploy_recorded(
+            store,
+            &plan,
+            mine.clone(),
+            &target,
+            interrupt.wait(),
+            &mut log,
+        )
+        .await
+        {
+            Ok(o) => o,
+            Err(e) => return decide(decision, DecisionKind::Error, e.to_string(), exit::INFRA),
+        };
         decision.environment_url = outcome.environment_url.clone();
         if outcome.interrupted_by.is_some() {
-            return decide(decision, DecisionKind::Error, outcome.reason, exit::INTERRUPTED);
+            return decide(
+                decision,
+                DecisionKind::Error,
+                outcome.reason,
+                exit::INTERRUPTED,
+            );
         }
         if outcome.state != StatusState::Success {
+            // The target kept what it ran; so does its tag.
+            if let Some(payload) = live.as_ref().and_then(|l| l.payload.as_ref())
+                && !self.images.is_empty()
+            {
+                let back = rollout::payload_images(payload);
+                if let Err(e) = rollout::retag_all(&back, &[to.to_owned()]).await {
+                    progress(&format!("warning: could not move :{to} back: {e}"));
+                }
+            }
             let why = format!("the rollout to {to} failed: {}", outcome.reason);
             return decide(decision, DecisionKind::Error, why, exit::DEPLOY_FAILED);
         }
 
         // 5. Verify, roll back on failure.
         let Some(verify) = &self.policy.verify else {
-            let why = format!("promoted {} to {to} (deployment {})", short_sha(sha), mine.id);
+            let why = format!(
+                "promoted {} to {to} (deployment {})",
+                short_sha(sha),
+                mine.id
+            );
             return decide(decision, DecisionKind::Promoted, why, exit::OK);
         };
         let failed = tokio::select! {
@@ -279,12 +320,33 @@ impl Job<'_> {
             );
             return decide(decision, DecisionKind::Promoted, why, exit::OK);
         };
-        self.roll_back(store, live.as_ref(), &mine, &problem, docker.as_ref(), &target, interrupt, decision)
-            .await
+        self.roll_back(
+            store,
+            live.as_ref(),
+            &mine,
+            &problem,
+            docker.as_ref(),
+            &target,
+            interrupt,
+            decision,
+        )
+        .await
+    }
+
+    /// Whether `d` deployed this commit with exactly these digests.
+    fn is_subject(&self, d: &Deployment) -> bool {
+        d.sha == self.subject.sha
+            && d.payload
+                .as_ref()
+                .is_some_and(|p| p.all_artifacts() == self.subject.artifacts)
     }
 
     /// The target's deployment plan (payload, what the target runs).
-    async fn plan(&self, docker: Option<&DockerTarget>) -> Result<DeployPlan, GateError> {
+    async fn plan(
+        &self,
+        docker: Option<&DockerTarget>,
+        tags: &[String],
+    ) -> Result<DeployPlan, GateError> {
         let (image, digest) = match self.images.first() {
             Some(i) => (i.name(), i.digest().unwrap_or_default().to_owned()),
             None => {
@@ -299,6 +361,9 @@ impl Job<'_> {
         };
         let mut payload = DeploymentPayload::single(&image, &digest);
         payload.run_url = rollout::run_url();
+        if !self.images.is_empty() {
+            payload.tags = tags.to_vec();
+        }
         if self.subject.artifacts.len() > 1 || self.images.is_empty() {
             payload.artifacts = self.subject.artifacts.clone();
         }
@@ -315,22 +380,34 @@ impl Job<'_> {
     }
 
     /// Records the target's deployment as `queued` and checks that no earlier unfinished one
-    /// holds the lock. `Ok(Err(why))` when another promotion holds it.
+    /// holds the lock.
     async fn lock<S: DeploymentStore>(
         &self,
         store: &S,
         plan: &DeployPlan,
-    ) -> Result<Result<Deployment, String>, GateError> {
+    ) -> Result<Lock, GateError> {
         let mine = record(store, plan).await?;
         let queued = StatusRequest::new(StatusState::Queued, "Promotion: holding the lock");
         if let Err(e) = store.post_status(mine.id, &queued).await {
-            rollout::close(store, mine.id, StatusState::Error, "Could not take the lock").await;
+            rollout::close(
+                store,
+                mine.id,
+                StatusState::Error,
+                "Could not take the lock",
+            )
+            .await;
             return Err(e.into());
         }
         let recent = match store.history(self.to, Some(50)).await {
             Ok(r) => r,
             Err(e) => {
-                rollout::close(store, mine.id, StatusState::Error, "Could not check the lock").await;
+                rollout::close(
+                    store,
+                    mine.id,
+                    StatusState::Error,
+                    "Could not check the lock",
+                )
+                .await;
                 return Err(e.into());
             }
         };
@@ -341,12 +418,14 @@ impl Job<'_> {
                 && Utc::now() - e.deployment.created_at < timeout
                 && matches!(
                     e.latest_status.as_ref().map(|s| s.state),
-                    None | Some(StatusState::Queued | StatusState::InProgress | StatusState::Pending)
+                    None | Some(
+                        StatusState::Queued | StatusState::InProgress | StatusState::Pending
+                    )
                 )
         });
         if let Some(holder) = holder {
             let why = format!(
-                "refused: deployment {} to {} (commit {}) is still {} since {}; another promotion holds the lock; retry when it finishes (or after --lock-timeout {})",
+                "deployment {} to {} (commit {}) is still {} since {}; another promotion holds the lock; retry when it finishes (or after --lock-timeout {})",
                 holder.deployment.id,
                 self.to,
                 short_sha(&holder.deployment.sha),
@@ -361,13 +440,40 @@ impl Job<'_> {
                 store,
                 mine.id,
                 StatusState::Error,
-                &format!("Lost the promotion lock to deployment {}", holder.deployment.id),
+                &format!(
+                    "Lost the promotion lock to deployment {}",
+                    holder.deployment.id
+                ),
             )
             .await;
-            return Ok(Err(why));
+            return Ok(Lock::Busy(why));
         }
-        progress(&format!("deployment {} to {} holds the promotion lock", mine.id, self.to));
-        Ok(Ok(mine))
+        // A promotion of the same digests may have finished between the first look and the
+        // lock: then this one has nothing left to do.
+        if let Some(done) = recent.iter().find(|e| {
+            e.deployment.id < mine.id
+                && e.latest_status.as_ref().map(|s| s.state) == Some(StatusState::Success)
+                && self.is_subject(&e.deployment)
+        }) {
+            let id = done.deployment.id;
+            rollout::close(
+                store,
+                mine.id,
+                StatusState::Error,
+                &format!("Already promoted by deployment {id}"),
+            )
+            .await;
+            return Ok(Lock::Done(format!(
+                "{} already runs {} with these digests (deployment {id}, promoted concurrently)",
+                self.to,
+                short_sha(&self.subject.sha)
+            )));
+        }
+        progress(&format!(
+            "deployment {} to {} holds the promotion lock",
+            mine.id, self.to
+        ));
+        Ok(Lock::Held(Box::new(mine)))
     }
 
     /// Marks `mine` failed and redeploys the deployment that was live before it.
@@ -398,7 +504,13 @@ impl Job<'_> {
             );
             return decide(decision, DecisionKind::Refused, why, exit::REFUSED);
         };
-        match rollout::redeploy(store, previous, to, !self.images.is_empty(), docker, target, &self.args.rollout, interrupt).await {
+        let how = rollout::Rollout {
+            docker,
+            target,
+            args: &self.args.rollout,
+            interrupt,
+        };
+        match rollout::redeploy(store, previous, to, !self.images.is_empty(), &how).await {
             Ok(o) if o.state == StatusState::Success => {
                 decision.rolled_back_to = Some(previous.id);
                 decision.environment_url = o.environment_url.clone();
@@ -413,7 +525,10 @@ impl Job<'_> {
             Ok(o) => decide(
                 decision,
                 DecisionKind::Error,
-                format!("verification failed ({problem}) and the rollback failed too: {}", o.reason),
+                format!(
+                    "verification failed ({problem}) and the rollback failed too: {}",
+                    o.reason
+                ),
                 exit::DEPLOY_FAILED,
             ),
             Err(e) => decide(
@@ -482,8 +597,7 @@ fn report(args: &PromoteArgs, decision: &Decision, runner: &Runner) -> anyhow::R
     });
     let json = decision.to_json();
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     std::fs::write(&path, &json)
         .with_context(|| format!("cannot write the decision record {}", path.display()))?;
@@ -496,11 +610,22 @@ fn report(args: &PromoteArgs, decision: &Decision, runner: &Runner) -> anyhow::R
             path.display()
         ),
     };
-    if decision.decision != DecisionKind::Promoted && decision.decision != DecisionKind::AlreadyPromoted {
-        progress(&format!("{}: {}", decision.decision.as_str(), decision.reason));
+    // In human format stdout says it; with JSON on stdout, stderr keeps the one-line reason.
+    if args.format == RecordFormat::Json
+        && decision.decision != DecisionKind::Promoted
+        && decision.decision != DecisionKind::AlreadyPromoted
+    {
+        progress(&format!(
+            "{}: {}",
+            decision.decision.as_str(),
+            decision.reason
+        ));
     }
     emit(&text)?;
-    let id = decision.deployment_id.map(|i| i.to_string()).unwrap_or_default();
+    let id = decision
+        .deployment_id
+        .map(|i| i.to_string())
+        .unwrap_or_default();
     let url = decision.environment_url.clone().unwrap_or_default();
     runner.set_outputs(&[
         ("decision", decision.decision.as_str()),

@@ -56,16 +56,13 @@ pub fn run(args: &RollbackArgs) -> anyhow::Result<u8> {
             .payload
             .as_ref()
             .is_some_and(|p| p.tags.iter().any(|t| t == env));
-        let outcome = match rollout::redeploy(
-            store,
-            &restore.deployment,
-            env,
-            promoted,
-            docker.as_ref(),
-            &target,
-            &args.rollout,
-            &interrupt,
-        )
+        let how = rollout::Rollout {
+            docker: docker.as_ref(),
+            target: &target,
+            args: &args.rollout,
+            interrupt: &interrupt,
+        };
+        let outcome = match rollout::redeploy(store, &restore.deployment, env, promoted, &how)
         .await
         {
             Ok(o) => o,
@@ -145,7 +142,9 @@ fn choose<'h>(
         .iter()
         .find(|e| state(e) == Some(StatusState::Success))
     else {
-        anyhow::bail!("nothing is live in {env} (no deployment with status success); deploy first, or check --environment");
+        anyhow::bail!(
+            "nothing is live in {env} (no deployment with status success); deploy first, or check --environment"
+        );
     };
     let candidates = history.iter().filter(|e| {
         e.deployment.id < current.deployment.id
@@ -157,9 +156,10 @@ fn choose<'h>(
             let want = want.trim();
             let hit = |e: &&HistoryEntry| {
                 (want.len() >= 7 && e.deployment.sha.starts_with(want))
-                    || e.deployment.payload.as_ref().is_some_and(|p| {
-                        p.all_artifacts().iter().any(|a| a.digest == want)
-                    })
+                    || e.deployment
+                        .payload
+                        .as_ref()
+                        .is_some_and(|p| p.all_artifacts().iter().any(|a| a.digest == want))
             };
             candidates.clone().find(hit).ok_or_else(|| {
                 anyhow::anyhow!(

@@ -80,7 +80,7 @@ pub async fn docker_target(args: &TargetArgs) -> Result<Option<DockerTarget>, an
                 DockerTarget::connect(publish, &args.health_path, args.health_timeout).await?,
             ))
         }
-        None => Ok(None),
+        Some(DeployTargetKind::External) | None => Ok(None),
     }
 }
 
@@ -123,13 +123,13 @@ pub fn registries(images: &[ImageRef]) -> Result<HashMap<String, Registry>, Gate
         .map(PathBuf::from)
         .or_else(|| get("HOME").map(|h| Path::new(&h).join(".docker")));
     let config = match dir {
-        Some(d) if d.join("config.json").exists() => Some(DockerConfig::load(&d).map_err(
-            |source| GateError::Retag {
+        Some(d) if d.join("config.json").exists() => {
+            Some(DockerConfig::load(&d).map_err(|source| GateError::Retag {
                 image: "(docker config)".into(),
                 tag: String::new(),
-                source,
-            },
-        )?),
+                source: Box::new(source),
+            })?)
+        }
         _ => None,
     };
     let mut out = HashMap::new();
@@ -141,7 +141,7 @@ pub fn registries(images: &[ImageRef]) -> Result<HashMap<String, Registry>, Gate
         let wrap = |source| GateError::Retag {
             image: image.name(),
             tag: String::new(),
-            source,
+            source: Box::new(source),
         };
         let auth = match &config {
             Some(c) => c.credentials(&host).map_err(wrap)?,
@@ -184,6 +184,18 @@ pub fn payload_images(payload: &DeploymentPayload) -> Vec<ImageRef> {
         .collect()
 }
 
+/// How a redeploy rolls out.
+pub struct Rollout<'a> {
+    /// The Docker target, when used (to resolve images).
+    pub docker: Option<&'a DockerTarget>,
+    /// The target.
+    pub target: &'a Target,
+    /// The target flags (URL, container name, health timeout).
+    pub args: &'a TargetArgs,
+    /// Signals.
+    pub interrupt: &'a Interrupt,
+}
+
 /// Redeploys recorded deployment `previous` to `environment` with `target` (a new deployment
 /// record of the same commit and payload), moving the `:environment` tag back when the
 /// deployment being replaced had been promoted (its payload tags name the environment).
@@ -192,10 +204,7 @@ pub async fn redeploy<S: DeploymentStore>(
     previous: &Deployment,
     environment: &str,
     retag_back: bool,
-    docker: Option<&DockerTarget>,
-    target: &Target,
-    rollout: &TargetArgs,
-    interrupt: &Interrupt,
+    how: &Rollout<'_>,
 ) -> Result<DeployOutcome, GateError> {
     let payload = previous.payload.clone().ok_or_else(|| {
         GateError::Usage(format!(
@@ -210,21 +219,23 @@ pub async fn redeploy<S: DeploymentStore>(
     let plan = DeployPlan {
         environment: environment.to_owned(),
         sha: previous.sha.clone(),
-        run_image: run_image(docker, &payload.image, &payload.digest).await?,
+        run_image: run_image(how.docker, &payload.image, &payload.digest).await?,
         payload,
-        environment_url: rollout.url.clone(),
-        health_timeout: rollout.health_timeout,
+        environment_url: how.args.url.clone(),
+        health_timeout: how.args.health_timeout,
         production: previous.production_environment,
-        container_name: rollout.name.clone(),
+        container_name: how.args.name.clone(),
     };
     let mut log = |line: &str| progress(line);
-    Ok(deploy(store, &plan, target, interrupt.wait(), &mut log).await?)
+    Ok(deploy(store, &plan, how.target, how.interrupt.wait(), &mut log).await?)
 }
 
 /// Posts a final status, logging (not failing) when the store does not take it.
 pub async fn close<S: DeploymentStore>(store: &S, id: u64, state: StatusState, why: &str) {
     if let Err(e) = store.post_status(id, &StatusRequest::new(state, why)).await {
-        progress(&format!("warning: could not mark deployment {id} {state}: {e}"));
+        progress(&format!(
+            "warning: could not mark deployment {id} {state}: {e}"
+        ));
     }
 }
 
@@ -256,7 +267,11 @@ fn git(args: &[&str]) -> Option<String> {
 
 /// The URL of the workflow run, when in GitHub Actions.
 pub fn run_url() -> Option<String> {
-    match (get("GITHUB_SERVER_URL"), get("GITHUB_REPOSITORY"), get("GITHUB_RUN_ID")) {
+    match (
+        get("GITHUB_SERVER_URL"),
+        get("GITHUB_REPOSITORY"),
+        get("GITHUB_RUN_ID"),
+    ) {
         (Some(server), Some(repo), Some(run)) => Some(format!(
             "{}/{repo}/actions/runs/{run}",
             server.trim_end_matches('/')

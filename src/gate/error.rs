@@ -13,7 +13,9 @@ use crate::image::ImageError;
 #[non_exhaustive]
 pub enum GateError {
     /// The policy file could not be read.
-    #[error("cannot read the promotion policy {path}: {source}; pass --policy FILE or create it (deploy-action gen-workflow writes one)")]
+    #[error(
+        "cannot read the promotion policy {path}: {source}; pass --policy FILE or create it (deploy-action gen-workflow writes one)"
+    )]
     PolicyRead {
         /// The file.
         path: PathBuf,
@@ -46,7 +48,7 @@ pub enum GateError {
         /// The tag.
         tag: String,
         /// The registry error.
-        source: ImageError,
+        source: Box<ImageError>,
     },
 
     /// The deployment records could not be read or written.
@@ -63,12 +65,17 @@ impl GateError {
     pub fn policy(path: PathBuf, problems: Vec<PolicyProblem>) -> Self {
         let more = match problems.len() {
             0 | 1 => String::new(),
-            n => format!(" (and {} more problem{})", n - 1, if n == 2 { "" } else { "s" }),
+            n => format!(
+                " (and {} more problem{})",
+                n - 1,
+                if n == 2 { "" } else { "s" }
+            ),
         };
         let first = problems.first().cloned().unwrap_or(PolicyProblem {
             line: 1,
             col: 1,
             message: "invalid policy".into(),
+            offset: 0,
         });
         Self::Policy {
             path,

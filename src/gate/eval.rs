@@ -120,7 +120,9 @@ pub async fn evaluate<S: DeploymentStore, C: ChecksSource>(
     if gates.deployed
         && let Some(r) = record
     {
-        list.push(timed("deployed", progress, async move { deployed(r, from, subject) }));
+        list.push(timed("deployed", progress, async move {
+            deployed(r, from, subject)
+        }));
     }
     if gates.same_digest
         && let Some(r) = record
@@ -220,10 +222,7 @@ fn timed_owned<'a>(
         let start = Instant::now();
         let (verdict, evidence) = work.await;
         let duration_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
-        progress(&format!(
-            "gate {gate}: {} ({evidence})",
-            verdict.as_str()
-        ));
+        progress(&format!("gate {gate}: {} ({evidence})", verdict.as_str()));
         GateResult {
             gate,
             verdict,
@@ -305,7 +304,11 @@ fn same_digest(record: Record<'_>, from: &str, subject: &Subject) -> (Verdict, S
             .collect();
         (
             Verdict::Pass,
-            format!("{} as in {from} deployment {}", list.join(", "), entry.deployment.id),
+            format!(
+                "{} as in {from} deployment {}",
+                list.join(", "),
+                entry.deployment.id
+            ),
         )
     } else {
         (Verdict::Fail, problems.join("; "))
@@ -317,7 +320,12 @@ fn short(digest: &str) -> String {
     digest.chars().take(19).collect()
 }
 
-fn soak(record: Record<'_>, from: &str, soak_for: Duration, now: DateTime<Utc>) -> (Verdict, String) {
+fn soak(
+    record: Record<'_>,
+    from: &str,
+    soak_for: Duration,
+    now: DateTime<Utc>,
+) -> (Verdict, String) {
     let entry = match found(record, from) {
         Ok(e) => e,
         Err(v) => return v,
@@ -329,7 +337,10 @@ fn soak(record: Record<'_>, from: &str, soak_for: Duration, now: DateTime<Utc>) 
     else {
         return (
             Verdict::Fail,
-            format!("deployment {} to {from} is not live, nothing soaks", entry.deployment.id),
+            format!(
+                "deployment {} to {from} is not live, nothing soaks",
+                entry.deployment.id
+            ),
         );
     };
     let age = (now - status.created_at).to_std().unwrap_or_default();
@@ -406,10 +417,7 @@ async fn smoke(client: &reqwest::Client, s: &Smoke) -> (Verdict, String) {
         if let Some(text) = &s.body_contains
             && !String::from_utf8_lossy(&a.body).contains(text.as_str())
         {
-            return (
-                Verdict::Fail,
-                format!("the body does not contain `{text}`"),
-            );
+            return (Verdict::Fail, format!("the body does not contain `{text}`"));
         }
         if let Some(cond) = &s.json {
             match check_json(&a.body, cond) {

@@ -87,9 +87,9 @@ pub fn human(d: Duration) -> String {
     let ms = d.as_millis();
     if ms < 1000 {
         format!("{ms}ms")
-    } else if ms % 60_000 == 0 {
+    } else if ms.is_multiple_of(60_000) {
         format!("{}m", ms / 60_000)
-    } else if ms % 1000 == 0 {
+    } else if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         format!("{:.1}s", d.as_secs_f64())
@@ -124,9 +124,12 @@ pub fn as_number(value: &Value) -> Option<f64> {
 
 /// Checks `condition` on `body`: `Ok(Ok(evidence))` holds, `Ok(Err(evidence))` does not,
 /// `Err(reason)` when the body is not JSON or has no value at the path (cannot evaluate).
-pub fn check_json(body: &[u8], condition: &JsonCondition) -> Result<Result<String, String>, String> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| format!("the answer is not JSON ({e})"))?;
+pub fn check_json(
+    body: &[u8],
+    condition: &JsonCondition,
+) -> Result<Result<String, String>, String> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| format!("the answer is not JSON ({e})"))?;
     let found = lookup(&value, &condition.path)
         .ok_or_else(|| format!("the JSON answer has nothing at `{}`", condition.path))?;
     Ok(match &condition.test {
@@ -142,9 +145,8 @@ pub fn check_json(body: &[u8], condition: &JsonCondition) -> Result<Result<Strin
             }
         }
         JsonTest::Compare(op, threshold) => {
-            let n = as_number(found).ok_or_else(|| {
-                format!("`{}` is {found}, not a number", condition.path)
-            })?;
+            let n = as_number(found)
+                .ok_or_else(|| format!("`{}` is {found}, not a number", condition.path))?;
             let text = format!("`{}` = {n} {} {threshold}", condition.path, op.as_str());
             if op.holds(n, *threshold) {
                 Ok(text)
@@ -167,7 +169,10 @@ mod tests {
             lookup(&v, "data.result.0.value.1").and_then(as_number),
             Some(0.25)
         );
-        assert_eq!(lookup(&v, "$.data.result.0.value.0"), Some(&serde_json::json!(1)));
+        assert_eq!(
+            lookup(&v, "$.data.result.0.value.0"),
+            Some(&serde_json::json!(1))
+        );
         assert!(lookup(&v, "data.nope").is_none());
     }
 
@@ -177,14 +182,26 @@ mod tests {
             path: "status".into(),
             test: JsonTest::Equals(Value::String("ok".into())),
         };
-        assert!(check_json(br#"{"status":"ok"}"#, &eq).expect("json").is_ok());
-        assert!(check_json(br#"{"status":"down"}"#, &eq).expect("json").is_err());
+        assert!(
+            check_json(br#"{"status":"ok"}"#, &eq)
+                .expect("json")
+                .is_ok()
+        );
+        assert!(
+            check_json(br#"{"status":"down"}"#, &eq)
+                .expect("json")
+                .is_err()
+        );
         assert!(check_json(b"<html>", &eq).is_err());
         let lt = JsonCondition {
             path: "rate".into(),
             test: JsonTest::Compare(Comparison::Lt, 0.05),
         };
-        assert!(check_json(br#"{"rate":"0.01"}"#, &lt).expect("json").is_ok());
+        assert!(
+            check_json(br#"{"rate":"0.01"}"#, &lt)
+                .expect("json")
+                .is_ok()
+        );
         assert!(check_json(br#"{"rate":0.5}"#, &lt).expect("json").is_err());
         assert!(check_json(br#"{"rate":"x"}"#, &lt).is_err());
     }

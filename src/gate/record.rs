@@ -71,7 +71,13 @@ pub struct Decision {
 
 impl Decision {
     /// A record with no gates, deployment or tags yet.
-    pub fn new(decision: DecisionKind, from: &str, to: &str, sha: &str, artifacts: &[Artifact]) -> Self {
+    pub fn new(
+        decision: DecisionKind,
+        from: &str,
+        to: &str,
+        sha: &str,
+        artifacts: &[Artifact],
+    ) -> Self {
         Self {
             version: 1,
             decision,

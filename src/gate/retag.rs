@@ -21,7 +21,11 @@ pub async fn retag(
     let failed = |tag: &str| {
         let image = format!("{name}@{digest}");
         let tag = tag.to_owned();
-        move |source| GateError::Retag { image, tag, source }
+        move |source| GateError::Retag {
+            image,
+            tag,
+            source: Box::new(source),
+        }
     };
     let first = tags.first().map_or("", String::as_str);
     let manifest = registry

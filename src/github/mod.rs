@@ -27,6 +27,7 @@ pub use remote::{GithubConfig, GithubStore};
 pub use retry::{RetryPolicy, Sleeper, TokioSleeper};
 pub use store::DeploymentStore;
 pub use types::{
-    Artifact, CommitCheck, Deployment, DeploymentPayload, DeploymentRequest, DeploymentStatus, HistoryEntry,
-    MAX_STATUS_DESCRIPTION_CHARS, PostedStatus, StatusRequest, StatusState, truncate_description,
+    Artifact, CommitCheck, Deployment, DeploymentPayload, DeploymentRequest, DeploymentStatus,
+    HistoryEntry, MAX_STATUS_DESCRIPTION_CHARS, PostedStatus, StatusRequest, StatusState,
+    truncate_description,
 };

@@ -15,8 +15,8 @@ use super::http::{Api, Op, encode};
 use super::retry::{RetryPolicy, Sleeper, TokioSleeper};
 use super::store::DeploymentStore;
 use super::types::{
-    CommitCheck, Deployment, DeploymentPayload, DeploymentRequest, DeploymentStatus, HistoryEntry, PostedStatus,
-    StatusRequest, StatusState, truncate_description,
+    CommitCheck, Deployment, DeploymentPayload, DeploymentRequest, DeploymentStatus, HistoryEntry,
+    PostedStatus, StatusRequest, StatusState, truncate_description,
 };
 use crate::secret::Secret;
 

@@ -295,4 +295,22 @@ mod tests {
         assert!(DeploymentRequest::new("abc", "production", p.clone()).production_environment);
         assert!(!DeploymentRequest::new("abc", "staging", p).production_environment);
     }
+
+    #[test]
+    fn payloads_without_artifacts_still_parse() {
+        let old: DeploymentPayload =
+            serde_json::from_str(r#"{"image":"ghcr.io/o/a","digest":"sha256:ab"}"#).expect("old");
+        assert!(old.artifacts.is_empty());
+        let all = old.all_artifacts();
+        assert_eq!(all.len(), 1);
+        assert_eq!(
+            (all[0].name.as_str(), all[0].digest.as_str()),
+            ("ghcr.io/o/a", "sha256:ab")
+        );
+        let text = serde_json::to_string(&old).expect("json");
+        assert!(
+            !text.contains("artifacts"),
+            "a lone image is written as before: {text}"
+        );
+    }
 }

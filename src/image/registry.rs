@@ -184,7 +184,10 @@ impl Registry {
             return Ok(None);
         };
         let path = format!("/v2/{repository}/blobs/{config}");
-        let Some(resp) = self.send(Method::GET, &path, repository, "*/*", None).await? else {
+        let Some(resp) = self
+            .send(Method::GET, &path, repository, "*/*", None)
+            .await?
+        else {
             return Ok(None);
         };
         let config = self.json(resp, &path).await?;

@@ -1,4 +1,5 @@
-//! Which files `lint` reads: workflows under `.github/workflows/` and `action.y{a,}ml` anywhere.
+//! Which files `lint` reads: workflows under `.github/workflows/`, `action.y{a,}ml` anywhere,
+//! and promotion policies (`.github/promotion.yml`).
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,38 @@ pub fn repo_root(start: &Path) -> PathBuf {
 /// True for a file name of action metadata.
 pub fn is_action_file(name: &str) -> bool {
     name == "action.yml" || name == "action.yaml"
+}
+
+/// True for the path of a promotion policy: `promotion.y{a,}ml` directly in a `.github`
+/// directory.
+pub fn is_policy_path(path: &str) -> bool {
+    let path = path.replace('\\', "/");
+    path == ".github/promotion.yml"
+        || path == ".github/promotion.yaml"
+        || path.ends_with("/.github/promotion.yml")
+        || path.ends_with("/.github/promotion.yaml")
+}
+
+/// The policy files a workflow names with `--policy PATH` (or `--policy=PATH`), e.g. in the
+/// `args:` of a deploy-action step; paths with expressions (`${{ }}`) are skipped.
+pub fn policies_named_in(workflow: &str) -> Vec<String> {
+    static RE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let Some(re) = RE
+        .get_or_init(|| regex::Regex::new(r#"--policy[= ]+["']?([A-Za-z0-9_./-]+\.ya?ml)"#).ok())
+        .as_ref()
+    else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = re
+        .captures_iter(workflow)
+        .filter_map(|c| {
+            c.get(1)
+                .map(|m| m.as_str().trim_start_matches("./").to_owned())
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 fn is_yaml(name: &str) -> bool {
@@ -69,9 +102,23 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> std::io::Result<()>
                 }
             }
             walk(&path, out, depth + 1)?;
-        } else if ft.is_file() && is_action_file(name) {
+        } else if ft.is_file() && (is_action_file(name) || is_policy_path(&path.to_string_lossy()))
+        {
             out.push(path);
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policies_named_by_workflows() {
+        let wf = "args: >-\n  --from staging --policy deploy/promotion.yml --image x\n  run: x --policy=./p.yaml\n  --policy ${{ inputs.p }}\n";
+        assert_eq!(policies_named_in(wf), ["deploy/promotion.yml", "p.yaml"]);
+        assert!(is_policy_path("a/.github/promotion.yml"));
+        assert!(!is_policy_path("a/.github/workflows/promotion.yml"));
+    }
 }

@@ -67,6 +67,8 @@ pub enum FileKind {
     Workflow,
     /// Action metadata (`action.yml`).
     Action,
+    /// A promotion policy (`.github/promotion.yml`).
+    Policy,
 }
 
 impl FileKind {
@@ -76,6 +78,8 @@ impl FileKind {
         let in_workflows = path.replace('\\', "/").contains(".github/workflows/");
         if !in_workflows && (name == "action.yml" || name == "action.yaml") {
             FileKind::Action
+        } else if !in_workflows && discover::is_policy_path(path) {
+            FileKind::Policy
         } else {
             FileKind::Workflow
         }
@@ -115,6 +119,8 @@ pub trait Rule: Sync {
     fn step(&self, _wf: &Workflow<'_>, _job: &Job<'_>, _step: &Step<'_>, _cx: &mut Ctx<'_>) {}
     /// Called once per action metadata file.
     fn action(&self, _action: &Action<'_>, _cx: &mut Ctx<'_>) {}
+    /// Called once per promotion policy file, with its YAML root.
+    fn policy(&self, _root: &Node, _cx: &mut Ctx<'_>) {}
 }
 
 /// What a rule sees besides the model: configuration and a place to put findings.
@@ -308,6 +314,16 @@ fn run_rules(file: &File<'_>, kind: FileKind, root: &Node, out: &mut Vec<Finding
                 }
                 let mut cx = file.ctx(rule.meta());
                 rule.action(&action, &mut cx);
+                out.append(&mut cx.findings);
+            }
+        }
+        FileKind::Policy => {
+            for rule in rules {
+                if !config.rule_enabled(rule.meta().id) {
+                    continue;
+                }
+                let mut cx = file.ctx(rule.meta());
+                rule.policy(root, &mut cx);
                 out.append(&mut cx.findings);
             }
         }

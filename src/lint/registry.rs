@@ -42,6 +42,7 @@ static RULES: &[&dyn Rule] = &[
     &DeprecatedCommands,
     &WorkflowCall,
     &ActionRule,
+    &super::rules::promotion_policy::PromotionPolicy,
 ];
 
 /// Every rule, in the order they run.

@@ -11,7 +11,13 @@ use crate::common::docker::{DockerEnv, docker_cli, registry_digest};
 
 /// Builds an image serving `files` (path → content) with busybox httpd on port 8080, pushes it
 /// as `REGISTRY/repo:tag` and returns its registry digest.
-pub fn build_push(env: &DockerEnv, dir: &Path, repo: &str, tag: &str, files: &[(&str, &str)]) -> String {
+pub fn build_push(
+    env: &DockerEnv,
+    dir: &Path,
+    repo: &str,
+    tag: &str,
+    files: &[(&str, &str)],
+) -> String {
     let ctx = dir.join(format!("ctx-{tag}"));
     std::fs::create_dir_all(ctx.join("www")).expect("mkdir");
     for (path, content) in files {
@@ -27,10 +33,23 @@ pub fn build_push(env: &DockerEnv, dir: &Path, repo: &str, tag: &str, files: &[(
     .expect("write");
     let reference = format!("{}/{repo}:{tag}", env.registry);
     let ok = |o: Output, what: &str| {
-        assert!(o.status.success(), "{what}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "{what}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     };
     ok(
-        docker_cli(&env.host, &["build", "-q", "-t", &reference, ctx.to_str().expect("utf-8")]),
+        docker_cli(
+            &env.host,
+            &[
+                "build",
+                "-q",
+                "-t",
+                &reference,
+                ctx.to_str().expect("utf-8"),
+            ],
+        ),
         "docker build",
     );
     ok(docker_cli(&env.host, &["push", &reference]), "docker push");
@@ -59,15 +78,27 @@ pub fn expect_code(out: &Output, code: i32) {
 pub fn container_digest(env: &DockerEnv, name: &str) -> String {
     let o = docker_cli(
         &env.host,
-        &["inspect", "--format", "{{index .Config.Labels \"deploy-action.digest\"}}|{{.Image}}", name],
+        &[
+            "inspect",
+            "--format",
+            "{{index .Config.Labels \"deploy-action.digest\"}}|{{.Image}}",
+            name,
+        ],
     );
-    assert!(o.status.success(), "inspect {name}: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "inspect {name}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     String::from_utf8_lossy(&o.stdout).trim().to_owned()
 }
 
 /// The image id of `reference` on the daemon.
 pub fn image_id(env: &DockerEnv, reference: &str) -> String {
-    let o = docker_cli(&env.host, &["image", "inspect", "--format", "{{.Id}}", reference]);
+    let o = docker_cli(
+        &env.host,
+        &["image", "inspect", "--format", "{{.Id}}", reference],
+    );
     String::from_utf8_lossy(&o.stdout).trim().to_owned()
 }
 
@@ -79,7 +110,12 @@ pub fn remove_containers(env: &DockerEnv, names: &[&str]) {
 }
 
 /// `history ENV --format json` states, newest first.
-pub fn states(env: &DockerEnv, dir: &Path, environment: &str, extra: &[(&str, String)]) -> Vec<String> {
+pub fn states(
+    env: &DockerEnv,
+    dir: &Path,
+    environment: &str,
+    extra: &[(&str, String)],
+) -> Vec<String> {
     let mut c = cmd(env, dir);
     for (k, v) in extra {
         c.env(k, v);

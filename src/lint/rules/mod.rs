@@ -20,6 +20,7 @@ pub mod job_needs;
 pub mod matrix;
 pub mod permissions;
 pub mod pr_target_checkout;
+pub mod promotion_policy;
 pub mod runner_label;
 pub mod schedule;
 pub mod script_injection;

@@ -7,214 +7,18 @@
 
 use std::time::Duration;
 
+mod model;
+
+pub use model::{
+    Comparison, Gates, HttpProbe, JsonCondition, JsonTest, Metric, Policy, PolicyProblem, Smoke,
+    Verify,
+};
+
 use crate::secret::Secret;
 use crate::workflow::yaml::{self, Node, Pos};
 
 /// Default path of the policy file, relative to the repository.
 pub const DEFAULT_POLICY_PATH: &str = ".github/promotion.yml";
-
-/// A problem in the policy file, at a place in it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PolicyProblem {
-    /// 1-based line.
-    pub line: u32,
-    /// 1-based column.
-    pub col: u32,
-    /// What is wrong and how to fix it.
-    pub message: String,
-}
-
-impl std::fmt::Display for PolicyProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}: {}", self.line, self.col, self.message)
-    }
-}
-
-/// A whole promotion policy.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Policy {
-    /// Source environment (`staging`).
-    pub from: Option<String>,
-    /// Target environment (`production`).
-    pub to: Option<String>,
-    /// What must hold before promoting.
-    pub gates: Gates,
-    /// What is re-checked against the target after promoting; failure rolls back.
-    pub verify: Option<Verify>,
-}
-
-/// The gates of a policy; absent gates are not evaluated.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Gates {
-    /// The SHA's latest deployment to `from` succeeded.
-    pub deployed: bool,
-    /// Every promoted digest equals what `from`'s deployment of the SHA recorded.
-    pub same_digest: bool,
-    /// Time since that deployment succeeded.
-    pub soak: Option<Duration>,
-    /// A health endpoint, retried.
-    pub health: Option<HttpProbe>,
-    /// Smoke checks, run concurrently.
-    pub smoke: Vec<Smoke>,
-    /// Metric thresholds.
-    pub metrics: Vec<Metric>,
-    /// Commit check runs / statuses that must be green.
-    pub checks: Vec<String>,
-    /// Branch globs the ref must match.
-    pub branches: Vec<String>,
-}
-
-/// A health endpoint: `GET url` until it answers `status` (and the JSON condition holds).
-#[derive(Debug, Clone, PartialEq)]
-pub struct HttpProbe {
-    /// The URL; `/health` is used when it has no path.
-    pub url: String,
-    /// HTTP method, default `GET`.
-    pub method: String,
-    /// Expected status, default 200.
-    pub status: u16,
-    /// Attempts in total, default 3.
-    pub retries: u32,
-    /// Pause between attempts, default 5 s.
-    pub interval: Duration,
-    /// Timeout of one request, default 10 s.
-    pub timeout: Duration,
-    /// Condition on the JSON body.
-    pub json: Option<JsonCondition>,
-}
-
-/// One smoke request.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Smoke {
-    /// HTTP method, default `GET`.
-    pub method: String,
-    /// The URL.
-    pub url: String,
-    /// Request headers; values may come from the environment, so they are secret.
-    pub headers: Vec<(String, Secret<String>)>,
-    /// Expected status, default 200.
-    pub status: u16,
-    /// Text the body must contain.
-    pub body_contains: Option<String>,
-    /// Condition on the JSON body.
-    pub json: Option<JsonCondition>,
-    /// Largest p99 latency over the samples, default 2 s.
-    pub max_latency: Duration,
-    /// Requests made, default 1.
-    pub samples: u32,
-    /// Timeout of one request, default 10 s.
-    pub timeout: Duration,
-}
-
-/// A metric threshold, like Argo Rollouts' AnalysisTemplate.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Metric {
-    /// Name shown in the decision record.
-    pub name: String,
-    /// The URL that is fetched (with the Prometheus query already appended).
-    pub url: String,
-    /// Dotted path to the value in the JSON answer (`data.result.0.value.1` for Prometheus).
-    pub path: String,
-    /// How the value is compared with the threshold.
-    pub comparison: Comparison,
-    /// The threshold.
-    pub threshold: f64,
-    /// Samples taken, default 1.
-    pub count: u32,
-    /// Pause between samples, default 10 s.
-    pub interval: Duration,
-    /// Failed samples tolerated, default 0.
-    pub failure_limit: u32,
-    /// Timeout of one request, default 10 s.
-    pub timeout: Duration,
-}
-
-/// A numeric comparison.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Comparison {
-    /// `<`
-    Lt,
-    /// `<=`
-    Le,
-    /// `>`
-    Gt,
-    /// `>=`
-    Ge,
-    /// `==`
-    Eq,
-    /// `!=`
-    Ne,
-}
-
-impl Comparison {
-    /// Parses `<`, `<=`, `>`, `>=`, `==`, `!=`.
-    pub fn parse(text: &str) -> Option<Self> {
-        Some(match text.trim() {
-            "<" => Self::Lt,
-            "<=" => Self::Le,
-            ">" => Self::Gt,
-            ">=" => Self::Ge,
-            "==" => Self::Eq,
-            "!=" => Self::Ne,
-            _ => return None,
-        })
-    }
-
-    /// The operator as written.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Lt => "<",
-            Self::Le => "<=",
-            Self::Gt => ">",
-            Self::Ge => ">=",
-            Self::Eq => "==",
-            Self::Ne => "!=",
-        }
-    }
-
-    /// Whether `value <op> threshold` holds.
-    pub fn holds(self, value: f64, threshold: f64) -> bool {
-        match self {
-            Self::Lt => value < threshold,
-            Self::Le => value <= threshold,
-            Self::Gt => value > threshold,
-            Self::Ge => value >= threshold,
-            Self::Eq => (value - threshold).abs() < f64::EPSILON,
-            Self::Ne => (value - threshold).abs() >= f64::EPSILON,
-        }
-    }
-}
-
-/// A condition on a JSON body: the value at `path` equals something or compares with a number.
-#[derive(Debug, Clone, PartialEq)]
-pub struct JsonCondition {
-    /// Dotted path, e.g. `status` or `checks.0.ok` (a leading `$.` is allowed).
-    pub path: String,
-    /// The test.
-    pub test: JsonTest,
-}
-
-/// What a [`JsonCondition`] tests.
-#[derive(Debug, Clone, PartialEq)]
-pub enum JsonTest {
-    /// The value equals this one (strings, numbers, booleans).
-    Equals(serde_json::Value),
-    /// The value is a number (or a numeric string) that compares with the threshold.
-    Compare(Comparison, f64),
-}
-
-/// Post-promotion verification: re-run checks against the target for a window.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Verify {
-    /// How long to keep checking, default 1 m.
-    pub window: Duration,
-    /// Pause between rounds, default 10 s.
-    pub interval: Duration,
-    /// Health of the target.
-    pub health: Option<HttpProbe>,
-    /// Metrics of the target.
-    pub metrics: Vec<Metric>,
-}
 
 /// Parses a policy. `var` looks up `${NAME}` variables. Every problem found is returned, each
 /// with its position.
@@ -234,19 +38,42 @@ pub fn parse(
     for issue in doc.issues.iter().filter(|i| !i.warning) {
         cx.at(issue.span.start, issue.message.clone());
     }
-    let Some(root) = doc.root.as_ref().filter(|r| !r.is_null()) else {
-        cx.problems.push(PolicyProblem {
-            line: 1,
-            col: 1,
-            message: "the policy is empty; it needs at least `gates:`".into(),
-        });
+    if !cx.problems.is_empty() {
         return Err(cx.problems);
+    }
+    match doc.root.as_ref() {
+        Some(root) => parse_tree(root, var),
+        None => Err(vec![empty_problem()]),
+    }
+}
+
+/// Parses a policy from an already parsed YAML tree (`lint` has one); YAML-level issues are
+/// the caller's to report.
+pub fn parse_tree(
+    root: &Node,
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Result<Policy, Vec<PolicyProblem>> {
+    if root.is_null() {
+        return Err(vec![empty_problem()]);
+    }
+    let mut cx = Cx {
+        problems: Vec::new(),
+        var,
     };
     let policy = cx.policy(root);
     if cx.problems.is_empty() {
         Ok(policy)
     } else {
         Err(cx.problems)
+    }
+}
+
+fn empty_problem() -> PolicyProblem {
+    PolicyProblem {
+        line: 1,
+        col: 1,
+        message: "the policy is empty; it needs at least `gates:`".into(),
+        offset: 0,
     }
 }
 
@@ -321,6 +148,7 @@ impl Cx<'_> {
             line: pos.line,
             col: pos.col,
             message,
+            offset: pos.offset,
         });
     }
 
@@ -574,7 +402,7 @@ impl Cx<'_> {
         let mut url = None;
         for (k, v) in entries {
             let key = k.as_str().unwrap_or_default();
-            let field = format!("{what}.{key}");
+            let field = sub(what, key);
             match key {
                 "url" => url = self.url(v, &field),
                 "method" => p.method = self.method(v, &field).unwrap_or(p.method),
@@ -611,7 +439,7 @@ impl Cx<'_> {
         let entries = self.map(node, what, JSON_KEYS);
         let get = |key: &str| entries.iter().find(|(k, _)| k.as_str() == Some(key));
         let path = match get("path") {
-            Some((_, v)) => self.string(v, &format!("{what}.path"))?,
+            Some((_, v)) => self.string(v, &sub(what, "path"))?,
             None => {
                 self.at(node.span.start, format!("{what} needs `path:`"));
                 return None;
@@ -620,8 +448,8 @@ impl Cx<'_> {
         let test = match (get("equals"), get("comparison"), get("threshold")) {
             (Some((_, v)), None, None) => JsonTest::Equals(scalar_json(v)),
             (None, Some((_, c)), Some((_, t))) => {
-                let c = self.comparison(c, &format!("{what}.comparison"))?;
-                JsonTest::Compare(c, self.number(t, &format!("{what}.threshold"))?)
+                let c = self.comparison(c, &sub(what, "comparison"))?;
+                JsonTest::Compare(c, self.number(t, &sub(what, "threshold"))?)
             }
             _ => {
                 self.at(
@@ -646,7 +474,7 @@ impl Cx<'_> {
         items
             .iter()
             .enumerate()
-            .filter_map(|(i, item)| self.smoke(item, &format!("`gates.smoke[{i}]`")))
+            .filter_map(|(i, item)| self.smoke(item, &index("`gates.smoke`", i)))
             .collect()
     }
 
@@ -666,7 +494,7 @@ impl Cx<'_> {
         let mut url = None;
         for (k, v) in entries {
             let key = k.as_str().unwrap_or_default();
-            let field = format!("{what}.{key}");
+            let field = sub(what, key);
             match key {
                 "url" => url = self.url(v, &field),
                 "method" => s.method = self.method(v, &field).unwrap_or(s.method),
@@ -680,7 +508,7 @@ impl Cx<'_> {
                     let map = self.entries(v, &field);
                     for (hk, hv) in map {
                         let name = hk.as_str().unwrap_or_default().to_owned();
-                        if let Some(value) = self.string(hv, &format!("{field}.{name}")) {
+                        if let Some(value) = self.string(hv, &sub(&field, &name)) {
                             s.headers.push((name, Secret::new(value)));
                         }
                     }
@@ -703,7 +531,7 @@ impl Cx<'_> {
         items
             .iter()
             .enumerate()
-            .filter_map(|(i, item)| self.metric(item, &format!("{what}[{i}]"), i))
+            .filter_map(|(i, item)| self.metric(item, &index(what, i), i))
             .collect()
     }
 
@@ -722,15 +550,15 @@ impl Cx<'_> {
             timeout: Duration::from_secs(10),
         };
         if let Some((_, v)) = get("name") {
-            m.name = self.string(v, &format!("{what}.name"))?;
+            m.name = self.string(v, &sub(what, "name"))?;
         }
         let query = match get("query") {
-            Some((_, v)) => Some(self.string(v, &format!("{what}.query"))?),
+            Some((_, v)) => Some(self.string(v, &sub(what, "query"))?),
             None => None,
         };
         let base = match (get("url"), get("prometheus")) {
-            (Some((_, v)), None) => self.url(v, &format!("{what}.url"))?,
-            (None, Some((_, v))) => self.url(v, &format!("{what}.prometheus"))?,
+            (Some((_, v)), None) => self.url(v, &sub(what, "url"))?,
+            (None, Some((_, v))) => self.url(v, &sub(what, "prometheus"))?,
             _ => {
                 self.at(
                     node.span.start,
@@ -746,23 +574,29 @@ impl Cx<'_> {
                 url_encode(q)
             ),
             (true, None) => {
-                self.at(node.span.start, format!("{what} with `prometheus:` needs `query:`"));
+                self.at(
+                    node.span.start,
+                    format!("{what} with `prometheus:` needs `query:`"),
+                );
                 return None;
             }
             (false, _) => base,
         };
         m.path = match get("path") {
-            Some((_, v)) => self.string(v, &format!("{what}.path"))?,
+            Some((_, v)) => self.string(v, &sub(what, "path"))?,
             None if get("prometheus").is_some() => "data.result.0.value.1".into(),
             None => {
-                self.at(node.span.start, format!("{what} needs `path:` (where the value is in the JSON answer)"));
+                self.at(
+                    node.span.start,
+                    format!("{what} needs `path:` (where the value is in the JSON answer)"),
+                );
                 return None;
             }
         };
         match (get("comparison"), get("threshold")) {
             (Some((_, c)), Some((_, t))) => {
-                m.comparison = self.comparison(c, &format!("{what}.comparison"))?;
-                m.threshold = self.number(t, &format!("{what}.threshold"))?;
+                m.comparison = self.comparison(c, &sub(what, "comparison"))?;
+                m.threshold = self.number(t, &sub(what, "threshold"))?;
             }
             _ => {
                 self.at(
@@ -774,7 +608,7 @@ impl Cx<'_> {
         }
         for (k, v) in entries {
             let key = k.as_str().unwrap_or_default();
-            let field = format!("{what}.{key}");
+            let field = sub(what, key);
             match key {
                 "count" | "samples" => m.count = self.count(v, &field, 1).unwrap_or(m.count),
                 "interval" => m.interval = self.duration(v, &field).unwrap_or(m.interval),
@@ -816,6 +650,16 @@ impl Cx<'_> {
     }
 }
 
+/// `` `a`.b `` → `` `a.b` ``: a field of a section named in backticks.
+fn sub(what: &str, key: &str) -> String {
+    format!("{}.{key}`", what.trim_end_matches('`'))
+}
+
+/// `` `a` `` and 2 → `` `a[2]` ``.
+fn index(what: &str, i: usize) -> String {
+    format!("{}[{i}]`", what.trim_end_matches('`'))
+}
+
 /// `url` with `path` when it has none (`http://h:1` → `http://h:1/health`).
 fn with_default_path(url: &str, path: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
@@ -851,3 +695,6 @@ fn scalar_json(node: &Node) -> serde_json::Value {
         _ => serde_json::Value::String(node.as_str().unwrap_or_default().to_owned()),
     }
 }
+
+#[cfg(test)]
+mod tests;

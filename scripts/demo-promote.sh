@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The promotion story on a local Docker daemon and registry (scripts/test-env.sh up, or any
+# daemon with a plain-HTTP registry on 127.0.0.1:5000): deploy to staging, promote the same
+# digest to production, refuse a build whose health is bad, roll back one that fails
+# post-promotion verification. Called by scripts/demo.sh; DEPLOY_ACTION_BIN picks the binary.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${DEPLOY_ACTION_BIN:-$root/target/release/deploy-action}
+registry=${DEPLOY_ACTION_TEST_REGISTRY:-127.0.0.1:5000}
+base=${DEPLOY_ACTION_TEST_BASE_IMAGE:-deploy-action-test/busybox:latest}
+staging_port=${DEMO_STAGING_PORT:-18091}
+production_port=${DEMO_PRODUCTION_PORT:-18090}
+repo="deploy-action-demo-$$/web-demo"
+work=$(mktemp -d)
+cleanup() {
+  docker rm -f deploy-action-web-demo-staging deploy-action-web-demo-production >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$work"
+
+# build TAG HEALTH_JSON READY(yes|no): a busybox httpd image, pushed; prints its digest.
+build() {
+  mkdir -p "ctx-$1/www"
+  printf 'demo app %s\n' "$1" >"ctx-$1/www/index.html"
+  printf '%s\n' "$2" >"ctx-$1/www/health"
+  [ "$3" = yes ] && printf 'ready\n' >"ctx-$1/www/ready"
+  printf 'FROM %s\nCOPY www /www\nCMD ["sh", "-c", "trap '"'"'exit 0'"'"' TERM; httpd -f -p 8080 -h /www & wait"]\n' "$base" >"ctx-$1/Dockerfile"
+  docker build -q -t "$registry/$repo:$1" "ctx-$1" >/dev/null 2>"build-$1.log" || { cat "build-$1.log" >&2; exit 1; }
+  docker push "$registry/$repo:$1" >/dev/null
+  docker inspect --format '{{index .RepoDigests 0}}' "$registry/$repo:$1" | sed 's/.*@//'
+}
+
+cat >promotion.yml <<POLICY
+from: staging
+to: production
+gates:
+  deployed: true
+  same_digest: true
+  soak: 1s
+  health: { url: "\${STAGING_URL}/health", retries: 3, interval: 500ms, json: { path: status, equals: ok } }
+  smoke:
+    - { url: "\${STAGING_URL}/", status: 200, body_contains: "demo app", max_latency: 2s, samples: 5 }
+verify:
+  window: 2s
+  interval: 1s
+  health: { url: "http://127.0.0.1:$production_port/ready", retries: 2, interval: 500ms }
+POLICY
+export STAGING_URL="http://127.0.0.1:$staging_port"
+
+step() { printf '\n== %s\n' "$*"; }
+story() { # NAME HEALTH READY: deploy to staging, then promote
+  local digest sha
+  digest=$(build "$1" "$2" "$3")
+  sha=$(printf '%s' "$1$$" | sha1sum | cut -c1-40)
+  step "deploy $1 ($digest) to staging"
+  "$bin" deploy -e staging --image "$registry/$repo@$digest" --sha "$sha" \
+    --target docker --publish "$staging_port:8080" --health-timeout 30s
+  sleep 1.2
+  step "promote $1 to production"
+  set +e
+  "$bin" promote --policy promotion.yml --sha "$sha" --image "$registry/$repo@$digest" \
+    --target docker --publish "$production_port:8080" --health-timeout 30s
+  echo "exit status: $?"
+  set -e
+  echo "production runs: $(docker inspect --format '{{index .Config.Labels "deploy-action.digest"}}' deploy-action-web-demo-production 2>/dev/null || echo nothing)"
+}
+
+story v1 '{"status":"ok"}' yes
+story v2 '{"status":"degraded"}' yes      # refused at the health gate: nothing moves
+story v3 '{"status":"ok"}' no             # passes the gates, fails verification: rolled back
+step "deployment history of production"
+"$bin" history production
