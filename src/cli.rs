@@ -329,6 +329,12 @@ pub struct PromoteArgs {
     #[arg(long = "image", value_name = "REPO@DIGEST")]
     pub images: Vec<String>,
 
+    /// Only evaluate the gates and write the decision (`approved`): record, retag and roll out
+    /// nothing, for workflows whose later steps roll out with the cloud's own tools and then
+    /// record the deployment with `deploy --target external`.
+    #[arg(long, conflicts_with_all = ["target", "publish", "name", "command"])]
+    pub gate_only: bool,
+
     /// A non-image artifact to promote, `NAME@sha256:…` (e.g. a site bundle); repeatable.
     #[arg(long = "artifact", value_name = "NAME@DIGEST")]
     pub artifacts: Vec<String>,
@@ -547,6 +553,10 @@ pub struct GenWorkflowArgs {
     /// The port the app listens on in its container [default: the Dockerfile's EXPOSE, else 8080].
     #[arg(long, value_name = "PORT")]
     pub app_port: Option<u16>,
+
+    /// The promotion policy's soak time: how long staging must have run the digest [default: 10m].
+    #[arg(long, value_name = "DURATION")]
+    pub soak: Option<String>,
 
     /// The command of the `command` target [default: ./deploy.sh "$DEPLOY_ENVIRONMENT"].
     #[arg(long, value_name = "CMD")]

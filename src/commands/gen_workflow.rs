@@ -135,6 +135,7 @@ fn flags(args: &GenWorkflowArgs) -> Result<Settings> {
         image_name: args.image_name.clone(),
         health_path: args.health_path.clone(),
         app_port: args.app_port,
+        soak: args.soak.clone(),
         deploy_command: args.deploy_command.clone(),
         action_ref: args.action_ref.clone(),
         ..Settings::default()

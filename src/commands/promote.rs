@@ -217,6 +217,14 @@ impl Job<'_> {
         if let Some(why) = blocked(&decision.gates) {
             return decide(decision, DecisionKind::Refused, why, exit::REFUSED);
         }
+        if self.args.gate_only {
+            let why = format!(
+                "every gate passed; {} may go to {to} (--gate-only: nothing recorded, retagged or rolled out)",
+                short_sha(sha)
+            );
+            progress(&why);
+            return decide(decision, DecisionKind::Approved, why, exit::OK);
+        }
 
         // 3. Lock.
         let docker = match rollout::docker_target(&self.args.rollout).await {
@@ -612,8 +620,10 @@ fn report(args: &PromoteArgs, decision: &Decision, runner: &Runner) -> anyhow::R
     };
     // In human format stdout says it; with JSON on stdout, stderr keeps the one-line reason.
     if args.format == RecordFormat::Json
-        && decision.decision != DecisionKind::Promoted
-        && decision.decision != DecisionKind::AlreadyPromoted
+        && !matches!(
+            decision.decision,
+            DecisionKind::Promoted | DecisionKind::Approved | DecisionKind::AlreadyPromoted
+        )
     {
         progress(&format!(
             "{}: {}",

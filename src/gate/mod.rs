@@ -13,6 +13,6 @@ mod retag;
 
 pub use error::GateError;
 pub use eval::{ChecksSource, GateResult, Subject, Verdict, evaluate, verify_round};
-pub use policy::{DEFAULT_POLICY_PATH, Policy, PolicyProblem};
+pub use policy::{DEFAULT_POLICY_PATH, Policy, PolicyProblem, parse_duration};
 pub use record::{Decision, DecisionKind};
 pub use retag::retag;

@@ -13,6 +13,8 @@ use crate::github::Artifact;
 pub enum DecisionKind {
     /// Every gate passed and the digests went to the target.
     Promoted,
+    /// Every gate passed; `--gate-only` left the rollout to the workflow's later steps.
+    Approved,
     /// A gate failed or could not be evaluated.
     Refused,
     /// The target already runs this commit with these digests; nothing was done.
@@ -28,6 +30,7 @@ impl DecisionKind {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Promoted => "promoted",
+            Self::Approved => "approved",
             Self::Refused => "refused",
             Self::AlreadyPromoted => "already-promoted",
             Self::RolledBack => "rolled-back",

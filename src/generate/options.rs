@@ -316,6 +316,8 @@ pub struct Options {
     pub health_path: String,
     /// The port the app listens on in its container.
     pub app_port: u16,
+    /// The promotion policy's soak time, e.g. `10m`.
+    pub soak: String,
     /// The command of the `command` target, one line each.
     pub deploy_command: Vec<String>,
     /// `uses:` reference of deploy-action itself.

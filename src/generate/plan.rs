@@ -47,6 +47,8 @@ pub struct Plan {
     pub action_ref_pinned: bool,
     /// `args` of the promotion gate.
     pub promote_args: String,
+    /// Whether `promote` rolls out and records production itself (docker target, one image).
+    pub promote_rolls_out: bool,
     /// `args` of the deployment record, per environment.
     pub record_args: BTreeMap<&'static str, String>,
     /// pip's install line.
@@ -63,6 +65,8 @@ pub struct Plan {
     pub helm: BTreeMap<&'static str, Option<String>>,
     /// Health path.
     pub health_path: String,
+    /// The promotion policy's soak time.
+    pub soak: String,
     /// Check runs the promotion waits for.
     pub checks: Vec<String>,
     /// `vars.*` used, for the header (filled by the second pass).
@@ -182,10 +186,10 @@ pub fn plan(o: &Options) -> Plan {
             let reference = format!(
                 "${{{{ needs.{job}.outputs.image }}}}@${{{{ needs.{job}.outputs.digest }}}}"
             );
-            let host_port = 8080 + i;
             let docker_args = ["staging", "production"]
                 .into_iter()
                 .map(|env| {
+                    let host_port = docker_host_port(env, i);
                     (
                         env,
                         format!(
@@ -296,8 +300,22 @@ pub fn plan(o: &Options) -> Plan {
                 .map(|_| "--artifact site@${{ needs.build-site.outputs.digest }}".to_string()),
         )
         .collect();
+    // The docker target with one image: promote rolls out and records itself. Elsewhere the
+    // job's later steps roll out with the cloud's tools and `deploy --target external` records.
+    let promote_rolls_out =
+        o.target == Target::Docker && services.len() == 1 && frontend.is_none();
+    let promote_target = match services.first() {
+        Some(s) if promote_rolls_out => {
+            let port = docker_host_port("production", 0);
+            format!(
+                " --target docker --name {} --publish {port}:{} --url http://127.0.0.1:{port}{}",
+                s.name, o.app_port, o.health_path
+            )
+        }
+        _ => " --gate-only".to_owned(),
+    };
     let promote_args = format!(
-        "--from staging --to production --policy {} {}",
+        "--from staging --to production --policy {} {}{promote_target}",
         o.policy_path,
         references.join(" ")
     );
@@ -423,6 +441,7 @@ pub fn plan(o: &Options) -> Plan {
             .is_some_and(|(_, r)| r.len() == 40 && r.bytes().all(|b| b.is_ascii_hexdigit())),
         action_ref: o.action_ref.clone(),
         promote_args,
+        promote_rolls_out,
         record_args,
         pip_install: o
             .python_requirements
@@ -437,9 +456,17 @@ pub fn plan(o: &Options) -> Plan {
         deploy_command: o.deploy_command.clone(),
         helm,
         health_path: o.health_path.clone(),
+        soak: o.soak.clone(),
         checks,
         variables: Vec::new(),
         secrets: Vec::new(),
         mermaid: Vec::new(),
     }
+}
+
+/// The runner's port for service `index` in `env` (docker target): staging from 8080,
+/// production from 9080, so both environments can share one self-hosted runner's daemon.
+fn docker_host_port(env: &str, index: usize) -> usize {
+    let base = if env == "production" { 9080 } else { 8080 };
+    base + index
 }

@@ -39,6 +39,8 @@ pub const DEFAULT_PRODUCTION_BRANCH: &str = "main";
 pub const DEFAULT_HEALTH_PATH: &str = "/health";
 /// Default container port.
 pub const DEFAULT_APP_PORT: u16 = 8080;
+/// The promotion policy's soak time unless configured.
+pub const DEFAULT_SOAK: &str = "10m";
 /// Default command of the `command` target.
 pub const DEFAULT_DEPLOY_COMMAND: &str = "./deploy.sh \"$DEPLOY_ENVIRONMENT\"";
 
@@ -79,6 +81,8 @@ pub struct Settings {
     pub health_path: Option<String>,
     /// Container port.
     pub app_port: Option<u16>,
+    /// The promotion policy's soak time.
+    pub soak: Option<String>,
     /// The `command` target's command.
     pub deploy_command: Option<String>,
     /// deploy-action's `uses:` reference.
@@ -120,6 +124,7 @@ impl Settings {
             image_name,
             health_path,
             app_port,
+            soak,
             deploy_command,
             action_ref,
             helm_chart,
@@ -250,6 +255,7 @@ impl Settings {
                         )
                     })?);
                 }
+                "soak" => s.soak = Some(text()?),
                 "deploy-command" => s.deploy_command = Some(text()?),
                 "action-ref" => s.action_ref = Some(text()?),
                 "helm-chart" => s.helm_chart = Some(text()?),
@@ -261,7 +267,7 @@ impl Settings {
                             "unknown key {other:?} in \"gen-workflow\"; expected one of stack, \
                              registry, target, package-manager, services, frontend, app-dir, \
                              staging-branch, production-branch, trivy, notify, image-name, \
-                             health-path, app-port, deploy-command, action-ref, helm-chart, output"
+                             health-path, app-port, soak, deploy-command, action-ref, helm-chart, output"
                         ),
                     ));
                 }
@@ -438,6 +444,14 @@ impl Settings {
                     .into(),
             });
         }
+        let soak = self.soak.unwrap_or_else(|| DEFAULT_SOAK.into());
+        if crate::gate::parse_duration(&soak).is_none() {
+            return Err(GenerateError::BadValue {
+                what: "soak".into(),
+                value: soak,
+                fix: "use a duration such as 10m, 90s or 1h".into(),
+            });
+        }
         let helm_chart = self.helm_chart.unwrap_or_else(|| "chart".into());
         check_path("helm-chart", &helm_chart)?;
         let python_requirements = self.python_requirements;
@@ -458,6 +472,7 @@ impl Settings {
             image_name,
             health_path,
             app_port: self.app_port.unwrap_or(DEFAULT_APP_PORT),
+            soak,
             deploy_command,
             action_ref,
             helm_chart,
