@@ -302,8 +302,7 @@ pub fn plan(o: &Options) -> Plan {
         .collect();
     // The docker target with one image: promote rolls out and records itself. Elsewhere the
     // job's later steps roll out with the cloud's tools and `deploy --target external` records.
-    let promote_rolls_out =
-        o.target == Target::Docker && services.len() == 1 && frontend.is_none();
+    let promote_rolls_out = o.target == Target::Docker && services.len() == 1 && frontend.is_none();
     let promote_target = match services.first() {
         Some(s) if promote_rolls_out => {
             let port = docker_host_port("production", 0);

@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 
 use deploy_action::workflow::yaml::{self, Node};
 
-use super::action_harness::{Contexts, Harness, parse_key_values};
+use crate::common::action_harness::{Contexts, Harness, parse_key_values};
 
 /// Actions the runner treats as already done (see the module comment).
 const DONE_BY_THE_TEST: [&str; 2] = ["actions/checkout", "docker/login-action"];
@@ -79,7 +79,12 @@ impl JobResult {
     pub fn log(&self) -> String {
         self.steps
             .iter()
-            .map(|s| format!("--- {} (ran {}, ok {})\n{}", s.name, s.ran, s.success, s.log))
+            .map(|s| {
+                format!(
+                    "--- {} (ran {}, ok {})\n{}",
+                    s.name, s.ran, s.success, s.log
+                )
+            })
             .collect()
     }
 }
@@ -98,21 +103,32 @@ impl WorkflowRunner {
     /// Runs `jobs` in the order given (each after the jobs it needs); jobs not listed count as
     /// succeeded with no outputs, as when a test has done their work itself.
     pub fn run(&self, jobs: &[&str]) -> BTreeMap<String, JobResult> {
+        self.run_after(jobs, &BTreeMap::new())
+    }
+
+    /// Runs `jobs` after the jobs in `earlier` have run (their results feed `needs`).
+    pub fn run_after(
+        &self,
+        jobs: &[&str],
+        earlier: &BTreeMap<String, JobResult>,
+    ) -> BTreeMap<String, JobResult> {
         let text = std::fs::read_to_string(&self.workflow).expect("workflow");
         let doc = yaml::parse(&text);
         assert!(doc.error.is_none(), "workflow: {:?}", doc.error);
         let root = doc.root.expect("workflow root");
         let all = root.get("jobs").expect("jobs:");
         let workflow_env = map_of(root.get("env"));
-        let mut done: BTreeMap<String, JobResult> = BTreeMap::new();
+        let mut done = earlier.clone();
+        let mut ran = BTreeMap::new();
         for name in jobs {
             let job = all
                 .get(name)
                 .unwrap_or_else(|| panic!("no job {name} in the workflow"));
             let result = self.run_job(job, &workflow_env, &done);
-            done.insert((*name).to_owned(), result);
+            done.insert((*name).to_owned(), result.clone());
+            ran.insert((*name).to_owned(), result);
         }
-        done
+        ran
     }
 
     fn run_job(
@@ -122,7 +138,9 @@ impl WorkflowRunner {
         done: &BTreeMap<String, JobResult>,
     ) -> JobResult {
         let needs: Vec<String> = match job.get("needs") {
-            Some(n) if n.as_seq().is_some() => n.as_seq().unwrap_or_default().iter().map(scalar).collect(),
+            Some(n) if n.as_seq().is_some() => {
+                n.as_seq().unwrap_or_default().iter().map(scalar).collect()
+            }
             Some(n) => vec![scalar(n)],
             None => Vec::new(),
         };
@@ -147,9 +165,15 @@ impl WorkflowRunner {
             } else {
                 "failure"
             };
-            other.insert(format!("needs.{need}.result").to_lowercase(), state.to_owned());
+            other.insert(
+                format!("needs.{need}.result").to_lowercase(),
+                state.to_owned(),
+            );
             for (k, v) in &result.outputs {
-                other.insert(format!("needs.{need}.outputs.{k}").to_lowercase(), v.clone());
+                other.insert(
+                    format!("needs.{need}.outputs.{k}").to_lowercase(),
+                    v.clone(),
+                );
             }
         }
         let mut vars = self.vars.clone();
@@ -275,10 +299,9 @@ impl WorkflowRunner {
         let mut harness = Harness::new();
         harness.workspace = self.workspace.clone();
         harness.github.extend(self.github.clone());
-        harness.github.insert(
-            "workspace".to_owned(),
-            self.workspace.display().to_string(),
-        );
+        harness
+            .github
+            .insert("workspace".to_owned(), self.workspace.display().to_string());
         harness
             .github
             .insert("action_repository".to_owned(), self.action.clone());
