@@ -19,16 +19,21 @@ cleanup() {
 trap cleanup EXIT
 cd "$work"
 
-# build TAG HEALTH_JSON READY(yes|no): a busybox httpd image, pushed; prints its digest.
+git init -q -b main .
+git config user.name demo && git config user.email demo@example.com
+
+# build TAG HEALTH_JSON READY(yes|no): commit a busybox httpd app and build + push it with
+# `deploy-action build` (tags sha-<7>, the SHA, main); prints "SHA DIGEST".
 build() {
-  mkdir -p "ctx-$1/www"
-  printf 'demo app %s\n' "$1" >"ctx-$1/www/index.html"
-  printf '%s\n' "$2" >"ctx-$1/www/health"
-  [ "$3" = yes ] && printf 'ready\n' >"ctx-$1/www/ready"
-  printf 'FROM %s\nCOPY www /www\nCMD ["sh", "-c", "trap '"'"'exit 0'"'"' TERM; httpd -f -p 8080 -h /www & wait"]\n' "$base" >"ctx-$1/Dockerfile"
-  docker build -q -t "$registry/$repo:$1" "ctx-$1" >/dev/null 2>"build-$1.log" || { cat "build-$1.log" >&2; exit 1; }
-  docker push "$registry/$repo:$1" >/dev/null
-  docker inspect --format '{{index .RepoDigests 0}}' "$registry/$repo:$1" | sed 's/.*@//'
+  rm -rf app && mkdir -p app/www
+  printf 'demo app %s\n' "$1" >app/www/index.html
+  printf '%s\n' "$2" >app/www/health
+  [ "$3" = yes ] && printf 'ready\n' >app/www/ready
+  printf 'FROM %s\nCOPY www /www\nCMD ["sh", "-c", "trap '"'"'exit 0'"'"' TERM; httpd -f -p 8080 -h /www & wait"]\n' "$base" >app/Dockerfile
+  git add -A && git commit -q -m "app $1"
+  "$bin" build --context app --image "$registry/$repo" --push --format json >"build-$1.json" 2>"build-$1.log" \
+    || { cat "build-$1.log" >&2; exit 1; }
+  printf '%s %s\n' "$(git rev-parse HEAD)" "$(sed -n 's/.*"digest": *"\(sha256:[0-9a-f]*\)".*/\1/p' "build-$1.json" | head -1)"
 }
 
 cat >promotion.yml <<POLICY
@@ -51,9 +56,10 @@ export STAGING_URL="http://127.0.0.1:$staging_port"
 step() { printf '\n== %s\n' "$*"; }
 story() { # NAME HEALTH READY: deploy to staging, then promote
   local digest sha
-  digest=$(build "$1" "$2" "$3")
-  sha=$(printf '%s' "$1$$" | sha1sum | cut -c1-40)
-  step "deploy $1 ($digest) to staging"
+  step "build $1 with deploy-action build --push"
+  read -r sha digest < <(build "$1" "$2" "$3")
+  echo "built $registry/$repo@$digest (commit ${sha:0:7})"
+  step "deploy $1 to staging"
   "$bin" deploy -e staging --image "$registry/$repo@$digest" --sha "$sha" \
     --target docker --publish "$staging_port:8080" --health-timeout 30s
   sleep 1.2

@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # README's first command: the main job on a local default, no cloud account needed.
-# Today it builds deploy-action and lints a generated-looking pipeline plus this repository's own
-# workflows, showing a clean run and a run with findings in every output format.
+# 1. builds deploy-action (release) and lints a pipeline (clean, then one with findings);
+# 2. starts a private Docker daemon and registry on this machine (scripts/test-env.sh: installs
+#    Debian's docker.io and docker-registry if missing; nothing is pulled from Docker Hub);
+# 3. runs the whole story with the local ledger (scripts/demo-promote.sh): build and push an
+#    app image, deploy it to staging, promote the same digest to production behind health,
+#    smoke, soak and digest gates, refuse a bad build, roll back one that fails verification.
+# The daemon and registry are stopped again at the end if this script started them.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -14,16 +19,14 @@ echo
 echo "== deploy-action lint fixtures/lint/mixed-errors.yml (findings, exit status 1)"
 "$bin" lint --color always fixtures/lint/mixed-errors.yml || echo "exit status: $?"
 
-# The promotion story needs a Docker daemon and a registry: scripts/test-env.sh up starts both.
-if [ -z "${DOCKER_HOST:-}" ] && [ -S /tmp/deploy-action-test/docker.sock ]; then
-  export DOCKER_HOST=unix:///tmp/deploy-action-test/docker.sock
+echo
+echo "== a private Docker daemon and registry (scripts/test-env.sh up)"
+started=0
+if ! scripts/test-env.sh status >/dev/null 2>&1; then
+  scripts/test-env.sh up >&2
+  started=1
 fi
-if docker version >/dev/null 2>&1 \
-  && curl -fsS "http://${DEPLOY_ACTION_TEST_REGISTRY:-127.0.0.1:5000}/v2/" >/dev/null 2>&1; then
-  echo
-  echo "== deploy, promote, refuse, roll back (scripts/demo-promote.sh)"
-  DEPLOY_ACTION_BIN="$bin" "$root/scripts/demo-promote.sh"
-else
-  echo
-  echo "(promotion story skipped: no Docker daemon and registry; run scripts/test-env.sh up first)"
-fi
+stop() { if [ "$started" = 1 ]; then scripts/test-env.sh down >/dev/null 2>&1 || true; fi; }
+trap stop EXIT
+eval "$(scripts/test-env.sh env)"
+DEPLOY_ACTION_BIN="$bin" "$root/scripts/demo-promote.sh"
