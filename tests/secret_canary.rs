@@ -68,12 +68,20 @@ const CASES: &[Case] = &[
     Case { args: &["deploy", "-e", "staging", "--image", IMAGE_BY_DIGEST, "--sha", "{sha}", "--", "true"], setup: Setup::GithubRejects, password_stdin: false, status: 4 },
     Case { args: &["history", "staging"], setup: Setup::GithubRejects, password_stdin: false, status: 4 },
     Case { args: &["deploy", "-e", "staging", "--image", IMAGE_BY_DIGEST, "--sha", "{sha}", "--", "true"], setup: Setup::GithubFails, password_stdin: false, status: 4 },
-    // promote and rollback: one line each here when they land, e.g.
-    // Case { args: &["promote", "--from", "staging", "--to", "production", ...], setup: Setup::Github, password_stdin: false, status: 0 },
+    // promote: the policy's smoke check sends the token as a header to a closed port (refused).
+    Case { args: &["promote", "--policy", "promotion.yml", "--sha", "{sha}", "--image", IMAGE_BY_DIGEST, "--ledger", "ledger.json"], setup: Setup::Local, password_stdin: false, status: 3 },
+    Case { args: &["promote", "--policy", "promotion.yml", "--sha", "{sha}", "--image", IMAGE_BY_DIGEST, "--format", "json"], setup: Setup::Github, password_stdin: false, status: 3 },
+    Case { args: &["promote", "--policy", "promotion.yml", "--sha", "{sha}", "--image", IMAGE_BY_DIGEST], setup: Setup::GithubRejects, password_stdin: false, status: 4 },
+    Case { args: &["rollback", "--environment", "production", "--ledger", "ledger.json"], setup: Setup::Local, password_stdin: false, status: 2 },
+    Case { args: &["rollback", "--environment", "production"], setup: Setup::Github, password_stdin: false, status: 2 },
+    Case { args: &["rollback", "--environment", "production"], setup: Setup::GithubRejects, password_stdin: false, status: 4 },
 ];
 
 const CLEAN: &str = "name: ci\non: push\npermissions: {}\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n";
 const BROKEN: &str = "name: ci\non: push\njobs:\n  test:\n    runs-on: ubuntu-latst\n    steps:\n      - run: echo ${{ secrets.X }}\n";
+
+/// A promotion policy whose smoke check sends the token (the canary) to a closed port.
+const POLICY: &str = "from: staging\nto: production\ngates:\n  deployed: true\n  same_digest: true\n  smoke:\n    - url: http://127.0.0.1:9/\n      headers: { Authorization: \"Bearer ${GITHUB_TOKEN}\" }\n";
 
 /// A string that appears nowhere else.
 fn canary() -> String {
@@ -137,6 +145,7 @@ fn no_command_prints_the_secrets() {
         let dir = docker::fixture("multistage");
         std::fs::write(dir.path().join("ok.yml"), CLEAN).expect("write");
         std::fs::write(dir.path().join("bad.yml"), BROKEN).expect("write");
+        std::fs::write(dir.path().join("promotion.yml"), POLICY).expect("write");
         let docker_config = tempfile::tempdir().expect("tempdir");
         let out_dir = tempfile::tempdir().expect("tempdir");
         let (output, summary, log_path) = (
