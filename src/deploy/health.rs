@@ -1,12 +1,11 @@
 //! Waiting for a service to answer `2xx` on an HTTP URL.
 //!
-//! A deliberately small HTTP/1.1 client over a TCP socket: health endpoints are plain `http://`
-//! on the host the deploy runs on, and this keeps the check free of TLS and proxies.
+//! The request goes through the same HTTP client as the promotion gates' probes (reqwest with
+//! rustls), so `https://` staging and production URLs work as well as a local `http://` port.
 
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use crate::gate::probe;
 
 /// Where and how long to wait.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,19 +30,20 @@ impl HealthCheck {
 }
 
 /// Tries `check.url` until it answers `2xx` or the timeout passes. `Ok(())` when healthy,
-/// `Err(last problem)` otherwise, e.g. `HTTP 404` or `connection refused`.
+/// `Err(last problem)` otherwise, e.g. `answered HTTP 404` or `connection refused`.
+/// `http://` and `https://` (rustls with the system's roots) are both fine.
 pub async fn wait_healthy(check: &HealthCheck) -> Result<(), String> {
+    let client = probe::client()?;
     let deadline = tokio::time::Instant::now() + check.timeout;
     loop {
         let attempt_left = deadline.saturating_duration_since(tokio::time::Instant::now());
         let per_attempt = attempt_left
             .min(Duration::from_secs(5))
             .max(Duration::from_millis(100));
-        let problem = match tokio::time::timeout(per_attempt, probe(&check.url)).await {
-            Ok(Ok(status)) if (200..300).contains(&status) => return Ok(()),
-            Ok(Ok(status)) => format!("{} answered HTTP {status}", check.url),
-            Ok(Err(e)) => format!("{}: {e}", check.url),
-            Err(_) => format!("{} did not answer in time", check.url),
+        let problem = match probe::fetch(&client, "GET", &check.url, &[], per_attempt).await {
+            Ok(answer) if (200..300).contains(&answer.status) => return Ok(()),
+            Ok(answer) => format!("{} answered HTTP {}", check.url, answer.status),
+            Err(e) => e,
         };
         if tokio::time::Instant::now() + check.interval >= deadline {
             return Err(problem);
@@ -52,68 +52,19 @@ pub async fn wait_healthy(check: &HealthCheck) -> Result<(), String> {
     }
 }
 
-/// One `GET`, returning the status code.
-async fn probe(url: &str) -> Result<u16, String> {
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or_else(|| "only http:// health URLs are supported".to_owned())?;
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    let addr = if authority.contains(':') {
-        authority.to_owned()
-    } else {
-        format!("{authority}:80")
-    };
-    let mut stream = TcpStream::connect(&addr).await.map_err(|e| e.to_string())?;
-    let request = format!(
-        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: deploy-action\r\nConnection: close\r\n\r\n"
-    );
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut head = Vec::new();
-    let mut buf = [0u8; 512];
-    while !head.windows(2).any(|w| w == b"\r\n") {
-        let n = stream.read(&mut buf).await.map_err(|e| e.to_string())?;
-        if n == 0 {
-            break;
-        }
-        head.extend_from_slice(&buf[..n]);
-    }
-    parse_status(&head).ok_or_else(|| "the answer is not HTTP".to_owned())
-}
-
-/// The status code of an HTTP status line.
-fn parse_status(head: &[u8]) -> Option<u16> {
-    let line = head.split(|b| *b == b'\n').next()?;
-    let line = std::str::from_utf8(line).ok()?;
-    let mut parts = line.split_whitespace();
-    parts.next().filter(|v| v.starts_with("HTTP/"))?;
-    parts.next()?.parse().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn status_lines_are_parsed() {
-        assert_eq!(parse_status(b"HTTP/1.1 200 OK\r\n"), Some(200));
-        assert_eq!(parse_status(b"HTTP/1.0 404 Not Found\r\nX: y"), Some(404));
-        assert_eq!(parse_status(b"garbage"), None);
-    }
-
     #[tokio::test]
-    async fn https_is_refused_with_a_reason() {
+    async fn an_unreachable_https_url_is_a_reason_not_a_refusal_of_the_scheme() {
         let check = HealthCheck {
-            url: "https://example.invalid/".into(),
-            timeout: Duration::from_millis(10),
-            interval: Duration::from_millis(1),
+            url: "https://127.0.0.1:9/health".into(),
+            timeout: Duration::from_millis(300),
+            interval: Duration::from_millis(50),
         };
-        let err = wait_healthy(&check).await.expect_err("unsupported");
-        assert!(err.contains("only http://"), "{err}");
+        let err = wait_healthy(&check).await.expect_err("nothing listens");
+        assert!(err.contains("https://127.0.0.1:9/health"), "{err}");
+        assert!(!err.contains("only http://"), "{err}");
     }
 }
