@@ -199,7 +199,7 @@ impl Contexts<'_> {
                 .steps
                 .get(id)
                 .map_or(Value::Str(String::new()), |o| get(o, k)),
-            [first, ..] if matches!(first, "needs" | "vars" | "secrets") => {
+            ["needs" | "vars" | "secrets", ..] => {
                 let key = path.join(".").to_lowercase();
                 Value::Str(self.other.get(&key).cloned().unwrap_or_default())
             }
