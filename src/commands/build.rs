@@ -15,9 +15,9 @@ use super::{emit, exit, gitctx, log};
 use crate::cli::{BuildArgs, OutputFormat};
 use crate::image::ImageError;
 use crate::image::auth::{DockerConfig, RegistryAuth, server_address};
-use crate::image::build::{BuildSpec, build};
+use crate::image::build::{BuildSpec, Decision, build};
 use crate::image::buildkey::{BUILD_KEY_LABEL, KeyInputs, build_key};
-use crate::image::context::{BuildContext, PackOptions};
+use crate::image::context::{BuildContext, PackOptions, PackStats};
 use crate::image::daemon::{DEFAULT_HOST, Daemon, credentials};
 use crate::image::labels::{LabelInputs, oci_labels, parse_label};
 use crate::image::push::{PushEvent, push};
@@ -193,44 +193,6 @@ impl Job<'_> {
         let args = self.args;
         let daemon = Daemon::connect(&self.host).await?;
 
-        // The digest is needed before the build: it goes into a label and the build key.
-        let digest_context = self.context.clone();
-        let digest = tokio::task::spawn_blocking(move || {
-            digest_context.pack(std::io::sink(), &PackOptions::default())
-        })
-        .await
-        .map_err(|e| ImageError::Usage(format!("packing the context failed: {e}")))??;
-        log(&format!(
-            "context {}: {} files, {} bytes, {}\n",
-            self.args.context.display(),
-            digest.files,
-            digest.content_bytes,
-            digest.context_digest
-        ));
-
-        let mut labels = oci_labels(&LabelInputs {
-            git: &self.facts.git,
-            repo: &self.facts.repo,
-            version: self.tagging.list.version(),
-            context_digest: Some(&digest.context_digest),
-            user_labels: &args.labels,
-        })?;
-        let mut user_labels = BTreeMap::new();
-        for text in &args.labels {
-            let (key, _) = parse_label(text)?;
-            let value = labels.get(&key).cloned().unwrap_or_default();
-            user_labels.insert(key, value);
-        }
-        let key = build_key(&KeyInputs {
-            context_digest: &digest.context_digest,
-            dockerfile: self.context.dockerfile(),
-            target: args.target.as_deref(),
-            platform: args.platform.as_deref(),
-            build_args: &self.build_args,
-            user_labels: &user_labels,
-        });
-        labels.insert(BUILD_KEY_LABEL.to_owned(), key.clone());
-
         let auths = self.auths()?;
         let registries = if args.push {
             let mut map = HashMap::new();
@@ -246,55 +208,97 @@ impl Job<'_> {
         } else {
             HashMap::new()
         };
+        let primary = self.tagging.refs.first().cloned().ok_or_else(|| {
+            ImageError::Usage("no image reference to build; pass --image".to_owned())
+        })?;
+        let mut user_labels = BTreeMap::new();
+        for text in &args.labels {
+            let (key, value) = parse_label(text)?;
+            user_labels.insert(key, value);
+        }
 
+        // The context is read once: the digest, which the labels, the build key and the search
+        // for an image to reuse need, is computed while the context streams to the daemon, and
+        // decided on before the daemon may start (see `image::build`).
         let rebuild = args.rebuild || args.no_cache || args.pull;
+        let mut key = String::new();
+        let mut labels = BTreeMap::new();
         let mut reused_from = None;
-        let mut image_id = None;
-        if !rebuild {
+        let decide = async |stats: &PackStats| -> Result<Decision, ImageError> {
+            log(&format!(
+                "context {}: {} files, {} bytes, {}\n",
+                args.context.display(),
+                stats.files,
+                stats.content_bytes,
+                stats.context_digest
+            ));
+            labels = oci_labels(&LabelInputs {
+                git: &self.facts.git,
+                repo: &self.facts.repo,
+                version: self.tagging.list.version(),
+                context_digest: Some(&stats.context_digest),
+                user_labels: &args.labels,
+            })?;
+            // The key takes the user's labels with the values they end up with.
+            let user_labels: BTreeMap<String, String> = user_labels
+                .keys()
+                .map(|k| (k.clone(), labels.get(k).cloned().unwrap_or_default()))
+                .collect();
+            key = build_key(&KeyInputs {
+                context_digest: &stats.context_digest,
+                dockerfile: self.context.dockerfile(),
+                target: args.target.as_deref(),
+                platform: args.platform.as_deref(),
+                build_args: &self.build_args,
+                user_labels: &user_labels,
+            });
+            labels.insert(BUILD_KEY_LABEL.to_owned(), key.clone());
+            if rebuild {
+                return Ok(Decision::Build {
+                    labels: labels.clone(),
+                });
+            }
             if let Some(id) = daemon.find_by_label(BUILD_KEY_LABEL, &key).await? {
                 log(&format!(
                     "reusing {id}: the daemon has an image with build key {key}\n"
                 ));
-                image_id = Some(id);
                 reused_from = Some("daemon");
-            } else if let Some(id) = self
+                return Ok(Decision::Reuse { image_id: id });
+            }
+            if let Some(id) = self
                 .find_in_registries(&daemon, &registries, &auths, &key)
                 .await?
             {
-                image_id = Some(id);
                 reused_from = Some("registry");
+                return Ok(Decision::Reuse { image_id: id });
             }
-        }
-
-        let primary = self.tagging.refs.first().cloned().ok_or_else(|| {
-            ImageError::Usage("no image reference to build; pass --image".to_owned())
-        })?;
-        let image_id = match image_id {
-            Some(id) => id,
-            None => {
-                let spec = BuildSpec {
-                    tag: primary.to_string(),
-                    build_args: self.build_args.clone(),
-                    target: args.target.clone(),
-                    labels: labels.clone(),
-                    platform: args.platform.clone(),
-                    cache_from: args.cache_from.clone(),
-                    pull: args.pull,
-                    no_cache: args.no_cache,
-                    registry_config: auths
-                        .iter()
-                        .filter_map(|(host, auth)| {
-                            let auth = auth.as_ref()?;
-                            Some((server_address(host), credentials(host, Some(auth))))
-                        })
-                        .collect(),
-                };
-                log(&self.runner.group_start(&format!("docker build {primary}")));
-                let built = build(&daemon, &self.context, self.pack, &spec, log).await;
-                log(self.runner.group_end());
-                built?.image_id
-            }
+            Ok(Decision::Build {
+                labels: labels.clone(),
+            })
         };
+
+        let spec = BuildSpec {
+            tag: primary.to_string(),
+            build_args: self.build_args.clone(),
+            target: args.target.clone(),
+            platform: args.platform.clone(),
+            cache_from: args.cache_from.clone(),
+            pull: args.pull,
+            no_cache: args.no_cache,
+            registry_config: auths
+                .iter()
+                .filter_map(|(host, auth)| {
+                    let auth = auth.as_ref()?;
+                    Some((server_address(host), credentials(host, Some(auth))))
+                })
+                .collect(),
+        };
+        log(&self.runner.group_start(&format!("docker build {primary}")));
+        let built = build(&daemon, &self.context, self.pack, &spec, decide, log).await;
+        log(self.runner.group_end());
+        let built = built?;
+        let image_id = built.image_id;
+        let digest = built.stats;
 
         for reference in &self.tagging.refs {
             daemon.tag(&image_id, reference).await?;

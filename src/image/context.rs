@@ -121,6 +121,9 @@ pub enum ContextError {
         /// Bytes actually read.
         actual: u64,
     },
+    /// The caller's gate declined to complete the archive (see [`BuildContext::pack_gated`]).
+    #[error("the build context upload was withdrawn before its end")]
+    Withdrawn,
     /// Writing the archive to its destination failed.
     #[error("cannot write the build context archive (check the daemon connection or disk space)")]
     Write {
@@ -283,7 +286,29 @@ impl BuildContext {
     /// but not closed. Memory use does not grow with the context: files are copied through a
     /// fixed buffer and hashed on the way.
     pub fn pack<W: Write>(&self, out: W, options: &PackOptions) -> Result<PackStats, ContextError> {
-        archive::pack(&self.root, &self.matcher, self.ignore_path(), out, options)
+        self.pack_gated(out, options, |_| true)
+    }
+
+    /// As [`BuildContext::pack`], but once every entry is written and flushed (the digest is
+    /// then known; `archive_bytes` is not final yet) `finish` decides whether to write the
+    /// tar's end-of-archive blocks. Declining returns [`ContextError::Withdrawn`] and leaves
+    /// the archive unterminated: the daemon, which reads the whole context before it runs any
+    /// step, then builds nothing. This lets a build read the context once and still decide
+    /// from its digest whether an existing image will do.
+    pub fn pack_gated<W: Write>(
+        &self,
+        out: W,
+        options: &PackOptions,
+        finish: impl FnOnce(&PackStats) -> bool,
+    ) -> Result<PackStats, ContextError> {
+        archive::pack(
+            &self.root,
+            &self.matcher,
+            self.ignore_path(),
+            out,
+            options,
+            finish,
+        )
     }
 
     /// The ignore file to name in pattern errors.

@@ -32,6 +32,17 @@ pub enum ImageError {
         /// The address tried (`unix:///var/run/docker.sock`, `tcp://...`).
         host: String,
     },
+    /// The connection to the daemon broke while it was working (it stopped or restarted).
+    #[error(
+        "lost the connection to the Docker daemon at {host} while it was {action}; check that \
+         it is still running (`docker info`) and run the build again"
+    )]
+    DaemonLost {
+        /// The address connected to.
+        host: String,
+        /// What it was doing (`building the image`).
+        action: String,
+    },
     /// The daemon answered with an error outside a build step.
     #[error("the Docker daemon could not {action}: {message}")]
     Daemon {
@@ -157,6 +168,7 @@ impl ImageError {
         match self {
             Self::DockerfileSyntax { .. } | Self::BuildFailed { .. } => exit::BUILD_FAILED,
             Self::DaemonUnreachable { .. }
+            | Self::DaemonLost { .. }
             | Self::Daemon { .. }
             | Self::RegistryUnreachable { .. }
             | Self::RegistryAuth { .. }

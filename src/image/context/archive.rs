@@ -20,12 +20,17 @@ const DIGEST_DOMAIN: &[u8] = b"deploy-action context digest v1\n";
 /// Large enough that tar headers and small files go out in few writes.
 const WRITE_BUFFER: usize = 256 * 1024;
 
+/// Packs every entry, then asks `finish` (with the digest known, everything but the tar's
+/// end-of-archive blocks written and flushed) whether to complete the archive: `false` leaves
+/// it unterminated and returns [`ContextError::Withdrawn`], so a receiver that waits for the end
+/// of the archive (the daemon does, before it runs any step) never starts on it.
 pub(super) fn pack<W: Write>(
     root: &Path,
     matcher: &PatternMatcher,
     ignore_file: &Path,
     out: W,
     options: &PackOptions,
+    finish: impl FnOnce(&PackStats) -> bool,
 ) -> Result<PackStats, ContextError> {
     let counting = Counting {
         inner: out,
@@ -53,6 +58,11 @@ pub(super) fn pack<W: Write>(
     })?;
 
     let write_err = |source| ContextError::Write { source };
+    stats.context_digest = format!("sha256:{}", hex(&digest.finalize()));
+    builder.get_mut().flush().map_err(write_err)?;
+    if !finish(&stats) {
+        return Err(ContextError::Withdrawn);
+    }
     let buffered = builder.into_inner().map_err(write_err)?;
     let sink = buffered
         .into_inner()
@@ -63,7 +73,6 @@ pub(super) fn pack<W: Write>(
     };
     counting.flush().map_err(write_err)?;
     stats.archive_bytes = counting.count;
-    stats.context_digest = format!("sha256:{}", hex(&digest.finalize()));
     Ok(stats)
 }
 
