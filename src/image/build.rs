@@ -198,7 +198,7 @@ pub async fn build(
                     }
                 }
                 Some(Err(err)) => {
-                    failure = Some(classify(daemon, context, step.as_deref(), err));
+                    failure = Some(classify(daemon, context, spec, step.as_deref(), err));
                     break;
                 }
             },
@@ -262,10 +262,19 @@ async fn label(
     spec: &BuildSpec,
     labels: &BTreeMap<String, String>,
 ) -> Result<String, ImageError> {
-    let full_id = match daemon.inspect(id).await? {
-        Some(image) => image.id,
-        None => id.to_owned(),
+    let (full_id, platform) = match daemon.inspect(id).await? {
+        Some(image) => (image.id, image.platform),
+        None => (id.to_owned(), String::new()),
     };
+    if let Some(wanted) = &spec.platform
+        && !platform.is_empty()
+        && !same_platform(wanted, &platform)
+    {
+        return Err(ImageError::PlatformMismatch {
+            wanted: wanted.clone(),
+            built: platform,
+        });
+    }
     if labels.is_empty() {
         return Ok(full_id);
     }
@@ -332,6 +341,7 @@ fn parse_step(line: &str) -> Option<String> {
 fn classify(
     daemon: &Daemon,
     context: &BuildContext,
+    spec: &BuildSpec,
     step: Option<&str>,
     err: BollardError,
 ) -> ImageError {
@@ -365,10 +375,43 @@ fn classify(
             message: message.trim().to_owned(),
         };
     }
+    let mut message = message.trim().to_owned();
+    if spec.pull && step.is_some_and(|s| s.contains("`FROM ")) {
+        message.push_str(
+            " (--pull makes the daemon pull every FROM image from its registry, Docker Hub for \
+             names without one; drop --pull for base images that exist only on this daemon)",
+        );
+    }
     ImageError::BuildFailed {
         step: step.map(str::to_owned),
-        message: message.trim().to_owned(),
+        message,
     }
+}
+
+/// Whether an image of platform `built` (`os/arch[/variant]`) is what `--platform wanted`
+/// asks for; common architecture aliases are the same, a variant is compared when both name
+/// one.
+fn same_platform(wanted: &str, built: &str) -> bool {
+    fn parts(text: &str) -> (String, String, String) {
+        let mut it = text.trim().split('/').map(str::to_ascii_lowercase);
+        let os = it.next().unwrap_or_default();
+        let arch = it.next().unwrap_or_default();
+        let variant = it.next().unwrap_or_default();
+        let (arch, variant) = match (arch.as_str(), variant.as_str()) {
+            ("x86_64" | "x86-64", _) => ("amd64".to_owned(), variant),
+            ("aarch64", _) | ("arm64", "v8") => ("arm64".to_owned(), String::new()),
+            ("i386" | "i686", _) => ("386".to_owned(), variant),
+            ("armhf", _) => ("arm".to_owned(), "v7".to_owned()),
+            ("armel", _) => ("arm".to_owned(), "v6".to_owned()),
+            _ => (arch, variant),
+        };
+        (os, arch, variant)
+    }
+    let (w_os, w_arch, w_variant) = parts(wanted);
+    let (b_os, b_arch, b_variant) = parts(built);
+    w_os == b_os
+        && (w_arch.is_empty() || w_arch == b_arch)
+        && (w_variant.is_empty() || b_variant.is_empty() || w_variant == b_variant)
 }
 
 /// The number after `line ` in a daemon message.
@@ -384,6 +427,18 @@ fn line_number(message: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn platforms_compare_by_os_arch_and_variant_with_aliases() {
+        assert!(same_platform("linux/amd64", "linux/amd64"));
+        assert!(same_platform("Linux/x86_64", "linux/amd64"));
+        assert!(same_platform("linux/arm64/v8", "linux/arm64"));
+        assert!(same_platform("linux/arm/v7", "linux/arm"));
+        assert!(same_platform("linux", "linux/amd64"));
+        assert!(!same_platform("linux/s390x", "linux/amd64"));
+        assert!(!same_platform("windows/amd64", "linux/amd64"));
+        assert!(!same_platform("linux/arm/v6", "linux/arm/v7"));
+    }
 
     #[test]
     fn steps_and_line_numbers_are_read_from_daemon_text() {

@@ -61,6 +61,19 @@ pub enum ImageError {
         /// The daemon's message.
         message: String,
     },
+    /// The image built is for another platform than `--platform` asked (the classic builder
+    /// only uses the platform to pull base images, and takes local ones as they are).
+    #[error(
+        "the daemon built a {built} image although --platform {wanted} was asked: it cannot \
+         build {wanted} from the base images it has; build on a {wanted} daemon, pull a {wanted} \
+         base image first, or drop --platform"
+    )]
+    PlatformMismatch {
+        /// The platform asked for.
+        wanted: String,
+        /// The platform of the image built (`linux/amd64`).
+        built: String,
+    },
     /// A Dockerfile step failed.
     #[error(
         "build failed at {}: {message}; fix that step (its output is above) and build again",
@@ -166,7 +179,9 @@ impl ImageError {
     pub fn exit_code(&self) -> u8 {
         use crate::commands::exit;
         match self {
-            Self::DockerfileSyntax { .. } | Self::BuildFailed { .. } => exit::BUILD_FAILED,
+            Self::DockerfileSyntax { .. }
+            | Self::BuildFailed { .. }
+            | Self::PlatformMismatch { .. } => exit::BUILD_FAILED,
             Self::DaemonUnreachable { .. }
             | Self::DaemonLost { .. }
             | Self::Daemon { .. }
