@@ -1,8 +1,10 @@
 //! Streams the walked entries into a tar archive and hashes them for the context digest.
 
+use std::cell::Cell;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Read, Write};
 use std::path::Path;
+use std::rc::Rc;
 use std::time::UNIX_EPOCH;
 
 use flate2::Compression;
@@ -32,9 +34,11 @@ pub(super) fn pack<W: Write>(
     options: &PackOptions,
     finish: impl FnOnce(&PackStats) -> bool,
 ) -> Result<PackStats, ContextError> {
+    let withdrawn = Rc::new(Cell::new(false));
     let counting = Counting {
         inner: out,
         count: 0,
+        discard: Rc::clone(&withdrawn),
     };
     let sink = match options.gzip {
         Some(level) => Sink::Gzip(GzEncoder::new(counting, Compression::new(level.min(9)))),
@@ -61,6 +65,8 @@ pub(super) fn pack<W: Write>(
     stats.context_digest = format!("sha256:{}", hex(&digest.finalize()));
     builder.get_mut().flush().map_err(write_err)?;
     if !finish(&stats) {
+        // Dropping the builder would still write the end-of-archive blocks: swallow them.
+        withdrawn.set(true);
         return Err(ContextError::Withdrawn);
     }
     let buffered = builder.into_inner().map_err(write_err)?;
@@ -235,14 +241,18 @@ impl<R: Read> Read for Hashing<R> {
     }
 }
 
-/// Counts the bytes that reach the caller's writer.
+/// Counts the bytes that reach the caller's writer; once `discard` is set nothing more does.
 struct Counting<W> {
     inner: W,
     count: u64,
+    discard: Rc<Cell<bool>>,
 }
 
 impl<W: Write> Write for Counting<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.discard.get() {
+            return Ok(buf.len());
+        }
         let n = self.inner.write(buf)?;
         self.count += n as u64;
         Ok(n)
