@@ -16,7 +16,7 @@ use crate::cli::{BuildArgs, OutputFormat};
 use crate::image::ImageError;
 use crate::image::auth::{DockerConfig, RegistryAuth, server_address};
 use crate::image::build::{BuildSpec, Decision, build};
-use crate::image::buildkey::{BUILD_KEY_LABEL, KeyInputs, build_key};
+use crate::image::buildkey::{BUILD_KEY_LABEL, KeyInputs, SHAPE_KEY_LABEL, build_key};
 use crate::image::context::{BuildContext, PackOptions, PackStats};
 use crate::image::daemon::{DEFAULT_HOST, Daemon, credentials};
 use crate::image::labels::{LabelInputs, oci_labels, parse_label};
@@ -211,20 +211,49 @@ impl Job<'_> {
         let primary = self.tagging.refs.first().cloned().ok_or_else(|| {
             ImageError::Usage("no image reference to build; pass --image".to_owned())
         })?;
+        // The user's labels with the values they end up with (expressions expanded).
+        let expanded = oci_labels(&LabelInputs {
+            git: &self.facts.git,
+            repo: &self.facts.repo,
+            version: self.tagging.list.version(),
+            context_digest: None,
+            user_labels: &args.labels,
+        })?;
         let mut user_labels = BTreeMap::new();
         for text in &args.labels {
-            let (key, value) = parse_label(text)?;
+            let (key, _) = parse_label(text)?;
+            let value = expanded.get(&key).cloned().unwrap_or_default();
             user_labels.insert(key, value);
         }
+        let key_of = |context_digest: &str| {
+            build_key(&KeyInputs {
+                context_digest,
+                dockerfile: self.context.dockerfile(),
+                target: args.target.as_deref(),
+                platform: args.platform.as_deref(),
+                build_args: &self.build_args,
+                user_labels: &user_labels,
+            })
+        };
 
-        // The context is read once: the digest, which the labels, the build key and the search
-        // for an image to reuse need, is computed while the context streams to the daemon, and
-        // decided on before the daemon may start (see `image::build`).
+        // Reading the context once: when no image with the context's shape (found from
+        // listings and lstat, see `BuildContext::shape_digest`) exists, none with its content
+        // can, so the context streams to the daemon and is hashed on the way (`image::build`).
+        // When one does, the context is likely unchanged: it is read for its digest first, and
+        // only uploaded (read a second time) if no image has the same build key after all.
         let rebuild = args.rebuild || args.no_cache || args.pull;
+        let shape_context = self.context.clone();
+        let shape = tokio::task::spawn_blocking(move || shape_context.shape_digest())
+            .await
+            .map_err(|e| ImageError::Usage(format!("listing the context failed: {e}")))??;
+        let shape_key = key_of(&shape);
+        let may_reuse = !rebuild && self.shape_seen(&daemon, &registries, &shape_key).await?;
+
         let mut key = String::new();
         let mut labels = BTreeMap::new();
         let mut reused_from = None;
-        let decide = async |stats: &PackStats| -> Result<Decision, ImageError> {
+        let looked = std::cell::Cell::new(!may_reuse);
+        let mut decide = async |stats: &PackStats| -> Result<Decision, ImageError> {
             log(&format!(
                 "context {}: {} files, {} bytes, {}\n",
                 args.context.display(),
@@ -239,21 +268,10 @@ impl Job<'_> {
                 context_digest: Some(&stats.context_digest),
                 user_labels: &args.labels,
             })?;
-            // The key takes the user's labels with the values they end up with.
-            let user_labels: BTreeMap<String, String> = user_labels
-                .keys()
-                .map(|k| (k.clone(), labels.get(k).cloned().unwrap_or_default()))
-                .collect();
-            key = build_key(&KeyInputs {
-                context_digest: &stats.context_digest,
-                dockerfile: self.context.dockerfile(),
-                target: args.target.as_deref(),
-                platform: args.platform.as_deref(),
-                build_args: &self.build_args,
-                user_labels: &user_labels,
-            });
+            key = key_of(&stats.context_digest);
             labels.insert(BUILD_KEY_LABEL.to_owned(), key.clone());
-            if rebuild {
+            labels.insert(SHAPE_KEY_LABEL.to_owned(), shape_key.clone());
+            if rebuild || looked.replace(true) {
                 return Ok(Decision::Build {
                     labels: labels.clone(),
                 });
@@ -276,6 +294,19 @@ impl Job<'_> {
                 labels: labels.clone(),
             })
         };
+        let mut reused = None;
+        if may_reuse {
+            log("an image with this context's shape exists: reading the context for its digest\n");
+            let digest_context = self.context.clone();
+            let stats = tokio::task::spawn_blocking(move || {
+                digest_context.pack(std::io::sink(), &PackOptions::default())
+            })
+            .await
+            .map_err(|e| ImageError::Usage(format!("packing the context failed: {e}")))??;
+            if let Decision::Reuse { image_id } = decide(&stats).await? {
+                reused = Some((image_id, stats));
+            }
+        }
 
         let spec = BuildSpec {
             tag: primary.to_string(),
@@ -293,12 +324,16 @@ impl Job<'_> {
                 })
                 .collect(),
         };
-        log(&self.runner.group_start(&format!("docker build {primary}")));
-        let built = build(&daemon, &self.context, self.pack, &spec, decide, log).await;
-        log(self.runner.group_end());
-        let built = built?;
-        let image_id = built.image_id;
-        let digest = built.stats;
+        let (image_id, digest) = match reused {
+            Some(found) => found,
+            None => {
+                log(&self.runner.group_start(&format!("docker build {primary}")));
+                let built = build(&daemon, &self.context, self.pack, &spec, &mut decide, log).await;
+                log(self.runner.group_end());
+                let built = built?;
+                (built.image_id, built.stats)
+            }
+        };
 
         for reference in &self.tagging.refs {
             daemon.tag(&image_id, reference).await?;
@@ -350,6 +385,37 @@ impl Job<'_> {
             out.insert(host, auth);
         }
         Ok(out)
+    }
+
+    /// Whether the daemon, or a registry under one of the computed tags, has an image whose
+    /// shape key is `shape_key`.
+    async fn shape_seen(
+        &self,
+        daemon: &Daemon,
+        registries: &HashMap<String, Registry>,
+        shape_key: &str,
+    ) -> Result<bool, ImageError> {
+        if daemon
+            .find_by_label(SHAPE_KEY_LABEL, shape_key)
+            .await?
+            .is_some()
+        {
+            return Ok(true);
+        }
+        for image in &self.tagging.images {
+            let Some(registry) = registries.get(image.registry()) else {
+                continue;
+            };
+            for tag in self.tagging.list.tags() {
+                let Some(remote) = registry.image(image.repository(), tag).await? else {
+                    continue;
+                };
+                if remote.labels.get(SHAPE_KEY_LABEL).map(String::as_str) == Some(shape_key) {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
     }
 
     /// Looks for an image with `key` under the computed tags in each registry; pulls the first

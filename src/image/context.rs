@@ -318,6 +318,43 @@ impl BuildContext {
             .unwrap_or(Path::new(".dockerignore"))
     }
 
+    /// `sha256:<hex>` over what [`BuildContext::list_files`] sees plus each entry's type,
+    /// permission bits, size and link target: the context's shape, from directory listings and
+    /// `lstat` alone, without reading any file. It is NOT a content digest (an edit that keeps a
+    /// file's size keeps the shape); builds use it only to guess cheaply whether an image with
+    /// the same content may exist, before reading the context for its real digest.
+    pub fn shape_digest(&self) -> Result<String, ContextError> {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(b"deploy-action context shape v1\n");
+        walk::walk(&self.root, &self.matcher, self.ignore_path(), |entry| {
+            let unreadable = |source| ContextError::Unreadable {
+                path: entry.abs.to_path_buf(),
+                source,
+            };
+            let meta = fs::symlink_metadata(entry.abs).map_err(unreadable)?;
+            let (kind, size, target) = match entry.kind {
+                walk::Kind::Special => return Ok(()),
+                walk::Kind::Dir => (b'd', 0, Vec::new()),
+                walk::Kind::File => (b'f', meta.len(), Vec::new()),
+                walk::Kind::Symlink => {
+                    let target = fs::read_link(entry.abs).map_err(unreadable)?;
+                    (b'l', 0, target.into_os_string().into_encoded_bytes())
+                }
+            };
+            let path = entry.rel_os.as_os_str().as_encoded_bytes();
+            h.update([kind]);
+            h.update(archive::mode(&meta).to_be_bytes());
+            h.update((path.len() as u64).to_be_bytes());
+            h.update(path);
+            h.update(size.to_be_bytes());
+            h.update((target.len() as u64).to_be_bytes());
+            h.update(&target);
+            Ok(())
+        })?;
+        Ok(format!("sha256:{}", archive::hex(&h.finalize())))
+    }
+
     /// The `context_digest` alone: reads every file, writes nothing.
     pub fn digest(&self) -> Result<String, ContextError> {
         Ok(self

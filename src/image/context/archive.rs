@@ -188,14 +188,14 @@ fn header(meta: &fs::Metadata, kind: EntryType, size: u64) -> Header {
 
 /// Permission bits, including setuid, setgid and sticky.
 #[cfg(unix)]
-fn mode(meta: &fs::Metadata) -> u32 {
+pub(super) fn mode(meta: &fs::Metadata) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     meta.permissions().mode() & 0o7777
 }
 
 /// Without Unix modes, what a checkout on Linux would usually have.
 #[cfg(not(unix))]
-fn mode(meta: &fs::Metadata) -> u32 {
+pub(super) fn mode(meta: &fs::Metadata) -> u32 {
     if meta.is_dir() {
         0o755
     } else if meta.permissions().readonly() {
@@ -205,7 +205,7 @@ fn mode(meta: &fs::Metadata) -> u32 {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(super) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for &b in bytes {
