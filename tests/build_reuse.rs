@@ -19,6 +19,8 @@ fn the_context_is_streamed_once_unless_an_image_of_its_shape_exists() {
     std::fs::write(dir.path().join("Dockerfile"), df).expect("Dockerfile");
     let first_nonce = docker::nonce();
     std::fs::write(dir.path().join("nonce.txt"), &first_nonce).expect("nonce");
+    // A name no earlier run had, so that no image on the daemon has this context's shape.
+    std::fs::write(dir.path().join(format!("shape-{first_nonce}")), "").expect("marker");
     let image = format!("{}/build-tests/reads-{}", env.registry, &first_nonce[..8]);
     let run = || {
         let files = ActionsFiles::new();

@@ -242,12 +242,16 @@ impl Job<'_> {
         // When one does, the context is likely unchanged: it is read for its digest first, and
         // only uploaded (read a second time) if no image has the same build key after all.
         let rebuild = args.rebuild || args.no_cache || args.pull;
-        let shape_context = self.context.clone();
-        let shape = tokio::task::spawn_blocking(move || shape_context.shape_digest())
-            .await
-            .map_err(|e| ImageError::Usage(format!("listing the context failed: {e}")))??;
-        let shape_key = key_of(&shape);
-        let may_reuse = !rebuild && self.shape_seen(&daemon, &registries, &shape_key).await?;
+        let may_reuse = if rebuild {
+            false
+        } else {
+            let shape_context = self.context.clone();
+            let shape = tokio::task::spawn_blocking(move || shape_context.shape_digest())
+                .await
+                .map_err(|e| ImageError::Usage(format!("listing the context failed: {e}")))??;
+            self.shape_seen(&daemon, &registries, &key_of(&shape))
+                .await?
+        };
 
         let mut key = String::new();
         let mut labels = BTreeMap::new();
@@ -270,7 +274,7 @@ impl Job<'_> {
             })?;
             key = key_of(&stats.context_digest);
             labels.insert(BUILD_KEY_LABEL.to_owned(), key.clone());
-            labels.insert(SHAPE_KEY_LABEL.to_owned(), shape_key.clone());
+            labels.insert(SHAPE_KEY_LABEL.to_owned(), key_of(&stats.shape_digest));
             if rebuild || looked.replace(true) {
                 return Ok(Decision::Build {
                     labels: labels.clone(),

@@ -159,6 +159,8 @@ pub struct PackStats {
     /// `sha256:<hex>` over every entry's path, type, permission bits, size and content or link
     /// target, in archive order; independent of times and owners.
     pub context_digest: String,
+    /// [`BuildContext::shape_digest`] of what was packed.
+    pub shape_digest: String,
 }
 
 /// A context directory with its Dockerfile and ignore rules resolved, ready to list or pack.
@@ -324,9 +326,8 @@ impl BuildContext {
     /// file's size keeps the shape); builds use it only to guess cheaply whether an image with
     /// the same content may exist, before reading the context for its real digest.
     pub fn shape_digest(&self) -> Result<String, ContextError> {
-        use sha2::{Digest, Sha256};
-        let mut h = Sha256::new();
-        h.update(b"deploy-action context shape v1\n");
+        use sha2::Digest;
+        let mut h = archive::shape_hasher();
         walk::walk(&self.root, &self.matcher, self.ignore_path(), |entry| {
             let unreadable = |source| ContextError::Unreadable {
                 path: entry.abs.to_path_buf(),
@@ -343,13 +344,7 @@ impl BuildContext {
                 }
             };
             let path = entry.rel_os.as_os_str().as_encoded_bytes();
-            h.update([kind]);
-            h.update(archive::mode(&meta).to_be_bytes());
-            h.update((path.len() as u64).to_be_bytes());
-            h.update(path);
-            h.update(size.to_be_bytes());
-            h.update((target.len() as u64).to_be_bytes());
-            h.update(&target);
+            archive::shape_record(&mut h, kind, archive::mode(&meta), path, size, &target);
             Ok(())
         })?;
         Ok(format!("sha256:{}", archive::hex(&h.finalize())))

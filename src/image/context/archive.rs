@@ -55,14 +55,17 @@ pub(super) fn pack<W: Write>(
         content_bytes: 0,
         archive_bytes: 0,
         context_digest: String::new(),
+        shape_digest: String::new(),
     };
+    let mut shape = shape_hasher();
 
     walk::walk(root, matcher, ignore_file, |entry| {
-        append(&mut builder, &mut digest, &mut stats, &entry)
+        append(&mut builder, &mut digest, &mut shape, &mut stats, &entry)
     })?;
 
     let write_err = |source| ContextError::Write { source };
     stats.context_digest = format!("sha256:{}", hex(&digest.finalize()));
+    stats.shape_digest = format!("sha256:{}", hex(&shape.finalize()));
     builder.get_mut().flush().map_err(write_err)?;
     if !finish(&stats) {
         // Dropping the builder would still write the end-of-archive blocks: swallow them.
@@ -86,6 +89,7 @@ pub(super) fn pack<W: Write>(
 fn append<W: Write>(
     builder: &mut tar::Builder<W>,
     digest: &mut Sha256,
+    shape: &mut Sha256,
     stats: &mut PackStats,
     entry: &Entry<'_>,
 ) -> Result<(), ContextError> {
@@ -110,6 +114,7 @@ fn append<W: Write>(
                 .append_data(&mut header, Path::new(&name), io::empty())
                 .map_err(write_err)?;
             record(digest, b'd', mode(&meta), path_bytes);
+            shape_record(shape, b'd', mode(&meta), path_bytes, 0, b"");
             stats.dirs += 1;
             Ok(())
         }
@@ -122,6 +127,7 @@ fn append<W: Write>(
                 .map_err(write_err)?;
             let target = target.as_os_str().as_encoded_bytes();
             record(digest, b'l', mode(&meta), path_bytes);
+            shape_record(shape, b'l', mode(&meta), path_bytes, 0, target);
             digest.update((target.len() as u64).to_be_bytes());
             digest.update(target);
             stats.symlinks += 1;
@@ -152,6 +158,7 @@ fn append<W: Write>(
                 });
             }
             record(digest, b'f', mode(&meta), path_bytes);
+            shape_record(shape, b'f', mode(&meta), path_bytes, size, b"");
             digest.update(size.to_be_bytes());
             digest.update(reader.hasher.finalize());
             stats.files += 1;
@@ -159,6 +166,31 @@ fn append<W: Write>(
             Ok(())
         }
     }
+}
+
+/// A new hasher for [`super::BuildContext::shape_digest`].
+pub(super) fn shape_hasher() -> Sha256 {
+    let mut h = Sha256::new();
+    h.update(b"deploy-action context shape v1\n");
+    h
+}
+
+/// One entry of the shape digest: type, permission bits, path, size and link target.
+pub(super) fn shape_record(
+    h: &mut Sha256,
+    kind: u8,
+    mode: u32,
+    path: &[u8],
+    size: u64,
+    target: &[u8],
+) {
+    h.update([kind]);
+    h.update(mode.to_be_bytes());
+    h.update((path.len() as u64).to_be_bytes());
+    h.update(path);
+    h.update(size.to_be_bytes());
+    h.update((target.len() as u64).to_be_bytes());
+    h.update(target);
 }
 
 /// The fields every digest record starts with; lengths make the encoding unambiguous.

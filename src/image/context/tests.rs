@@ -211,6 +211,7 @@ fn the_gate_sees_the_final_digest_and_can_withhold_the_end_of_the_archive() {
         })
         .expect("pack");
     assert_eq!(seen.as_deref(), Some(stats.context_digest.as_str()));
+    assert_eq!(ctx.shape_digest().expect("shape"), stats.shape_digest);
     assert_eq!(gated, whole);
     assert_eq!(gated_stats, stats);
 
