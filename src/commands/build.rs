@@ -15,9 +15,9 @@ use super::{emit, exit, gitctx, log};
 use crate::cli::{BuildArgs, OutputFormat};
 use crate::image::ImageError;
 use crate::image::auth::{DockerConfig, RegistryAuth, server_address};
-use crate::image::build::{BuildSpec, build};
-use crate::image::buildkey::{BUILD_KEY_LABEL, KeyInputs, build_key};
-use crate::image::context::{BuildContext, PackOptions};
+use crate::image::build::{BuildSpec, Decision, build};
+use crate::image::buildkey::{BUILD_KEY_LABEL, KeyInputs, SHAPE_KEY_LABEL, build_key};
+use crate::image::context::{BuildContext, PackOptions, PackStats};
 use crate::image::daemon::{DEFAULT_HOST, Daemon, credentials};
 use crate::image::labels::{LabelInputs, oci_labels, parse_label};
 use crate::image::push::{PushEvent, push};
@@ -193,44 +193,6 @@ impl Job<'_> {
         let args = self.args;
         let daemon = Daemon::connect(&self.host).await?;
 
-        // The digest is needed before the build: it goes into a label and the build key.
-        let digest_context = self.context.clone();
-        let digest = tokio::task::spawn_blocking(move || {
-            digest_context.pack(std::io::sink(), &PackOptions::default())
-        })
-        .await
-        .map_err(|e| ImageError::Usage(format!("packing the context failed: {e}")))??;
-        log(&format!(
-            "context {}: {} files, {} bytes, {}\n",
-            self.args.context.display(),
-            digest.files,
-            digest.content_bytes,
-            digest.context_digest
-        ));
-
-        let mut labels = oci_labels(&LabelInputs {
-            git: &self.facts.git,
-            repo: &self.facts.repo,
-            version: self.tagging.list.version(),
-            context_digest: Some(&digest.context_digest),
-            user_labels: &args.labels,
-        })?;
-        let mut user_labels = BTreeMap::new();
-        for text in &args.labels {
-            let (key, _) = parse_label(text)?;
-            let value = labels.get(&key).cloned().unwrap_or_default();
-            user_labels.insert(key, value);
-        }
-        let key = build_key(&KeyInputs {
-            context_digest: &digest.context_digest,
-            dockerfile: self.context.dockerfile(),
-            target: args.target.as_deref(),
-            platform: args.platform.as_deref(),
-            build_args: &self.build_args,
-            user_labels: &user_labels,
-        });
-        labels.insert(BUILD_KEY_LABEL.to_owned(), key.clone());
-
         let auths = self.auths()?;
         let registries = if args.push {
             let mut map = HashMap::new();
@@ -246,53 +208,134 @@ impl Job<'_> {
         } else {
             HashMap::new()
         };
+        let primary = self.tagging.refs.first().cloned().ok_or_else(|| {
+            ImageError::Usage("no image reference to build; pass --image".to_owned())
+        })?;
+        // The user's labels with the values they end up with (expressions expanded).
+        let expanded = oci_labels(&LabelInputs {
+            git: &self.facts.git,
+            repo: &self.facts.repo,
+            version: self.tagging.list.version(),
+            context_digest: None,
+            user_labels: &args.labels,
+        })?;
+        let mut user_labels = BTreeMap::new();
+        for text in &args.labels {
+            let (key, _) = parse_label(text)?;
+            let value = expanded.get(&key).cloned().unwrap_or_default();
+            user_labels.insert(key, value);
+        }
+        let key_of = |context_digest: &str| {
+            build_key(&KeyInputs {
+                context_digest,
+                dockerfile: self.context.dockerfile(),
+                target: args.target.as_deref(),
+                platform: args.platform.as_deref(),
+                build_args: &self.build_args,
+                user_labels: &user_labels,
+            })
+        };
 
+        // Reading the context once: when no image with the context's shape (found from
+        // listings and lstat, see `BuildContext::shape_digest`) exists, none with its content
+        // can, so the context streams to the daemon and is hashed on the way (`image::build`).
+        // When one does, the context is likely unchanged: it is read for its digest first, and
+        // only uploaded (read a second time) if no image has the same build key after all.
         let rebuild = args.rebuild || args.no_cache || args.pull;
+        let may_reuse = if rebuild {
+            false
+        } else {
+            let shape_context = self.context.clone();
+            let shape = tokio::task::spawn_blocking(move || shape_context.shape_digest())
+                .await
+                .map_err(|e| ImageError::Usage(format!("listing the context failed: {e}")))??;
+            self.shape_seen(&daemon, &registries, &key_of(&shape))
+                .await?
+        };
+
+        let mut key = String::new();
+        let mut labels = BTreeMap::new();
         let mut reused_from = None;
-        let mut image_id = None;
-        if !rebuild {
+        let looked = std::cell::Cell::new(!may_reuse);
+        let mut decide = async |stats: &PackStats| -> Result<Decision, ImageError> {
+            log(&format!(
+                "context {}: {} files, {} bytes, {}\n",
+                args.context.display(),
+                stats.files,
+                stats.content_bytes,
+                stats.context_digest
+            ));
+            labels = oci_labels(&LabelInputs {
+                git: &self.facts.git,
+                repo: &self.facts.repo,
+                version: self.tagging.list.version(),
+                context_digest: Some(&stats.context_digest),
+                user_labels: &args.labels,
+            })?;
+            key = key_of(&stats.context_digest);
+            labels.insert(BUILD_KEY_LABEL.to_owned(), key.clone());
+            labels.insert(SHAPE_KEY_LABEL.to_owned(), key_of(&stats.shape_digest));
+            if rebuild || looked.replace(true) {
+                return Ok(Decision::Build {
+                    labels: labels.clone(),
+                });
+            }
             if let Some(id) = daemon.find_by_label(BUILD_KEY_LABEL, &key).await? {
                 log(&format!(
                     "reusing {id}: the daemon has an image with build key {key}\n"
                 ));
-                image_id = Some(id);
                 reused_from = Some("daemon");
-            } else if let Some(id) = self
+                return Ok(Decision::Reuse { image_id: id });
+            }
+            if let Some(id) = self
                 .find_in_registries(&daemon, &registries, &auths, &key)
                 .await?
             {
-                image_id = Some(id);
                 reused_from = Some("registry");
+                return Ok(Decision::Reuse { image_id: id });
+            }
+            Ok(Decision::Build {
+                labels: labels.clone(),
+            })
+        };
+        let mut reused = None;
+        if may_reuse {
+            log("an image with this context's shape exists: reading the context for its digest\n");
+            let digest_context = self.context.clone();
+            let stats = tokio::task::spawn_blocking(move || {
+                digest_context.pack(std::io::sink(), &PackOptions::default())
+            })
+            .await
+            .map_err(|e| ImageError::Usage(format!("packing the context failed: {e}")))??;
+            if let Decision::Reuse { image_id } = decide(&stats).await? {
+                reused = Some((image_id, stats));
             }
         }
 
-        let primary = self.tagging.refs.first().cloned().ok_or_else(|| {
-            ImageError::Usage("no image reference to build; pass --image".to_owned())
-        })?;
-        let image_id = match image_id {
-            Some(id) => id,
+        let spec = BuildSpec {
+            tag: primary.to_string(),
+            build_args: self.build_args.clone(),
+            target: args.target.clone(),
+            platform: args.platform.clone(),
+            cache_from: args.cache_from.clone(),
+            pull: args.pull,
+            no_cache: args.no_cache,
+            registry_config: auths
+                .iter()
+                .filter_map(|(host, auth)| {
+                    let auth = auth.as_ref()?;
+                    Some((server_address(host), credentials(host, Some(auth))))
+                })
+                .collect(),
+        };
+        let (image_id, digest) = match reused {
+            Some(found) => found,
             None => {
-                let spec = BuildSpec {
-                    tag: primary.to_string(),
-                    build_args: self.build_args.clone(),
-                    target: args.target.clone(),
-                    labels: labels.clone(),
-                    platform: args.platform.clone(),
-                    cache_from: args.cache_from.clone(),
-                    pull: args.pull,
-                    no_cache: args.no_cache,
-                    registry_config: auths
-                        .iter()
-                        .filter_map(|(host, auth)| {
-                            let auth = auth.as_ref()?;
-                            Some((server_address(host), credentials(host, Some(auth))))
-                        })
-                        .collect(),
-                };
                 log(&self.runner.group_start(&format!("docker build {primary}")));
-                let built = build(&daemon, &self.context, self.pack, &spec, log).await;
+                let built = build(&daemon, &self.context, self.pack, &spec, &mut decide, log).await;
                 log(self.runner.group_end());
-                built?.image_id
+                let built = built?;
+                (built.image_id, built.stats)
             }
         };
 
@@ -346,6 +389,37 @@ impl Job<'_> {
             out.insert(host, auth);
         }
         Ok(out)
+    }
+
+    /// Whether the daemon, or a registry under one of the computed tags, has an image whose
+    /// shape key is `shape_key`.
+    async fn shape_seen(
+        &self,
+        daemon: &Daemon,
+        registries: &HashMap<String, Registry>,
+        shape_key: &str,
+    ) -> Result<bool, ImageError> {
+        if daemon
+            .find_by_label(SHAPE_KEY_LABEL, shape_key)
+            .await?
+            .is_some()
+        {
+            return Ok(true);
+        }
+        for image in &self.tagging.images {
+            let Some(registry) = registries.get(image.registry()) else {
+                continue;
+            };
+            for tag in self.tagging.list.tags() {
+                let Some(remote) = registry.image(image.repository(), tag).await? else {
+                    continue;
+                };
+                if remote.labels.get(SHAPE_KEY_LABEL).map(String::as_str) == Some(shape_key) {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
     }
 
     /// Looks for an image with `key` under the computed tags in each registry; pulls the first

@@ -1,6 +1,19 @@
-//! One image build through the daemon's `/build` endpoint (the classic builder): the context is
-//! packed on a blocking thread and streamed to the daemon as it is written, the daemon's step
-//! output is handed to the caller line by line, and failures name the Dockerfile step.
+//! One image build through the daemon's `/build` endpoint (the classic builder), reading the
+//! context once:
+//!
+//! 1. the context is packed on a blocking thread and streamed to the daemon as it is written,
+//!    hashed on the way;
+//! 2. when every entry is sent the digest is known, but the tar's end-of-archive blocks are held
+//!    back: the daemon reads the whole context before it runs any step, so it waits while the
+//!    caller's [`Decision`] is made from the digest (look for an image to reuse, compute the
+//!    labels that carry the digest);
+//! 3. `Reuse` withdraws the upload (the daemon builds nothing); `Build` completes it, the
+//!    daemon's step output is handed to the caller line by line, and failures name the step;
+//! 4. the labels, which need the digest and so cannot be query parameters of the first request,
+//!    are set by a second, tiny build (`FROM <image>` with `labels`): the classic builder turns
+//!    `labels` into a final `LABEL` step anyway, so the daemon does the same work as for one
+//!    build with labels, and the labels also land on a `--target` stage (the classic builder
+//!    adds them only to the last stage of a Dockerfile).
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
@@ -10,7 +23,7 @@ use bollard::errors::Error as BollardError;
 use bollard::query_parameters::BuildImageOptions;
 use bytes::Bytes;
 use futures_util::StreamExt;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use super::context::{BuildContext, ContextError, PackOptions, PackStats};
 use super::daemon::Daemon;
@@ -28,8 +41,6 @@ pub struct BuildSpec {
     pub build_args: BTreeMap<String, String>,
     /// The stage to build, `None` for the last.
     pub target: Option<String>,
-    /// Labels to set on the image.
-    pub labels: BTreeMap<String, String>,
     /// `os/arch[/variant]`, `None` for the daemon's.
     pub platform: Option<String>,
     /// Images whose layers may serve as cache.
@@ -42,13 +53,30 @@ pub struct BuildSpec {
     pub registry_config: HashMap<String, DockerCredentials>,
 }
 
-/// A finished build.
+/// What to do once the context is packed and its digest known, before the daemon starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Complete the upload and build; the image gets these labels.
+    Build {
+        /// Labels for the image (they may carry the context digest).
+        labels: BTreeMap<String, String>,
+    },
+    /// Withdraw the upload: the existing image with this ID will do.
+    Reuse {
+        /// The image to use instead.
+        image_id: String,
+    },
+}
+
+/// A finished build, or the image reused instead.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Built {
     /// The image ID.
     pub image_id: String,
-    /// What was sent.
+    /// What was packed (`archive_bytes` counts what was sent, also when withdrawn).
     pub stats: PackStats,
+    /// The decision was [`Decision::Reuse`]: nothing was built.
+    pub reused: bool,
 }
 
 /// Sends the packer's writes into the request body.
@@ -69,19 +97,25 @@ impl Write for ChannelWriter {
     }
 }
 
-/// Builds `context` as `spec` says; `log` receives the daemon's output (whole lines or
-/// fragments, as the daemon sends them).
+/// Builds `context` as `spec` says, reading it once; `decide` is called with the digest when
+/// every entry has been sent (see the module docs); `log` receives the daemon's output (whole
+/// lines or fragments, as the daemon sends them).
 pub async fn build(
     daemon: &Daemon,
     context: &BuildContext,
     pack: PackOptions,
     spec: &BuildSpec,
+    decide: impl AsyncFnOnce(&PackStats) -> Result<Decision, ImageError>,
     mut log: impl FnMut(&str),
 ) -> Result<Built, ImageError> {
     let (tx, rx) = mpsc::channel::<Result<Bytes, io::Error>>(CHANNEL_DEPTH);
+    let (digest_tx, digest_rx) = oneshot::channel::<PackStats>();
+    let (go_tx, go_rx) = oneshot::channel::<bool>();
     let packer_context = context.clone();
     let packer = tokio::task::spawn_blocking(move || {
-        let result = packer_context.pack(ChannelWriter { tx: tx.clone() }, &pack);
+        let result = packer_context.pack_gated(ChannelWriter { tx: tx.clone() }, &pack, |stats| {
+            digest_tx.send(stats.clone()).is_ok() && go_rx.blocking_recv().unwrap_or(false)
+        });
         if let Err(err) = &result {
             // Abort the upload so the daemon does not build a truncated context.
             let _ = tx.blocking_send(Err(io::Error::other(err.to_string())));
@@ -94,7 +128,6 @@ pub async fn build(
 
     let options = BuildImageOptions {
         dockerfile: context.dockerfile().to_owned(),
-        t: Some(spec.tag.clone()),
         nocache: spec.no_cache,
         cachefrom: (!spec.cache_from.is_empty()).then(|| spec.cache_from.clone()),
         // Only ask when told: the base images of tests exist locally and cannot be pulled.
@@ -102,7 +135,6 @@ pub async fn build(
         rm: true,
         forcerm: true,
         buildargs: Some(spec.build_args.clone().into_iter().collect()),
-        labels: Some(spec.labels.clone().into_iter().collect()),
         platform: spec.platform.clone().unwrap_or_default(),
         target: spec.target.clone().unwrap_or_default(),
         ..Default::default()
@@ -117,63 +149,182 @@ pub async fn build(
     let mut step: Option<String> = None;
     let mut image_id: Option<String> = None;
     let mut failure: Option<ImageError> = None;
-    while let Some(item) = stream.next().await {
-        match item {
-            Ok(info) => {
-                if let Some(text) = info.stream.as_deref() {
-                    for line in text.lines() {
-                        if let Some(s) = parse_step(line) {
-                            step = Some(s);
+    let mut digest_rx = Some(digest_rx);
+    let mut go_tx = Some(go_tx);
+    let mut decide = Some(decide);
+    let mut decision: Option<Result<Decision, ImageError>> = None;
+    let mut gate_stats: Option<PackStats> = None;
+    loop {
+        tokio::select! {
+            stats = async {
+                match digest_rx.as_mut() {
+                    Some(rx) => rx.await.ok(),
+                    None => std::future::pending().await,
+                }
+            }, if digest_rx.is_some() => {
+                digest_rx = None;
+                // `None`: the packer failed before the gate; its error comes from `packer`.
+                let (Some(stats), Some(decide)) = (stats, decide.take()) else { continue };
+                let made = decide(&stats).await;
+                gate_stats = Some(stats);
+                let go = matches!(made, Ok(Decision::Build { .. }));
+                if let Some(go_tx) = go_tx.take() {
+                    let _ = go_tx.send(go);
+                }
+                decision = Some(made);
+                if !go {
+                    break;
+                }
+            }
+            item = stream.next() => match item {
+                None => break,
+                Some(Ok(info)) => {
+                    if let Some(text) = info.stream.as_deref() {
+                        for line in text.lines() {
+                            if let Some(s) = parse_step(line) {
+                                step = Some(s);
+                            }
+                            if let Some(id) = line.strip_prefix("Successfully built ") {
+                                image_id.get_or_insert_with(|| id.trim().to_owned());
+                            }
                         }
-                        if let Some(id) = line.strip_prefix("Successfully built ") {
-                            image_id.get_or_insert_with(|| id.trim().to_owned());
-                        }
+                        log(text);
                     }
-                    log(text);
+                    if let Some(status) = info.status.as_deref() {
+                        log(&format!("{status}\n"));
+                    }
+                    if let Some(id) = info.aux.and_then(|a| a.id) {
+                        image_id = Some(id);
+                    }
                 }
-                if let Some(status) = info.status.as_deref() {
-                    log(&format!("{status}\n"));
+                Some(Err(err)) => {
+                    failure = Some(classify(daemon, context, spec, step.as_deref(), err));
+                    break;
                 }
-                if let Some(id) = info.aux.and_then(|a| a.id) {
-                    image_id = Some(id);
-                }
-            }
-            Err(err) => {
-                failure = Some(classify(daemon, context, step.as_deref(), err));
-                break;
-            }
+            },
         }
     }
+    // Dropping the request (and the gate's sender) unblocks a packer still writing or waiting.
     drop(stream);
+    drop(go_tx);
 
     let packed = packer.await.map_err(|e| ImageError::Daemon {
         action: "pack the build context".to_owned(),
         message: e.to_string(),
     })?;
-    match (packed, failure) {
+    let lost = || ImageError::DaemonLost {
+        host: daemon.host().to_owned(),
+        action: "receiving the build context".to_owned(),
+    };
+    let labels = match (packed, decision, failure) {
+        (Err(ContextError::Withdrawn), Some(Ok(Decision::Reuse { image_id })), _) => {
+            // Nothing was built; what was packed is what the gate saw.
+            if let Some(stats) = gate_stats {
+                return Ok(Built {
+                    image_id,
+                    stats,
+                    reused: true,
+                });
+            }
+            return Err(lost());
+        }
+        (_, Some(Err(err)), _) => return Err(err),
         // A context that could not be read explains a broken upload better than the daemon.
-        (Err(err @ ContextError::Write { .. }), None) => Err(err.into()),
-        (Err(ContextError::Write { .. }), Some(failure)) => Err(failure),
-        (Err(err), _) => Err(err.into()),
-        (Ok(_), Some(failure)) => Err(failure),
-        (Ok(stats), None) => {
-            let id = match image_id {
-                Some(id) => id,
-                None => {
-                    return Err(ImageError::BuildFailed {
-                        step,
-                        message: "the daemon finished without reporting an image".to_owned(),
-                    });
+        (Err(ContextError::Write { .. }), _, Some(failure)) => return Err(failure),
+        (Err(ContextError::Write { .. }), _, None) => return Err(lost()),
+        (Err(ContextError::Withdrawn), _, Some(failure)) => return Err(failure),
+        (Err(ContextError::Withdrawn), _, None) => return Err(lost()),
+        (Err(err), _, _) => return Err(err.into()),
+        (Ok(_), _, Some(failure)) => return Err(failure),
+        (Ok(stats), Some(Ok(Decision::Build { labels })), None) => (stats, labels),
+        (Ok(_), _, None) => return Err(lost()),
+    };
+    let (stats, labels) = labels;
+    let Some(id) = image_id else {
+        return Err(ImageError::BuildFailed {
+            step,
+            message: "the daemon finished without reporting an image".to_owned(),
+        });
+    };
+    let image_id = label(daemon, &id, spec, &labels).await?;
+    Ok(Built {
+        image_id,
+        stats,
+        reused: false,
+    })
+}
+
+/// Sets `labels` on the built image `id` with a build of `FROM <id>` (the classic builder's own
+/// way of applying `labels`: one `LABEL` step) and returns the labelled image's ID.
+async fn label(
+    daemon: &Daemon,
+    id: &str,
+    spec: &BuildSpec,
+    labels: &BTreeMap<String, String>,
+) -> Result<String, ImageError> {
+    let (full_id, platform) = match daemon.inspect(id).await? {
+        Some(image) => (image.id, image.platform),
+        None => (id.to_owned(), String::new()),
+    };
+    if let Some(wanted) = &spec.platform
+        && !platform.is_empty()
+        && !same_platform(wanted, &platform)
+    {
+        return Err(ImageError::PlatformMismatch {
+            wanted: wanted.clone(),
+            built: platform,
+        });
+    }
+    if labels.is_empty() {
+        return Ok(full_id);
+    }
+    let failed = |message: String| ImageError::Daemon {
+        action: "label the built image".to_owned(),
+        message,
+    };
+    let dockerfile = format!("FROM {full_id}\n");
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    header.set_size(dockerfile.len() as u64);
+    header.set_mode(0o644);
+    tar.append_data(&mut header, "Dockerfile", dockerfile.as_bytes())
+        .map_err(|e| failed(e.to_string()))?;
+    let body = tar.into_inner().map_err(|e| failed(e.to_string()))?;
+    let options = BuildImageOptions {
+        dockerfile: "Dockerfile".to_owned(),
+        t: Some(spec.tag.clone()),
+        rm: true,
+        forcerm: true,
+        labels: Some(labels.clone().into_iter().collect()),
+        platform: spec.platform.clone().unwrap_or_default(),
+        ..Default::default()
+    };
+    let mut stream =
+        daemon
+            .docker()
+            .build_image(options, None, Some(bollard::body_full(Bytes::from(body))));
+    let mut labelled: Option<String> = None;
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(info) => {
+                if let Some(id) = info.aux.and_then(|a| a.id) {
+                    labelled = Some(id);
                 }
-            };
-            // The aux ID is the full `sha256:...`; "Successfully built" gives a short one.
-            let image_id = match daemon.inspect(&id).await? {
-                Some(image) => image.id,
-                None => id,
-            };
-            Ok(Built { image_id, stats })
+                if let Some(id) = info.stream.as_deref().and_then(|t| {
+                    t.lines()
+                        .find_map(|l| l.strip_prefix("Successfully built "))
+                }) {
+                    labelled.get_or_insert_with(|| id.trim().to_owned());
+                }
+            }
+            Err(err) => return Err(daemon.error("label the built image", err)),
         }
     }
+    let labelled = labelled.ok_or_else(|| failed("no image reported".to_owned()))?;
+    Ok(match daemon.inspect(&labelled).await? {
+        Some(image) => image.id,
+        None => labelled,
+    })
 }
 
 /// `Step 3/5 : RUN make` → `step 3/5 `RUN make``.
@@ -190,12 +341,24 @@ fn parse_step(line: &str) -> Option<String> {
 fn classify(
     daemon: &Daemon,
     context: &BuildContext,
+    spec: &BuildSpec,
     step: Option<&str>,
     err: BollardError,
 ) -> ImageError {
     let message = match err {
         BollardError::DockerStreamError { error } => error,
         BollardError::DockerResponseServerError { message, .. } => message,
+        // The connection worked a moment ago: the daemon stopped or the link broke mid-build.
+        BollardError::IOError { .. }
+        | BollardError::HyperResponseError { .. }
+        | BollardError::HyperLegacyError { .. }
+        | BollardError::RequestTimeoutError
+        | BollardError::JsonDataError { .. } => {
+            return ImageError::DaemonLost {
+                host: daemon.host().to_owned(),
+                action: "building the image".to_owned(),
+            };
+        }
         other => return daemon.error("build the image", other),
     };
     let lower = message.to_ascii_lowercase();
@@ -212,10 +375,43 @@ fn classify(
             message: message.trim().to_owned(),
         };
     }
+    let mut message = message.trim().to_owned();
+    if spec.pull && step.is_some_and(|s| s.contains("`FROM ")) {
+        message.push_str(
+            " (--pull makes the daemon pull every FROM image from its registry, Docker Hub for \
+             names without one; drop --pull for base images that exist only on this daemon)",
+        );
+    }
     ImageError::BuildFailed {
         step: step.map(str::to_owned),
-        message: message.trim().to_owned(),
+        message,
     }
+}
+
+/// Whether an image of platform `built` (`os/arch[/variant]`) is what `--platform wanted`
+/// asks for; common architecture aliases are the same, a variant is compared when both name
+/// one.
+fn same_platform(wanted: &str, built: &str) -> bool {
+    fn parts(text: &str) -> (String, String, String) {
+        let mut it = text.trim().split('/').map(str::to_ascii_lowercase);
+        let os = it.next().unwrap_or_default();
+        let arch = it.next().unwrap_or_default();
+        let variant = it.next().unwrap_or_default();
+        let (arch, variant) = match (arch.as_str(), variant.as_str()) {
+            ("x86_64" | "x86-64", _) => ("amd64".to_owned(), variant),
+            ("aarch64", _) | ("arm64", "v8") => ("arm64".to_owned(), String::new()),
+            ("i386" | "i686", _) => ("386".to_owned(), variant),
+            ("armhf", _) => ("arm".to_owned(), "v7".to_owned()),
+            ("armel", _) => ("arm".to_owned(), "v6".to_owned()),
+            _ => (arch, variant),
+        };
+        (os, arch, variant)
+    }
+    let (w_os, w_arch, w_variant) = parts(wanted);
+    let (b_os, b_arch, b_variant) = parts(built);
+    w_os == b_os
+        && (w_arch.is_empty() || w_arch == b_arch)
+        && (w_variant.is_empty() || b_variant.is_empty() || w_variant == b_variant)
 }
 
 /// The number after `line ` in a daemon message.
@@ -231,6 +427,18 @@ fn line_number(message: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn platforms_compare_by_os_arch_and_variant_with_aliases() {
+        assert!(same_platform("linux/amd64", "linux/amd64"));
+        assert!(same_platform("Linux/x86_64", "linux/amd64"));
+        assert!(same_platform("linux/arm64/v8", "linux/arm64"));
+        assert!(same_platform("linux/arm/v7", "linux/arm"));
+        assert!(same_platform("linux", "linux/amd64"));
+        assert!(!same_platform("linux/s390x", "linux/amd64"));
+        assert!(!same_platform("windows/amd64", "linux/amd64"));
+        assert!(!same_platform("linux/arm/v6", "linux/arm/v7"));
+    }
 
     #[test]
     fn steps_and_line_numbers_are_read_from_daemon_text() {

@@ -13,6 +13,12 @@ use sha2::{Digest, Sha256};
 /// The label carrying the build key on every image deploy-action builds.
 pub const BUILD_KEY_LABEL: &str = "dev.deploy-action.build-key";
 
+/// The label carrying the shape key: [`build_key`] over the context's shape digest
+/// ([`crate::image::context::BuildContext::shape_digest`]) instead of its content digest. It
+/// only tells a build that an image with the same key may exist, so that reading the context
+/// for its digest before uploading it is worth it.
+pub const SHAPE_KEY_LABEL: &str = "dev.deploy-action.shape-key";
+
 /// Names the key format; bump it when the hashed fields change.
 const KEY_DOMAIN: &str = "deploy-action build key v1";
 

@@ -121,6 +121,9 @@ pub enum ContextError {
         /// Bytes actually read.
         actual: u64,
     },
+    /// The caller's gate declined to complete the archive (see [`BuildContext::pack_gated`]).
+    #[error("the build context upload was withdrawn before its end")]
+    Withdrawn,
     /// Writing the archive to its destination failed.
     #[error("cannot write the build context archive (check the daemon connection or disk space)")]
     Write {
@@ -156,6 +159,8 @@ pub struct PackStats {
     /// `sha256:<hex>` over every entry's path, type, permission bits, size and content or link
     /// target, in archive order; independent of times and owners.
     pub context_digest: String,
+    /// [`BuildContext::shape_digest`] of what was packed.
+    pub shape_digest: String,
 }
 
 /// A context directory with its Dockerfile and ignore rules resolved, ready to list or pack.
@@ -283,7 +288,29 @@ impl BuildContext {
     /// but not closed. Memory use does not grow with the context: files are copied through a
     /// fixed buffer and hashed on the way.
     pub fn pack<W: Write>(&self, out: W, options: &PackOptions) -> Result<PackStats, ContextError> {
-        archive::pack(&self.root, &self.matcher, self.ignore_path(), out, options)
+        self.pack_gated(out, options, |_| true)
+    }
+
+    /// As [`BuildContext::pack`], but once every entry is written and flushed (the digest is
+    /// then known; `archive_bytes` is not final yet) `finish` decides whether to write the
+    /// tar's end-of-archive blocks. Declining returns [`ContextError::Withdrawn`] and leaves
+    /// the archive unterminated: the daemon, which reads the whole context before it runs any
+    /// step, then builds nothing. This lets a build read the context once and still decide
+    /// from its digest whether an existing image will do.
+    pub fn pack_gated<W: Write>(
+        &self,
+        out: W,
+        options: &PackOptions,
+        finish: impl FnOnce(&PackStats) -> bool,
+    ) -> Result<PackStats, ContextError> {
+        archive::pack(
+            &self.root,
+            &self.matcher,
+            self.ignore_path(),
+            out,
+            options,
+            finish,
+        )
     }
 
     /// The ignore file to name in pattern errors.
@@ -291,6 +318,36 @@ impl BuildContext {
         self.ignore_file
             .as_deref()
             .unwrap_or(Path::new(".dockerignore"))
+    }
+
+    /// `sha256:<hex>` over what [`BuildContext::list_files`] sees plus each entry's type,
+    /// permission bits, size and link target: the context's shape, from directory listings and
+    /// `lstat` alone, without reading any file. It is NOT a content digest (an edit that keeps a
+    /// file's size keeps the shape); builds use it only to guess cheaply whether an image with
+    /// the same content may exist, before reading the context for its real digest.
+    pub fn shape_digest(&self) -> Result<String, ContextError> {
+        use sha2::Digest;
+        let mut h = archive::shape_hasher();
+        walk::walk(&self.root, &self.matcher, self.ignore_path(), |entry| {
+            let unreadable = |source| ContextError::Unreadable {
+                path: entry.abs.to_path_buf(),
+                source,
+            };
+            let meta = fs::symlink_metadata(entry.abs).map_err(unreadable)?;
+            let (kind, size, target) = match entry.kind {
+                walk::Kind::Special => return Ok(()),
+                walk::Kind::Dir => (b'd', 0, Vec::new()),
+                walk::Kind::File => (b'f', meta.len(), Vec::new()),
+                walk::Kind::Symlink => {
+                    let target = fs::read_link(entry.abs).map_err(unreadable)?;
+                    (b'l', 0, target.into_os_string().into_encoded_bytes())
+                }
+            };
+            let path = entry.rel_os.as_os_str().as_encoded_bytes();
+            archive::shape_record(&mut h, kind, archive::mode(&meta), path, size, &target);
+            Ok(())
+        })?;
+        Ok(format!("sha256:{}", archive::hex(&h.finalize())))
     }
 
     /// The `context_digest` alone: reads every file, writes nothing.

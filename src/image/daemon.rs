@@ -32,6 +32,8 @@ pub struct LocalImage {
     pub labels: BTreeMap<String, String>,
     /// Its `repo@digest` entries (set once pushed or pulled).
     pub repo_digests: Vec<String>,
+    /// `os/arch[/variant]` from its config.
+    pub platform: String,
 }
 
 impl Daemon {
@@ -110,6 +112,12 @@ impl Daemon {
     pub async fn inspect(&self, reference: &str) -> Result<Option<LocalImage>, ImageError> {
         match self.docker.inspect_image(reference).await {
             Ok(image) => Ok(Some(LocalImage {
+                platform: [image.os, image.architecture, image.variant]
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| !p.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("/"),
                 id: image.id.unwrap_or_default(),
                 labels: image
                     .config

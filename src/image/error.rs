@@ -32,6 +32,17 @@ pub enum ImageError {
         /// The address tried (`unix:///var/run/docker.sock`, `tcp://...`).
         host: String,
     },
+    /// The connection to the daemon broke while it was working (it stopped or restarted).
+    #[error(
+        "lost the connection to the Docker daemon at {host} while it was {action}; check that \
+         it is still running (`docker info`) and run the build again"
+    )]
+    DaemonLost {
+        /// The address connected to.
+        host: String,
+        /// What it was doing (`building the image`).
+        action: String,
+    },
     /// The daemon answered with an error outside a build step.
     #[error("the Docker daemon could not {action}: {message}")]
     Daemon {
@@ -49,6 +60,19 @@ pub enum ImageError {
         source_line: Option<String>,
         /// The daemon's message.
         message: String,
+    },
+    /// The image built is for another platform than `--platform` asked (the classic builder
+    /// only uses the platform to pull base images, and takes local ones as they are).
+    #[error(
+        "the daemon built a {built} image although --platform {wanted} was asked: it cannot \
+         build {wanted} from the base images it has; build on a {wanted} daemon, pull a {wanted} \
+         base image first, or drop --platform"
+    )]
+    PlatformMismatch {
+        /// The platform asked for.
+        wanted: String,
+        /// The platform of the image built (`linux/amd64`).
+        built: String,
     },
     /// A Dockerfile step failed.
     #[error(
@@ -155,8 +179,11 @@ impl ImageError {
     pub fn exit_code(&self) -> u8 {
         use crate::commands::exit;
         match self {
-            Self::DockerfileSyntax { .. } | Self::BuildFailed { .. } => exit::BUILD_FAILED,
+            Self::DockerfileSyntax { .. }
+            | Self::BuildFailed { .. }
+            | Self::PlatformMismatch { .. } => exit::BUILD_FAILED,
             Self::DaemonUnreachable { .. }
+            | Self::DaemonLost { .. }
             | Self::Daemon { .. }
             | Self::RegistryUnreachable { .. }
             | Self::RegistryAuth { .. }

@@ -1,8 +1,10 @@
 //! Streams the walked entries into a tar archive and hashes them for the context digest.
 
+use std::cell::Cell;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Read, Write};
 use std::path::Path;
+use std::rc::Rc;
 use std::time::UNIX_EPOCH;
 
 use flate2::Compression;
@@ -20,16 +22,23 @@ const DIGEST_DOMAIN: &[u8] = b"deploy-action context digest v1\n";
 /// Large enough that tar headers and small files go out in few writes.
 const WRITE_BUFFER: usize = 256 * 1024;
 
+/// Packs every entry, then asks `finish` (with the digest known, everything but the tar's
+/// end-of-archive blocks written and flushed) whether to complete the archive: `false` leaves
+/// it unterminated and returns [`ContextError::Withdrawn`], so a receiver that waits for the end
+/// of the archive (the daemon does, before it runs any step) never starts on it.
 pub(super) fn pack<W: Write>(
     root: &Path,
     matcher: &PatternMatcher,
     ignore_file: &Path,
     out: W,
     options: &PackOptions,
+    finish: impl FnOnce(&PackStats) -> bool,
 ) -> Result<PackStats, ContextError> {
+    let withdrawn = Rc::new(Cell::new(false));
     let counting = Counting {
         inner: out,
         count: 0,
+        discard: Rc::clone(&withdrawn),
     };
     let sink = match options.gzip {
         Some(level) => Sink::Gzip(GzEncoder::new(counting, Compression::new(level.min(9)))),
@@ -46,13 +55,23 @@ pub(super) fn pack<W: Write>(
         content_bytes: 0,
         archive_bytes: 0,
         context_digest: String::new(),
+        shape_digest: String::new(),
     };
+    let mut shape = shape_hasher();
 
     walk::walk(root, matcher, ignore_file, |entry| {
-        append(&mut builder, &mut digest, &mut stats, &entry)
+        append(&mut builder, &mut digest, &mut shape, &mut stats, &entry)
     })?;
 
     let write_err = |source| ContextError::Write { source };
+    stats.context_digest = format!("sha256:{}", hex(&digest.finalize()));
+    stats.shape_digest = format!("sha256:{}", hex(&shape.finalize()));
+    builder.get_mut().flush().map_err(write_err)?;
+    if !finish(&stats) {
+        // Dropping the builder would still write the end-of-archive blocks: swallow them.
+        withdrawn.set(true);
+        return Err(ContextError::Withdrawn);
+    }
     let buffered = builder.into_inner().map_err(write_err)?;
     let sink = buffered
         .into_inner()
@@ -63,7 +82,6 @@ pub(super) fn pack<W: Write>(
     };
     counting.flush().map_err(write_err)?;
     stats.archive_bytes = counting.count;
-    stats.context_digest = format!("sha256:{}", hex(&digest.finalize()));
     Ok(stats)
 }
 
@@ -71,6 +89,7 @@ pub(super) fn pack<W: Write>(
 fn append<W: Write>(
     builder: &mut tar::Builder<W>,
     digest: &mut Sha256,
+    shape: &mut Sha256,
     stats: &mut PackStats,
     entry: &Entry<'_>,
 ) -> Result<(), ContextError> {
@@ -95,6 +114,7 @@ fn append<W: Write>(
                 .append_data(&mut header, Path::new(&name), io::empty())
                 .map_err(write_err)?;
             record(digest, b'd', mode(&meta), path_bytes);
+            shape_record(shape, b'd', mode(&meta), path_bytes, 0, b"");
             stats.dirs += 1;
             Ok(())
         }
@@ -107,6 +127,7 @@ fn append<W: Write>(
                 .map_err(write_err)?;
             let target = target.as_os_str().as_encoded_bytes();
             record(digest, b'l', mode(&meta), path_bytes);
+            shape_record(shape, b'l', mode(&meta), path_bytes, 0, target);
             digest.update((target.len() as u64).to_be_bytes());
             digest.update(target);
             stats.symlinks += 1;
@@ -137,6 +158,7 @@ fn append<W: Write>(
                 });
             }
             record(digest, b'f', mode(&meta), path_bytes);
+            shape_record(shape, b'f', mode(&meta), path_bytes, size, b"");
             digest.update(size.to_be_bytes());
             digest.update(reader.hasher.finalize());
             stats.files += 1;
@@ -144,6 +166,31 @@ fn append<W: Write>(
             Ok(())
         }
     }
+}
+
+/// A new hasher for [`super::BuildContext::shape_digest`].
+pub(super) fn shape_hasher() -> Sha256 {
+    let mut h = Sha256::new();
+    h.update(b"deploy-action context shape v1\n");
+    h
+}
+
+/// One entry of the shape digest: type, permission bits, path, size and link target.
+pub(super) fn shape_record(
+    h: &mut Sha256,
+    kind: u8,
+    mode: u32,
+    path: &[u8],
+    size: u64,
+    target: &[u8],
+) {
+    h.update([kind]);
+    h.update(mode.to_be_bytes());
+    h.update((path.len() as u64).to_be_bytes());
+    h.update(path);
+    h.update(size.to_be_bytes());
+    h.update((target.len() as u64).to_be_bytes());
+    h.update(target);
 }
 
 /// The fields every digest record starts with; lengths make the encoding unambiguous.
@@ -173,14 +220,14 @@ fn header(meta: &fs::Metadata, kind: EntryType, size: u64) -> Header {
 
 /// Permission bits, including setuid, setgid and sticky.
 #[cfg(unix)]
-fn mode(meta: &fs::Metadata) -> u32 {
+pub(super) fn mode(meta: &fs::Metadata) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     meta.permissions().mode() & 0o7777
 }
 
 /// Without Unix modes, what a checkout on Linux would usually have.
 #[cfg(not(unix))]
-fn mode(meta: &fs::Metadata) -> u32 {
+pub(super) fn mode(meta: &fs::Metadata) -> u32 {
     if meta.is_dir() {
         0o755
     } else if meta.permissions().readonly() {
@@ -190,7 +237,7 @@ fn mode(meta: &fs::Metadata) -> u32 {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(super) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for &b in bytes {
@@ -226,14 +273,18 @@ impl<R: Read> Read for Hashing<R> {
     }
 }
 
-/// Counts the bytes that reach the caller's writer.
+/// Counts the bytes that reach the caller's writer; once `discard` is set nothing more does.
 struct Counting<W> {
     inner: W,
     count: u64,
+    discard: Rc<Cell<bool>>,
 }
 
 impl<W: Write> Write for Counting<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.discard.get() {
+            return Ok(buf.len());
+        }
         let n = self.inner.write(buf)?;
         self.count += n as u64;
         Ok(n)

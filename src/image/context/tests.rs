@@ -195,6 +195,38 @@ fn gzip_round_trips_with_the_same_digest() {
 }
 
 #[test]
+fn the_gate_sees_the_final_digest_and_can_withhold_the_end_of_the_archive() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    main_fixture(dir.path());
+    let ctx = BuildContext::open(dir.path(), Path::new("Dockerfile")).expect("open");
+    let mut whole = Vec::new();
+    let stats = ctx.pack(&mut whole, &PackOptions::default()).expect("pack");
+
+    let mut seen = None;
+    let mut gated = Vec::new();
+    let gated_stats = ctx
+        .pack_gated(&mut gated, &PackOptions::default(), |s| {
+            seen = Some(s.context_digest.clone());
+            true
+        })
+        .expect("pack");
+    assert_eq!(seen.as_deref(), Some(stats.context_digest.as_str()));
+    assert_eq!(ctx.shape_digest().expect("shape"), stats.shape_digest);
+    assert_eq!(gated, whole);
+    assert_eq!(gated_stats, stats);
+
+    // Declined: every entry was written, the end-of-archive blocks were not.
+    let mut withdrawn = Vec::new();
+    let err = ctx
+        .pack_gated(&mut withdrawn, &PackOptions::default(), |_| false)
+        .expect_err("withdrawn");
+    assert!(matches!(err, ContextError::Withdrawn), "{err}");
+    assert!(withdrawn.len() < whole.len());
+    assert_eq!(withdrawn[..], whole[..withdrawn.len()]);
+    assert!(whole[withdrawn.len()..].iter().all(|&b| b == 0));
+}
+
+#[test]
 fn wildcard_exception_walks_excluded_directories() {
     let dir = tempfile::tempdir().expect("tempdir");
     fixture(
