@@ -152,16 +152,21 @@ fn load(path: &Path) -> Result<LedgerFile, GithubError> {
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(LedgerFile::default()),
         Err(e) => return Err(io_error("read", path)(e)),
     };
+    parse(path, &text)
+}
+
+/// Checks and reads a ledger's text; `path` only names the file in errors.
+fn parse(path: &Path, text: &str) -> Result<LedgerFile, GithubError> {
     let corrupt = |reason: String| GithubError::LedgerCorrupt {
         path: path.to_path_buf(),
         reason,
     };
     // One parse in the usual case; the version is probed separately only when that fails, so
     // that a newer schema is reported as such rather than as damage.
-    let file: LedgerFile = match serde_json::from_str(&text) {
+    let file: LedgerFile = match serde_json::from_str(text) {
         Ok(file) => file,
         Err(e) => {
-            if let Ok(probe) = serde_json::from_str::<VersionProbe>(&text)
+            if let Ok(probe) = serde_json::from_str::<VersionProbe>(text)
                 && probe.version != VERSION
             {
                 return Err(version_error(path, probe.version));
@@ -185,6 +190,29 @@ fn load(path: &Path) -> Result<LedgerFile, GithubError> {
         )));
     }
     Ok(file)
+}
+
+/// Every environment's history in a ledger's text, newest first, and the text the ledger would
+/// be saved as; what [`super::decode::ledger`] exposes to fuzz targets.
+pub(crate) fn decode(text: &str) -> Result<(Vec<HistoryEntry>, String), GithubError> {
+    let path = Path::new("<ledger>");
+    let file = parse(path, text)?;
+    let mut environments: Vec<&str> = file
+        .deployments
+        .iter()
+        .map(|r| r.deployment.environment.as_str())
+        .collect();
+    environments.sort_unstable();
+    environments.dedup();
+    let entries = environments
+        .iter()
+        .flat_map(|env| file.of_environment(env).map(Record::entry))
+        .collect();
+    let saved = serde_json::to_string(&file).map_err(|e| GithubError::LedgerCorrupt {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    Ok((entries, saved))
 }
 
 /// Runs `change` on the ledger under the writers' lock and saves the result atomically.
