@@ -64,15 +64,17 @@ pub fn run(args: &LintArgs) -> Result<u8> {
     }
     for p in &args.paths {
         if p.as_os_str() == "-" {
-            let mut text = String::new();
+            // One byte past the limit is enough to know the text is too large.
+            let mut bytes = Vec::new();
             std::io::stdin()
-                .read_to_string(&mut text)
+                .take(lint::MAX_FILE_BYTES + 1)
+                .read_to_end(&mut bytes)
                 .context("cannot read standard input")?;
             let name = args
                 .stdin_filename
                 .clone()
                 .unwrap_or_else(|| "<stdin>".into());
-            inputs.push(Input::Text(name, text));
+            inputs.push(Input::Stdin(name, bytes));
         } else if p.is_dir() {
             for f in
                 discover::files_under(p).with_context(|| format!("cannot list {}", p.display()))?
@@ -120,7 +122,8 @@ pub fn run(args: &LintArgs) -> Result<u8> {
 
 enum Input {
     File(PathBuf),
-    Text(String, String),
+    /// Standard input's name and bytes (at most one byte past the size limit).
+    Stdin(String, Vec<u8>),
 }
 
 fn display(p: &Path) -> String {
@@ -134,8 +137,15 @@ fn display(p: &Path) -> String {
 fn lint_one(input: &Input, config: &Config, project: &Project) -> Result<FileResult> {
     Ok(match input {
         Input::File(p) => {
-            let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
             let path = display(p);
+            // Checked before reading, so a huge file costs no memory.
+            let size = std::fs::metadata(p)
+                .with_context(|| format!("cannot read {}", p.display()))?
+                .len();
+            if size > lint::MAX_FILE_BYTES {
+                return Ok(lint::too_large(&path, size));
+            }
+            let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
             let kind = FileKind::of_path(&path);
             match String::from_utf8(bytes) {
                 Ok(text) => lint::lint_source_in(
@@ -148,13 +158,19 @@ fn lint_one(input: &Input, config: &Config, project: &Project) -> Result<FileRes
                 Err(e) => lint::not_utf8(&path, e.utf8_error().valid_up_to(), e.as_bytes()),
             }
         }
-        Input::Text(name, text) => lint::lint_source_in(
-            Some(project),
-            name,
-            text.strip_prefix('\u{feff}').unwrap_or(text),
-            FileKind::of_path(name),
-            config,
-        ),
+        Input::Stdin(name, bytes) => match std::str::from_utf8(bytes) {
+            _ if bytes.len() as u64 > lint::MAX_FILE_BYTES => {
+                lint::too_large(name, bytes.len() as u64)
+            }
+            Ok(text) => lint::lint_source_in(
+                Some(project),
+                name,
+                text.strip_prefix('\u{feff}').unwrap_or(text),
+                FileKind::of_path(name),
+                config,
+            ),
+            Err(e) => lint::not_utf8(name, e.valid_up_to(), bytes),
+        },
     })
 }
 
