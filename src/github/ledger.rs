@@ -293,10 +293,56 @@ fn save(path: &Path, dir: &Path, ledger: &LedgerFile) -> Result<(), GithubError>
         }
         Ok(())
     };
-    write().map_err(|e| {
-        let _ = fs::remove_file(&temp);
-        io_error("write", path)(e)
-    })
+    let result = match write() {
+        // A full disk: give up the spare room kept for this moment and try once more, so that
+        // the final status of a deployment is still recorded (never left `in_progress`).
+        Err(e) if is_disk_full(&e) && release_reserve(path) => write(),
+        other => other,
+    };
+    match result {
+        Ok(()) => {
+            keep_reserve(path, text.len());
+            Ok(())
+        }
+        Err(e) => {
+            let _ = fs::remove_file(&temp);
+            Err(io_error("write", path)(e))
+        }
+    }
+}
+
+/// Spare room kept beside the ledger (`<ledger>.reserve`): twice the ledger's size, at least
+/// 16 KiB. When the disk fills up during a deploy, it is deleted to make room for the ledger's
+/// next (final) write.
+fn reserve_path(path: &Path) -> PathBuf {
+    with_suffix(path, ".reserve")
+}
+
+fn is_disk_full(e: &std::io::Error) -> bool {
+    matches!(e.kind(), ErrorKind::StorageFull | ErrorKind::QuotaExceeded)
+}
+
+/// Deletes the reserve; true when there was one.
+fn release_reserve(path: &Path) -> bool {
+    fs::remove_file(reserve_path(path)).is_ok()
+}
+
+/// Grows the reserve to its size for a ledger of `ledger_len` bytes. Best effort: without room
+/// for it the ledger still works, it only loses this protection. Written with real bytes, since
+/// a sparse file would reserve nothing.
+fn keep_reserve(path: &Path, ledger_len: usize) {
+    let wanted = (2 * ledger_len).max(16 * 1024);
+    let reserve = reserve_path(path);
+    if fs::metadata(&reserve).is_ok_and(|m| m.len() >= wanted as u64) {
+        return;
+    }
+    let filled = File::create(&reserve).and_then(|mut f| {
+        f.write_all(&vec![0u8; wanted])?;
+        f.sync_all()
+    });
+    if filled.is_err() {
+        let _ = fs::remove_file(&reserve);
+    }
 }
 
 impl DeploymentStore for LedgerStore {
