@@ -97,6 +97,7 @@ struct SmallDisk {
 
 impl SmallDisk {
     /// `None` (skip) when mounting is not allowed here, outside CI; CI=true fails instead.
+    #[allow(clippy::print_stderr)]
     fn mount() -> Option<Self> {
         let dir = tempfile::tempdir().expect("tempdir");
         let ok = Command::new("mount")
@@ -110,7 +111,6 @@ impl SmallDisk {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("cannot mount a tmpfs for the disk-full test (needs root or CAP_SYS_ADMIN)");
         }
-        #[allow(clippy::print_stderr)]
         eprintln!("skipping: cannot mount a tmpfs here (needs root or CAP_SYS_ADMIN)");
         None
     }
