@@ -210,3 +210,61 @@ fn a_disk_that_fills_during_the_deploy_still_gets_the_final_status() {
     let h = history(home.path(), &ledger);
     assert_eq!(states(&h), ["success", "inactive"], "{h}");
 }
+
+#[test]
+fn sigterm_during_a_github_deploy_posts_error_not_in_progress() {
+    let Some(fake) = common::fake_github::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let marker = dir.path().join("started");
+    let script = format!("touch {}; sleep 60", marker.display());
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("deploy-action"))
+        .current_dir(dir.path())
+        .env_remove("CI")
+        .env_remove("GITHUB_ACTIONS")
+        .env("GITHUB_TOKEN", fake.token())
+        .env(
+            "GITHUB_REPOSITORY",
+            format!("{}/{}", fake.owner(), fake.repo()),
+        )
+        .env("GITHUB_API_URL", fake.api_url())
+        .args(["deploy", "-e", "production", "--image", IMAGE, "--sha", SHA])
+        .args(["--", "sh", "-c", &script])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Wait until the command runs (the deployment is in_progress), not for a fixed time.
+    let started = std::time::Instant::now();
+    while !marker.exists() {
+        if started.elapsed() > WATCHDOG || child.try_wait().expect("wait").is_some() {
+            let _ = child.kill();
+            panic!("the deploy command never started");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let signal = nix::sys::signal::Signal::SIGTERM;
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+    nix::sys::signal::kill(pid, signal).expect("SIGTERM");
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let deployments = fake.deployments();
+    assert_eq!(deployments.len(), 1);
+    let id = deployments[0]["id"].as_u64().expect("id");
+    let states: Vec<String> = fake
+        .deployment_statuses(id)
+        .iter()
+        .map(|s| s["state"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        states.last().map(String::as_str),
+        Some("error"),
+        "{states:?}"
+    );
+}
