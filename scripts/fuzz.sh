@@ -61,7 +61,7 @@ seed() {
     expr)
       if [ -d "$shared/corpus" ]; then
         grep -rhoE '\$\{\{[^}]*\}\}' "$shared/corpus" --include='*.yml' --include='*.yaml' |
-          sed -E 's/^\$\{\{ *//; s/ *\}\}$//' | sort -u | head -n 4000 |
+          sed -E 's/^\$\{\{ *//; s/ *\}\}$//' | sort -u | awk 'NR <= 4000' |
           split -l 1 -a 4 - "$dir/e"
       fi
       printf '%s' "github.event.pull_request.title" >"$dir/x-ctx"
@@ -73,7 +73,7 @@ seed() {
     tag_rules)
       if [ -d "$shared/corpus" ]; then
         grep -rhoE 'type=[a-z]+[^"#]*' "$shared/corpus/workflows" --include='*.yml' |
-          sed 's/[[:space:]]*$//' | sort -u | head -n 2000 | split -l 1 -a 4 - "$dir/t"
+          sed 's/[[:space:]]*$//' | sort -u | awk 'NR <= 2000' | split -l 1 -a 4 - "$dir/t"
       fi
       printf 'type=semver,pattern={{major}}.{{minor}}\ntype=ref,event=branch\ntype=sha,format=long\ntype=raw,value=latest,enable={{is_default_branch}}\ntype=match,pattern=v(.*),group=1\ntype=schedule,pattern={{date '"'"'YYYYMMDD'"'"' tz='"'"'Asia/Tokyo'"'"'}}\n\0latest=auto\nprefix=v-,onlatest=true\nsuffix=-alpine\n' >"$dir/x-all"
       printf 'type=pep440,pattern={{version}}\ntype=edge,branch=main\n' >"$dir/x-pep" ;;
