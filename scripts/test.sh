@@ -43,7 +43,7 @@ cargo deny --all-features check --hide-inclusion-graph licenses bans sources
 # GitHub; without a copy the advisories check is skipped, loudly.
 db_root=${CARGO_HOME:-$HOME/.cargo}/advisory-dbs
 if compgen -G "$db_root/*/crates" >/dev/null 2>&1 || compgen -G "$db_root/*/.git" >/dev/null 2>&1; then
-  cargo deny --all-features check --disable-fetch --hide-inclusion-graph advisories
+  cargo deny --offline --all-features check --hide-inclusion-graph advisories
 elif [ "${DENY_FETCH_ADVISORIES:-}" = 1 ]; then
   cargo deny --all-features check --hide-inclusion-graph advisories
 else
