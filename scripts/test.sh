@@ -33,6 +33,23 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --quiet --all-targets -- -D warnings
+echo "== cargo deny (deny.toml: licenses, bans, sources; advisories when the database is here)"
+if ! cargo deny --version >/dev/null 2>&1; then
+  echo "cargo-deny missing: cargo install --locked cargo-deny" >&2
+  cargo install --locked --quiet cargo-deny
+fi
+cargo deny --all-features check --hide-inclusion-graph licenses bans sources
+# The database lives under $CARGO_HOME/advisory-dbs (cargo-deny's default). Fetching it needs
+# GitHub; without a copy the advisories check is skipped, loudly.
+db_root=${CARGO_HOME:-$HOME/.cargo}/advisory-dbs
+if compgen -G "$db_root/*/crates" >/dev/null 2>&1 || compgen -G "$db_root/*/.git" >/dev/null 2>&1; then
+  cargo deny --offline --all-features check --hide-inclusion-graph advisories
+elif [ "${DENY_FETCH_ADVISORIES:-}" = 1 ]; then
+  cargo deny --all-features check --hide-inclusion-graph advisories
+else
+  echo "warning: advisories NOT checked: no RustSec database under $db_root" >&2
+  echo "         (set DENY_FETCH_ADVISORIES=1 where GitHub is reachable to fetch it)" >&2
+fi
 echo "== cargo test"
 cargo test --quiet 2>&1 | tee target/test-output.log
 echo "== generated workflows through actionlint, GitHub's parser and zizmor"

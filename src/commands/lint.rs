@@ -66,15 +66,17 @@ pub fn run(args: &LintArgs) -> Result<u8> {
     }
     for p in &args.paths {
         if p.as_os_str() == "-" {
-            let mut text = String::new();
+            // One byte past the limit is enough to know the text is too large.
+            let mut bytes = Vec::new();
             std::io::stdin()
-                .read_to_string(&mut text)
+                .take(lint::MAX_FILE_BYTES + 1)
+                .read_to_end(&mut bytes)
                 .context("cannot read standard input")?;
             let name = args
                 .stdin_filename
                 .clone()
                 .unwrap_or_else(|| "<stdin>".into());
-            inputs.push(Input::Text(name, text));
+            inputs.push(Input::Stdin(name, bytes));
         } else if p.is_dir() {
             for f in
                 discover::files_under(p).with_context(|| format!("cannot list {}", p.display()))?
@@ -124,7 +126,8 @@ enum Input {
     File(PathBuf),
     /// A promotion policy at a path named by a workflow's `--policy`.
     Policy(PathBuf),
-    Text(String, String),
+    /// Standard input's name and bytes (at most one byte past the size limit).
+    Stdin(String, Vec<u8>),
 }
 
 /// Policy files that discovered workflows name with `--policy` and that exist under `root`,
@@ -134,7 +137,7 @@ fn named_policies(root: &Path, inputs: &[Input]) -> Vec<PathBuf> {
         .iter()
         .filter_map(|i| match i {
             Input::File(p) | Input::Policy(p) => Some(p),
-            Input::Text(..) => None,
+            Input::Stdin(..) => None,
         })
         .collect();
     let mut out: Vec<PathBuf> = Vec::new();
@@ -166,8 +169,15 @@ fn display(p: &Path) -> String {
 fn lint_one(input: &Input, config: &Config, project: &Project) -> Result<FileResult> {
     Ok(match input {
         Input::File(p) | Input::Policy(p) => {
-            let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
             let path = display(p);
+            // Checked before reading, so a huge file costs no memory.
+            let size = std::fs::metadata(p)
+                .with_context(|| format!("cannot read {}", p.display()))?
+                .len();
+            if size > lint::MAX_FILE_BYTES {
+                return Ok(lint::too_large(&path, size));
+            }
+            let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
             let kind = match input {
                 Input::Policy(_) => FileKind::Policy,
                 _ => FileKind::of_path(&path),
@@ -183,13 +193,19 @@ fn lint_one(input: &Input, config: &Config, project: &Project) -> Result<FileRes
                 Err(e) => lint::not_utf8(&path, e.utf8_error().valid_up_to(), e.as_bytes()),
             }
         }
-        Input::Text(name, text) => lint::lint_source_in(
-            Some(project),
-            name,
-            text.strip_prefix('\u{feff}').unwrap_or(text),
-            FileKind::of_path(name),
-            config,
-        ),
+        Input::Stdin(name, bytes) => match std::str::from_utf8(bytes) {
+            _ if bytes.len() as u64 > lint::MAX_FILE_BYTES => {
+                lint::too_large(name, bytes.len() as u64)
+            }
+            Ok(text) => lint::lint_source_in(
+                Some(project),
+                name,
+                text.strip_prefix('\u{feff}').unwrap_or(text),
+                FileKind::of_path(name),
+                config,
+            ),
+            Err(e) => lint::not_utf8(name, e.valid_up_to(), bytes),
+        },
     })
 }
 

@@ -152,16 +152,21 @@ fn load(path: &Path) -> Result<LedgerFile, GithubError> {
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(LedgerFile::default()),
         Err(e) => return Err(io_error("read", path)(e)),
     };
+    parse(path, &text)
+}
+
+/// Checks and reads a ledger's text; `path` only names the file in errors.
+fn parse(path: &Path, text: &str) -> Result<LedgerFile, GithubError> {
     let corrupt = |reason: String| GithubError::LedgerCorrupt {
         path: path.to_path_buf(),
         reason,
     };
     // One parse in the usual case; the version is probed separately only when that fails, so
     // that a newer schema is reported as such rather than as damage.
-    let file: LedgerFile = match serde_json::from_str(&text) {
+    let file: LedgerFile = match serde_json::from_str(text) {
         Ok(file) => file,
         Err(e) => {
-            if let Ok(probe) = serde_json::from_str::<VersionProbe>(&text)
+            if let Ok(probe) = serde_json::from_str::<VersionProbe>(text)
                 && probe.version != VERSION
             {
                 return Err(version_error(path, probe.version));
@@ -185,6 +190,29 @@ fn load(path: &Path) -> Result<LedgerFile, GithubError> {
         )));
     }
     Ok(file)
+}
+
+/// Every environment's history in a ledger's text, newest first, and the text the ledger would
+/// be saved as; what [`super::decode::ledger`] exposes to fuzz targets.
+pub(crate) fn decode(text: &str) -> Result<(Vec<HistoryEntry>, String), GithubError> {
+    let path = Path::new("<ledger>");
+    let file = parse(path, text)?;
+    let mut environments: Vec<&str> = file
+        .deployments
+        .iter()
+        .map(|r| r.deployment.environment.as_str())
+        .collect();
+    environments.sort_unstable();
+    environments.dedup();
+    let entries = environments
+        .iter()
+        .flat_map(|env| file.of_environment(env).map(Record::entry))
+        .collect();
+    let saved = serde_json::to_string(&file).map_err(|e| GithubError::LedgerCorrupt {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    Ok((entries, saved))
 }
 
 /// Runs `change` on the ledger under the writers' lock and saves the result atomically.
@@ -265,10 +293,56 @@ fn save(path: &Path, dir: &Path, ledger: &LedgerFile) -> Result<(), GithubError>
         }
         Ok(())
     };
-    write().map_err(|e| {
-        let _ = fs::remove_file(&temp);
-        io_error("write", path)(e)
-    })
+    let result = match write() {
+        // A full disk: give up the spare room kept for this moment and try once more, so that
+        // the final status of a deployment is still recorded (never left `in_progress`).
+        Err(e) if is_disk_full(&e) && release_reserve(path) => write(),
+        other => other,
+    };
+    match result {
+        Ok(()) => {
+            keep_reserve(path, text.len());
+            Ok(())
+        }
+        Err(e) => {
+            let _ = fs::remove_file(&temp);
+            Err(io_error("write", path)(e))
+        }
+    }
+}
+
+/// Spare room kept beside the ledger (`<ledger>.reserve`): twice the ledger's size, at least
+/// 16 KiB. When the disk fills up during a deploy, it is deleted to make room for the ledger's
+/// next (final) write.
+fn reserve_path(path: &Path) -> PathBuf {
+    with_suffix(path, ".reserve")
+}
+
+fn is_disk_full(e: &std::io::Error) -> bool {
+    matches!(e.kind(), ErrorKind::StorageFull | ErrorKind::QuotaExceeded)
+}
+
+/// Deletes the reserve; true when there was one.
+fn release_reserve(path: &Path) -> bool {
+    fs::remove_file(reserve_path(path)).is_ok()
+}
+
+/// Grows the reserve to its size for a ledger of `ledger_len` bytes. Best effort: without room
+/// for it the ledger still works, it only loses this protection. Written with real bytes, since
+/// a sparse file would reserve nothing.
+fn keep_reserve(path: &Path, ledger_len: usize) {
+    let wanted = (2 * ledger_len).max(16 * 1024);
+    let reserve = reserve_path(path);
+    if fs::metadata(&reserve).is_ok_and(|m| m.len() >= wanted as u64) {
+        return;
+    }
+    let filled = File::create(&reserve).and_then(|mut f| {
+        f.write_all(&vec![0u8; wanted])?;
+        f.sync_all()
+    });
+    if filled.is_err() {
+        let _ = fs::remove_file(&reserve);
+    }
 }
 
 impl DeploymentStore for LedgerStore {

@@ -8,6 +8,7 @@
 //! With the `fake-github` feature, [`fake`] is an in-process fake of the GitHub REST endpoints
 //! for tests.
 
+pub mod decode;
 mod error;
 mod http;
 mod ledger;

@@ -414,3 +414,21 @@ fn status_from_wire(wire: WireStatus) -> DeploymentStatus {
         created_at: wire.created_at,
     }
 }
+
+/// Any JSON text, as an answer body is read.
+pub(super) fn decode_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, GithubError> {
+    serde_json::from_str(json).map_err(|e| GithubError::BadResponse {
+        action: LIST.action,
+        reason: e.to_string(),
+    })
+}
+
+/// One deployment from an answer's JSON value.
+pub(super) fn deployment_from_value(value: Value) -> Result<Deployment, GithubError> {
+    parse(&LIST, value).map(deployment_from_wire)
+}
+
+/// One deployment status from an answer's JSON value.
+pub(super) fn status_from_value(value: Value) -> Result<DeploymentStatus, GithubError> {
+    parse(&LIST_STATUSES, value).map(status_from_wire)
+}

@@ -1,5 +1,7 @@
 //! `workflow-schema`: unknown, missing, mistyped and empty keys in every section of a workflow.
 
+use std::collections::HashMap;
+
 use crate::lint::schema::{self, Field, Obj, T, check, check_map, opt, req};
 use crate::lint::{Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::model::{Job, Step, Workflow};
@@ -517,12 +519,13 @@ fn dup_keys(cx: &mut Ctx<'_>, section: Option<&Node>, label: &str) {
     let Some(entries) = section.and_then(Node::as_map) else {
         return;
     };
-    for (i, (k, _)) in entries.iter().enumerate() {
+    // Each distinct spelling of a key, first occurrence first, under its lowercase form: one
+    // pass instead of comparing every key with every earlier one (an `env` of 100,000 keys).
+    let mut spellings: HashMap<String, Vec<(&str, &Node)>> = HashMap::new();
+    for (k, _) in entries {
         let Some(name) = k.as_str() else { continue };
-        if let Some((prev, _)) = entries[..i].iter().find(|(p, _)| {
-            p.as_str()
-                .is_some_and(|p| p != name && p.eq_ignore_ascii_case(name))
-        }) {
+        let seen = spellings.entry(name.to_ascii_lowercase()).or_default();
+        if let Some((_, prev)) = seen.iter().find(|(p, _)| *p != name) {
             cx.report(
                 k.span,
                 format!(
@@ -530,6 +533,9 @@ fn dup_keys(cx: &mut Ctx<'_>, section: Option<&Node>, label: &str) {
                     prev.span.start.line, prev.span.start.col
                 ),
             );
+        }
+        if !seen.iter().any(|(p, _)| *p == name) {
+            seen.push((name, k));
         }
     }
 }

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Builds the release binary reproducibly and packs it for a GitHub release.
+#
+# Same source + same toolchain => same bytes: `--locked` dependencies, SOURCE_DATE_EPOCH from the
+# last commit, build paths remapped ($CARGO_HOME and the source directory), one codegen unit,
+# symbols stripped; the archive has sorted names, a fixed mtime, owner and mode, and `gzip -n`.
+# Writes OUT/deploy-action-<version>-<triple>.tar.gz (with `deploy-action` at its root) and
+# OUT/SHA256SUMS (`<sha256>  <file>` for every archive in OUT).
+#
+# Usage: scripts/release.sh [--target TRIPLE] [--out DIR]   (default: host triple, dist/)
+# Needs GNU tar and gzip. CARGO_TARGET_DIR is honoured.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+triple=$(rustc -vV | sed -n 's/^host: //p')
+out="$root/dist"
+while [ $# -gt 0 ]; do
+  case $1 in
+    --target) triple=${2:?--target needs a triple}; shift 2 ;;
+    --out) out=${2:?--out needs a directory}; shift 2 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "error: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+tar --version 2>/dev/null | grep -q 'GNU tar' || { echo "error: GNU tar is needed" >&2; exit 2; }
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
+SOURCE_DATE_EPOCH=$(git -C "$root" log -1 --format=%ct 2>/dev/null || echo 0)
+export SOURCE_DATE_EPOCH
+cargo_home=${CARGO_HOME:-$HOME/.cargo}
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+
+# Paths that would otherwise end up in panic messages and debug info.
+export RUSTFLAGS="--remap-path-prefix=$cargo_home=/cargo --remap-path-prefix=$root=/src \
+-C codegen-units=1 -C strip=symbols ${RELEASE_EXTRA_RUSTFLAGS:-}"
+export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
+export CARGO_INCREMENTAL=0
+cargo build --release --locked --quiet --target "$triple" --bin deploy-action
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+cp "$target_dir/$triple/release/deploy-action" "$stage/deploy-action"
+chmod 0755 "$stage/deploy-action"
+asset="deploy-action-$version-$triple.tar.gz"
+tar --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner \
+  --mode='u=rwx,go=rx' --format=gnu --pax-option=delete=atime,delete=ctime \
+  -C "$stage" -cf - deploy-action | gzip -n -9 >"$out/$asset"
+(cd "$out" && find . -maxdepth 1 -name 'deploy-action-*.tar.gz' -printf '%f\n' | LC_ALL=C sort |
+  xargs sha256sum >SHA256SUMS)
+echo "$out/$asset"
+grep " $asset\$" "$out/SHA256SUMS"
