@@ -5,20 +5,26 @@
 # last commit, build paths remapped ($CARGO_HOME and the source directory), one codegen unit,
 # symbols stripped; the archive has sorted names, a fixed mtime, owner and mode, and `gzip -n`.
 # Writes OUT/deploy-action-<version>-<triple>.tar.gz (with `deploy-action` at its root) and
-# OUT/SHA256SUMS (`<sha256>  <file>` for every archive in OUT).
+# OUT/SHA256SUMS (`<sha256>  <file>` for every archive in OUT). <version> is the release tag,
+# `v` + Cargo.toml's version unless --version says otherwise: action.yml downloads
+# deploy-action-<ref>-<triple>.tar.gz for the ref it is used at (`@v1.2.3`, or `@v1`, whose
+# release the release workflow fills with copies named for `v1`).
 #
-# Usage: scripts/release.sh [--target TRIPLE] [--out DIR]   (default: host triple, dist/)
+# Usage: scripts/release.sh [--target TRIPLE] [--out DIR] [--version vX.Y.Z]
+#        (default: host triple, dist/, v<Cargo.toml version>)
 # Needs GNU tar and gzip. CARGO_TARGET_DIR is honoured.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 triple=$(rustc -vV | sed -n 's/^host: //p')
+version=
 out="$root/dist"
 while [ $# -gt 0 ]; do
   case $1 in
     --target) triple=${2:?--target needs a triple}; shift 2 ;;
     --out) out=${2:?--out needs a directory}; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    --version) version=${2:?--version needs a tag such as v1.2.3}; shift 2 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "error: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -26,7 +32,7 @@ tar --version 2>/dev/null | grep -q 'GNU tar' || { echo "error: GNU tar is neede
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
+[ -n "$version" ] || version=v$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
 SOURCE_DATE_EPOCH=$(git -C "$root" log -1 --format=%ct 2>/dev/null || echo 0)
 export SOURCE_DATE_EPOCH
 cargo_home=${CARGO_HOME:-$HOME/.cargo}
