@@ -22,13 +22,8 @@ target_dir="${CARGO_TARGET_DIR:-$root/target}/fuzz"
 work=${FUZZ_WORK:-"$target_dir/work"}
 triple=$(rustc -vV | sed -n 's/^host: //p')
 
-targets=(yaml_lint expr dockerignore tag_rules github_decode ledger)
-features=()
-# The promotion policy target needs src/gate/ (it arrives from the promote branch).
-if [ -d "$root/src/gate" ]; then
-  targets+=(policy)
-  features=(--features gate)
-fi
+targets=(yaml_lint expr dockerignore tag_rules github_decode ledger policy)
+features=(--features gate)
 [ $# -gt 0 ] && targets=("$@")
 
 echo "== building fuzz targets (stable, libFuzzer, debug assertions on)" >&2

@@ -1,8 +1,5 @@
-//! SLOT: the promotion policy parser (`src/gate/`, from the promote branch).
-//!
-//! Built only with `--features gate` (scripts/fuzz.sh turns it on when src/gate/ exists). When
-//! the gate module lands, replace the call below with its policy parser's entry point, e.g.
-//! `deploy_action::gate::Policy::parse(text)`, and check the name against src/gate/.
+//! The promotion policy parser (`src/gate/policy/`): any text, with every `${NAME}` variable
+//! set, must give a policy or positioned problems, never a panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -11,5 +8,6 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let _ = deploy_action::gate::Policy::parse(text);
+    let var = |name: &str| Some(format!("http://127.0.0.1:1/{name}"));
+    let _ = deploy_action::gate::policy::parse(text, &var);
 });
