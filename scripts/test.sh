@@ -51,7 +51,7 @@ else
   echo "         (set DENY_FETCH_ADVISORIES=1 where GitHub is reachable to fetch it)" >&2
 fi
 echo "== cargo test"
-cargo test --quiet 2>&1 | tee target/test-output.log
+cargo test --quiet --no-fail-fast 2>&1 | tee target/test-output.log
 echo "== generated workflows through actionlint, GitHub's parser and zizmor"
 scripts/check-generated.sh
 echo "== deploy-action lints its own workflows and action.yml"

@@ -82,7 +82,7 @@ fn a_health_endpoint_that_never_answers_fails_the_deploy_within_the_timeout() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("failure") && stdout.contains("did not answer in time"),
+        stdout.contains("failure") && stdout.contains("did not answer within"),
         "{stdout}"
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
