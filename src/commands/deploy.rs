@@ -16,14 +16,7 @@ use crate::runner::Runner;
 pub fn run(args: &DeployArgs) -> anyhow::Result<u8> {
     let get = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let runner = Runner::from_env(get);
-    let selected = store::select(&args.store, &get)?;
-    if let Some(mask) = selected
-        .token
-        .as_ref()
-        .and_then(|t| runner.mask_command(t.expose()))
-    {
-        emit(&mask)?;
-    }
+    let selected = store::select_masked(&args.store, &get, &runner)?;
     let extra = extra_artifacts(args)?;
     let Some(image) = args.images.first() else {
         return record_artifacts(args, extra, &selected, &runner, &get);

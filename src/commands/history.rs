@@ -13,14 +13,7 @@ use crate::runner::Runner;
 pub fn run(args: &HistoryArgs) -> anyhow::Result<u8> {
     let get = |k: &str| std::env::var(k).ok();
     let runner = Runner::from_env(get);
-    let selected = store::select(&args.store, &get)?;
-    if let Some(mask) = selected
-        .token
-        .as_ref()
-        .and_then(|t| runner.mask_command(t.expose()))
-    {
-        emit(&mask)?;
-    }
+    let selected = store::select_masked(&args.store, &get, &runner)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

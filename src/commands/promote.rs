@@ -33,14 +33,7 @@ use crate::runner::Runner;
 /// Runs `promote`.
 pub fn run(args: &PromoteArgs) -> anyhow::Result<u8> {
     let runner = Runner::from_env(get);
-    let selected = store::select(&args.store, &get)?;
-    if let Some(mask) = selected
-        .token
-        .as_ref()
-        .and_then(|t| runner.mask_command(t.expose()))
-    {
-        emit(&mask)?;
-    }
+    let selected = store::select_masked(&args.store, &get, &runner)?;
     let text = std::fs::read_to_string(&args.policy).map_err(|source| GateError::PolicyRead {
         path: args.policy.clone(),
         source,

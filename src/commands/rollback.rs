@@ -13,14 +13,7 @@ use crate::runner::Runner;
 /// Runs `rollback`.
 pub fn run(args: &RollbackArgs) -> anyhow::Result<u8> {
     let runner = Runner::from_env(get);
-    let selected = store::select(&args.store, &get)?;
-    if let Some(mask) = selected
-        .token
-        .as_ref()
-        .and_then(|t| runner.mask_command(t.expose()))
-    {
-        emit(&mask)?;
-    }
+    let selected = store::select_masked(&args.store, &get, &runner)?;
     let env = &args.environment;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

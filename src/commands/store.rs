@@ -41,6 +41,24 @@ pub fn select(args: &StoreArgs, get: &impl Fn(&str) -> Option<String>) -> anyhow
     })
 }
 
+/// [`select`], then the token's `::add-mask::` line on stdout when running in Actions, before
+/// anything else is printed.
+pub fn select_masked(
+    args: &StoreArgs,
+    get: &impl Fn(&str) -> Option<String>,
+    runner: &crate::runner::Runner,
+) -> anyhow::Result<Selected> {
+    let selected = select(args, get)?;
+    if let Some(mask) = selected
+        .token
+        .as_ref()
+        .and_then(|t| runner.mask_command(t.expose()))
+    {
+        super::emit(&mask)?;
+    }
+    Ok(selected)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
