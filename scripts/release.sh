@@ -51,7 +51,7 @@ cp "$target_dir/$triple/release/deploy-action" "$stage/deploy-action"
 chmod 0755 "$stage/deploy-action"
 asset="deploy-action-$version-$triple.tar.gz"
 tar --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner \
-  --mode='u=rwx,go=rx' --format=gnu --pax-option=delete=atime,delete=ctime \
+  --mode='u=rwx,go=rx' --format=gnu \
   -C "$stage" -cf - deploy-action | gzip -n -9 >"$out/$asset"
 (cd "$out" && find . -maxdepth 1 -name 'deploy-action-*.tar.gz' -printf '%f\n' | LC_ALL=C sort |
   xargs sha256sum >SHA256SUMS)
