@@ -210,30 +210,6 @@ pub struct DeployArgs {
     #[arg(long = "artifact", value_name = "NAME@DIGEST")]
     pub artifacts: Vec<String>,
 
-    /// Container name for the docker target (default: from the first image's repository).
-    #[arg(long)]
-    pub name: Option<String>,
-
-    /// Where users reach the environment; deploy waits for it to answer 2xx.
-    #[arg(long)]
-    pub url: Option<String>,
-
-    /// Roll out as a Docker container instead of (or besides) a command.
-    #[arg(long, value_enum)]
-    pub target: Option<DeployTargetKind>,
-
-    /// HOST:CONTAINER port to publish (docker target).
-    #[arg(long, value_name = "HOST:CONTAINER", value_parser = clap::value_parser!(crate::deploy::PortMapping))]
-    pub publish: Option<crate::deploy::PortMapping>,
-
-    /// Path of the container's health endpoint (docker target).
-    #[arg(long, default_value = "/health")]
-    pub health_path: String,
-
-    /// How long to wait for health, e.g. `60s`, `2m`.
-    #[arg(long, default_value = "60s", value_parser = parse_duration)]
-    pub health_timeout: std::time::Duration,
-
     /// Commit being deployed. Default: GITHUB_SHA, else `git rev-parse HEAD`.
     #[arg(long)]
     pub sha: Option<String>,
@@ -245,6 +221,10 @@ pub struct DeployArgs {
     /// Output format of the result.
     #[arg(long, short = 'f', value_enum, default_value_t = RecordFormat::Human)]
     pub format: RecordFormat,
+
+    /// How the image is rolled out: target, port, URL health check, container name.
+    #[command(flatten)]
+    pub rollout: TargetArgs,
 
     /// Where deployments are recorded.
     #[command(flatten)]

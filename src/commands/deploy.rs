@@ -3,10 +3,10 @@
 
 use serde_json::json;
 
-use super::{emit, exit, progress, store};
+use super::{emit, exit, progress, rollout, store};
 use crate::cli::{DeployArgs, DeployTargetKind, RecordFormat};
 use crate::deploy::{
-    CommandTarget, DeployOutcome, DeployPlan, DockerTarget, OutputTo, Target, deploy, resolve_image,
+    CommandTarget, DeployOutcome, DeployPlan, OutputTo, Target, deploy, resolve_image,
 };
 use crate::github::{Artifact, DeploymentPayload, StatusState};
 use crate::image::tags::ImageRef;
@@ -22,12 +22,12 @@ pub fn run(args: &DeployArgs) -> anyhow::Result<u8> {
         return record_artifacts(args, extra, &selected, &runner, &get);
     };
     let parsed = ImageRef::parse(image)?;
-    if args.target == Some(DeployTargetKind::External) && !args.command.is_empty() {
+    if args.rollout.target == Some(DeployTargetKind::External) && !args.command.is_empty() {
         anyhow::bail!(
             "--target external records a rollout made by earlier steps and runs nothing; drop the command after --, or drop --target external"
         );
     }
-    if args.target == Some(DeployTargetKind::Docker) && args.publish.is_none() {
+    if args.rollout.target == Some(DeployTargetKind::Docker) && args.rollout.publish.is_none() {
         anyhow::bail!(
             "--target docker needs --publish HOST:CONTAINER so the service can be checked and reached"
         );
@@ -58,17 +58,13 @@ pub fn run(args: &DeployArgs) -> anyhow::Result<u8> {
     rt.block_on(async {
         // Listen before anything is recorded, so an early signal still ends in `error`.
         let interrupt = interrupted()?;
-        let docker = match args.target {
-            Some(DeployTargetKind::Docker) => {
-                let publish = args
-                    .publish
-                    .ok_or_else(|| anyhow::anyhow!("--publish missing"))?;
-                match DockerTarget::connect(publish, &args.health_path, args.health_timeout).await {
-                    Ok(d) => Some(d),
-                    Err(e) => return Ok(infra(&e)),
-                }
+        // --publish was checked above, so an error here is the daemon's.
+        let docker = match rollout::docker_target(&args.rollout).await {
+            Ok(d) => d,
+            Err(e) => {
+                progress(&format!("error: {e}"));
+                return Ok(exit::INFRA);
             }
-            Some(DeployTargetKind::External) | None => None,
         };
         let (digest, run_image) = match (parsed.digest(), &docker) {
             (_, Some(d)) => match d.resolve(image, &parsed).await {
@@ -96,10 +92,10 @@ pub fn run(args: &DeployArgs) -> anyhow::Result<u8> {
                 artifacts: with_main(&parsed, &digest, extra),
             },
             run_image,
-            environment_url: args.url.clone(),
-            health_timeout: args.health_timeout,
+            environment_url: args.rollout.url.clone(),
+            health_timeout: args.rollout.health_timeout,
             production: args.production,
-            container_name: args.name.clone(),
+            container_name: args.rollout.name.clone(),
         };
         let target = match (docker, args.command.is_empty()) {
             (Some(d), _) => Target::Docker(d),
@@ -179,7 +175,7 @@ fn record_artifacts(
     runner: &Runner,
     get: &impl Fn(&str) -> Option<String>,
 ) -> anyhow::Result<u8> {
-    if args.target == Some(DeployTargetKind::Docker) || !args.command.is_empty() {
+    if args.rollout.target == Some(DeployTargetKind::Docker) || !args.command.is_empty() {
         anyhow::bail!(
             "only --artifact was given: the docker target and a deploy command need an --image; add one or use --target external"
         );
@@ -202,10 +198,10 @@ fn record_artifacts(
         sha,
         payload,
         run_image: format!("{}@{}", first.name, first.digest),
-        environment_url: args.url.clone(),
-        health_timeout: args.health_timeout,
+        environment_url: args.rollout.url.clone(),
+        health_timeout: args.rollout.health_timeout,
         production: args.production,
-        container_name: args.name.clone(),
+        container_name: args.rollout.name.clone(),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
