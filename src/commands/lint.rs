@@ -23,7 +23,7 @@ pub fn run(args: &LintArgs) -> Result<u8> {
             Some(Format::Json) => {
                 let rules: Vec<serde_json::Value> = lint::registry::metas()
                     .iter()
-                    .map(|m| serde_json::json!({"id": m.id, "severity": m.severity.as_str(), "summary": m.summary, "help_uri": m.help_uri()}))
+                    .map(|m| serde_json::json!({"id": m.id, "severity": m.severity.as_str(), "summary": m.summary, "help_uri": m.help_uri(), "zizmor": m.zizmor, "actionlint": m.actionlint}))
                     .collect();
                 format!("{}\n", serde_json::to_string_pretty(&rules)?)
             }

@@ -4,22 +4,27 @@
 //! Findings are values; an `Err` anywhere in here means the tool itself failed, never that the
 //! file is bad.
 
+pub mod audit;
 pub mod config;
 pub mod deploy;
 pub mod discover;
 pub mod exprs;
+pub mod fix;
 pub mod popular_actions;
 pub mod project;
 pub mod registry;
 pub mod rules;
 pub mod schema;
+pub mod sec;
 pub mod suppress;
 
 use crate::workflow::action::Action;
 use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::yaml::{self, Node, Span};
 
+pub use audit::{Audit, AuditSeverity, Confidence};
 pub use config::Config;
+pub use fix::{Edit, Fix};
 pub use project::Project;
 
 /// How bad a finding is. Only `Error` fails the run (exit status 1).
@@ -58,6 +63,29 @@ pub struct Finding {
     pub message: String,
     /// How to fix it, when known.
     pub help: Option<String>,
+    /// For a security finding: zizmor's severity and confidence.
+    pub audit: Option<Audit>,
+    /// A safe mechanical fix (`lint --fix`), when there is one.
+    pub fix: Option<Fix>,
+    /// The construct the finding is about (a step, a job), when larger than `span`: a
+    /// `# zizmor: ignore[...]` comment anywhere in it silences the finding, as in zizmor.
+    pub scope: Option<Span>,
+}
+
+impl Finding {
+    /// A finding with no audit, fix or scope.
+    pub fn new(rule: &'static str, severity: Severity, span: Span, message: String) -> Self {
+        Finding {
+            rule,
+            severity,
+            span,
+            message,
+            help: None,
+            audit: None,
+            fix: None,
+            scope: None,
+        }
+    }
 }
 
 /// What kind of file a path holds.
@@ -91,6 +119,11 @@ impl FileKind {
 pub struct RuleMeta {
     /// Kebab-case id, equal to the rule's file name.
     pub id: &'static str,
+    /// The zizmor audit this rule covers (`template-injection`), if any: shown by
+    /// `--list-rules`, carried in SARIF, and honoured in `# zizmor: ignore[...]` comments.
+    pub zizmor: Option<&'static str>,
+    /// The actionlint rule kind this rule covers (`runner-label`), if any.
+    pub actionlint: Option<&'static str>,
     /// One-line summary.
     pub summary: &'static str,
     /// Severity of its findings unless a finding says otherwise.
@@ -134,11 +167,17 @@ pub struct Ctx<'a> {
     /// The repository the file belongs to, when known: local actions and reusable workflows
     /// (`uses: ./...`) are read from it.
     pub project: Option<&'a Project>,
+    exprs: &'a sec::exprs::FileExprs<'a>,
     rule: &'static RuleMeta,
     findings: Vec<Finding>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// Every `${{ }}` expression of the file (and every bare `if:`), parsed once for all rules.
+    pub fn expressions(&self) -> &'a [sec::exprs::Site<'a>] {
+        self.exprs.sites()
+    }
+
     /// Reports a finding at the rule's default severity.
     pub fn report(&mut self, span: Span, message: impl Into<String>) {
         let severity = self.rule.severity;
@@ -159,13 +198,31 @@ impl Ctx<'_> {
         message: impl Into<String>,
         help: Option<String>,
     ) {
-        self.findings.push(Finding {
-            rule: self.rule.id,
-            severity,
+        let mut f = Finding::new(self.rule.id, severity, span, message.into());
+        f.help = help;
+        self.findings.push(f);
+    }
+
+    /// Reports a security finding rated the way zizmor rates it; our severity follows from
+    /// zizmor's ([`AuditSeverity::severity`]). The returned finding takes a fix or a scope.
+    pub fn audit(
+        &mut self,
+        audit: Audit,
+        span: Span,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> &mut Finding {
+        let mut f = Finding::new(
+            self.rule.id,
+            audit.severity.severity(),
             span,
-            message: message.into(),
-            help,
-        });
+            message.into(),
+        );
+        f.help = Some(help.into());
+        f.audit = Some(audit);
+        self.findings.push(f);
+        let last = self.findings.len() - 1;
+        &mut self.findings[last]
     }
 }
 
@@ -183,6 +240,8 @@ pub struct FileResult {
 /// The rule that reports YAML the parser refuses; it has no visitor of its own.
 pub static YAML_SYNTAX: RuleMeta = RuleMeta {
     id: "yaml-syntax",
+    zizmor: None,
+    actionlint: Some("syntax-check"),
     summary: "YAML must parse: syntax errors, duplicate keys, alias bombs, nesting limits",
     severity: Severity::Error,
 };
@@ -215,6 +274,9 @@ pub fn too_large(path: &str, size: u64) -> FileResult {
                  or split the workflow into reusable workflows"
                     .into(),
             ),
+            audit: None,
+            fix: None,
+            scope: None,
         }],
     }
 }
@@ -245,6 +307,9 @@ pub fn lint_source_in(
             span: Span::point(e.pos),
             message: format!("could not parse as YAML: {}", e.message),
             help: None,
+            audit: None,
+            fix: None,
+            scope: None,
         });
     }
     for issue in &doc.issues {
@@ -258,6 +323,9 @@ pub fn lint_source_in(
             span: issue.span,
             message: issue.message.clone(),
             help: None,
+            audit: None,
+            fix: None,
+            scope: None,
         });
     }
     // A document that failed to parse is reported once; rules would only add noise.
@@ -308,12 +376,16 @@ struct File<'a> {
 }
 
 impl<'a> File<'a> {
-    fn ctx(&self, rule: &'static RuleMeta) -> Ctx<'a> {
+    fn ctx<'b>(&self, rule: &'static RuleMeta, exprs: &'b sec::exprs::FileExprs<'b>) -> Ctx<'b>
+    where
+        'a: 'b,
+    {
         Ctx {
             config: self.config,
             source: self.source,
             path: self.path,
             project: self.project,
+            exprs,
             rule,
             findings: Vec::new(),
         }
@@ -323,6 +395,7 @@ impl<'a> File<'a> {
 fn run_rules(file: &File<'_>, kind: FileKind, root: &Node, out: &mut Vec<Finding>) {
     let rules = registry::all();
     let config = file.config;
+    let exprs = sec::exprs::FileExprs::new(root);
     match kind {
         FileKind::Workflow => {
             let wf = Workflow::new(root);
@@ -330,7 +403,7 @@ fn run_rules(file: &File<'_>, kind: FileKind, root: &Node, out: &mut Vec<Finding
                 if !config.rule_enabled(rule.meta().id) {
                     continue;
                 }
-                let mut cx = file.ctx(rule.meta());
+                let mut cx = file.ctx(rule.meta(), &exprs);
                 rule.workflow(&wf, &mut cx);
                 for job in &wf.jobs {
                     rule.job(&wf, job, &mut cx);
@@ -347,7 +420,7 @@ fn run_rules(file: &File<'_>, kind: FileKind, root: &Node, out: &mut Vec<Finding
                 if !config.rule_enabled(rule.meta().id) {
                     continue;
                 }
-                let mut cx = file.ctx(rule.meta());
+                let mut cx = file.ctx(rule.meta(), &exprs);
                 rule.action(&action, &mut cx);
                 out.append(&mut cx.findings);
             }
@@ -357,7 +430,7 @@ fn run_rules(file: &File<'_>, kind: FileKind, root: &Node, out: &mut Vec<Finding
                 if !config.rule_enabled(rule.meta().id) {
                     continue;
                 }
-                let mut cx = file.ctx(rule.meta());
+                let mut cx = file.ctx(rule.meta(), &exprs);
                 rule.policy(root, &mut cx);
                 out.append(&mut cx.findings);
             }
@@ -384,6 +457,9 @@ pub fn not_utf8(path: &str, valid_up_to: usize, bytes: &[u8]) -> FileResult {
             span: Span::point(pos),
             message: format!("file is not valid UTF-8 (invalid byte at offset {valid_up_to})"),
             help: Some("save the file as UTF-8".into()),
+            audit: None,
+            fix: None,
+            scope: None,
         }],
     }
 }

@@ -1,10 +1,12 @@
 //! The JSON contract, version 1 (documented in docs/json-format.md):
 //! `{"version": 1, "files_checked": N, "findings": [{"path", "line", "column", "end_line",
-//! "end_column", "rule", "severity", "message", "help"?}]}`.
+//! "end_column", "rule", "severity", "message", "help"?, "zizmor"?, "zizmor_severity"?,
+//! "confidence"?, "fix"?}]}`.
 
 use serde::Serialize;
 
-use crate::lint::FileResult;
+use crate::lint::{FileResult, Fix, registry};
+use crate::workflow::position::pos_at;
 
 /// The contract's version; bumped only on incompatible changes.
 pub const VERSION: u32 = 1;
@@ -28,6 +30,57 @@ struct Item<'a> {
     message: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     help: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    zizmor: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    zizmor_severity: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    confidence: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<FixItem>,
+}
+
+#[derive(Serialize)]
+struct FixItem {
+    title: String,
+    edits: Vec<EditItem>,
+}
+
+#[derive(Serialize)]
+struct EditItem {
+    start_offset: usize,
+    end_offset: usize,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    text: String,
+}
+
+/// A fix as the contract shows it: byte offsets into the file, and the same range as
+/// 1-based line and column (characters).
+fn fix_item(source: &str, fix: &Fix) -> FixItem {
+    let mut edits: Vec<EditItem> = fix
+        .edits
+        .iter()
+        .map(|e| {
+            let (a, b) = (pos_at(source, e.start), pos_at(source, e.end));
+            EditItem {
+                start_offset: e.start,
+                end_offset: e.end,
+                line: a.line,
+                column: a.col,
+                end_line: b.line,
+                end_column: b.col,
+                text: e.text.clone(),
+            }
+        })
+        .collect();
+    edits.sort_by_key(|e| (e.start_offset, e.end_offset));
+    FixItem {
+        title: fix.title.clone(),
+        edits,
+    }
 }
 
 /// Renders the JSON document (pretty-printed, newline-terminated).
@@ -49,6 +102,10 @@ pub fn render(results: &[FileResult], files_checked: usize) -> String {
                 severity: f.severity.as_str(),
                 message: &f.message,
                 help: f.help.as_deref(),
+                zizmor: registry::zizmor_audit(f.rule),
+                zizmor_severity: f.audit.map(|a| a.severity.as_str()),
+                confidence: f.audit.map(|a| a.confidence.as_str()),
+                fix: f.fix.as_ref().map(|x| fix_item(&r.source, x)),
             })
         })
         .collect();

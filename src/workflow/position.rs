@@ -43,6 +43,22 @@ pub fn value_span(source: &str, node: &Node, start: usize, end: usize) -> Span {
     let Some(text) = source.get(lo..hi) else {
         return node.span;
     };
+    // An anchor or a tag (`&run |`, `!!str x`) is part of the node's span, not of its value.
+    let mut lo = lo;
+    let mut text = text;
+    while text.starts_with(['&', '!']) {
+        let skip = text.find(char::is_whitespace).unwrap_or(text.len());
+        let rest = &text[skip..];
+        let rest = rest.trim_start_matches([' ', '\t']);
+        lo += text.len() - rest.len();
+        text = rest;
+        if text.starts_with(['|', '>']) {
+            // The block header, which the span of an un-anchored block scalar leaves out.
+            let body = text.find('\n').map_or(text.len(), |i| i + 1);
+            lo += body;
+            text = &text[body..];
+        }
+    }
     match (
         align(text, value, start, false),
         align(text, value, end, true),
@@ -137,6 +153,14 @@ mod tests {
         let i = v.find('x').expect("x");
         let s = value_span(src, node, i, i + 1);
         assert_eq!(s.start.line, 1);
+    }
+
+    #[test]
+    fn anchors_and_tags_are_skipped() {
+        let src = "run: &r |\n  echo ${{ x }}\n";
+        assert_eq!(at(src, "run", "x"), (2, 12));
+        let src = "run: !!str echo ${{ x }}\n";
+        assert_eq!(at(src, "run", "x"), (1, 21));
     }
 
     #[test]

@@ -12,6 +12,8 @@ pub struct ExcessivePermissions;
 
 static META: RuleMeta = RuleMeta {
     id: "excessive-permissions",
+    zizmor: Some("excessive-permissions"),
+    actionlint: None,
     summary: "write-all permissions, or a deploy job with default token permissions",
     severity: Severity::Warning,
 };

@@ -19,6 +19,8 @@ pub struct PrTargetCheckout;
 
 static META: RuleMeta = RuleMeta {
     id: "pr-target-checkout",
+    zizmor: None,
+    actionlint: None,
     summary: "pull_request_target or workflow_run workflow checks out the pull request's code",
     severity: Severity::Warning,
 };

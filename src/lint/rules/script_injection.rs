@@ -18,6 +18,8 @@ pub struct ScriptInjection;
 
 static META: RuleMeta = RuleMeta {
     id: "script-injection",
+    zizmor: Some("template-injection"),
+    actionlint: Some("expression"),
     summary: "Untrusted input expanded with ${{ }} into a run script or github-script",
     severity: Severity::Error,
 };
