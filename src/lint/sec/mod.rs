@@ -3,6 +3,7 @@
 //! [`data`], with its source).
 
 pub mod consteval;
+pub mod control;
 pub mod data;
 pub mod exprs;
 pub mod matrix;
@@ -95,4 +96,63 @@ pub fn path_under(path: &str, parent: &str) -> bool {
         || path
             .strip_prefix(parent)
             .is_some_and(|rest| rest.starts_with('.'))
+}
+
+/// Where the shell of a `run:` step is set, if it is: the step's `shell:`, else the job's and
+/// then the workflow's `defaults.run.shell`.
+pub fn shell_node<'a>(
+    wf: Option<&Workflow<'a>>,
+    job: Option<&'a Node>,
+    step: &'a Node,
+) -> Option<&'a Node> {
+    fn default_of(n: &Node) -> Option<&Node> {
+        n.get("defaults")?.get("run")?.get("shell")
+    }
+    step.get("shell")
+        .or_else(|| job.and_then(default_of))
+        .or_else(|| wf.and_then(|w| default_of(w.root)))
+}
+
+/// The shell that runs a `run:` step, normalised to its program name (`bash`, `pwsh`, `sh`,
+/// `cmd`, `python`): as [`shell_node`] finds it, else the runner's default (`pwsh` on Windows,
+/// `bash` elsewhere).
+pub fn shell_of(wf: Option<&Workflow<'_>>, job: Option<&Node>, step: &Node) -> String {
+    if let Some(s) = shell_node(wf, job, step).and_then(Node::as_str) {
+        let program = s.split_whitespace().next().unwrap_or(s);
+        return program
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(program)
+            .to_string();
+    }
+    let windows = job
+        .and_then(|j| j.get("runs-on"))
+        .is_some_and(|r| match r.as_seq() {
+            Some(items) => items.iter().any(|i| {
+                i.as_str()
+                    .is_some_and(|s| s.to_ascii_lowercase().contains("windows"))
+            }),
+            None => r
+                .as_str()
+                .is_some_and(|s| s.to_ascii_lowercase().contains("windows")),
+        });
+    if windows { "pwsh" } else { "bash" }.to_string()
+}
+
+/// Whether the job's token can request an OIDC token (`id-token: write`, or `write-all`), from
+/// the job's `permissions:` or, without one, the workflow's.
+pub fn has_id_token(wf: &Workflow<'_>, job: &Node) -> bool {
+    let Some(p) = job
+        .get("permissions")
+        .or_else(|| wf.root.get("permissions"))
+    else {
+        return false;
+    };
+    match p.as_str() {
+        Some(s) => s.trim() == "write-all",
+        None => p
+            .get("id-token")
+            .and_then(Node::as_str)
+            .is_some_and(|s| s.trim() == "write"),
+    }
 }

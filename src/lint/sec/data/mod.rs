@@ -1,5 +1,9 @@
 //! Data the security rules consult, one table per file, each with its source.
 
 pub mod archived;
+pub mod cache;
+pub mod contexts;
+pub mod github_app;
 pub mod popular;
+pub mod publishing;
 pub mod tools;
