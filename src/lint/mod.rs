@@ -178,6 +178,11 @@ impl<'a> Ctx<'a> {
         self.exprs.sites()
     }
 
+    /// The parsed expressions of one scalar of the file, if it has any.
+    pub fn expressions_of(&self, node: &Node) -> Option<&'a sec::exprs::Site<'a>> {
+        self.exprs.site_of(node)
+    }
+
     /// Reports a finding at the rule's default severity.
     pub fn report(&mut self, span: Span, message: impl Into<String>) {
         let severity = self.rule.severity;

@@ -6,6 +6,7 @@ pub mod action_harness;
 pub mod auth_registry;
 pub mod docker;
 pub mod fake_github;
+pub mod ghparse;
 
 use std::path::PathBuf;
 

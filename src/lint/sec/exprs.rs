@@ -3,6 +3,7 @@
 //! file's expressions are parsed once however many rules read them.
 
 use std::cell::OnceCell;
+use std::collections::HashMap;
 
 use crate::expr::ast::Expr;
 use crate::expr::{Embedded, find_expressions, parse};
@@ -38,6 +39,7 @@ pub struct Site<'a> {
 pub struct FileExprs<'a> {
     root: &'a Node,
     sites: OnceCell<Vec<Site<'a>>>,
+    by_node: OnceCell<HashMap<usize, usize>>,
 }
 
 impl<'a> FileExprs<'a> {
@@ -46,6 +48,7 @@ impl<'a> FileExprs<'a> {
         FileExprs {
             root,
             sites: OnceCell::new(),
+            by_node: OnceCell::new(),
         }
     }
 
@@ -56,6 +59,21 @@ impl<'a> FileExprs<'a> {
             walk(self.root, None, &mut out, 0);
             out
         })
+    }
+}
+
+impl<'a> FileExprs<'a> {
+    /// The expressions of one scalar node of the file.
+    pub fn site_of(&self, node: &Node) -> Option<&Site<'a>> {
+        let sites = self.sites();
+        let index = self.by_node.get_or_init(|| {
+            sites
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (std::ptr::from_ref(s.node) as usize, i))
+                .collect()
+        });
+        sites.get(*index.get(&(std::ptr::from_ref(node) as usize))?)
     }
 }
 

@@ -5,8 +5,11 @@
 pub mod consteval;
 pub mod control;
 pub mod data;
+pub mod env_fix;
 pub mod exprs;
 pub mod matrix;
+pub mod permissions_fix;
+pub mod taint;
 pub mod uses;
 
 use crate::workflow::action::{Action, Using};

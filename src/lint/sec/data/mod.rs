@@ -4,6 +4,8 @@ pub mod archived;
 pub mod cache;
 pub mod contexts;
 pub mod github_app;
+pub mod permissions;
 pub mod popular;
 pub mod publishing;
+pub mod sinks;
 pub mod tools;
