@@ -128,7 +128,7 @@ pub fn markdown() -> String {
             m.severity.as_str(),
             counterpart(m.zizmor),
             counterpart(m.actionlint),
-            m.summary
+            m.summary.replace('|', "\\|")
         ));
     }
     for m in metas() {

@@ -91,7 +91,10 @@ impl Rule for ExcessivePermissions {
                 }
             }
             Some((_, value)) => {
-                if workflow_level && base(cx, value, "the workflow") {
+                // `write-all` is too much however many jobs there are; the rest only matters
+                // where jobs could be given less than the workflow has.
+                let write_all = value.as_str().map(str::trim) == Some("write-all");
+                if (workflow_level || write_all) && base(cx, value, "the workflow") {
                     // Reported as a whole.
                 } else if let Some(scopes) = value.as_map() {
                     for (k, v) in scopes {

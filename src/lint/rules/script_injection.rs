@@ -11,11 +11,12 @@
 //! In a bash, sh or PowerShell `run:` script, `--fix` moves the expression to the step's
 //! `env:` and reads the variable instead ([`crate::lint::sec::env_fix`]).
 
+use crate::expr::untrusted::{UntrustedSet, find_untrusted};
 use crate::lint::sec::data::sinks::CODE_INPUTS;
 use crate::lint::sec::env_fix::{self, Injection};
 use crate::lint::sec::taint::{self, Scope};
 use crate::lint::sec::{self};
-use crate::lint::{AuditSeverity, Ctx, Rule, RuleMeta, Severity};
+use crate::lint::{Audit, AuditSeverity, Confidence, Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::action::Action;
 use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::position::value_span;
@@ -125,11 +126,36 @@ fn check(cx: &mut Ctx<'_>, scope: &Scope<'_>, shell: &str) {
             let inner = p.at.inner_text(value);
             let mut flows = Vec::new();
             taint::dataflow(&p.ast, &mut flows);
+            // actionlint's words for the inputs it knows, so its users see the same message.
+            let actionlint = find_untrusted(&p.ast, UntrustedSet::Actionlint);
             let mut fixable = code == Code::Run;
+            // actionlint also looks inside computed indices (`pages[x.title]`): what it finds
+            // there that does not reach the value directly is reported too.
+            for d in &actionlint {
+                if !flows.iter().any(|c| c.span.start == d.span.start) {
+                    let (start, end) = (
+                        p.at.inner.start + d.span.start,
+                        p.at.inner.start + d.span.end,
+                    );
+                    cx.audit(
+                        Audit::new(AuditSeverity::High, Confidence::High),
+                        value_span(cx.source, node, start, end),
+                        d.message.clone(),
+                        help(code),
+                    )
+                    .scope = Some(scope.step.span);
+                }
+            }
             for context in flows {
-                let Some(audit) = taint::rate(scope, context, inner) else {
+                let Some(mut audit) = taint::rate(scope, context, inner) else {
                     continue;
                 };
+                if actionlint
+                    .iter()
+                    .any(|d| d.span.start == context.span.start)
+                {
+                    audit = Audit::new(AuditSeverity::High, Confidence::High);
+                }
                 let (start, end) = (
                     p.at.inner.start + context.span.start,
                     p.at.inner.start + context.span.end,
@@ -152,10 +178,14 @@ fn check(cx: &mut Ctx<'_>, scope: &Scope<'_>, shell: &str) {
                 } else {
                     None
                 };
+                let known = actionlint
+                    .iter()
+                    .find(|d| d.span.start == context.span.start)
+                    .map(|d| d.message.clone());
                 let f = cx.audit(
                     audit,
                     value_span(cx.source, node, start, end),
-                    message(text, audit.severity, code),
+                    known.unwrap_or_else(|| message(text, audit.severity, code)),
                     help(code),
                 );
                 f.scope = Some(scope.step.span);

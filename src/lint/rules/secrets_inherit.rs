@@ -14,7 +14,7 @@ static META: RuleMeta = RuleMeta {
     id: "secrets-inherit",
     zizmor: Some("secrets-inherit"),
     actionlint: None,
-    summary: "secrets: inherit passed to a reusable workflow of another repository",
+    summary: "secrets: inherit hands every secret to a reusable workflow",
     severity: Severity::Warning,
 };
 

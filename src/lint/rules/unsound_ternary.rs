@@ -16,7 +16,7 @@ static META: RuleMeta = RuleMeta {
     id: "unsound-ternary",
     zizmor: Some("unsound-ternary"),
     actionlint: None,
-    summary: "cond && value || fallback with a falsy value never yields the value",
+    summary: "A pseudo-ternary (cond && value, or else fallback) whose value is falsy",
     severity: Severity::Note,
 };
 
