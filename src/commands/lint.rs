@@ -36,6 +36,11 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         emit(&text).context("cannot write to standard output")?;
         return Ok(exit::OK);
     }
+    if let Some(mode) = args.fix
+        && let Some(status) = super::lint_fix::run(args, mode)?
+    {
+        return Ok(status);
+    }
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let root = discover::repo_root(&cwd);
     let config = match &args.config {
