@@ -70,9 +70,10 @@ fn read_rows(base: &Path) -> Vec<Row> {
         .collect()
 }
 
-/// Lines `line` stands for: itself, and when it holds a block scalar (`if: |`, `run: |`), every
-/// line of the block, since zizmor puts such a finding on the line of the key while we point at
-/// the offending text inside the block.
+/// Lines `line` stands for: itself, and when it holds a key whose value is a block (a block
+/// scalar, `if: |`, or a block mapping, `on:`), every line of the block, since zizmor (at the
+/// commit of the test data) puts such a finding on the line of the key while we point at the
+/// offending part inside the block.
 fn covered_lines(src: &str, line: u32) -> std::ops::RangeInclusive<u32> {
     let lines: Vec<&str> = src.lines().collect();
     let Some(text) = lines.get(line.saturating_sub(1) as usize) else {
@@ -82,7 +83,7 @@ fn covered_lines(src: &str, line: u32) -> std::ops::RangeInclusive<u32> {
     let is_block = value
         .rsplit_once(':')
         .map(|(_, v)| v.trim())
-        .is_some_and(|v| v.starts_with(['|', '>']) && v.len() <= 3);
+        .is_some_and(|v| v.is_empty() || (v.starts_with(['|', '>']) && v.len() <= 3));
     if !is_block {
         return line..=line;
     }

@@ -178,6 +178,11 @@ impl<'a> Ctx<'a> {
         self.exprs.sites()
     }
 
+    /// The commands of a `run:` script of the file, split once for all rules.
+    pub fn commands(&self, script: &Node) -> std::rc::Rc<Vec<Vec<deploy::Word>>> {
+        self.exprs.commands_of(script)
+    }
+
     /// The parsed expressions of one scalar of the file, if it has any.
     pub fn expressions_of(&self, node: &Node) -> Option<&'a sec::exprs::Site<'a>> {
         self.exprs.site_of(node)
@@ -409,10 +414,19 @@ fn run_rules(file: &File<'_>, kind: FileKind, root: &Node, out: &mut Vec<Finding
                     continue;
                 }
                 let mut cx = file.ctx(rule.meta(), &exprs);
+                // Rules that only mirror zizmor audits follow its scope: a job or a step that
+                // can never run (`if: false`) is not audited.
+                let zizmor_only = rule.meta().zizmor.is_some() && rule.meta().actionlint.is_none();
                 rule.workflow(&wf, &mut cx);
                 for job in &wf.jobs {
+                    if zizmor_only && sec::never_runs(job.node) {
+                        continue;
+                    }
                     rule.job(&wf, job, &mut cx);
                     for step in &job.steps {
+                        if zizmor_only && sec::never_runs(step.node) {
+                            continue;
+                        }
                         rule.step(&wf, job, step, &mut cx);
                     }
                 }

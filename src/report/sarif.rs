@@ -12,7 +12,7 @@ use serde_sarif::sarif::{
 use sha2::{Digest, Sha256};
 
 use crate::lint::{FileResult, Finding, Fix, RuleMeta, Severity, registry};
-use crate::workflow::position::pos_at;
+use crate::workflow::position::LineIndex;
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -76,12 +76,12 @@ fn result_properties(f: &Finding) -> Option<PropertyBag> {
 }
 
 /// A fix as a SARIF `fix`: one replacement per edit, regions in lines and columns.
-fn sarif_fix(path: &str, source: &str, fix: &Fix) -> SarifFix {
+fn sarif_fix(path: &str, source: &str, lines: &LineIndex, fix: &Fix) -> SarifFix {
     let replacements = fix
         .edits
         .iter()
         .map(|e| {
-            let (a, b) = (pos_at(source, e.start), pos_at(source, e.end));
+            let (a, b) = (lines.pos(source, e.start), lines.pos(source, e.end));
             Replacement::builder()
                 .deleted_region(
                     Region::builder()
@@ -133,6 +133,8 @@ pub fn render(results: &[FileResult]) -> String {
         .collect();
     let mut out = Vec::new();
     for r in results {
+        let index = std::cell::OnceCell::new();
+        let lines = || index.get_or_init(|| LineIndex::new(&r.source));
         for f in &r.findings {
             let region = Region::builder()
                 .start_line(i64::from(f.span.start.line))
@@ -174,7 +176,7 @@ pub fn render(results: &[FileResult]) -> String {
             result.fixes = f
                 .fix
                 .as_ref()
-                .map(|x| vec![sarif_fix(&r.path, &r.source, x)]);
+                .map(|x| vec![sarif_fix(&r.path, &r.source, lines(), x)]);
             out.push(result);
         }
     }

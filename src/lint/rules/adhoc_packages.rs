@@ -3,7 +3,7 @@
 //! that day installs, with whatever dependencies it then has. Low severity, as in zizmor;
 //! npm, yarn, pnpm, gem and bundle are recognised.
 
-use crate::lint::deploy::{Word, commands};
+use crate::lint::deploy::Word;
 use crate::lint::sec;
 use crate::lint::{Audit, AuditSeverity, Confidence, Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::action::Action;
@@ -55,8 +55,24 @@ fn check(cx: &mut Ctx<'_>, step: &Node, shell: &str) {
         return;
     }
     let Some(run) = step.get("run") else { return };
+    // Splitting a script into commands costs more than this look for the installers' names.
     let Some(script) = run.as_str() else { return };
-    for cmd in commands(script) {
+    // (`npm i` also starts `npm install`, `npm isnt`...; `npm -` is an option before the verb.)
+    if ![
+        "npm i",
+        "npm a",
+        "npm -",
+        "yarn add",
+        "pnpm add",
+        "gem i",
+        "bundle add",
+    ]
+    .iter()
+    .any(|start| script.contains(start))
+    {
+        return;
+    }
+    for cmd in cx.commands(run).iter() {
         let words: Vec<&str> = cmd.iter().map(|w: &Word| w.text.as_str()).collect();
         if !is_adhoc(&words) {
             continue;

@@ -1,6 +1,6 @@
-//! `dangerous-triggers`: `pull_request_target` and `workflow_run` start a workflow in the base
-//! repository, with its secrets and a token that can write, for events anyone can cause (a pull
-//! request from a fork, or the run it triggers). Keeping such a workflow safe takes more than
+//! `dangerous-triggers`: `pull_request_target`, `workflow_run` and `issue_comment` start a
+//! workflow in the base repository, with its secrets and a token that can write, for events
+//! anyone can cause (a pull request from a fork, the run it triggers, a comment). Keeping such a workflow safe takes more than
 //! not checking out the pull request (argument and environment injection, `GITHUB_ENV`, caches),
 //! so the trigger itself is reported, as zizmor does; `pr-target-checkout` reports the worst
 //! case on its own. A workflow whose only job is one `actions/labeler` step is the documented
@@ -18,7 +18,7 @@ static META: RuleMeta = RuleMeta {
     id: "dangerous-triggers",
     zizmor: Some("dangerous-triggers"),
     actionlint: None,
-    summary: "pull_request_target or workflow_run trigger: privileged runs anyone can start",
+    summary: "pull_request_target, workflow_run or issue_comment: privileged runs anyone can start",
     severity: Severity::Warning,
 };
 
@@ -29,6 +29,32 @@ fn is_labeler_only(wf: &Workflow<'_>) -> bool {
     matches!(wf.jobs.as_slice(), [job] if matches!(job.steps.as_slice(),
         [step] if sec::step_is(step.node, "actions/labeler")))
 }
+
+/// The triggers, what they expose, and what to do instead.
+const TRIGGERS: &[(&str, &str, &str)] = &[
+    (
+        "pull_request_target",
+        "pull_request_target runs with this repository's secrets and a write token for pull \
+         requests from anyone's fork",
+        "use `pull_request` unless the workflow must write to the repository; if it must, never \
+         run or read the pull request's code, restrict `branches:`, and keep `permissions:` \
+         minimal",
+    ),
+    (
+        "workflow_run",
+        "workflow_run runs with this repository's secrets and a write token after workflows \
+         anyone can start (a fork's pull request)",
+        "prefer a reusable workflow (`workflow_call`); if not, treat the triggering run's \
+         artifacts, branch names and outputs as untrusted input",
+    ),
+    (
+        "issue_comment",
+        "issue_comment runs with this repository's secrets and a write token for a comment \
+         anyone can write, on issues and pull requests alike",
+        "check who commented (`github.event.comment.author_association`) before doing \
+         anything privileged, and never check out or run a pull request's code",
+    ),
+];
 
 impl Rule for DangerousTriggers {
     fn meta(&self) -> &'static RuleMeta {
@@ -44,28 +70,16 @@ impl Rule for DangerousTriggers {
             start: on_key.span.start,
             end: on_value.span.end,
         };
-        if sec::has_trigger(wf, "pull_request_target") && !is_labeler_only(wf) {
-            cx.audit(
-                HIGH_MEDIUM,
-                on_key.span,
-                "pull_request_target runs with this repository's secrets and a write token for \
-                 pull requests from anyone's fork",
-                "use `pull_request` unless the workflow must write to the repository; if it \
-                 must, never run or read the pull request's code, restrict `branches:`, and \
-                 keep `permissions:` minimal",
-            )
-            .scope = Some(scope);
-        }
-        if sec::has_trigger(wf, "workflow_run") {
-            cx.audit(
-                HIGH_MEDIUM,
-                on_key.span,
-                "workflow_run runs with this repository's secrets and a write token after \
-                 workflows anyone can start (a fork's pull request)",
-                "prefer a reusable workflow (`workflow_call`); if not, treat the triggering \
-                 run's artifacts, branch names and outputs as untrusted input",
-            )
-            .scope = Some(scope);
+        for trigger in &wf.events {
+            let Some((_, message, help)) = TRIGGERS.iter().find(|(t, _, _)| *t == trigger.name)
+            else {
+                continue;
+            };
+            if trigger.name == "pull_request_target" && is_labeler_only(wf) {
+                continue;
+            }
+            cx.audit(HIGH_MEDIUM, trigger.name_node.span, *message, *help)
+                .scope = Some(scope);
         }
     }
 }

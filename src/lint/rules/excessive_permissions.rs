@@ -9,9 +9,8 @@
 //! `--fix` adds `permissions: {}` at the top and the read scopes each job's steps need
 //! ([`crate::lint::sec::permissions_fix`]), when those are known.
 
-use crate::lint::deploy::job_deploys;
 use crate::lint::sec::data::permissions::write_severity;
-use crate::lint::sec::permissions_fix;
+use crate::lint::sec::{self, permissions_fix};
 use crate::lint::{Audit, AuditSeverity, Confidence, Ctx, Fix, Rule, RuleMeta, Severity};
 use crate::workflow::model::{Job, Workflow};
 use crate::workflow::yaml::{Node, Span};
@@ -52,18 +51,11 @@ fn base(cx: &mut Ctx<'_>, value: &Node, whose: &str) -> bool {
 }
 
 fn default_job_message(job: &Job<'_>) -> String {
-    match job_deploys(job).first() {
-        Some(d) => format!(
-            "job {:?} deploys ({} at line {}) with the repository's default token permissions: \
-             neither the workflow nor the job sets `permissions:`",
-            job.id, d.what, d.node.span.start.line
-        ),
-        None => format!(
-            "job {:?} runs with the repository's default token permissions: neither the \
-             workflow nor the job sets `permissions:`",
-            job.id
-        ),
-    }
+    format!(
+        "job {:?} runs with the repository's default token permissions: neither the workflow \
+         nor the job sets `permissions:`",
+        job.id
+    )
 }
 
 impl Rule for ExcessivePermissions {
@@ -75,11 +67,19 @@ impl Rule for ExcessivePermissions {
         let reusable = reusable_only(wf);
         let all_jobs_set = wf.jobs.iter().all(|j| j.get("permissions").is_some());
         let workflow_level = wf.jobs.len() > 1 && !all_jobs_set && !reusable;
-        let mut fix: Option<Fix> = permissions_fix::fix(cx.source, wf);
+        // The fix (for the whole workflow) goes on the first finding about the default; it is
+        // worked out only then.
+        let mut fix_left = wf.root.get("permissions").is_none();
+        let mut take_fix = |source: &str| -> Option<Fix> {
+            std::mem::take(&mut fix_left)
+                .then(|| permissions_fix::fix(source, wf))
+                .flatten()
+        };
         match wf.root.entry("permissions") {
             None => {
                 if workflow_level {
                     let top = Span::point(wf.root.span.start);
+                    let fix = take_fix(cx.source);
                     let f = cx.audit(
                         Audit::new(AuditSeverity::Medium, Confidence::Medium),
                         top,
@@ -87,7 +87,7 @@ impl Rule for ExcessivePermissions {
                          the repository's default token permissions",
                         HELP_SCOPES,
                     );
-                    f.fix = fix.take();
+                    f.fix = fix;
                 }
             }
             Some((_, value)) => {
@@ -118,12 +118,13 @@ impl Rule for ExcessivePermissions {
             }
         }
         let workflow_set = wf.root.get("permissions").is_some();
-        for job in &wf.jobs {
+        for job in wf.jobs.iter().filter(|j| !sec::never_runs(j.node)) {
             match job.get("permissions") {
                 Some(value) => {
                     base(cx, value, &format!("job {:?}", job.id));
                 }
                 None if !workflow_set && (job.is_call() || !reusable) => {
+                    let fix = take_fix(cx.source);
                     let f = cx.audit(
                         Audit::new(AuditSeverity::Medium, Confidence::Medium),
                         job.id_node.span,
@@ -134,7 +135,7 @@ impl Rule for ExcessivePermissions {
                         start: job.id_node.span.start,
                         end: job.node.span.end,
                     });
-                    f.fix = fix.take();
+                    f.fix = fix;
                 }
                 None => {}
             }

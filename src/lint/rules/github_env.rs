@@ -73,6 +73,13 @@ fn bash_writes(script: &str) -> Vec<&'static str> {
     for cmd in commands(script) {
         let Some(first) = cmd.first() else { continue };
         let name = first.text.as_str();
+        // The end of a group or a loop (`} >> "$GITHUB_ENV"`), and heredocs, whose text is
+        // written as it stands in the script: not a simple command writing a value.
+        if matches!(name, "}" | "done" | "fi" | "esac")
+            || cmd.iter().any(|w| w.text.starts_with("<<"))
+        {
+            continue;
+        }
         if name == "tee" {
             out.extend(cmd[1..].iter().filter_map(|w| env_file(&w.text)));
             continue;
@@ -98,7 +105,8 @@ fn bash_writes(script: &str) -> Vec<&'static str> {
                 w.start + gt
             };
             let raw = script.get(first.end..args_end).unwrap_or("$");
-            let fixed = matches!(name, "echo" | "printf") && !expands(raw);
+            // `${{ }}` is pasted in by GitHub whatever the shell's quotes say.
+            let fixed = matches!(name, "echo" | "printf") && !expands(raw) && !raw.contains("${{");
             if !fixed {
                 out.push(file);
             }
@@ -230,6 +238,9 @@ mod tests {
             ("cat x >> $GITHUB_ENV", 1),
             ("echo \"$m\" | tee -a $GITHUB_PATH", 1),
             ("echo hi >> $GITHUB_OUTPUT", 0),
+            ("{\n echo \"A=$x\"\n} >> $GITHUB_ENV", 0),
+            ("cat << EOF >> $GITHUB_ENV\nA=1\nEOF", 0),
+            ("echo 'K=${{ inputs.os }}' >> \"$GITHUB_ENV\"", 1),
         ] {
             assert_eq!(bash_writes(s).len(), n, "{s}");
         }

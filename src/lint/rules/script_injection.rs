@@ -72,8 +72,8 @@ fn message(text: &str, severity: AuditSeverity, code: Code<'_>) -> String {
              {place} before it runs"
         ),
         AuditSeverity::Medium => format!(
-            "`{text}` is partly chosen by whoever triggers the workflow, and is pasted into \
-             {place} before it runs"
+            "`{text}` is not fixed text (a URL or address someone chooses part of, or a value \
+             an expression computes), and is pasted into {place} before it runs"
         ),
         AuditSeverity::Low => {
             format!("`{text}` is not a fixed value here, and is pasted into {place} before it runs")

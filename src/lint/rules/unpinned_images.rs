@@ -11,6 +11,7 @@ use crate::lint::sec::{self, Uses, matrix};
 use crate::lint::{Audit, AuditSeverity, Confidence, Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::action::{Action, Using};
 use crate::workflow::model::{Job, Step, Workflow};
+use crate::workflow::position::value_span;
 use crate::workflow::yaml::Node;
 
 /// See the module docs.
@@ -42,11 +43,16 @@ fn problem(image: &str) -> Option<&'static str> {
     }
 }
 
-/// The leaves of an image expression: string literals and contexts, through `&&` and `||`.
+/// The values an image expression can take: `a && b` gives `b`, `a || b` either.
 fn leaves<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
     match &e.kind {
         ExprKind::Logical {
-            op: LogicalOp::And | LogicalOp::Or,
+            op: LogicalOp::And,
+            right,
+            ..
+        } => leaves(right, out),
+        ExprKind::Logical {
+            op: LogicalOp::Or,
             left,
             right,
         } => {
@@ -60,15 +66,19 @@ fn leaves<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
 /// The problems of an image value: `(image, problem)` for literal images and matrix values,
 /// and `None` as the image for one computed some other way.
 fn problems(job: Option<&Node>, value: &str) -> Vec<(Option<String>, &'static str)> {
-    if !value.contains("${{") {
+    let embedded = find_expressions(value);
+    let lead = value.len() - value.trim_start().len();
+    let whole = match embedded.as_slice() {
+        [one] if one.whole.start == lead && one.whole.end == value.trim_end().len() => Some(one),
+        _ => None,
+    };
+    // A literal, or text around expressions (`gcc:${{ matrix.v }}`): the text as written
+    // decides whether there is a tag.
+    let Some(one) = whole else {
         return problem(value)
             .map(|p| (Some(value.trim().to_string()), p))
             .into_iter()
             .collect();
-    }
-    let embedded = find_expressions(value);
-    let [one] = embedded.as_slice() else {
-        return vec![(None, "is computed by an expression and may be unpinned")];
     };
     let Ok(ast) = parse(one.inner_text(value)) else {
         return Vec::new();
@@ -88,7 +98,7 @@ fn problems(job: Option<&Node>, value: &str) -> Vec<(Option<String>, &'static st
                 let key = leaf
                     .property_path()
                     .and_then(|p| p.strip_prefix("matrix.").map(str::to_string));
-                let values = key.and_then(|k| job.and_then(|j| matrix::values(j, &k)));
+                let values = key.and_then(|k| job.and_then(|j| matrix::values_at(j, &k)));
                 match values {
                     Some(vs) => {
                         for v in vs {
@@ -118,7 +128,7 @@ fn problems(job: Option<&Node>, value: &str) -> Vec<(Option<String>, &'static st
 fn check(cx: &mut Ctx<'_>, job: Option<&Node>, node: &Node, what: &str) {
     let Some(value) = node.as_str() else { return };
     for (image, p) in problems(job, value) {
-        let (audit, message) = match image {
+        let (audit, message) = match &image {
             Some(i) => (
                 Audit::new(AuditSeverity::High, Confidence::High),
                 format!("{what} {i:?} {p}"),
@@ -128,7 +138,17 @@ fn check(cx: &mut Ctx<'_>, job: Option<&Node>, node: &Node, what: &str) {
                 format!("{what} {p}"),
             ),
         };
-        cx.audit(audit, node.span, message, HELP).scope = job.map(|j| j.span);
+        // A literal inside an expression is pointed at where it is written.
+        let span = image
+            .as_deref()
+            .filter(|i| value.contains("${{") && !i.is_empty())
+            .and_then(|i| {
+                value
+                    .find(&format!("'{i}'"))
+                    .map(|at| (at + 1, at + 1 + i.len()))
+            })
+            .map_or(node.span, |(a, b)| value_span(cx.source, node, a, b));
+        cx.audit(audit, span, message, HELP).scope = job.map(|j| j.span);
     }
 }
 

@@ -1,5 +1,5 @@
 //! `unpinned-tools`: an action that downloads a tool at run time and takes the latest release
-//! unless `with: version:` names one. The action may be pinned; what it installs is not. The
+//! unless its version input (`with: version:`) names one. The action may be pinned; what it installs is not. The
 //! actions are [`crate::lint::sec::data::tools::LATEST_BY_DEFAULT`].
 
 use crate::lint::sec;
@@ -20,7 +20,8 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
 };
 
-const HELP: &str = "set `with: version:` to a released version of the tool";
+const HELP: &str = "set the action's version input (`with: version:`, or `just-version:` for \
+                    setup-just) to a released version of the tool";
 
 fn check(cx: &mut Ctx<'_>, step: &Node) {
     if sec::never_runs(step) {
@@ -29,20 +30,20 @@ fn check(cx: &mut Ctx<'_>, step: &Node) {
     let Some((uses, uses_node)) = sec::step_uses(step) else {
         return;
     };
-    let Some(name) = LATEST_BY_DEFAULT.iter().find(|a| uses.is(a)) else {
+    let Some((name, input)) = LATEST_BY_DEFAULT.iter().find(|(a, _)| uses.is(a)) else {
         return;
     };
-    let version = step.get("with").and_then(|w| w.get("version"));
+    let version = step.get("with").and_then(|w| w.get(input));
     let (audit, span, message) = match version.and_then(|v| v.as_str().map(|s| (v, s))) {
         None => (
             Audit::new(AuditSeverity::Medium, Confidence::High),
             uses_node.span,
-            format!("{name} installs the latest release: no `version` is given"),
+            format!("{name} installs the latest release: no `{input}` is given"),
         ),
         Some((v, s)) if s.trim() == "latest" => (
             Audit::new(AuditSeverity::Medium, Confidence::High),
             v.span,
-            format!("`version: latest` makes {name} install whatever was released last"),
+            format!("`{input}: latest` makes {name} install whatever was released last"),
         ),
         Some((v, s)) if s.contains("${{") => (
             Audit::new(AuditSeverity::Medium, Confidence::Low),

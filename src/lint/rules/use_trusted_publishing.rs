@@ -129,13 +129,24 @@ fn check_run(cx: &mut Ctx<'_>, step: &Node, shell: &str) {
     }
     let Some(run) = step.get("run") else { return };
     let Some(script) = run.as_str() else { return };
+    // Every publishing command has one of these words; most scripts have none.
+    let pushes = script.contains("push") && (script.contains("gem") || script.contains("nuget"));
+    if !pushes && !["publish", "upload"].iter().any(|w| script.contains(w)) {
+        return;
+    }
     // PowerShell continues a line with a backquote; two spaces keep the offsets.
     let script = if shell.starts_with("pw") || shell == "powershell" {
         script.replace("`\n", "  ")
     } else {
         script.to_string()
     };
-    for cmd in commands(&script) {
+    // PowerShell's continuations change the text; bash scripts share the file's split.
+    let split = if script.as_str() == run.as_str().unwrap_or_default() {
+        cx.commands(run)
+    } else {
+        std::rc::Rc::new(commands(&script))
+    };
+    for cmd in split.iter() {
         let words: Vec<&str> = cmd.iter().map(|w: &Word| w.text.as_str()).collect();
         if !is_publish(&words) {
             continue;

@@ -1,9 +1,13 @@
 //! Every `${{ }}` expression of a file, found and parsed once and shared by the rules that look
 //! at expressions (`obfuscation`, `unsound-ternary`, `unredacted-secrets`, ...), so that a
-//! file's expressions are parsed once however many rules read them.
+//! file's expressions are parsed once however many rules read them; and likewise the commands
+//! of its `run:` scripts.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::lint::deploy::{Word, commands};
 
 use crate::expr::ast::Expr;
 use crate::expr::{Embedded, find_expressions, parse};
@@ -40,6 +44,7 @@ pub struct FileExprs<'a> {
     root: &'a Node,
     sites: OnceCell<Vec<Site<'a>>>,
     by_node: OnceCell<HashMap<usize, usize>>,
+    commands: RefCell<HashMap<usize, Rc<Vec<Vec<Word>>>>>,
 }
 
 impl<'a> FileExprs<'a> {
@@ -49,6 +54,7 @@ impl<'a> FileExprs<'a> {
             root,
             sites: OnceCell::new(),
             by_node: OnceCell::new(),
+            commands: RefCell::new(HashMap::new()),
         }
     }
 
@@ -74,6 +80,19 @@ impl<'a> FileExprs<'a> {
                 .collect()
         });
         sites.get(*index.get(&(std::ptr::from_ref(node) as usize))?)
+    }
+}
+
+impl FileExprs<'_> {
+    /// The simple commands of a script scalar (`run:`), split once for all rules.
+    pub fn commands_of(&self, node: &Node) -> Rc<Vec<Vec<Word>>> {
+        let key = std::ptr::from_ref(node) as usize;
+        if let Some(c) = self.commands.borrow().get(&key) {
+            return Rc::clone(c);
+        }
+        let c = Rc::new(commands(node.as_str().unwrap_or_default()));
+        self.commands.borrow_mut().insert(key, Rc::clone(&c));
+        c
     }
 }
 

@@ -29,11 +29,50 @@ pub fn values<'a>(job: &'a Node, key: &str) -> Option<Vec<&'a Node>> {
     Some(out)
 }
 
-/// Whether every value of `matrix.<key>` is known and holds no expression.
+/// The values of `matrix.<a>.<b>...` (`key` is `a.b`): the values of `matrix.<a>`, then their
+/// `b`, and so on. `None` when unknown.
+pub fn values_at<'a>(job: &'a Node, key: &str) -> Option<Vec<&'a Node>> {
+    let mut parts = key.split('.');
+    let mut vs = values(job, parts.next()?)?;
+    for part in parts {
+        let mut next = Vec::new();
+        for v in vs {
+            v.as_map()?;
+            next.extend(v.get(part));
+        }
+        vs = next;
+    }
+    Some(vs)
+}
+
+/// Whether `matrix.<key>` holds fixed text, as zizmor judges it: a matrix that is one
+/// expression is not fixed; otherwise a value written with an expression (in the lists or in
+/// literal `include` rows) makes it not fixed; parts given by expressions are not looked into.
 pub fn is_static(job: &Node, key: &str) -> bool {
-    values(job, key).is_some_and(|vs| {
-        vs.iter()
-            .all(|v| v.as_str().is_some_and(|s| !s.contains("${{")))
+    let Some(m) = job.get("strategy").and_then(|s| s.get("matrix")) else {
+        return true;
+    };
+    let Some(entries) = m.as_map() else {
+        return false;
+    };
+    let has_expr = |v: &Node| v.as_str().is_some_and(|s| s.contains("${{"));
+    let (head, rest) = key.split_once('.').unwrap_or((key, ""));
+    let deep = |v: &Node| -> bool {
+        let mut n = Some(v);
+        for part in rest.split('.').filter(|p| !p.is_empty()) {
+            n = n.and_then(|x| x.get(part));
+        }
+        n.is_some_and(has_expr)
+    };
+    entries.iter().all(|(k, v)| match k.as_str() {
+        Some("include") => v
+            .as_seq()
+            .is_none_or(|rows| rows.iter().all(|r| r.get(head).is_none_or(|x| !deep(x)))),
+        Some(name) if name == head => match v.as_seq() {
+            Some(items) => items.iter().all(|x| !deep(x)),
+            None => !has_expr(v),
+        },
+        _ => true,
     })
 }
 
@@ -57,5 +96,10 @@ mod tests {
         let src = "strategy:\n  matrix: ${{ fromJSON(x) }}\n";
         let root = yaml::parse(src).root.expect("root");
         assert!(values(&root, "os").is_none());
+        assert!(!is_static(&root, "os"));
+        let src = "strategy:\n  matrix:\n    include: ${{ fromJSON(x) }}\n    a: ['${{ y }}']\n";
+        let root = yaml::parse(src).root.expect("root");
+        assert!(is_static(&root, "os"));
+        assert!(!is_static(&root, "a"));
     }
 }

@@ -181,11 +181,12 @@ pub fn rate(scope: &Scope<'_>, context: &Expr, text: &str) -> Option<Audit> {
             let name = env_name(context, text).unwrap_or_default();
             (!env_is_static(scope, &name)).then(|| audit(AuditSeverity::Low, Confidence::High))
         }
-        ["matrix", key, ..] => {
+        ["matrix", rest @ ..] if !rest.is_empty() => {
             let job = scope.job?;
             // No matrix at all: an invalid reference, which the expression rule reports.
             job.get("strategy").and_then(|s| s.get("matrix"))?;
-            (!matrix::is_static(job, key)).then(|| audit(AuditSeverity::Medium, Confidence::Medium))
+            (!matrix::is_static(job, &rest.join(".")))
+                .then(|| audit(AuditSeverity::Medium, Confidence::Medium))
         }
         _ => Some(audit(AuditSeverity::Informational, Confidence::Low)),
     }

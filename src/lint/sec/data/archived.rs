@@ -31,6 +31,7 @@ pub static ARCHIVED: &[&str] = &[
     "cedrickring/golang-action",
     "cirrus-actions/rebase",
     "crazy-max/ghaction-docker-buildx",
+    "facebook/pysa-action",
     "gradle/gradle-build-action",
     "ilshidur/action-slack",
     "jakejarvis/s3-sync-action",

@@ -1,8 +1,12 @@
-//! Actions that download a tool and install its latest release unless `with: version:` says
-//! otherwise.
+//! Actions that download a tool and install its latest release unless an input names a
+//! version: `(action, the version input)`.
 //!
-//! Source: each action's `action.yml` (`version` input, default `latest`):
-//! aquasecurity/setup-trivy and 1password/load-secrets-action; the same two zizmor's
-//! `unpinned-tools` audit knows (zizmorcore/zizmor at 11bbf7e).
-pub static LATEST_BY_DEFAULT: &[&str] =
-    &["aquasecurity/setup-trivy", "1password/load-secrets-action"];
+//! Source: each action's `action.yml` (the version input, default `latest` or empty):
+//! aquasecurity/setup-trivy (`version`), 1password/load-secrets-action (`version`) and
+//! extractions/setup-just (`just-version`); the actions zizmor 1.32's `unpinned-tools` audit
+//! knows.
+pub static LATEST_BY_DEFAULT: &[(&str, &str)] = &[
+    ("aquasecurity/setup-trivy", "version"),
+    ("1password/load-secrets-action", "version"),
+    ("extractions/setup-just", "just-version"),
+];
