@@ -280,3 +280,65 @@ fn secrets_inherit_to_a_remote_workflow_warns_and_a_local_one_notes() {
         vec![(6, 11, "warning".to_string()), (9, 11, "note".to_string())]
     );
 }
+
+/// Findings (rule, line) of a workflow given on standard input.
+fn stdin_findings(src: &str) -> Vec<(String, u64)> {
+    let out = bin()
+        .args(["lint", "--format", "json", "--stdin-filename", "w.yml", "-"])
+        .write_stdin(src)
+        .output()
+        .expect("run");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_string(),
+                f["line"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn zizmor_ignore_comments_silence_the_rule_that_covers_the_audit() {
+    let src = "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    permissions: {}\n    steps:\n      - run: | # zizmor: ignore[template-injection] reviewed\n          echo \"${{ github.event.head_commit.message }}\"\n      - run: |\n          echo \"${{ github.event.head_commit.message }}\" # zizmor: ignore[template-injection]\n      - uses: actions/checkout@v4 # zizmor: ignore[unpinned-uses,artipacked]\n";
+    let f = stdin_findings(src);
+    let injections: Vec<u64> = f
+        .iter()
+        .filter(|(r, _)| r == "script-injection")
+        .map(|(_, l)| *l)
+        .collect();
+    // The first step's comment is a YAML comment on its `run:` line; the second is text
+    // inside the script, which zizmor does not read as a comment either.
+    assert_eq!(injections, vec![11], "{f:?}");
+    assert!(
+        !f.iter()
+            .any(|(r, _)| r == "unpinned-uses" || r == "artipacked"),
+        "{f:?}"
+    );
+}
+
+#[test]
+fn list_rules_names_the_zizmor_and_actionlint_counterparts() {
+    let out = bin()
+        .args(["lint", "--list-rules", "--format", "json"])
+        .output()
+        .expect("run");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let rules = v.as_array().expect("rules");
+    let find = |id: &str| rules.iter().find(|r| r["id"] == id).expect(id).clone();
+    assert_eq!(find("script-injection")["zizmor"], "template-injection");
+    assert_eq!(find("script-injection")["actionlint"], "expression");
+    assert_eq!(find("artipacked")["zizmor"], "artipacked");
+    assert!(find("runner-label")["zizmor"].is_null());
+    // Security rules are warnings or notes: GitHub runs what they find.
+    for r in rules
+        .iter()
+        .filter(|r| !r["zizmor"].is_null() && r["actionlint"].is_null())
+    {
+        assert_ne!(r["severity"], "error", "{r}");
+    }
+}
