@@ -409,6 +409,15 @@ fn run_rules(file: &File<'_>, kind: FileKind, root: &Node, out: &mut Vec<Finding
     match kind {
         FileKind::Workflow => {
             let wf = Workflow::new(root);
+            // Which jobs and steps can never run (`if: false`), worked out once.
+            let dead: Vec<(bool, Vec<bool>)> = wf
+                .jobs
+                .iter()
+                .map(|j| {
+                    let steps = j.steps.iter().map(|s| sec::never_runs(s.node)).collect();
+                    (sec::never_runs(j.node), steps)
+                })
+                .collect();
             for rule in rules {
                 if !config.rule_enabled(rule.meta().id) {
                     continue;
@@ -418,13 +427,13 @@ fn run_rules(file: &File<'_>, kind: FileKind, root: &Node, out: &mut Vec<Finding
                 // can never run (`if: false`) is not audited.
                 let zizmor_only = rule.meta().zizmor.is_some() && rule.meta().actionlint.is_none();
                 rule.workflow(&wf, &mut cx);
-                for job in &wf.jobs {
-                    if zizmor_only && sec::never_runs(job.node) {
+                for (job, (dead_job, dead_steps)) in wf.jobs.iter().zip(&dead) {
+                    if zizmor_only && *dead_job {
                         continue;
                     }
                     rule.job(&wf, job, &mut cx);
-                    for step in &job.steps {
-                        if zizmor_only && sec::never_runs(step.node) {
+                    for (step, dead_step) in job.steps.iter().zip(dead_steps) {
+                        if zizmor_only && *dead_step {
                             continue;
                         }
                         rule.step(&wf, job, step, &mut cx);

@@ -172,7 +172,8 @@ fn writes(script: &str, shell: &str) -> Vec<&'static str> {
     }
 }
 
-fn check(cx: &mut Ctx<'_>, step: &Node, shell: &str) {
+/// `in_action`: a composite action's step, whose callers may be workflows an outsider starts.
+fn check(cx: &mut Ctx<'_>, step: &Node, shell: &str, in_action: bool) {
     if sec::never_runs(step) {
         return;
     }
@@ -187,10 +188,17 @@ fn check(cx: &mut Ctx<'_>, step: &Node, shell: &str) {
         cx.audit(
             Audit::new(AuditSeverity::High, Confidence::Low),
             key.span,
-            format!(
-                "this script writes to {file} in a run an outsider can start: a value they \
-                 control would reach every later step"
-            ),
+            if in_action {
+                format!(
+                    "this action's script writes to {file}: called from a workflow an outsider \
+                     can start, a value they control would reach every later step"
+                )
+            } else {
+                format!(
+                    "this script writes to {file} in a run an outsider can start: a value they \
+                     control would reach every later step"
+                )
+            },
             "pass values between steps with $GITHUB_OUTPUT and `env:`, or write only fixed \
              text to the environment file",
         )
@@ -208,7 +216,7 @@ impl Rule for GithubEnv {
             sec::has_trigger(wf, "pull_request_target") || sec::has_trigger(wf, "workflow_run");
         if dangerous && step.run().is_some() {
             let shell = sec::shell_of(Some(wf), Some(job.node), step.node);
-            check(cx, step.node, &shell);
+            check(cx, step.node, &shell, false);
         }
     }
 
@@ -216,7 +224,7 @@ impl Rule for GithubEnv {
         for step in sec::composite_steps(action) {
             if step.get("run").is_some() {
                 let shell = sec::shell_of(None, None, step);
-                check(cx, step, &shell);
+                check(cx, step, &shell, true);
             }
         }
     }

@@ -120,6 +120,11 @@ impl<'a> Uses<'a> {
         let Uses::Repo(r) = self else {
             return false;
         };
+        // Most comparisons fail on the length alone.
+        let len = r.owner.len() + 1 + r.repo.len() + r.path.map_or(0, |p| p.len() + 1);
+        if len != slug.len() {
+            return false;
+        }
         let mut want = slug.splitn(3, '/');
         let (Some(o), Some(n)) = (want.next(), want.next()) else {
             return false;
