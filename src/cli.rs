@@ -54,6 +54,15 @@ pub enum OutputFormat {
     Json,
 }
 
+/// Which builder `build` uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BuilderKind {
+    /// The daemon's built-in BuildKit (`docker build` since Docker 23).
+    Buildkit,
+    /// The legacy builder (`DOCKER_BUILDKIT=0`).
+    Classic,
+}
+
 /// Which images and tags: shared by `build` and `tags`.
 #[derive(Debug, Args)]
 pub struct ImageArgs {
@@ -100,13 +109,43 @@ pub struct BuildArgs {
     #[arg(long = "label", value_name = "KEY=VALUE")]
     pub labels: Vec<String>,
 
-    /// The platform to build for (`linux/amd64`); default the daemon's.
-    #[arg(long, value_name = "OS/ARCH")]
+    /// The platform(s) to build for, comma-separated (`linux/amd64,linux/arm64`); default the
+    /// daemon's. Several platforms are built one by one, pushed by digest and joined in an
+    /// OCI image index that every tag points at (BuildKit only).
+    #[arg(long, value_name = "OS/ARCH[,…]")]
     pub platform: Option<String>,
 
-    /// An image to use as layer cache; repeatable.
-    #[arg(long = "cache-from", value_name = "IMAGE")]
+    /// Cache source, as build-push-action's `cache-from`: an image (`REF`) or
+    /// `type=registry,ref=REF`; repeatable. BuildKit reads the inline cache of registry
+    /// images; the classic builder uses local images only.
+    #[arg(long = "cache-from", value_name = "SPEC")]
     pub cache_from: Vec<String>,
+
+    /// Cache export, as build-push-action's `cache-to`: `type=inline` writes the cache into the
+    /// image (pushed with it). Other types need a builder the daemon does not provide and are
+    /// refused with the reason (BuildKit only).
+    #[arg(long = "cache-to", value_name = "SPEC")]
+    pub cache_to: Vec<String>,
+
+    /// A build secret for `RUN --mount=type=secret`: `id=ID,env=VARIABLE` or `id=ID,src=PATH`;
+    /// repeatable. Never stored in the image, its labels or the log (BuildKit only).
+    #[arg(long = "secret", value_name = "SPEC")]
+    pub secrets: Vec<String>,
+
+    /// An SSH agent for `RUN --mount=type=ssh`: `default` (SSH_AUTH_SOCK) or `ID=PATH`
+    /// (an agent socket or private key files); repeatable (BuildKit only).
+    #[arg(long = "ssh", value_name = "SPEC")]
+    pub ssh: Vec<String>,
+
+    /// The builder: `buildkit` (the daemon's built-in BuildKit) or `classic`. Default:
+    /// BuildKit when the daemon has it, else the classic builder, with one line saying so.
+    #[arg(long, value_enum, value_name = "BUILDER")]
+    pub builder: Option<BuilderKind>,
+
+    /// The Docker context (as `docker --context`) whose daemon builds; default DOCKER_HOST,
+    /// then DOCKER_CONTEXT, then the Docker CLI's current context.
+    #[arg(long = "docker-context", value_name = "NAME")]
+    pub docker_context: Option<String>,
 
     /// Always pull newer base images (implies --rebuild).
     #[arg(long)]
