@@ -68,6 +68,7 @@ pub fn run(args: &BuildArgs) -> Result<u8> {
     // is printed.
     let explicit = explicit_auth(args, &runner)?;
     let options = BuildOptions::parse(args)?;
+    options.check_builder(args.builder)?;
     let secrets = Secrets::load(&options.secrets, &getenv)?;
     for value in secrets.redactions() {
         if let Some(mask) = runner.mask_command(&value) {

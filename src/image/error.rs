@@ -93,6 +93,21 @@ pub enum ImageError {
         /// The step's last output lines.
         tail: Vec<String>,
     },
+    /// A `FROM` image could not be had.
+    #[error(
+        "cannot get base image {image}{}: {message}; {hint}",
+        .line.map(|n| format!(" (Dockerfile line {n})")).unwrap_or_default()
+    )]
+    BaseImage {
+        /// The image.
+        image: String,
+        /// The FROM line naming it, when found.
+        line: Option<usize>,
+        /// BuildKit's error.
+        message: String,
+        /// What to do, given the flags.
+        hint: String,
+    },
     /// A `# syntax=` frontend could not be used (offline, or the image does not exist).
     #[error(
         "the Dockerfile's `# syntax={frontend}` line (line {line}) makes BuildKit pull the \
@@ -244,6 +259,7 @@ impl ImageError {
             Self::DockerfileSyntax { .. }
             | Self::BuildFailed { .. }
             | Self::StepFailed { .. }
+            | Self::BaseImage { .. }
             | Self::Frontend { .. }
             | Self::PlatformMismatch { .. } => exit::BUILD_FAILED,
             Self::DaemonUnreachable { .. }

@@ -66,6 +66,17 @@ impl BuildOptions {
         })
     }
 
+    /// Refuses flags that need BuildKit with `--builder classic`, before anything is read or
+    /// contacted.
+    pub fn check_builder(&self, asked: Option<BuilderKind>) -> Result<(), ImageError> {
+        match (asked, self.needs_buildkit()) {
+            (Some(BuilderKind::Classic), Some(flag)) => Err(ImageError::Usage(format!(
+                "{flag} needs BuildKit; drop --builder classic"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
     /// The first flag that only BuildKit can honour, for the error when it is not used.
     pub fn needs_buildkit(&self) -> Option<&'static str> {
         if !self.secrets.is_empty() {
@@ -127,10 +138,8 @@ pub(crate) fn choose(
         )
     };
     match (asked, info.has_buildkit(), options.needs_buildkit()) {
-        (Some(BuilderKind::Classic), _, Some(flag)) => Err(ImageError::Usage(format!(
-            "{flag} needs BuildKit; drop --builder classic"
-        ))),
-        (Some(BuilderKind::Classic), _, None) => Ok((BuilderKind::Classic, None)),
+        // `check_builder` already refused BuildKit-only flags with --builder classic.
+        (Some(BuilderKind::Classic), _, _) => Ok((BuilderKind::Classic, None)),
         (_, true, _) => Ok((BuilderKind::Buildkit, None)),
         (Some(BuilderKind::Buildkit), false, _) => Err(ImageError::Usage(format!(
             "--builder buildkit: {}; use a daemon from Docker 18.09 on Linux, or --builder classic",

@@ -87,10 +87,9 @@ pub async fn build(
     redactions: Vec<String>,
     log: &mut dyn FnMut(&str),
 ) -> Result<Built, Failure> {
-    let dockerfile_path = context.root().join(context.dockerfile());
-    let outline = std::fs::read_to_string(&dockerfile_path)
-        .map(|text| dockerfile::outline(&text))
-        .unwrap_or_default();
+    let dockerfile_text =
+        std::fs::read_to_string(context.root().join(context.dockerfile())).unwrap_or_default();
+    let outline = dockerfile::outline(&dockerfile_text);
     let name = context
         .root()
         .file_name()
@@ -99,9 +98,11 @@ pub async fn build(
     let session = session::start(daemon, &name, &shared_key(context), services)
         .await
         .map_err(|err| match err {
-            SessionError::Refused { status, body, .. } if matches!(status, 400 | 404 | 501) => {
-                Failure::Unsupported(format!("the daemon refused a BuildKit session: {body}"))
-            }
+            SessionError::Refused {
+                status: 400 | 404 | 501,
+                body,
+                ..
+            } => Failure::Unsupported(format!("the daemon refused a BuildKit session: {body}")),
             other => Failure::Image(ImageError::Daemon {
                 action: "open a BuildKit session".to_owned(),
                 message: other.to_string(),
@@ -150,12 +151,16 @@ pub async fn build(
         }));
     }
     if let Some(message) = error {
-        return Err(Failure::Image(classify(
-            &outline,
-            &dockerfile_path,
-            failed,
-            &message,
-        )));
+        let err = match base_image_failure(&outline, spec, failed.as_ref(), &message) {
+            Some(err) => err,
+            None => classify(
+                &outline,
+                (context.dockerfile(), &dockerfile_text),
+                failed,
+                &message,
+            ),
+        };
+        return Err(Failure::Image(err));
     }
     match image_id {
         Some(image_id) => Ok(Built { image_id, ..built }),
@@ -244,13 +249,33 @@ fn lost_or_daemon(daemon: &Daemon, err: &RequestError) -> ImageError {
     }
 }
 
-/// The error to report for a build that failed with `message`.
+/// What BuildKit puts in front of the cause, which says nothing to a user.
+const NOISE: [&str; 5] = [
+    "failed to solve with frontend dockerfile.v0: ",
+    "failed to create LLB definition: ",
+    "failed to solve: ",
+    "rpc error: code = Unknown desc = ",
+    "failed to compute cache key: ",
+];
+
+/// `message` without BuildKit's wrapping prefixes.
+fn strip_noise(message: &str) -> &str {
+    let mut rest = message.trim();
+    while let Some(next) = NOISE.iter().find_map(|p| rest.strip_prefix(p)) {
+        rest = next;
+    }
+    rest
+}
+
+/// The error to report for a build that failed with `message`; `dockerfile` is the
+/// Dockerfile's path in the context and its text.
 fn classify(
     outline: &dockerfile::Outline,
-    dockerfile: &std::path::Path,
+    dockerfile: (&str, &str),
     failed: Option<FailedStep>,
     message: &str,
 ) -> ImageError {
+    let (dockerfile, text) = dockerfile;
     let message = message.trim();
     if let Some((frontend, line)) = &outline.syntax
         && (message.contains(frontend.as_str()) || message.contains("frontend gateway"))
@@ -267,20 +292,24 @@ fn classify(
              or --secret id={id},src=PATH ({message})"
         ));
     }
-    if message.contains("failed to parse")
-        || message.contains("dockerfile parse error")
-        || message.contains("unknown instruction")
-    {
+    if message.contains("dockerfile parse error") || message.contains("unknown instruction") {
+        let line = line_after(message, "line ");
+        let source_line = line.and_then(|n| text.lines().nth(n.checked_sub(1)?).map(str::to_owned));
+        let cause = strip_noise(message);
+        let cause = cause
+            .strip_prefix("dockerfile parse error ")
+            .and_then(|c| c.split_once(": ").map(|(_, c)| c))
+            .unwrap_or(cause);
         return ImageError::DockerfileSyntax {
-            line: line_after(message, "line "),
-            source_line: None,
-            message: message.to_owned(),
+            line,
+            source_line,
+            message: cause.to_owned(),
         };
     }
     let Some(step) = failed else {
         return ImageError::BuildFailed {
             step: None,
-            message: message.to_owned(),
+            message: strip_noise(message).to_owned(),
         };
     };
     let instruction = step
@@ -290,12 +319,57 @@ fn classify(
         .to_owned();
     let located = outline.locate(&step.name);
     ImageError::StepFailed {
-        dockerfile: dockerfile.display().to_string(),
+        dockerfile: dockerfile.to_owned(),
         line: located.map(|i| i.line),
         instruction: located.map_or(instruction, |i| i.text.clone()),
-        message: step.error,
+        message: strip_noise(&step.error).to_owned(),
         tail: step.tail,
     }
+}
+
+/// A build that failed getting a `FROM` image (BuildKit's `load metadata for IMAGE` step, or
+/// the FROM step itself), explained with what the flags made BuildKit do.
+fn base_image_failure(
+    outline: &dockerfile::Outline,
+    spec: &Spec,
+    failed: Option<&FailedStep>,
+    message: &str,
+) -> Option<ImageError> {
+    let step = failed?;
+    let image = step
+        .name
+        .strip_prefix("[internal] load metadata for ")
+        .or_else(|| {
+            let (_, rest) = step.name.split_once("] FROM ")?;
+            rest.split_whitespace().next()
+        })?
+        .to_owned();
+    let short = image.strip_prefix("docker.io/").unwrap_or(&image);
+    let short = short.strip_prefix("library/").unwrap_or(short);
+    let line = outline.stages.iter().find_map(|stage| {
+        let from = stage.counted.first().filter(|i| i.keyword == "FROM")?;
+        from.text.contains(short).then_some(from.line)
+    });
+    let hint = match (&spec.platform, spec.pull) {
+        (_, true) => "--pull makes BuildKit fetch every FROM image from its registry, Docker Hub \
+                      for names without one; drop --pull for base images that exist only on this \
+                      daemon"
+            .to_owned(),
+        (Some(platform), false) => format!(
+            "the daemon has no {platform} image of it and could not pull one; build on a \
+             {platform} daemon, pull a {platform} base image first, or drop --platform"
+        ),
+        (None, false) => "check the name, that the daemon can reach its registry, and `docker \
+                          login` for a private one"
+            .to_owned(),
+    };
+    Some(ImageError::BaseImage {
+        image,
+        line,
+        message: strip_noise(&step.error).trim().to_owned(),
+        hint,
+    })
+    .filter(|_| !message.is_empty())
 }
 
 /// `secret ID not found` in BuildKit's message.
@@ -320,6 +394,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn syntax_errors_name_the_line_without_buildkits_wrapping() {
+        let text = "FROM x\n\nRUNN echo oops\n";
+        let err = classify(
+            &dockerfile::outline(text),
+            ("Dockerfile", text),
+            None,
+            "failed to solve with frontend dockerfile.v0: failed to create LLB definition: \
+             dockerfile parse error line 3: unknown instruction: RUNN",
+        );
+        assert_eq!(
+            err.to_string(),
+            "Dockerfile syntax error at line 3 `RUNN echo oops`: unknown instruction: RUNN; \
+             fix that line"
+        );
+    }
+
+    #[test]
     fn missing_secrets_are_named() {
         assert_eq!(
             missing_secret("failed to solve: rpc error: secret tok not found"),
@@ -338,7 +429,7 @@ mod tests {
         };
         let err = classify(
             &outline,
-            std::path::Path::new("Dockerfile"),
+            ("Dockerfile", ""),
             Some(step),
             "executor failed running [/bin/sh -c false]: exit code: 1",
         );

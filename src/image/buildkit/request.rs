@@ -93,10 +93,12 @@ pub async fn post(
         .header(hyper::header::CONTENT_TYPE, "application/x-tar")
         .body(Empty::<Bytes>::new())
         .map_err(|e| connect(&e))?;
+    // The daemon answered a moment ago (the version, the session): a request that breaks now
+    // means it went away.
     let response = sender
         .send_request(request)
         .await
-        .map_err(|e| connect(&e))?;
+        .map_err(|e| RequestError::Lost(e.to_string()))?;
     if !response.status().is_success() {
         let status = response.status().as_u16();
         let body = read_error_body(response).await;

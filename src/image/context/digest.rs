@@ -19,6 +19,9 @@ use crate::image::dockerignore::PatternMatcher;
 /// Read buffer per hashing thread.
 const READ_BUFFER: usize = 256 * 1024;
 
+/// A file's index in the listing and its content hash.
+type Hashed = (usize, [u8; 32]);
+
 /// One listed entry, enough to fold it into the digests.
 struct Listed {
     kind: Kind,
@@ -136,7 +139,7 @@ pub(super) fn digest(
 /// threads taking files in turn.
 fn hash_files(listed: &[Listed], threads: usize) -> Result<Vec<[u8; 32]>, ContextError> {
     let next = AtomicUsize::new(0);
-    let work = || -> Result<Vec<(usize, [u8; 32])>, ContextError> {
+    let work = || -> Result<Vec<Hashed>, ContextError> {
         let mut buf = vec![0u8; READ_BUFFER];
         let mut done = Vec::new();
         loop {
@@ -158,7 +161,7 @@ fn hash_files(listed: &[Listed], threads: usize) -> Result<Vec<[u8; 32]>, Contex
             }
         }
     };
-    let parts: Vec<Result<Vec<(usize, [u8; 32])>, ContextError>> = std::thread::scope(|scope| {
+    let parts: Vec<Result<Vec<Hashed>, ContextError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
         let mut parts = vec![work()];
         for handle in handles {

@@ -43,11 +43,14 @@ impl Stamp {
     }
 }
 
+/// Remembered entries by relative path.
+type Entries = HashMap<Vec<u8>, (Stamp, [u8; 32])>;
+
 /// The hashes of one context directory.
 #[derive(Debug, Default)]
 pub(super) struct StatCache {
     path: Option<PathBuf>,
-    entries: HashMap<Vec<u8>, (Stamp, [u8; 32])>,
+    entries: Entries,
     changed: bool,
 }
 
@@ -86,7 +89,7 @@ impl StatCache {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
-        let fresh: HashMap<Vec<u8>, (Stamp, [u8; 32])> = seen
+        let fresh: Entries = seen
             .into_iter()
             .filter(|(_, stamp, _)| stamp.mtime.0 < now - RACY_SECONDS)
             .map(|(rel, stamp, hash)| (rel, (stamp, hash)))
@@ -126,7 +129,7 @@ impl StatCache {
 }
 
 /// Reads the records; `None` for a file of another format or a truncated one.
-fn parse(bytes: &[u8]) -> Option<HashMap<Vec<u8>, (Stamp, [u8; 32])>> {
+fn parse(bytes: &[u8]) -> Option<Entries> {
     let mut rest = bytes.strip_prefix(MAGIC)?;
     let mut take = |n: usize| -> Option<&[u8]> {
         let (head, tail) = rest.split_at_checked(n)?;
@@ -134,8 +137,7 @@ fn parse(bytes: &[u8]) -> Option<HashMap<Vec<u8>, (Stamp, [u8; 32])>> {
         Some(head)
     };
     let mut entries = HashMap::new();
-    loop {
-        let Some(len) = take(4) else { break };
+    while let Some(len) = take(4) {
         let len = u32::from_le_bytes(len.try_into().ok()?) as usize;
         let rel = take(len)?.to_vec();
         let mut u = [0u64; 3];
