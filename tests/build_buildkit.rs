@@ -453,3 +453,165 @@ fn an_unchanged_context_is_reused_from_the_stat_cache() {
     let id = third["image_id"].as_str().expect("id");
     assert_eq!(docker::run_in(&env, id, "cat /src/a.txt"), other);
 }
+
+/// An image with the host's `ssh-add` (and the libraries it loads) on the test base image.
+fn ssh_add_image(env: &DockerEnv) -> String {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut files = vec![std::path::PathBuf::from("/usr/bin/ssh-add")];
+    let ldd = std::process::Command::new("ldd")
+        .arg("/usr/bin/ssh-add")
+        .output()
+        .expect("ldd");
+    for line in String::from_utf8_lossy(&ldd.stdout).lines() {
+        if let Some(path) = line.split_whitespace().find(|w| w.starts_with('/')) {
+            files.push(path.into());
+        }
+    }
+    for file in &files {
+        let target = dir.path().join(file.strip_prefix("/").expect("absolute"));
+        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(file, &target).expect("copy (follows links)");
+    }
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        format!("FROM {}\nCOPY . /\n", env.base_image),
+    )
+    .expect("Dockerfile");
+    let (code, stdout, stderr) = build(
+        env,
+        dir.path(),
+        &ActionsFiles::new(),
+        &["--image", "deploy-action-test/ssh-add", "--format", "json"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    // BuildKit takes a `FROM` by name, not by id.
+    json(&stdout, &stderr)["tags"][0]
+        .as_str()
+        .expect("a tag")
+        .to_owned()
+}
+
+/// `ssh-agent -a SOCKET` with a new key loaded; killed on drop.
+struct Agent {
+    child: std::process::Child,
+    socket: std::path::PathBuf,
+    key: std::path::PathBuf,
+    fingerprint: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Agent {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let key = dir.path().join("id_ed25519");
+        let socket = dir.path().join("agent.sock");
+        let ok = std::process::Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+            .arg(&key)
+            .status()
+            .expect("ssh-keygen");
+        assert!(ok.success());
+        let child = std::process::Command::new("ssh-agent")
+            .arg("-D")
+            .arg("-a")
+            .arg(&socket)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("ssh-agent");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !socket.exists() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "ssh-agent made no socket"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let added = std::process::Command::new("ssh-add")
+            .arg(&key)
+            .env("SSH_AUTH_SOCK", &socket)
+            .output()
+            .expect("ssh-add");
+        assert!(
+            added.status.success(),
+            "{}",
+            String::from_utf8_lossy(&added.stderr)
+        );
+        let fp = std::process::Command::new("ssh-keygen")
+            .arg("-lf")
+            .arg(key.with_extension("pub"))
+            .output()
+            .expect("fingerprint");
+        let fingerprint = String::from_utf8_lossy(&fp.stdout)
+            .split_whitespace()
+            .nth(1)
+            .expect("SHA256:…")
+            .to_owned();
+        Self {
+            child,
+            socket,
+            key,
+            fingerprint,
+            _dir: dir,
+        }
+    }
+
+    /// The keys the agent lists now.
+    fn listed(&self) -> String {
+        let out = std::process::Command::new("ssh-add")
+            .arg("-l")
+            .env("SSH_AUTH_SOCK", &self.socket)
+            .output()
+            .expect("ssh-add -l");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn ssh_agents_are_forwarded_read_only() {
+    let Some(env) = docker::env() else { return };
+    let base = ssh_add_image(&env);
+    let agent = Agent::start();
+    // Lists the keys, then tries to remove them all: the forward must refuse that.
+    let df = format!(
+        "FROM {base}\n\
+         RUN --mount=type=ssh /usr/bin/ssh-add -l && echo run-{n} && \
+         (/usr/bin/ssh-add -D 2>&1 && echo removed-all || echo remove-refused)\n\
+         RUN --mount=type=ssh,id=deploykey /usr/bin/ssh-add -l && echo second-{n}\n",
+        n = docker::nonce()
+    );
+    let dir = context(&df, &[]);
+    let key_spec = format!("deploykey={}", agent.key.display());
+    let out = docker::build_cmd(&env, dir.path(), &docker::fake_sha(), &ActionsFiles::new())
+        .env("SSH_AUTH_SOCK", &agent.socket)
+        .args(["--image", &format!("{}/build-tests/ssh", env.registry)])
+        .args(["--ssh", "default", "--ssh", &key_spec])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // Both mounts see the key: the running agent, and one started for the key file.
+    assert_eq!(
+        stderr.matches(agent.fingerprint.as_str()).count(),
+        2,
+        "{stderr}"
+    );
+    // Output lines, not the step's own name (which holds both words).
+    let output = |word: &str| {
+        stderr
+            .lines()
+            .any(|l| l.starts_with('#') && l.ends_with(&format!(" {word}")))
+    };
+    assert!(output("remove-refused"), "{stderr}");
+    assert!(!output("removed-all"), "{stderr}");
+    assert!(
+        agent.listed().contains(&agent.fingerprint),
+        "the agent kept its key"
+    );
+}
