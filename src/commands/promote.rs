@@ -41,14 +41,7 @@ pub fn run(args: &PromoteArgs) -> anyhow::Result<u8> {
     let policy = gate::policy::parse(&text, &get)
         .map_err(|problems| GateError::policy(args.policy.clone(), problems))?;
     let (from, to) = environments(args, &policy)?;
-    let sha = args
-        .sha
-        .clone()
-        .or_else(|| get("GITHUB_SHA"))
-        .or_else(rollout::git_head)
-        .ok_or_else(|| {
-            anyhow::anyhow!("no commit to promote: pass --sha SHA, or run inside a git checkout")
-        })?;
+    let sha = rollout::commit(args.sha.as_deref())?;
     let (images, artifacts) = subject_artifacts(args)?;
     let subject = Subject {
         sha: sha.clone(),
