@@ -545,6 +545,11 @@ pub struct GenWorkflowArgs {
     #[arg(long, value_name = "DURATION")]
     pub soak: Option<String>,
 
+    /// The docker target's host port for the first service in staging; production's is 1000
+    /// above, each further service one above [default: 8080].
+    #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..=64000))]
+    pub host_port: Option<u16>,
+
     /// The command of the `command` target [default: ./deploy.sh "$DEPLOY_ENVIRONMENT"].
     #[arg(long, value_name = "CMD")]
     pub deploy_command: Option<String>,
