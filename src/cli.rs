@@ -80,6 +80,11 @@ pub struct ImageArgs {
     /// `suffix=`), one per line.
     #[arg(long, value_name = "FLAVOR")]
     pub flavor: Option<String>,
+
+    /// The commit the image is built from (`sha-` tags, revision label). Default: GITHUB_SHA in
+    /// GitHub Actions (GITHUB_ACTIONS=true), else `git rev-parse HEAD` in the checkout.
+    #[arg(long, value_name = "SHA")]
+    pub sha: Option<String>,
 }
 
 /// Arguments of `build`.
@@ -249,8 +254,9 @@ pub struct DeployArgs {
     #[arg(long = "artifact", value_name = "NAME@DIGEST")]
     pub artifacts: Vec<String>,
 
-    /// Commit being deployed. Default: GITHUB_SHA, else `git rev-parse HEAD`.
-    #[arg(long)]
+    /// Commit being deployed. Default: GITHUB_SHA in GitHub Actions (GITHUB_ACTIONS=true), else
+    /// `git rev-parse HEAD`.
+    #[arg(long, value_name = "SHA")]
     pub sha: Option<String>,
 
     /// Mark the deployment as a production deployment.
@@ -340,8 +346,9 @@ pub struct PromoteArgs {
     #[arg(long, value_name = "FILE", default_value = crate::gate::DEFAULT_POLICY_PATH)]
     pub policy: PathBuf,
 
-    /// Commit being promoted. Default: GITHUB_SHA, else `git rev-parse HEAD`.
-    #[arg(long)]
+    /// Commit being promoted. Default: GITHUB_SHA in GitHub Actions (GITHUB_ACTIONS=true), else
+    /// `git rev-parse HEAD`.
+    #[arg(long, value_name = "SHA")]
     pub sha: Option<String>,
 
     /// Image to promote, `REPOSITORY@sha256:…`; repeatable. Retagged `:TO` and `:TO-<sha7>`.
@@ -576,6 +583,11 @@ pub struct GenWorkflowArgs {
     /// The promotion policy's soak time: how long staging must have run the digest [default: 10m].
     #[arg(long, value_name = "DURATION")]
     pub soak: Option<String>,
+
+    /// The docker target's host port for the first service in staging; production's is 1000
+    /// above, each further service one above [default: 8080].
+    #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..=64000))]
+    pub host_port: Option<u16>,
 
     /// The command of the `command` target [default: ./deploy.sh "$DEPLOY_ENVIRONMENT"].
     #[arg(long, value_name = "CMD")]

@@ -84,7 +84,7 @@ pub fn run(args: &BuildArgs) -> Result<u8> {
     };
     let context = BuildContext::open(&context_dir, &dockerfile).map_err(ImageError::from)?;
     let build_args = build_args(&args.build_args, &env)?;
-    let facts = gitctx::facts(&env, &context_dir)?;
+    let facts = gitctx::facts(&env, &context_dir, args.image.sha.as_deref())?;
     let tagging = gitctx::tagging(&args.image, &facts)?;
     for warning in tagging.list.warnings() {
         log(&format!("warning: {warning}\n"));

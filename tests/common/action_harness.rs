@@ -624,6 +624,21 @@ pub fn serve_dir(root: &Path) -> String {
     url
 }
 
+/// An action checkout at a release commit: this checkout's `action.yml` and, as
+/// `dist/SHA256SUMS`, the checksums file `sums` (what the release process commits into the
+/// tagged tree). Use it as [`Harness::action_dir`].
+pub fn pinned_action_dir(sums: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("dist")).expect("dist");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml"),
+        dir.path().join("action.yml"),
+    )
+    .expect("copy action.yml");
+    std::fs::copy(sums, dir.path().join("dist/SHA256SUMS")).expect("copy SHA256SUMS");
+    dir
+}
+
 /// A release directory as scripts/release.sh lays it out, for `version` and `triple`:
 /// `<version>/deploy-action-<version>-<triple>.tar.gz` holding the built binary at its root,
 /// and `<version>/SHA256SUMS`. Returns the directory that holds `<version>/`.
