@@ -394,7 +394,7 @@ fn build_takes_secrets_cache_and_builder_inputs_and_never_shows_the_secrets() {
         .input("secret-files", &format!("key={}", key.display()))
         .env("DOCKER_HOST", &env.host)
         .env("DOCKER_CONFIG", config.path())
-        .env("GITHUB_SHA", &docker::fake_sha())
+        .env("GITHUB_SHA", docker::fake_sha())
         .env("GITHUB_REF", "refs/heads/main")
         .env("GITHUB_EVENT_NAME", "push")
         .env("GITHUB_REPOSITORY", "org/app");
@@ -413,7 +413,7 @@ fn build_takes_secrets_cache_and_builder_inputs_and_never_shows_the_secrets() {
         .collect();
     let id = run.output("image-id");
     assert_eq!(
-        docker::run_in(&env, &id, "cat /h").trim(),
+        docker::run_in(&env, id, "cat /h").trim(),
         want,
         "RUN read both secrets"
     );
@@ -431,7 +431,7 @@ fn build_takes_secrets_cache_and_builder_inputs_and_never_shows_the_secrets() {
         assert!(!format!("{:?}", run.outputs).contains(secret.as_str()));
         assert!(!run.summary.contains(secret.as_str()));
     }
-    let history = docker::docker_cli(&env.host, &["history", "--no-trunc", &id]);
+    let history = docker::docker_cli(&env.host, &["history", "--no-trunc", id]);
     assert!(!String::from_utf8_lossy(&history.stdout).contains(canary.as_str()));
 }
 
