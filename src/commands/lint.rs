@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::{Context, Result};
 
 use crate::cli::{ColorChoice, LintArgs};
-use crate::lint::{self, Config, FileKind, FileResult, Project, Severity, discover};
+use crate::lint::{self, Config, FileKind, FileResult, Projects, Severity, discover};
 use crate::report::{self, Format};
 
 use super::{emit, exit};
@@ -92,9 +92,14 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         }
     }
 
-    // Local actions and reusable workflows (`uses: ./...`) resolve against the repository root.
-    let project = Project::new(&root);
-    let results = lint_all(&inputs, &config, &project)?;
+    // Local actions and reusable workflows (`uses: ./...`) resolve against the repository of
+    // the file that names them, wherever the linter runs from.
+    let place = Where {
+        cwd: &cwd,
+        root: &root,
+        projects: Projects::new(),
+    };
+    let results = lint_all(&inputs, &config, &place)?;
     let files_checked = results.len();
     let shown: Vec<FileResult> = results
         .into_iter()
@@ -158,6 +163,23 @@ fn named_policies(root: &Path, inputs: &[Input]) -> Vec<PathBuf> {
     out
 }
 
+/// Where files are linted from, and the repositories of the files linted so far.
+struct Where<'a> {
+    cwd: &'a Path,
+    /// The repository of the current directory: the project of a file that is in none.
+    root: &'a Path,
+    projects: Projects,
+}
+
+impl Where<'_> {
+    /// The project of the file at `path` (as given on the command line).
+    fn project_of(&self, path: &Path) -> std::sync::Arc<lint::Project> {
+        let abs = self.cwd.join(path);
+        self.projects
+            .get(&discover::project_root_of(&abs, self.root))
+    }
+}
+
 fn display(p: &Path) -> String {
     let rel = std::env::current_dir()
         .ok()
@@ -166,7 +188,7 @@ fn display(p: &Path) -> String {
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
 
-fn lint_one(input: &Input, config: &Config, project: &Project) -> Result<FileResult> {
+fn lint_one(input: &Input, config: &Config, place: &Where<'_>) -> Result<FileResult> {
     Ok(match input {
         Input::File(p) | Input::Policy(p) => {
             let path = display(p);
@@ -182,9 +204,10 @@ fn lint_one(input: &Input, config: &Config, project: &Project) -> Result<FileRes
                 Input::Policy(_) => FileKind::Policy,
                 _ => FileKind::of_path(&path),
             };
+            let project = place.project_of(p);
             match String::from_utf8(bytes) {
                 Ok(text) => lint::lint_source_in(
-                    Some(project),
+                    Some(&project),
                     &path,
                     text.strip_prefix('\u{feff}').unwrap_or(&text),
                     kind,
@@ -198,7 +221,7 @@ fn lint_one(input: &Input, config: &Config, project: &Project) -> Result<FileRes
                 lint::too_large(name, bytes.len() as u64)
             }
             Ok(text) => lint::lint_source_in(
-                Some(project),
+                Some(&place.project_of(Path::new(name))),
                 name,
                 text.strip_prefix('\u{feff}').unwrap_or(text),
                 FileKind::of_path(name),
@@ -210,7 +233,7 @@ fn lint_one(input: &Input, config: &Config, project: &Project) -> Result<FileRes
 }
 
 /// Lints every input on all cores, keeping input order.
-fn lint_all(inputs: &[Input], config: &Config, project: &Project) -> Result<Vec<FileResult>> {
+fn lint_all(inputs: &[Input], config: &Config, place: &Where<'_>) -> Result<Vec<FileResult>> {
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(inputs.len())
@@ -219,12 +242,7 @@ fn lint_all(inputs: &[Input], config: &Config, project: &Project) -> Result<Vec<
         // Still on a big stack: the main thread's may be small.
         return std::thread::Builder::new()
             .stack_size(WORKER_STACK)
-            .spawn_scoped_compat(|| {
-                inputs
-                    .iter()
-                    .map(|i| lint_one(i, config, project))
-                    .collect()
-            });
+            .spawn_scoped_compat(|| inputs.iter().map(|i| lint_one(i, config, place)).collect());
     }
     let next = AtomicUsize::new(0);
     let slots: Mutex<Vec<Option<Result<FileResult>>>> =
@@ -240,7 +258,7 @@ fn lint_all(inputs: &[Input], config: &Config, project: &Project) -> Result<Vec<
                         if i >= inputs.len() {
                             break;
                         }
-                        let r = lint_one(&inputs[i], config, project);
+                        let r = lint_one(&inputs[i], config, place);
                         if let Ok(mut v) = slots.lock() {
                             v[i] = Some(r);
                         }

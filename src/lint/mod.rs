@@ -20,7 +20,7 @@ use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::yaml::{self, Node, Span};
 
 pub use config::Config;
-pub use project::Project;
+pub use project::{Project, Projects};
 
 /// How bad a finding is. Only `Error` fails the run (exit status 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
