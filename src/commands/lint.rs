@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, Result};
 
-use crate::cli::{ColorChoice, LintArgs};
+use crate::cli::{ColorChoice, FailOn, LintArgs};
 use crate::lint::{self, Config, FileKind, FileResult, Projects, Severity, discover};
 use crate::report::{self, Format};
 
@@ -121,9 +121,15 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         ));
     }
     emit(&text).context("cannot write to standard output")?;
+    let threshold = match args.fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Note => Severity::Note,
+    };
+    // `Severity` orders from the most severe: `Error < Warning < Note`.
     let failed = shown
         .iter()
-        .any(|r| r.findings.iter().any(|f| f.severity == Severity::Error));
+        .any(|r| r.findings.iter().any(|f| f.severity <= threshold));
     Ok(if failed { exit::FINDINGS } else { exit::OK })
 }
 

@@ -22,7 +22,9 @@ use crate::workflow::yaml::{self, Node, Span};
 pub use config::Config;
 pub use project::{Project, Projects};
 
-/// How bad a finding is. Only `Error` fails the run (exit status 1).
+/// How bad a finding is. `Error` is kept for what GitHub refuses or fails on; what it runs is at
+/// most a `Warning`. Ordered from the most severe (`Error < Warning < Note`); `lint` exits 1 on
+/// findings at or above `--fail-on` (default `Error`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
