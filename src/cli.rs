@@ -453,6 +453,12 @@ pub struct LintArgs {
     #[arg(long, env = "GITHUB_ACTIONS", hide = true, value_parser = clap::builder::FalseyValueParser::new())]
     pub github_actions: bool,
 
+    /// The shellcheck run on `run:` scripts of bash and sh steps: a command name looked up in
+    /// PATH or a path, or `off`. When the default is not installed, lint notes it on stderr and
+    /// checks everything else.
+    #[arg(long, value_name = "PATH|off", default_value = "shellcheck")]
+    pub shellcheck: String,
+
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOn::Error)]
     pub fail_on: FailOn,

