@@ -69,8 +69,8 @@ fn findings_land_on_the_scripts_own_line_and_column() {
     }
     // A script the shell cannot parse fails its step: an error.
     assert!(
-        f.iter().any(|l| l.starts_with("scripts.yml:22:")
-            && l.contains(" error SC10")),
+        f.iter()
+            .any(|l| l.starts_with("scripts.yml:22:") && l.contains(" error SC10")),
         "{f:#?}"
     );
     // Suppressed by our comment, by shellcheck's own directive, PowerShell on Windows.
@@ -87,8 +87,10 @@ fn composite_action_steps_are_checked() {
     let f = findings(&["composite/action.yml"]);
     assert_eq!(
         f,
-        ["composite/action.yml:6:17 warning SC2086 (info): Double quote to prevent globbing and \
-          word splitting"]
+        [
+            "composite/action.yml:6:17 warning SC2086 (info): Double quote to prevent globbing and \
+          word splitting"
+        ]
     );
 }
 
@@ -103,14 +105,23 @@ fn off_checks_nothing_and_a_missing_shellcheck_is_one_note() {
         .output()
         .expect("run");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(stderr.matches("shellcheck is not installed").count(), 1, "{stderr}");
+    assert_eq!(
+        stderr.matches("shellcheck is not installed").count(),
+        1,
+        "{stderr}"
+    );
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["files_checked"], 1);
     assert_eq!(out.status.code(), Some(0));
     // A path given explicitly and missing: a usage error.
     common::bin()
         .current_dir(DIR)
-        .args(["lint", "--shellcheck", "/nonexistent/shellcheck", "scripts.yml"])
+        .args([
+            "lint",
+            "--shellcheck",
+            "/nonexistent/shellcheck",
+            "scripts.yml",
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("shellcheck not found"));
