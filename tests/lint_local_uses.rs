@@ -66,7 +66,7 @@ fn reusable_workflow_calls_are_checked_against_the_callee() {
             "caller.yml:16:11 workflow-call error could not read reusable workflow file for \
              \"./.github/workflows/nope.yml\"",
             // The callee's outputs type `needs.call.outputs`.
-            "caller.yml:21:53 expression error property \"link\" is not defined in object type \
+            "caller.yml:21:53 expression warning property \"link\" is not defined in object type \
              {url: string}",
         ],
     );
@@ -80,17 +80,17 @@ fn local_and_popular_actions_are_checked_against_their_inputs() {
     assert_has(
         &f,
         &[
-            "caller.yml:23:15 action error missing input \"greeting\" which is required by \
+            "caller.yml:23:15 action warning missing input \"greeting\" which is required by \
              action \"Hello\" defined at \"./.github/actions/hello\"",
-            "caller.yml:25:11 action error input \"greting\" is not defined in action \"Hello\"",
+            "caller.yml:25:11 action warning input \"greting\" is not defined in action \"Hello\"",
             "caller.yml:26:11 action warning avoid using deprecated input \"shout\" in action \
              \"Hello\" defined at \"./.github/actions/hello\": Use `volume` instead",
             // The local action's outputs type `steps.hello.outputs`.
-            "caller.yml:27:59 expression error property \"other\" is not defined in object type \
+            "caller.yml:27:59 expression warning property \"other\" is not defined in object type \
              {greeting: string}",
-            "caller.yml:30:11 action error input \"fetch_depth\" is not defined in action \
+            "caller.yml:30:11 action warning input \"fetch_depth\" is not defined in action \
              \"actions/checkout@v4\"",
-            "caller.yml:31:15 action error missing input \"key\" which is required by action \
+            "caller.yml:31:15 action warning missing input \"key\" which is required by action \
              \"actions/cache@v4\"",
         ],
     );
