@@ -135,7 +135,7 @@ impl Checker<'_> {
 
     fn variable(&mut self, span: Span, name: &str, raw: &str) -> Type {
         let Some(ty) = self.env.context(name) else {
-            let names: Vec<&String> = self.env.contexts().keys().collect();
+            let names: Vec<&String> = self.env.context_names().collect();
             self.report(
                 span,
                 DiagKind::UndefinedVariable,
