@@ -22,6 +22,9 @@ mod shell;
 use crate::workflow::model::Job;
 use crate::workflow::yaml::Node;
 use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 pub use shell::{Word, commands};
 
@@ -88,8 +91,85 @@ pub enum Tag {
     Unknown,
 }
 
+/// What [`job_deploys`] found in one job, without borrows, so it can be remembered.
+struct Found {
+    step: usize,
+    /// Where the node showing the deploy starts (unique in the file).
+    node_offset: usize,
+    what: String,
+    promote: bool,
+}
+
+thread_local! {
+    /// While a file is linted ([`with_memo`]): the deploy steps of each of its jobs, by the
+    /// address of the job's mapping, since several rules ask for the same job.
+    static MEMO: RefCell<Option<HashMap<usize, Rc<[Found]>>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` (the rules over one file) with [`job_deploys`] remembering its answers; they are
+/// forgotten when `f` returns, before another file's nodes can take the same addresses.
+pub fn with_memo<R>(f: impl FnOnce() -> R) -> R {
+    MEMO.with(|m| *m.borrow_mut() = Some(HashMap::new()));
+    let r = f();
+    MEMO.with(|m| *m.borrow_mut() = None);
+    r
+}
+
 /// The deploy steps of a job, in order.
 pub fn job_deploys<'a>(job: &Job<'a>) -> Vec<Deploy<'a>> {
+    let key = std::ptr::from_ref(job.node) as usize;
+    let found = MEMO.with(|m| m.borrow().as_ref().and_then(|m| m.get(&key).cloned()));
+    let found = match found {
+        Some(f) => f,
+        None => {
+            let f: Rc<[Found]> = compute_deploys(job)
+                .into_iter()
+                .map(|d| Found {
+                    step: d.step,
+                    node_offset: d.node.span.start.offset,
+                    what: d.what,
+                    promote: d.promote,
+                })
+                .collect();
+            MEMO.with(|m| {
+                if let Some(m) = m.borrow_mut().as_mut() {
+                    m.insert(key, Rc::clone(&f));
+                }
+            });
+            f
+        }
+    };
+    found
+        .iter()
+        .filter_map(|f| {
+            let step = job.steps.iter().find(|s| s.index == f.step)?;
+            let node = step_nodes(step.node).find(|n| n.span.start.offset == f.node_offset)?;
+            Some(Deploy {
+                step: f.step,
+                step_node: step.node,
+                node,
+                what: f.what.clone(),
+                promote: f.promote,
+            })
+        })
+        .collect()
+}
+
+/// The nodes of a step a deploy can be shown at: `uses:` and the scripts.
+fn step_nodes(step: &Node) -> impl Iterator<Item = &Node> {
+    let with = step.get("with");
+    [
+        step.get("uses"),
+        step.get("run"),
+        with.and_then(|w| w.get("inlineScript")),
+        with.and_then(|w| w.get("args")),
+        with.and_then(|w| w.get("command")),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+fn compute_deploys<'a>(job: &Job<'a>) -> Vec<Deploy<'a>> {
     let throwaway = uses_throwaway_cluster(job);
     let mut out = Vec::new();
     for step in &job.steps {

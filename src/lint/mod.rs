@@ -285,7 +285,7 @@ pub fn lint_source_in(
             config,
             project,
         };
-        run_rules(&file, kind, root, &mut findings, &mut scripts);
+        deploy::with_memo(|| run_rules(&file, kind, root, &mut findings, &mut scripts));
     }
     finish(source, config, &mut findings);
     FileResult {
