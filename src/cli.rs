@@ -10,8 +10,9 @@ use crate::report::Format;
 /// Lint GitHub Actions workflows, build and push images, record deployments, and promote the
 /// same image digest from staging to production.
 ///
-/// Exit status: 0 success/clean, 1 lint findings at error severity, 2 usage or I/O error,
-/// 3 refused by a promotion gate, 4 infrastructure failure (daemon, registry, GitHub).
+/// Exit status: 0 success/clean, 1 lint findings at or above --fail-on (default: error), 2 usage
+/// or I/O error, 3 refused by a promotion gate, 4 infrastructure failure (daemon, registry,
+/// GitHub).
 #[derive(Debug, Parser)]
 #[command(name = "deploy-action", version, about, long_about = None, max_term_width = 100)]
 pub struct Cli {
@@ -455,8 +456,24 @@ pub enum ColorChoice {
     Never,
 }
 
+/// The least severe finding that fails `lint` (exit status 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Only errors: what GitHub refuses or fails on (the default).
+    Error,
+    /// Errors and warnings.
+    Warning,
+    /// Any finding.
+    Note,
+}
+
 /// Arguments of `lint`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 no finding at or above --fail-on; 1 findings at or \
+above --fail-on (default: error, which is what GitHub refuses or fails on; warnings are what it \
+runs but is probably wrong or unsafe); 2 usage or I/O error."
+)]
 pub struct LintArgs {
     /// Files or directories to lint; `-` reads standard input. Default: the repository's
     /// `.github/workflows/*.y{a,}ml` and every `action.y{a,}ml`.
@@ -481,6 +498,16 @@ pub struct LintArgs {
     /// Set by GitHub Actions; adds annotations to human output.
     #[arg(long, env = "GITHUB_ACTIONS", hide = true, value_parser = clap::builder::FalseyValueParser::new())]
     pub github_actions: bool,
+
+    /// The shellcheck run on `run:` scripts of bash and sh steps: a command name looked up in
+    /// PATH or a path, or `off`. When the default is not installed, lint notes it on stderr and
+    /// checks everything else.
+    #[arg(long, value_name = "PATH|off", default_value = "shellcheck")]
+    pub shellcheck: String,
+
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
 
     /// Print the rules (id, severity, summary) and exit; `--format json` prints JSON, any other
     /// format the Markdown reference (docs/rules.md).

@@ -13,6 +13,7 @@ pub mod project;
 pub mod registry;
 pub mod rules;
 pub mod schema;
+pub mod shellcheck;
 pub mod suppress;
 
 use crate::workflow::action::Action;
@@ -20,9 +21,11 @@ use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::yaml::{self, Node, Span};
 
 pub use config::Config;
-pub use project::Project;
+pub use project::{Project, Projects};
 
-/// How bad a finding is. Only `Error` fails the run (exit status 1).
+/// How bad a finding is. `Error` is kept for what GitHub refuses or fails on; what it runs is at
+/// most a `Warning`. Ordered from the most severe (`Error < Warning < Note`); `lint` exits 1 on
+/// findings at or above `--fail-on` (default `Error`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -136,9 +139,16 @@ pub struct Ctx<'a> {
     pub project: Option<&'a Project>,
     rule: &'static RuleMeta,
     findings: Vec<Finding>,
+    scripts: Vec<shellcheck::Script>,
 }
 
 impl Ctx<'_> {
+    /// Queues a `run:` script for shellcheck, which runs over every file's scripts at once
+    /// ([`shellcheck::Shellcheck::check`]).
+    pub fn queue_script(&mut self, script: shellcheck::Script) {
+        self.scripts.push(script);
+    }
+
     /// Reports a finding at the rule's default severity.
     pub fn report(&mut self, span: Span, message: impl Into<String>) {
         let severity = self.rule.severity;
@@ -178,6 +188,9 @@ pub struct FileResult {
     pub source: String,
     /// Findings sorted by position.
     pub findings: Vec<Finding>,
+    /// `run:` scripts queued for shellcheck; [`shellcheck::Shellcheck::check`] turns them into
+    /// findings.
+    pub scripts: Vec<shellcheck::Script>,
 }
 
 /// The rule that reports YAML the parser refuses; it has no visitor of its own.
@@ -216,6 +229,7 @@ pub fn too_large(path: &str, size: u64) -> FileResult {
                     .into(),
             ),
         }],
+        scripts: Vec::new(),
     }
 }
 
@@ -260,6 +274,7 @@ pub fn lint_source_in(
             help: None,
         });
     }
+    let mut scripts = Vec::new();
     // A document that failed to parse is reported once; rules would only add noise.
     if doc.error.is_none() {
         let empty = empty_root();
@@ -270,17 +285,24 @@ pub fn lint_source_in(
             config,
             project,
         };
-        run_rules(&file, kind, root, &mut findings);
+        deploy::with_memo(|| run_rules(&file, kind, root, &mut findings, &mut scripts));
     }
-    findings.retain(|f| config.rule_enabled(f.rule));
-    suppress::apply(source, &mut findings);
-    findings.sort_by_key(|f| (f.span.start.line, f.span.start.col, f.rule));
-    findings.dedup_by(|a, b| a.span == b.span && a.rule == b.rule && a.message == b.message);
+    finish(source, config, &mut findings);
     FileResult {
         path: path.to_string(),
         source: source.to_string(),
         findings,
+        scripts,
     }
+}
+
+/// The last pass over a file's findings: rules the configuration turns off, suppression
+/// comments, position order, duplicates.
+fn finish(source: &str, config: &Config, findings: &mut Vec<Finding>) {
+    findings.retain(|f| config.rule_enabled(f.rule));
+    suppress::apply(source, findings);
+    findings.sort_by_key(|f| (f.span.start.line, f.span.start.col, f.rule));
+    findings.dedup_by(|a, b| a.span == b.span && a.rule == b.rule && a.message == b.message);
 }
 
 fn empty_root() -> Node {
@@ -316,11 +338,18 @@ impl<'a> File<'a> {
             project: self.project,
             rule,
             findings: Vec::new(),
+            scripts: Vec::new(),
         }
     }
 }
 
-fn run_rules(file: &File<'_>, kind: FileKind, root: &Node, out: &mut Vec<Finding>) {
+fn run_rules(
+    file: &File<'_>,
+    kind: FileKind,
+    root: &Node,
+    out: &mut Vec<Finding>,
+    scripts: &mut Vec<shellcheck::Script>,
+) {
     let rules = registry::all();
     let config = file.config;
     match kind {
@@ -339,6 +368,7 @@ fn run_rules(file: &File<'_>, kind: FileKind, root: &Node, out: &mut Vec<Finding
                     }
                 }
                 out.append(&mut cx.findings);
+                scripts.append(&mut cx.scripts);
             }
         }
         FileKind::Action => {
@@ -350,6 +380,7 @@ fn run_rules(file: &File<'_>, kind: FileKind, root: &Node, out: &mut Vec<Finding
                 let mut cx = file.ctx(rule.meta());
                 rule.action(&action, &mut cx);
                 out.append(&mut cx.findings);
+                scripts.append(&mut cx.scripts);
             }
         }
         FileKind::Policy => {
@@ -360,6 +391,7 @@ fn run_rules(file: &File<'_>, kind: FileKind, root: &Node, out: &mut Vec<Finding
                 let mut cx = file.ctx(rule.meta());
                 rule.policy(root, &mut cx);
                 out.append(&mut cx.findings);
+                scripts.append(&mut cx.scripts);
             }
         }
     }
@@ -385,5 +417,6 @@ pub fn not_utf8(path: &str, valid_up_to: usize, bytes: &[u8]) -> FileResult {
             message: format!("file is not valid UTF-8 (invalid byte at offset {valid_up_to})"),
             help: Some("save the file as UTF-8".into()),
         }],
+        scripts: Vec::new(),
     }
 }

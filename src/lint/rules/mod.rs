@@ -26,6 +26,7 @@ pub mod schedule;
 pub mod script_injection;
 pub mod secrets_inherit;
 pub mod shell_name;
+pub mod shellcheck;
 pub mod uses_format;
 pub mod workflow_call;
 pub mod workflow_schema;
