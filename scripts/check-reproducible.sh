@@ -12,7 +12,7 @@ for n in 1 2; do
   # The committed tree (what a tag releases), plus the last commit's time for SOURCE_DATE_EPOCH.
   git -C "$root" archive --format=tar HEAD | tar -xf - -C "$src"
   git -C "$src" init -q && git -C "$src" add -A >/dev/null
-  when="$(git -C "$root" log -1 --format=%ct) +0000"
+  when="$(git -C "$root" log -1 --format=%ct -- . ':(exclude)dist') +0000"
   GIT_COMMITTER_DATE="$when" GIT_AUTHOR_DATE="$when" \
     git -C "$src" -c user.name=r -c user.email=r@r commit -qm tree
   echo "== build $n in $src" >&2

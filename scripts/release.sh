@@ -6,25 +6,29 @@
 # symbols stripped; the archive has sorted names, a fixed mtime, owner and mode, and `gzip -n`.
 # Writes OUT/deploy-action-<version>-<triple>.tar.gz (with `deploy-action` at its root) and
 # OUT/SHA256SUMS (`<sha256>  <file>` for every archive in OUT). <version> is the release tag,
-# `v` + Cargo.toml's version unless --version says otherwise: action.yml downloads
-# deploy-action-<ref>-<triple>.tar.gz for the ref it is used at (`@v1.2.3`, or `@v1`, whose
-# release the release workflow fills with copies named for `v1`).
+# `v` + Cargo.toml's version unless --version says otherwise.
+#
+# The release workflow (.github/workflows/release.yml) commits the release's SHA256SUMS into
+# the tagged tree as dist/SHA256SUMS, beside action.yml, which installs only an archive that
+# matches it. SOURCE_DATE_EPOCH is the time of the last commit that changed anything outside
+# dist/, so the release commit (the built commit plus dist/SHA256SUMS) rebuilds the same bytes:
+# anyone can check the pinned checksums with this script at the tag.
 #
 # Usage: scripts/release.sh [--target TRIPLE] [--out DIR] [--version vX.Y.Z]
-#        (default: host triple, dist/, v<Cargo.toml version>)
+#        (default: host triple, target/dist/ (never the committed dist/), v<Cargo.toml version>)
 # Needs GNU tar and gzip. CARGO_TARGET_DIR is honoured.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 triple=$(rustc -vV | sed -n 's/^host: //p')
 version=
-out="$root/dist"
+out="$root/target/dist"
 while [ $# -gt 0 ]; do
   case $1 in
     --target) triple=${2:?--target needs a triple}; shift 2 ;;
     --out) out=${2:?--out needs a directory}; shift 2 ;;
     --version) version=${2:?--version needs a tag such as v1.2.3}; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "error: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -33,7 +37,8 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
 [ -n "$version" ] || version=v$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
-SOURCE_DATE_EPOCH=$(git -C "$root" log -1 --format=%ct 2>/dev/null || echo 0)
+SOURCE_DATE_EPOCH=$(git -C "$root" log -1 --format=%ct -- . ':(exclude)dist' 2>/dev/null || true)
+[ -n "$SOURCE_DATE_EPOCH" ] || SOURCE_DATE_EPOCH=0
 export SOURCE_DATE_EPOCH
 cargo_home=${CARGO_HOME:-$HOME/.cargo}
 target_dir=${CARGO_TARGET_DIR:-$root/target}

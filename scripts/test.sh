@@ -66,6 +66,8 @@ else
 fi
 echo "== cargo test"
 cargo test --quiet --no-fail-fast 2>&1 | tee target/test-output.log
+echo "== generated pipelines under act (nektos/act): scripts/test-act.sh"
+scripts/test-act.sh
 echo "== generated workflows through actionlint, GitHub's parser and zizmor"
 scripts/check-generated.sh
 echo "== deploy-action lints its own workflows and action.yml"

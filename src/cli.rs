@@ -10,8 +10,9 @@ use crate::report::Format;
 /// Lint GitHub Actions workflows, build and push images, record deployments, and promote the
 /// same image digest from staging to production.
 ///
-/// Exit status: 0 success/clean, 1 lint findings at error severity, 2 usage or I/O error,
-/// 3 refused by a promotion gate, 4 infrastructure failure (daemon, registry, GitHub).
+/// Exit status: 0 success/clean, 1 lint findings at or above --fail-on (default: error), 2 usage
+/// or I/O error, 3 refused by a promotion gate, 4 infrastructure failure (daemon, registry,
+/// GitHub).
 #[derive(Debug, Parser)]
 #[command(name = "deploy-action", version, about, long_about = None, max_term_width = 100)]
 pub struct Cli {
@@ -54,6 +55,15 @@ pub enum OutputFormat {
     Json,
 }
 
+/// Which builder `build` uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BuilderKind {
+    /// The daemon's built-in BuildKit (`docker build` since Docker 23).
+    Buildkit,
+    /// The legacy builder (`DOCKER_BUILDKIT=0`).
+    Classic,
+}
+
 /// Which images and tags: shared by `build` and `tags`.
 #[derive(Debug, Args)]
 pub struct ImageArgs {
@@ -71,6 +81,11 @@ pub struct ImageArgs {
     /// `suffix=`), one per line.
     #[arg(long, value_name = "FLAVOR")]
     pub flavor: Option<String>,
+
+    /// The commit the image is built from (`sha-` tags, revision label). Default: GITHUB_SHA in
+    /// GitHub Actions (GITHUB_ACTIONS=true), else `git rev-parse HEAD` in the checkout.
+    #[arg(long, value_name = "SHA")]
+    pub sha: Option<String>,
 }
 
 /// Arguments of `build`.
@@ -100,13 +115,43 @@ pub struct BuildArgs {
     #[arg(long = "label", value_name = "KEY=VALUE")]
     pub labels: Vec<String>,
 
-    /// The platform to build for (`linux/amd64`); default the daemon's.
-    #[arg(long, value_name = "OS/ARCH")]
+    /// The platform(s) to build for, comma-separated (`linux/amd64,linux/arm64`); default the
+    /// daemon's. Several platforms are built one by one, pushed by digest and joined in an
+    /// OCI image index that every tag points at (BuildKit only).
+    #[arg(long, value_name = "OS/ARCH[,…]")]
     pub platform: Option<String>,
 
-    /// An image to use as layer cache; repeatable.
-    #[arg(long = "cache-from", value_name = "IMAGE")]
+    /// Cache source, as build-push-action's `cache-from`: an image (`REF`) or
+    /// `type=registry,ref=REF`; repeatable. BuildKit reads the inline cache of registry
+    /// images; the classic builder uses local images only.
+    #[arg(long = "cache-from", value_name = "SPEC")]
     pub cache_from: Vec<String>,
+
+    /// Cache export, as build-push-action's `cache-to`: `type=inline` writes the cache into the
+    /// image (pushed with it). Other types need a builder the daemon does not provide and are
+    /// refused with the reason (BuildKit only).
+    #[arg(long = "cache-to", value_name = "SPEC")]
+    pub cache_to: Vec<String>,
+
+    /// A build secret for `RUN --mount=type=secret`: `id=ID,env=VARIABLE` or `id=ID,src=PATH`;
+    /// repeatable. Never stored in the image, its labels or the log (BuildKit only).
+    #[arg(long = "secret", value_name = "SPEC")]
+    pub secrets: Vec<String>,
+
+    /// An SSH agent for `RUN --mount=type=ssh`: `default` (SSH_AUTH_SOCK) or `ID=PATH`
+    /// (an agent socket or private key files); repeatable (BuildKit only).
+    #[arg(long = "ssh", value_name = "SPEC")]
+    pub ssh: Vec<String>,
+
+    /// The builder: `buildkit` (the daemon's built-in BuildKit) or `classic`. Default:
+    /// BuildKit when the daemon has it, else the classic builder, with one line saying so.
+    #[arg(long, value_enum, value_name = "BUILDER")]
+    pub builder: Option<BuilderKind>,
+
+    /// The Docker context (as `docker --context`) whose daemon builds; default DOCKER_HOST,
+    /// then DOCKER_CONTEXT, then the Docker CLI's current context.
+    #[arg(long = "docker-context", value_name = "NAME")]
+    pub docker_context: Option<String>,
 
     /// Always pull newer base images (implies --rebuild).
     #[arg(long)]
@@ -210,8 +255,9 @@ pub struct DeployArgs {
     #[arg(long = "artifact", value_name = "NAME@DIGEST")]
     pub artifacts: Vec<String>,
 
-    /// Commit being deployed. Default: GITHUB_SHA, else `git rev-parse HEAD`.
-    #[arg(long)]
+    /// Commit being deployed. Default: GITHUB_SHA in GitHub Actions (GITHUB_ACTIONS=true), else
+    /// `git rev-parse HEAD`.
+    #[arg(long, value_name = "SHA")]
     pub sha: Option<String>,
 
     /// Mark the deployment as a production deployment.
@@ -301,8 +347,9 @@ pub struct PromoteArgs {
     #[arg(long, value_name = "FILE", default_value = crate::gate::DEFAULT_POLICY_PATH)]
     pub policy: PathBuf,
 
-    /// Commit being promoted. Default: GITHUB_SHA, else `git rev-parse HEAD`.
-    #[arg(long)]
+    /// Commit being promoted. Default: GITHUB_SHA in GitHub Actions (GITHUB_ACTIONS=true), else
+    /// `git rev-parse HEAD`.
+    #[arg(long, value_name = "SHA")]
     pub sha: Option<String>,
 
     /// Image to promote, `REPOSITORY@sha256:…`; repeatable. Retagged `:TO` and `:TO-<sha7>`.
@@ -409,8 +456,24 @@ pub enum ColorChoice {
     Never,
 }
 
+/// The least severe finding that fails `lint` (exit status 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Only errors: what GitHub refuses or fails on (the default).
+    Error,
+    /// Errors and warnings.
+    Warning,
+    /// Any finding.
+    Note,
+}
+
 /// Arguments of `lint`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 no finding at or above --fail-on; 1 findings at or \
+above --fail-on (default: error, which is what GitHub refuses or fails on; warnings are what it \
+runs but is probably wrong or unsafe); 2 usage or I/O error."
+)]
 pub struct LintArgs {
     /// Files or directories to lint; `-` reads standard input. Default: the repository's
     /// `.github/workflows/*.y{a,}ml` and every `action.y{a,}ml`.
@@ -435,6 +498,16 @@ pub struct LintArgs {
     /// Set by GitHub Actions; adds annotations to human output.
     #[arg(long, env = "GITHUB_ACTIONS", hide = true, value_parser = clap::builder::FalseyValueParser::new())]
     pub github_actions: bool,
+
+    /// The shellcheck run on `run:` scripts of bash and sh steps: a command name looked up in
+    /// PATH or a path, or `off`. When the default is not installed, lint notes it on stderr and
+    /// checks everything else.
+    #[arg(long, value_name = "PATH|off", default_value = "shellcheck")]
+    pub shellcheck: String,
+
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
 
     /// Print the rules (id, severity, summary) and exit; `--format json` prints JSON, any other
     /// format the Markdown reference (docs/rules.md).
@@ -553,6 +626,11 @@ pub struct GenWorkflowArgs {
     /// The promotion policy's soak time: how long staging must have run the digest [default: 10m].
     #[arg(long, value_name = "DURATION")]
     pub soak: Option<String>,
+
+    /// The docker target's host port for the first service in staging; production's is 1000
+    /// above, each further service one above [default: 8080].
+    #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..=64000))]
+    pub host_port: Option<u16>,
 
     /// The command of the `command` target [default: ./deploy.sh "$DEPLOY_ENVIRONMENT"].
     #[arg(long, value_name = "CMD")]

@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::action_harness::{Harness, release_dir, serve_dir};
+use common::action_harness::{
+    Harness, pinned_action_dir, release_dir, serve_dir, write_executable,
+};
 use common::{docker, fake_github};
 
 const CLEAN: &str = "name: ci\non: push\npermissions: {}\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n";
@@ -23,34 +25,68 @@ fn explain(run: &common::action_harness::ActionRun) -> String {
     format!("log:\n{}\noutputs: {:?}", run.log, run.outputs)
 }
 
-#[test]
-fn installs_a_verified_release_and_runs_it() {
-    let release = release_dir("v9.9.9", "x86_64-unknown-linux-gnu");
+/// A harness for an action checkout whose dist/SHA256SUMS pins release `version` of this build
+/// for `triple`, served from a local release server (`DEPLOY_ACTION_DOWNLOAD_BASE`).
+struct Pinned {
+    harness: Harness,
+    release: tempfile::TempDir,
+    _action: tempfile::TempDir,
+    base: String,
+}
+
+fn pinned(version: &str, triple: &str) -> Pinned {
+    let release = release_dir(version, triple);
     let base = serve_dir(release.path());
-    let mut h = harness_with("ok.yml", CLEAN);
-    h.input("version", "v9.9.9")
+    let action = pinned_action_dir(&release.path().join(version).join("SHA256SUMS"));
+    let mut harness = harness_with("ok.yml", CLEAN);
+    harness.action_dir = action.path().to_path_buf();
+    harness
         .input("args", "ok.yml")
-        .env("DEPLOY_ACTION_DOWNLOAD_BASE", format!("{base}/v9.9.9"));
-    let run = h.run();
+        .env("DEPLOY_ACTION_DOWNLOAD_BASE", &base);
+    Pinned {
+        harness,
+        release,
+        _action: action,
+        base,
+    }
+}
+
+#[test]
+fn installs_the_release_pinned_in_the_tree_and_runs_it() {
+    let p = pinned("v9.9.9", "x86_64-unknown-linux-gnu");
+    let run = p.harness.run();
     assert!(run.success, "{}", explain(&run));
     let install = run.step("install");
-    assert!(install.log.contains("sha256 verified"), "{}", install.log);
-    assert!(h.cargo_calls().is_empty(), "fell back: {}", h.cargo_calls());
+    assert!(
+        install.log.contains(
+            "Installed deploy-action v9.9.9 (x86_64-unknown-linux-gnu) from {base}, sha256 \
+             verified against the action's dist/SHA256SUMS"
+                .replace("{base}", &p.base)
+                .as_str()
+        ),
+        "{}",
+        install.log
+    );
+    assert!(
+        p.harness.cargo_calls().is_empty(),
+        "fell back: {}",
+        p.harness.cargo_calls()
+    );
     let bin = &install.outputs["bin"];
     assert!(bin.ends_with("/deploy-action/bin/deploy-action"), "{bin}");
     assert!(std::path::Path::new(bin).is_file());
 }
 
 #[test]
-fn the_version_defaults_to_the_action_ref() {
-    let release = release_dir("v1.2.3", "aarch64-unknown-linux-gnu");
-    let base = serve_dir(release.path());
-    let mut h = harness_with("ok.yml", CLEAN);
-    h.input("args", "ok.yml")
-        .env("DEPLOY_ACTION_DOWNLOAD_BASE", format!("{base}/v1.2.3"));
-    h.github.insert("action_ref".into(), "v1.2.3".into());
-    h.runner_arch = "ARM64".into();
-    let run = h.run();
+fn a_commit_ref_installs_the_pinned_release_on_arm64() {
+    // `uses: org/deploy-action@<commit>`: no release is named after the ref; the tree says which.
+    let mut p = pinned("v1.2.3", "aarch64-unknown-linux-gnu");
+    p.harness.github.insert(
+        "action_ref".into(),
+        "0123456789abcdef0123456789abcdef01234567".into(),
+    );
+    p.harness.runner_arch = "ARM64".into();
+    let run = p.harness.run();
     assert!(run.success, "{}", explain(&run));
     assert!(
         run.step("install")
@@ -62,97 +98,162 @@ fn the_version_defaults_to_the_action_ref() {
 }
 
 #[test]
-fn a_checksum_mismatch_fails_without_falling_back() {
-    let release = release_dir("v9.9.9", "x86_64-unknown-linux-gnu");
-    let sums = release.path().join("v9.9.9/SHA256SUMS");
-    let text = std::fs::read_to_string(&sums).expect("sums");
-    let first = if text.starts_with('0') { "1" } else { "0" };
-    std::fs::write(&sums, format!("{first}{}", &text[1..])).expect("tamper");
-    let base = serve_dir(release.path());
-    let mut h = harness_with("ok.yml", CLEAN);
-    h.input("version", "v9.9.9")
-        .input("args", "ok.yml")
-        .env("DEPLOY_ACTION_DOWNLOAD_BASE", format!("{base}/v9.9.9"));
-    let run = h.run();
+fn a_tampered_release_with_matching_release_sums_is_refused_by_the_in_tree_checksum() {
+    let p = pinned("v9.9.9", "x86_64-unknown-linux-gnu");
+    // Whoever can replace the release's asset can replace its SHA256SUMS too.
+    let rel = p.release.path().join("v9.9.9");
+    let asset = "deploy-action-v9.9.9-x86_64-unknown-linux-gnu.tar.gz";
+    let evil = tempfile::tempdir().expect("tempdir");
+    write_executable(
+        &evil.path().join("deploy-action"),
+        "#!/bin/sh\necho owned > /dev/stderr\n",
+    );
+    let packed = std::process::Command::new("tar")
+        .arg("-czf")
+        .arg(rel.join(asset))
+        .arg("-C")
+        .arg(evil.path())
+        .arg("deploy-action")
+        .status()
+        .expect("tar");
+    assert!(packed.success());
+    let sums = std::process::Command::new("sha256sum")
+        .arg(asset)
+        .current_dir(&rel)
+        .output()
+        .expect("sha256sum");
+    std::fs::write(rel.join("SHA256SUMS"), &sums.stdout).expect("tampered SHA256SUMS");
+    let check = std::process::Command::new("sha256sum")
+        .args(["--check", "SHA256SUMS"])
+        .current_dir(&rel)
+        .output()
+        .expect("sha256sum --check");
+    assert!(
+        check.status.success(),
+        "the release is consistent with itself"
+    );
+
+    let run = p.harness.run();
     assert!(!run.success);
     let install = run.step("install");
-    assert_eq!(install.status, 1);
+    assert_eq!(install.status, 1, "{}", install.log);
     assert!(
-        install.log.contains(
-            "::error::checksum mismatch: deploy-action-v9.9.9-x86_64-unknown-linux-gnu.tar.gz"
-        ),
+        install.log.contains(&format!(
+            "::error::checksum mismatch: {asset} from {}/v9.9.9 is not the binary the \
+             action's dist/SHA256SUMS pins",
+            p.base
+        )),
         "{}",
         install.log
     );
-    assert!(h.cargo_calls().is_empty(), "fell back: {}", h.cargo_calls());
+    assert!(!install.log.contains("owned"), "{}", install.log);
+    assert!(
+        p.harness.cargo_calls().is_empty(),
+        "fell back: {}",
+        p.harness.cargo_calls()
+    );
     assert!(!run.step("run").ran);
 }
 
 #[test]
-fn a_missing_checksum_line_fails_without_falling_back() {
-    let release = release_dir("v9.9.9", "x86_64-unknown-linux-gnu");
-    let sums = release.path().join("v9.9.9/SHA256SUMS");
-    std::fs::write(&sums, format!("{}  other-file.tar.gz\n", "a".repeat(64))).expect("sums");
-    let base = serve_dir(release.path());
-    let mut h = harness_with("ok.yml", CLEAN);
-    h.input("version", "v9.9.9")
-        .env("DEPLOY_ACTION_DOWNLOAD_BASE", format!("{base}/v9.9.9"));
-    let run = h.run();
+fn a_pinned_release_that_cannot_be_downloaded_fails_without_falling_back() {
+    let p = pinned("v9.9.9", "x86_64-unknown-linux-gnu");
+    std::fs::remove_file(
+        p.release
+            .path()
+            .join("v9.9.9/deploy-action-v9.9.9-x86_64-unknown-linux-gnu.tar.gz"),
+    )
+    .expect("remove asset");
+    let run = p.harness.run();
     assert!(!run.success);
+    let install = run.step("install");
+    assert_eq!(install.status, 1);
     assert!(
-        run.log.contains(
-            "has no checksum line for deploy-action-v9.9.9-x86_64-unknown-linux-gnu.tar.gz"
-        ),
+        install.log.contains("::error::cannot download"),
         "{}",
-        run.log
+        install.log
     );
-    assert!(h.cargo_calls().is_empty());
+    assert!(p.harness.cargo_calls().is_empty());
 }
 
 #[test]
-fn a_missing_asset_falls_back_to_cargo_install_from_the_action() {
-    // The release exists but has no build for this runner's triple.
-    let release = release_dir("v9.9.9", "x86_64-unknown-linux-gnu");
-    let base = serve_dir(release.path());
-    let mut h = harness_with("ok.yml", CLEAN);
-    h.input("version", "v9.9.9")
-        .input("args", "ok.yml")
-        .env("DEPLOY_ACTION_DOWNLOAD_BASE", format!("{base}/v9.9.9"));
-    h.runner_os = "macOS".into();
-    h.runner_arch = "ARM64".into();
-    let run = h.run();
+fn a_runner_without_a_release_builds_from_source() {
+    // macOS: nothing is released for it; the pinned tree's source is built.
+    let mut p = pinned("v9.9.9", "x86_64-unknown-linux-gnu");
+    p.harness.runner_os = "macOS".into();
+    p.harness.runner_arch = "ARM64".into();
+    let run = p.harness.run();
     assert!(run.success, "{}", explain(&run));
     assert!(
         run.log.contains(
-            "Building deploy-action from the action's source: cannot download \
-             {base}/v9.9.9/deploy-action-v9.9.9-aarch64-apple-darwin.tar.gz"
-                .replace("{base}", &base)
-                .as_str()
+            "Building deploy-action from the action's source: no release is built for macOS/ARM64"
         ),
         "{}",
         run.log
     );
-    let calls = h.cargo_calls();
+    let calls = p.harness.cargo_calls();
     assert!(
         calls.contains(&format!(
             "--locked --quiet --path {}",
-            h.action_dir.display()
+            p.harness.action_dir.display()
         )),
         "{calls}"
     );
 }
 
 #[test]
-fn no_version_builds_from_source() {
+fn windows_runners_fail_with_one_clear_line() {
+    let mut p = pinned("v9.9.9", "x86_64-unknown-linux-gnu");
+    p.harness.runner_os = "Windows".into();
+    let run = p.harness.run();
+    assert!(!run.success);
+    let install = run.step("install");
+    assert_eq!(install.status, 1);
+    let errors: Vec<&str> = install
+        .log
+        .lines()
+        .filter(|l| l.starts_with("::error::"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", install.log);
+    assert!(
+        errors[0].contains("does not run on Windows runners"),
+        "{}",
+        errors[0]
+    );
+    assert!(p.harness.cargo_calls().is_empty());
+}
+
+#[test]
+fn a_ref_without_pinned_checksums_builds_from_source() {
+    // This checkout: no dist/SHA256SUMS (only release commits carry it).
     let mut h = harness_with("ok.yml", CLEAN);
     h.input("args", "ok.yml");
     let run = h.run();
     assert!(run.success, "{}", explain(&run));
     assert!(
+        run.log.contains(
+            "Building deploy-action from the action's source: this ref of the action pins no release"
+        ),
+        "{}",
         run.log
-            .contains("Building deploy-action from the action's source: no version")
     );
     assert_eq!(h.cargo_calls().lines().count(), 1);
+}
+
+#[test]
+fn building_from_source_without_cargo_fails_with_one_clear_line() {
+    let mut h = harness_with("ok.yml", CLEAN);
+    h.env("DEPLOY_ACTION_CARGO", "/nonexistent/cargo");
+    let run = h.run();
+    assert!(!run.success);
+    let install = run.step("install");
+    assert!(
+        install
+            .log
+            .contains("::error::deploy-action must be built from source here"),
+        "{}",
+        install.log
+    );
 }
 
 #[test]
@@ -258,6 +359,80 @@ fn build_pushes_and_outputs_the_registry_digest() {
         run.output("labels")
     );
     assert!(run.summary.contains(&digest), "{}", run.summary);
+}
+
+#[test]
+fn build_takes_secrets_cache_and_builder_inputs_and_never_shows_the_secrets() {
+    let Some(env) = docker::env() else { return };
+    let canary = format!("harness-canary-{}", docker::nonce());
+    let file_canary = format!("harness-file-canary-{}", docker::nonce());
+    let context = tempfile::tempdir().expect("tempdir");
+    let df = format!(
+        "FROM {}\nRUN --mount=type=secret,id=npm --mount=type=secret,id=key \
+         cat /run/secrets/npm /run/secrets/key | sha256sum | cut -d' ' -f1 > /h && echo {}\n",
+        env.base_image,
+        docker::nonce()
+    );
+    std::fs::write(context.path().join("Dockerfile"), df).expect("Dockerfile");
+    let key = context.path().join("key.txt");
+    std::fs::write(&key, &file_canary).expect("key");
+    let image = format!(
+        "{}/action-harness/secrets-{}",
+        env.registry,
+        &docker::nonce()[..8]
+    );
+    let config = tempfile::tempdir().expect("tempdir");
+    let mut h = Harness::new();
+    h.stub_cargo()
+        .input("command", "build")
+        .input("image", &image)
+        .input("context", &context.path().display().to_string())
+        .input("push", "true")
+        .input("builder", "buildkit")
+        .input("cache-to", "type=inline")
+        .input("secrets", &format!("npm={canary}\n"))
+        .input("secret-files", &format!("key={}", key.display()))
+        .env("DOCKER_HOST", &env.host)
+        .env("DOCKER_CONFIG", config.path())
+        .env("GITHUB_SHA", docker::fake_sha())
+        .env("GITHUB_REF", "refs/heads/main")
+        .env("GITHUB_EVENT_NAME", "push")
+        .env("GITHUB_REPOSITORY", "org/app");
+    let run = h.run();
+    assert!(run.success, "{}", explain(&run));
+    // Masked by the first step, before anything else.
+    assert!(
+        run.log.starts_with(&format!("::add-mask::{canary}\n")),
+        "{}",
+        explain(&run)
+    );
+    use sha2::Digest;
+    let want: String = sha2::Sha256::digest(format!("{canary}{file_canary}").as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let id = run.output("image-id");
+    assert_eq!(
+        docker::run_in(&env, id, "cat /h").trim(),
+        want,
+        "RUN read both secrets"
+    );
+    let after_masks: Vec<&str> = run
+        .log
+        .lines()
+        .filter(|l| !l.starts_with("::add-mask::"))
+        .collect();
+    for secret in [&canary, &file_canary] {
+        assert!(
+            !after_masks.join("\n").contains(secret.as_str()),
+            "{}",
+            explain(&run)
+        );
+        assert!(!format!("{:?}", run.outputs).contains(secret.as_str()));
+        assert!(!run.summary.contains(secret.as_str()));
+    }
+    let history = docker::docker_cli(&env.host, &["history", "--no-trunc", id]);
+    assert!(!String::from_utf8_lossy(&history.stdout).contains(canary.as_str()));
 }
 
 #[test]

@@ -230,15 +230,6 @@ fn zizmor_testdata_recall() {
     assert!(below.is_empty(), "recall below floor: {below:?}");
 }
 
-/// Errors of structural rules on files zizmor finds clean and GitHub runs, whose severity the
-/// structural rules' owner (branch wip/lint-shell: unknown self-hosted labels and properties
-/// that read as null become warnings) changes; `(file, rule)`. Empty once that lands.
-const STRUCTURAL_SEVERITY_PENDING: &[(&str, &str)] = &[
-    ("self-hosted.yml", "runner-label"),
-    ("template-injection/issue-1802-repro.yml", "expression"),
-    ("template-injection/issue-2197-repro.yml", "expression"),
-];
-
 #[test]
 fn files_zizmor_finds_clean_get_no_errors() {
     let Some(shared) = common::shared() else {
@@ -257,9 +248,6 @@ fn files_zizmor_finds_clean_get_no_errors() {
         let src = std::fs::read_to_string(base.join(f)).expect("read fixture");
         let r = lint::lint_source(f, &src, FileKind::of_path(f), &Config::default());
         for x in r.findings.iter().filter(|x| x.severity == Severity::Error) {
-            if STRUCTURAL_SEVERITY_PENDING.contains(&(f, x.rule)) {
-                continue;
-            }
             bad.push((
                 f.to_string(),
                 x.span.start.line,

@@ -250,3 +250,43 @@ fn graph_prints_the_job_graph_the_summary_carries() {
         .expect("run");
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn host_port_moves_the_docker_targets_published_ports() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(tmp.path().join("Dockerfile"), "FROM scratch\nEXPOSE 8080\n").expect("write");
+    let out = common::bin()
+        .args([
+            "gen-workflow",
+            "--dry-run",
+            "--stack",
+            "docker",
+            "--target",
+            "docker",
+        ])
+        .args(["--registry", "generic", "--host-port", "18500", "--dir"])
+        .arg(tmp.path())
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("--publish 18500:8080 --url http://127.0.0.1:18500/health"),
+        "{text}"
+    );
+    assert!(
+        text.contains("--publish 19500:8080 --url http://127.0.0.1:19500/health"),
+        "{text}"
+    );
+    assert!(!text.contains("8080:8080"), "{text}");
+    let bad = common::bin()
+        .args(["gen-workflow", "--dry-run", "--host-port", "65000", "--dir"])
+        .arg(tmp.path())
+        .output()
+        .expect("run");
+    assert_eq!(bad.status.code(), Some(2));
+}

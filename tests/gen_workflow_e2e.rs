@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use common::action_harness::{release_dir, serve_dir};
+use common::action_harness::{pinned_action_dir, release_dir, serve_dir};
 use common::docker::{self, registry_digest};
 use common::fake_github;
 use promote_env::{container_digest, remove_containers};
@@ -102,9 +102,11 @@ fn generated_docker_pipeline_builds_deploys_and_promotes_through_the_action() {
         head
     };
 
-    // The action is used as `org/deploy-action@v1`: serve a v1 release of this build.
-    let release = release_dir("v1", "x86_64-unknown-linux-gnu");
+    // The action is used as `org/deploy-action@v1`, whose tree pins the v1.0.0 release of this
+    // build in dist/SHA256SUMS; serve that release.
+    let release = release_dir("v1.0.0", "x86_64-unknown-linux-gnu");
     let base = serve_dir(release.path());
+    let action = pinned_action_dir(&release.path().join("v1.0.0/SHA256SUMS"));
     let repository = format!("{}/{}", fake.owner(), fake.repo());
     let runner = WorkflowRunner {
         workflow,
@@ -139,10 +141,11 @@ fn generated_docker_pipeline_builds_deploys_and_promotes_through_the_action() {
             ("GITHUB_RUN_ID", "4242"),
             ("DOCKER_HOST", &env.host),
             ("DOCKER_BUILDKIT", "0"),
-            ("DEPLOY_ACTION_DOWNLOAD_BASE", &format!("{base}/v1")),
+            ("DEPLOY_ACTION_DOWNLOAD_BASE", &base),
         ]),
         action: "org/deploy-action".to_owned(),
         prepare: None,
+        action_dir: Some(action.path().to_path_buf()),
     };
 
     // build: the image is built and pushed through the action; its digest is the registry's.

@@ -19,7 +19,7 @@ pub fn run(args: &DeployArgs) -> anyhow::Result<u8> {
     let selected = store::select_masked(&args.store, &get, &runner)?;
     let extra = extra_artifacts(args)?;
     let Some(image) = args.images.first() else {
-        return record_artifacts(args, extra, &selected, &runner, &get);
+        return record_artifacts(args, extra, &selected, &runner);
     };
     let parsed = ImageRef::parse(image)?;
     if args.rollout.target == Some(DeployTargetKind::External) && !args.command.is_empty() {
@@ -32,15 +32,7 @@ pub fn run(args: &DeployArgs) -> anyhow::Result<u8> {
             "--target docker needs --publish HOST:CONTAINER so the service can be checked and reached"
         );
     }
-    let sha = match args
-        .sha
-        .clone()
-        .or_else(|| get("GITHUB_SHA"))
-        .or_else(git_head)
-    {
-        Some(s) => s,
-        None => anyhow::bail!("no commit to record: pass --sha SHA, or run inside a git checkout"),
-    };
+    let sha = rollout::commit(args.sha.as_deref())?;
     let run_url = match (
         get("GITHUB_SERVER_URL"),
         get("GITHUB_REPOSITORY"),
@@ -173,7 +165,6 @@ fn record_artifacts(
     artifacts: Vec<Artifact>,
     selected: &store::Selected,
     runner: &Runner,
-    get: &impl Fn(&str) -> Option<String>,
 ) -> anyhow::Result<u8> {
     if args.rollout.target == Some(DeployTargetKind::Docker) || !args.command.is_empty() {
         anyhow::bail!(
@@ -183,14 +174,7 @@ fn record_artifacts(
     let Some(first) = artifacts.first().cloned() else {
         anyhow::bail!("nothing to deploy: pass --image IMAGE or --artifact NAME@sha256:…");
     };
-    let sha = args
-        .sha
-        .clone()
-        .or_else(|| get("GITHUB_SHA"))
-        .or_else(git_head)
-        .ok_or_else(|| {
-            anyhow::anyhow!("no commit to record: pass --sha SHA, or run inside a git checkout")
-        })?;
+    let sha = rollout::commit(args.sha.as_deref())?;
     let mut payload = DeploymentPayload::single(&first.name, &first.digest);
     payload.artifacts = artifacts;
     let plan = DeployPlan {
@@ -249,17 +233,6 @@ fn interrupted() -> anyhow::Result<impl std::future::Future<Output = String>> {
             _ = int.recv() => "SIGINT".to_owned(),
         }
     })
-}
-
-/// `git rev-parse HEAD` in the current directory, if that works.
-fn git_head() -> Option<String> {
-    let out = std::process::Command::new("git")
-        .args(["rev-parse", "HEAD"])
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    let sha = String::from_utf8(out.stdout).ok()?.trim().to_owned();
-    (out.status.success() && !sha.is_empty()).then_some(sha)
 }
 
 /// Writes the result (stdout), step outputs and summary; returns the exit status.

@@ -136,6 +136,7 @@ fn flags(args: &GenWorkflowArgs) -> Result<Settings> {
         health_path: args.health_path.clone(),
         app_port: args.app_port,
         soak: args.soak.clone(),
+        host_port: args.host_port,
         deploy_command: args.deploy_command.clone(),
         action_ref: args.action_ref.clone(),
         ..Settings::default()

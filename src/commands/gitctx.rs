@@ -1,6 +1,8 @@
-//! The git facts of a build, shared by `build` and `tags`: from GitHub Actions' environment
-//! and event payload inside Actions, else from `git` run in the checkout. Also computes the
-//! tag list and the image references from `--image`, `--tags` and `--flavor`.
+//! The commands' one home for git: the commit a command records or labels ([`commit_sha`]: `--sha`,
+//! then `GITHUB_SHA` in GitHub Actions, then `git rev-parse HEAD`), the git facts of a build
+//! shared by `build` and `tags` (from GitHub Actions' environment and event payload inside
+//! Actions, else from `git` run in the checkout), and the tag list and image references from
+//! `--image`, `--tags` and `--flavor`.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -38,20 +40,111 @@ pub struct Tagging {
     pub refs: Vec<ImageRef>,
 }
 
-/// Reads the git facts. `env` is the process environment; `dir` the checkout.
-pub fn facts(env: &HashMap<String, String>, dir: &Path) -> Result<GitFacts, ImageError> {
+/// Why the commit of a command is unknown or unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum ShaError {
+    /// `--sha` or `GITHUB_SHA` is not a full commit SHA.
+    #[error(
+        "{origin} `{value}` is not a full commit SHA; pass 40 hex digits, as `git rev-parse HEAD` \
+         prints them"
+    )]
+    Invalid {
+        /// `--sha` or `GITHUB_SHA`.
+        origin: &'static str,
+        /// What was given.
+        value: String,
+    },
+    /// Nothing says which commit this is.
+    #[error(
+        "no commit: pass --sha SHA (GITHUB_SHA is read only in GitHub Actions, and `git rev-parse \
+         HEAD` found no commit in {dir})"
+    )]
+    Missing {
+        /// Where git was asked.
+        dir: String,
+    },
+}
+
+/// Where [`commit_sha`] found the commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShaSource {
+    /// `--sha`.
+    Flag,
+    /// `GITHUB_SHA` (in GitHub Actions).
+    Actions,
+    /// `git rev-parse HEAD`.
+    Git,
+}
+
+/// The commit a command records or labels, in the one documented order: `--sha`, then
+/// `GITHUB_SHA` when running in GitHub Actions (`GITHUB_ACTIONS=true`), then `git rev-parse
+/// HEAD` in `dir`. Lower-cased; 40 (or 64, SHA-256 repositories) hex digits.
+pub fn commit_sha(
+    flag: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+    dir: &Path,
+) -> Result<(String, ShaSource), ShaError> {
+    if let Some(value) = flag.map(str::trim).filter(|v| !v.is_empty()) {
+        return full_sha("--sha", value).map(|s| (s, ShaSource::Flag));
+    }
+    if in_actions(env)
+        && let Some(value) = env("GITHUB_SHA").filter(|v| !v.trim().is_empty())
+    {
+        return full_sha("GITHUB_SHA", value.trim()).map(|s| (s, ShaSource::Actions));
+    }
+    match git(dir, &["rev-parse", "HEAD"]) {
+        Some(head) => full_sha("--sha", &head).map(|s| (s, ShaSource::Git)),
+        None => Err(ShaError::Missing {
+            dir: dir.display().to_string(),
+        }),
+    }
+}
+
+/// Whether this runs in GitHub Actions (`GITHUB_ACTIONS=true`).
+pub fn in_actions(env: &dyn Fn(&str) -> Option<String>) -> bool {
+    env("GITHUB_ACTIONS").is_some_and(|v| v == "true")
+}
+
+fn full_sha(origin: &'static str, value: &str) -> Result<String, ShaError> {
+    let ok = matches!(value.len(), 40 | 64) && value.bytes().all(|b| b.is_ascii_hexdigit());
+    if ok {
+        Ok(value.to_ascii_lowercase())
+    } else {
+        Err(ShaError::Invalid {
+            origin,
+            value: value.to_owned(),
+        })
+    }
+}
+
+/// Reads the git facts. `env` is the process environment; `dir` the checkout; `sha` the
+/// `--sha` flag, which wins over `GITHUB_SHA` and git (see [`commit_sha`]).
+pub fn facts(
+    env: &HashMap<String, String>,
+    dir: &Path,
+    sha: Option<&str>,
+) -> Result<GitFacts, ImageError> {
     let now = Utc::now();
     let existing_tags = git(dir, &["tag", "-l"])
         .map(|out| out.lines().map(str::to_owned).collect())
         .unwrap_or_default();
-    let in_actions = env.get("GITHUB_ACTIONS").is_some_and(|v| v == "true");
-    if in_actions && env.get("GITHUB_SHA").is_some_and(|v| !v.trim().is_empty()) {
+    let get = |k: &str| env.get(k).cloned();
+    let (commit, source) =
+        commit_sha(sha, &get, dir).map_err(|e| ImageError::Usage(e.to_string()))?;
+    if in_actions(&get) && env.get("GITHUB_SHA").is_some_and(|v| !v.trim().is_empty()) {
         let event = env
             .get("GITHUB_EVENT_PATH")
             .filter(|p| !p.is_empty())
             .and_then(|p| std::fs::read(p).ok())
             .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok());
-        let git = GitContext::from_actions_env(env, event.as_ref(), now)?;
+        let mut git = GitContext::from_actions_env(env, event.as_ref(), now)?;
+        if source == ShaSource::Flag {
+            // --sha names the commit built, also over a pull request's head.
+            git.sha.clone_from(&commit);
+            if git.pr_head_sha.is_some() {
+                git.pr_head_sha = Some(commit);
+            }
+        }
         let repo = RepoInfo::from_actions_env(env, event.as_ref());
         return Ok(GitFacts {
             git,
@@ -59,17 +152,18 @@ pub fn facts(env: &HashMap<String, String>, dir: &Path) -> Result<GitFacts, Imag
             existing_tags,
         });
     }
-    let head = git(dir, &["rev-parse", "HEAD"]).ok_or_else(|| {
-        ImageError::Usage(format!(
-            "cannot read the commit with `git rev-parse HEAD` in {}; run inside a git checkout \
-             with at least one commit (or in GitHub Actions, where GITHUB_SHA is used)",
-            dir.display()
-        ))
-    })?;
-    let symbolic = git(dir, &["symbolic-ref", "-q", "HEAD"]);
-    let points_at = git(dir, &["tag", "--points-at", "HEAD"]).unwrap_or_default();
+    // The branch and tags of the checkout describe the commit only when it is HEAD.
+    let head = git(dir, &["rev-parse", "HEAD"]).map(|h| h.to_ascii_lowercase());
+    let at_head = head.as_deref() == Some(commit.as_str());
+    let symbolic = at_head
+        .then(|| git(dir, &["symbolic-ref", "-q", "HEAD"]))
+        .flatten();
+    let points_at = at_head
+        .then(|| git(dir, &["tag", "--points-at", "HEAD"]))
+        .flatten()
+        .unwrap_or_default();
     let tag = pick_tag(points_at.lines());
-    let git_ctx = GitContext::from_git(head.trim(), symbolic.as_deref(), tag.as_deref(), now)?;
+    let git_ctx = GitContext::from_git(&commit, symbolic.as_deref(), tag.as_deref(), now)?;
     let repo = git(dir, &["config", "--get", "remote.origin.url"])
         .and_then(|url| repo_from_remote(url.trim()))
         .unwrap_or_default();
@@ -114,12 +208,14 @@ pub fn tagging(args: &ImageArgs, facts: &GitFacts) -> Result<Tagging, ImageError
     Ok(Tagging { list, images, refs })
 }
 
-/// Runs `git -C dir args...`; `None` when git fails or is missing.
-fn git(dir: &Path, args: &[&str]) -> Option<String> {
+/// Runs `git -C dir args...`; `None` when git fails, is missing or prints nothing. The one
+/// place the commands run git.
+pub fn git(dir: &Path, args: &[&str]) -> Option<String> {
     let out = Command::new("git")
         .arg("-C")
         .arg(dir)
         .args(args)
+        .stderr(std::process::Stdio::null())
         .output()
         .ok()?;
     if !out.status.success() {
@@ -175,6 +271,44 @@ mod tests {
         assert_eq!(pick_tag(tags.into_iter()).as_deref(), Some("v1.10.0"));
         assert_eq!(pick_tag(["b", "a"].into_iter()).as_deref(), Some("a"));
         assert_eq!(pick_tag(std::iter::empty()), None);
+    }
+
+    const A: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    const B: &str = "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn the_commit_comes_from_the_flag_then_actions_then_git() {
+        let outside = tempfile::tempdir().expect("tempdir");
+        let actions = env(&[("GITHUB_ACTIONS", "true"), ("GITHUB_SHA", B)]);
+        // --sha wins everywhere.
+        let (sha, from) = commit_sha(Some(A), &actions, outside.path()).expect("flag");
+        assert_eq!((sha.as_str(), from), (A, ShaSource::Flag));
+        // GITHUB_SHA in Actions, lower-cased.
+        let (sha, from) = commit_sha(None, &actions, outside.path()).expect("actions");
+        assert_eq!((sha, from), (B.to_ascii_lowercase(), ShaSource::Actions));
+        // GITHUB_SHA outside Actions is not read: no checkout, so the error names --sha.
+        let stray = env(&[("GITHUB_SHA", B)]);
+        let err = commit_sha(None, &stray, outside.path()).expect_err("no commit");
+        assert!(matches!(err, ShaError::Missing { .. }), "{err}");
+        assert!(err.to_string().contains("pass --sha SHA"), "{err}");
+    }
+
+    #[test]
+    fn a_short_or_odd_sha_is_refused_with_its_origin() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let err = commit_sha(Some("abc1234"), &env(&[]), dir.path()).expect_err("short");
+        assert!(err.to_string().starts_with("--sha `abc1234`"), "{err}");
+        let actions = env(&[("GITHUB_ACTIONS", "true"), ("GITHUB_SHA", "main")]);
+        let err = commit_sha(None, &actions, dir.path()).expect_err("not hex");
+        assert!(err.to_string().starts_with("GITHUB_SHA `main`"), "{err}");
     }
 
     #[test]

@@ -20,7 +20,7 @@ use chrono::Utc;
 
 use super::rollout::{self, Interrupt, get};
 use super::{emit, exit, progress, store};
-use crate::cli::{PromoteArgs, RecordFormat};
+use crate::cli::{DeployTargetKind, PromoteArgs, RecordFormat};
 use crate::deploy::{DeployPlan, DockerTarget, Target, deploy_recorded, record};
 use crate::gate::{self, Decision, DecisionKind, GateError, GateResult, Policy, Subject, Verdict};
 use crate::github::{
@@ -41,38 +41,56 @@ pub fn run(args: &PromoteArgs) -> anyhow::Result<u8> {
     let policy = gate::policy::parse(&text, &get)
         .map_err(|problems| GateError::policy(args.policy.clone(), problems))?;
     let (from, to) = environments(args, &policy)?;
-    let sha = args
-        .sha
-        .clone()
-        .or_else(|| get("GITHUB_SHA"))
-        .or_else(rollout::git_head)
-        .ok_or_else(|| {
-            anyhow::anyhow!("no commit to promote: pass --sha SHA, or run inside a git checkout")
-        })?;
-    let (images, artifacts) = subject_artifacts(args)?;
-    let subject = Subject {
-        sha: sha.clone(),
-        artifacts: artifacts.clone(),
-        branch: rollout::branch(),
-    };
+    let sha = rollout::commit(args.sha.as_deref())?;
+    let (given_images, given_artifacts) = subject_artifacts(args)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let job = Job {
-        args,
-        policy: &policy,
-        from: &from,
-        to: &to,
-        subject: &subject,
-        images: &images,
-        github: match &selected.store {
-            crate::deploy::AnyStore::Github(g) => Some(g),
-            crate::deploy::AnyStore::Ledger(_) => None,
-        },
-    };
     let (decision, code) = rt.block_on(async {
         let interrupt = Interrupt::listen()?;
-        let mut decision = Decision::new(DecisionKind::Error, &from, &to, &sha, &artifacts);
+        let mut decision = Decision::new(DecisionKind::Error, &from, &to, &sha, &given_artifacts);
+        // Without --image/--artifact: what `from` runs for the commit, from its records.
+        let (images, artifacts) = if given_images.is_empty() && given_artifacts.is_empty() {
+            match staged_subject(&selected.store, &from, &sha).await {
+                Ok(found) => found,
+                Err((kind, why, code)) => {
+                    let code = decide(&mut decision, kind, why, code);
+                    return anyhow::Ok((decision, code));
+                }
+            }
+        } else {
+            (given_images, given_artifacts)
+        };
+        decision.artifacts.clone_from(&artifacts);
+        if args.rollout.target == Some(DeployTargetKind::Docker) && images.len() > 1 {
+            let names: Vec<String> = images.iter().map(ImageRef::name).collect();
+            let why = format!(
+                "--target docker runs one image, and this promotion has {} ({}); promote with \
+                 --gate-only and deploy each service with `deploy --target docker` (as \
+                 gen-workflow's pipelines do), or pick one with --image",
+                images.len(),
+                names.join(", ")
+            );
+            let code = decide(&mut decision, DecisionKind::Error, why, exit::USAGE);
+            return anyhow::Ok((decision, code));
+        }
+        let subject = Subject {
+            sha: sha.clone(),
+            artifacts,
+            branch: rollout::branch(),
+        };
+        let job = Job {
+            args,
+            policy: &policy,
+            from: &from,
+            to: &to,
+            subject: &subject,
+            images: &images,
+            github: match &selected.store {
+                crate::deploy::AnyStore::Github(g) => Some(g),
+                crate::deploy::AnyStore::Ledger(_) => None,
+            },
+        };
         let code = job
             .promote(&selected.store, &interrupt, &mut decision)
             .await;
@@ -103,13 +121,65 @@ fn environments(args: &PromoteArgs, policy: &Policy) -> anyhow::Result<(String, 
     Ok((from, to))
 }
 
-/// The images (with digests) and every artifact, sorted by name.
-fn subject_artifacts(args: &PromoteArgs) -> anyhow::Result<(Vec<ImageRef>, Vec<Artifact>)> {
-    if args.images.is_empty() && args.artifacts.is_empty() {
-        anyhow::bail!(
-            "nothing to promote: pass --image REPOSITORY@sha256:… (and/or --artifact NAME@sha256:…)"
-        );
+/// What `from` runs for `sha`, read from its deployment records (every service deployed at that
+/// commit), as images and artifacts; else the decision, its reason and exit status.
+async fn staged_subject<S: DeploymentStore>(
+    store: &S,
+    from: &str,
+    sha: &str,
+) -> Result<(Vec<ImageRef>, Vec<Artifact>), (DecisionKind, String, u8)> {
+    let records = store
+        .history(from, Some(gate::RECORDS_READ))
+        .await
+        .map_err(|e| {
+            (
+                DecisionKind::Error,
+                format!("cannot read what {from} runs: {e}"),
+                exit::INFRA,
+            )
+        })?;
+    let artifacts = gate::staged_artifacts(&records, sha);
+    if artifacts.is_empty() {
+        return Err((
+            DecisionKind::Refused,
+            format!(
+                "{from} has no successful deployment of {} that records a digest, so there is \
+                 nothing to promote; deploy the commit to {from} first, or name what to promote \
+                 with --image REPOSITORY@sha256:…",
+                short_sha(sha)
+            ),
+            exit::REFUSED,
+        ));
     }
+    let mut images = Vec::new();
+    for a in &artifacts {
+        if let Some(repo) = &a.repository {
+            let text = format!("{repo}@{}", a.digest);
+            let image = ImageRef::parse(&text).map_err(|e| {
+                (
+                    DecisionKind::Error,
+                    format!("{from} records the image {text}, which is not a reference: {e}"),
+                    exit::USAGE,
+                )
+            })?;
+            images.push(image);
+        }
+    }
+    let list: Vec<String> = artifacts
+        .iter()
+        .map(|a| format!("{}@{}", a.name, a.digest))
+        .collect();
+    progress(&format!(
+        "promoting what {from} runs at {}: {}",
+        short_sha(sha),
+        list.join(", ")
+    ));
+    Ok((images, artifacts))
+}
+
+/// The `--image`s (with digests) and `--artifact`s, sorted by name; both empty when none was
+/// given (then what the source environment runs is promoted).
+fn subject_artifacts(args: &PromoteArgs) -> anyhow::Result<(Vec<ImageRef>, Vec<Artifact>)> {
     let mut images = Vec::new();
     let mut artifacts = Vec::new();
     for text in &args.images {

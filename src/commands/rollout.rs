@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use tokio::sync::watch;
 
-use super::progress;
+use super::{gitctx, progress};
 use crate::cli::{DeployTargetKind, TargetArgs};
 use crate::deploy::{
     CommandTarget, DeployError, DeployOutcome, DeployPlan, DockerTarget, OutputTo, Target, deploy,
@@ -239,9 +239,10 @@ pub async fn close<S: DeploymentStore>(store: &S, id: u64, state: StatusState, w
     }
 }
 
-/// `git rev-parse HEAD` in the current directory, if that works.
-pub fn git_head() -> Option<String> {
-    git(&["rev-parse", "HEAD"])
+/// The commit a command records: `--sha`, then GITHUB_SHA in GitHub Actions, then `git
+/// rev-parse HEAD` in the current directory (the one order, see [`gitctx::commit_sha`]).
+pub fn commit(flag: Option<&str>) -> Result<String, gitctx::ShaError> {
+    gitctx::commit_sha(flag, &get, Path::new(".")).map(|(sha, _)| sha)
 }
 
 /// The branch: GITHUB_HEAD_REF (pull requests), GITHUB_REF's `refs/heads/…`, else git's.
@@ -252,17 +253,7 @@ pub fn branch() -> Option<String> {
     if let Some(r) = get("GITHUB_REF") {
         return Some(r.strip_prefix("refs/heads/").unwrap_or(&r).to_owned());
     }
-    git(&["rev-parse", "--abbrev-ref", "HEAD"]).filter(|b| b != "HEAD")
-}
-
-fn git(args: &[&str]) -> Option<String> {
-    let out = std::process::Command::new("git")
-        .args(args)
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    let text = String::from_utf8(out.stdout).ok()?.trim().to_owned();
-    (out.status.success() && !text.is_empty()).then_some(text)
+    gitctx::git(Path::new("."), &["rev-parse", "--abbrev-ref", "HEAD"]).filter(|b| b != "HEAD")
 }
 
 /// The URL of the workflow run, when in GitHub Actions.

@@ -13,7 +13,7 @@ use crate::runner::Runner;
 pub fn run(args: &TagsArgs) -> Result<u8> {
     let env: HashMap<String, String> = std::env::vars().collect();
     let runner = Runner::from_env(|k| env.get(k).cloned());
-    let facts = gitctx::facts(&env, &args.repo)?;
+    let facts = gitctx::facts(&env, &args.repo, args.image.sha.as_deref())?;
     let tagging = gitctx::tagging(&args.image, &facts)?;
     for warning in tagging.list.warnings() {
         log(&format!("warning: {warning}\n"));

@@ -8,14 +8,13 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde::Serialize;
 
 use super::policy::{Gates, HttpProbe, Metric, Smoke};
 use super::probe::{self, check_json, human};
-use crate::github::{
-    Artifact, CommitCheck, DeploymentStore, GithubError, HistoryEntry, StatusState,
-};
+use super::staged;
+use crate::github::{Artifact, CommitCheck, DeploymentStore, GithubError, HistoryEntry};
 
 /// A gate's outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -104,10 +103,10 @@ pub async fn evaluate<S: DeploymentStore, C: ChecksSource>(
         }
     };
     let needs_record = gates.deployed || gates.same_digest || gates.soak.is_some();
-    let record: Option<Result<Option<HistoryEntry>, String>> = if needs_record {
+    let record: Option<Result<Vec<HistoryEntry>, String>> = if needs_record {
         Some(
             store
-                .deployment_for_sha(from, &subject.sha)
+                .history(from, Some(staged::RECORDS_READ))
                 .await
                 .map_err(|e| format!("cannot read {from}'s deployments: {e}")),
         )
@@ -121,19 +120,19 @@ pub async fn evaluate<S: DeploymentStore, C: ChecksSource>(
         && let Some(r) = record
     {
         list.push(timed("deployed", progress, async move {
-            deployed(r, from, subject)
+            staged::deployed(r, from, subject)
         }));
     }
     if gates.same_digest
         && let Some(r) = record
     {
         list.push(timed("same_digest", progress, async move {
-            same_digest(r, from, subject)
+            staged::same_digest(r, from, subject)
         }));
     }
     if let (Some(soak_for), Some(r)) = (gates.soak, record) {
         list.push(timed("soak", progress, async move {
-            soak(r, from, soak_for, now)
+            staged::soak(r, from, subject, soak_for, now)
         }));
     }
     if let Some(h) = &gates.health {
@@ -230,130 +229,6 @@ fn timed_owned<'a>(
             duration_ms,
         }
     })
-}
-
-type Record<'a> = &'a Result<Option<HistoryEntry>, String>;
-
-fn found<'a>(record: Record<'a>, from: &str) -> Result<&'a HistoryEntry, (Verdict, String)> {
-    match record {
-        Err(e) => Err((Verdict::Error, e.clone())),
-        Ok(None) => Err((
-            Verdict::Fail,
-            format!("this commit was never deployed to {from}"),
-        )),
-        Ok(Some(entry)) => Ok(entry),
-    }
-}
-
-fn deployed(record: Record<'_>, from: &str, subject: &Subject) -> (Verdict, String) {
-    let entry = match found(record, from) {
-        Ok(e) => e,
-        Err(v) => return v,
-    };
-    let id = entry.deployment.id;
-    let sha7: String = subject.sha.chars().take(7).collect();
-    match entry.latest_status.as_ref().map(|s| s.state) {
-        Some(StatusState::Success) => (
-            Verdict::Pass,
-            format!("deployment {id} of {sha7} to {from} is success"),
-        ),
-        Some(state) => (
-            Verdict::Fail,
-            format!("deployment {id} of {sha7} to {from} is {state}, not success"),
-        ),
-        None => (
-            Verdict::Fail,
-            format!("deployment {id} of {sha7} to {from} has no status yet"),
-        ),
-    }
-}
-
-fn same_digest(record: Record<'_>, from: &str, subject: &Subject) -> (Verdict, String) {
-    let entry = match found(record, from) {
-        Ok(e) => e,
-        Err(v) => return v,
-    };
-    let Some(payload) = &entry.deployment.payload else {
-        return (
-            Verdict::Fail,
-            format!(
-                "deployment {} to {from} records no digest (made by another tool?)",
-                entry.deployment.id
-            ),
-        );
-    };
-    let recorded = payload.all_artifacts();
-    let mut problems = Vec::new();
-    for a in &subject.artifacts {
-        match recorded.iter().find(|r| r.name == a.name) {
-            Some(r) if r.digest == a.digest => {}
-            Some(r) => problems.push(format!(
-                "{} is {} in {from}, promoting {}",
-                a.name,
-                short(&r.digest),
-                short(&a.digest)
-            )),
-            None => problems.push(format!("{} was not deployed to {from}", a.name)),
-        }
-    }
-    if problems.is_empty() {
-        let list: Vec<String> = subject
-            .artifacts
-            .iter()
-            .map(|a| format!("{}@{}", a.name, short(&a.digest)))
-            .collect();
-        (
-            Verdict::Pass,
-            format!(
-                "{} as in {from} deployment {}",
-                list.join(", "),
-                entry.deployment.id
-            ),
-        )
-    } else {
-        (Verdict::Fail, problems.join("; "))
-    }
-}
-
-/// `sha256:0123456789ab` (12 hex digits).
-fn short(digest: &str) -> String {
-    digest.chars().take(19).collect()
-}
-
-fn soak(
-    record: Record<'_>,
-    from: &str,
-    soak_for: Duration,
-    now: DateTime<Utc>,
-) -> (Verdict, String) {
-    let entry = match found(record, from) {
-        Ok(e) => e,
-        Err(v) => return v,
-    };
-    let Some(status) = entry
-        .latest_status
-        .as_ref()
-        .filter(|s| s.state == StatusState::Success)
-    else {
-        return (
-            Verdict::Fail,
-            format!(
-                "deployment {} to {from} is not live, nothing soaks",
-                entry.deployment.id
-            ),
-        );
-    };
-    let age = (now - status.created_at).to_std().unwrap_or_default();
-    let text = format!(
-        "live in {from} for {} of {} required",
-        human(Duration::from_secs(age.as_secs())),
-        human(soak_for)
-    );
-    if age >= soak_for {
-        (Verdict::Pass, text)
-    } else {
-        (Verdict::Fail, text)
-    }
 }
 
 async fn health(client: &reqwest::Client, h: &HttpProbe) -> (Verdict, String) {

@@ -10,9 +10,11 @@ pub mod policy;
 pub mod probe;
 mod record;
 mod retag;
+mod staged;
 
 pub use error::GateError;
 pub use eval::{ChecksSource, GateResult, Subject, Verdict, evaluate, verify_round};
 pub use policy::{DEFAULT_POLICY_PATH, Policy, PolicyProblem, parse_duration};
 pub use record::{Decision, DecisionKind};
 pub use retag::retag;
+pub use staged::{RECORDS_READ, staged_artifacts};

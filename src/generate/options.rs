@@ -318,6 +318,9 @@ pub struct Options {
     pub app_port: u16,
     /// The promotion policy's soak time, e.g. `10m`.
     pub soak: String,
+    /// The docker target's host port for the first service in staging; production's is 1000
+    /// above, each further service one above.
+    pub host_port: u16,
     /// The command of the `command` target, one line each.
     pub deploy_command: Vec<String>,
     /// `uses:` reference of deploy-action itself.

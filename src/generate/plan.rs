@@ -189,7 +189,7 @@ pub fn plan(o: &Options) -> Plan {
             let docker_args = ["staging", "production"]
                 .into_iter()
                 .map(|env| {
-                    let host_port = docker_host_port(env, i);
+                    let host_port = docker_host_port(o.host_port, env, i);
                     (
                         env,
                         format!(
@@ -305,7 +305,7 @@ pub fn plan(o: &Options) -> Plan {
     let promote_rolls_out = o.target == Target::Docker && services.len() == 1 && frontend.is_none();
     let promote_target = match services.first() {
         Some(s) if promote_rolls_out => {
-            let port = docker_host_port("production", 0);
+            let port = docker_host_port(o.host_port, "production", 0);
             format!(
                 " --target docker --name {} --publish {port}:{} --url http://127.0.0.1:{port}{}",
                 s.name, o.app_port, o.health_path
@@ -463,9 +463,10 @@ pub fn plan(o: &Options) -> Plan {
     }
 }
 
-/// The runner's port for service `index` in `env` (docker target): staging from 8080,
-/// production from 9080, so both environments can share one self-hosted runner's daemon.
-fn docker_host_port(env: &str, index: usize) -> usize {
-    let base = if env == "production" { 9080 } else { 8080 };
+/// The runner's port for service `index` in `env` (docker target): staging from `first`
+/// (default 8080), production from 1000 above, so both environments can share one self-hosted
+/// runner's daemon.
+fn docker_host_port(first: u16, env: &str, index: usize) -> usize {
+    let base = usize::from(first) + if env == "production" { 1000 } else { 0 };
     base + index
 }

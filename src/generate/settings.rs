@@ -39,6 +39,12 @@ pub const DEFAULT_PRODUCTION_BRANCH: &str = "main";
 pub const DEFAULT_HEALTH_PATH: &str = "/health";
 /// Default container port.
 pub const DEFAULT_APP_PORT: u16 = 8080;
+/// The docker target's first staging host port unless configured (production: 9080).
+pub const DEFAULT_HOST_PORT: u16 = 8080;
+
+/// The highest first host port: production's (1000 above) and a few services' still fit.
+pub const MAX_HOST_PORT: u16 = 64000;
+
 /// The promotion policy's soak time unless configured.
 pub const DEFAULT_SOAK: &str = "10m";
 /// Default command of the `command` target.
@@ -83,6 +89,8 @@ pub struct Settings {
     pub app_port: Option<u16>,
     /// The promotion policy's soak time.
     pub soak: Option<String>,
+    /// The docker target's first staging host port (production: 1000 above).
+    pub host_port: Option<u16>,
     /// The `command` target's command.
     pub deploy_command: Option<String>,
     /// deploy-action's `uses:` reference.
@@ -125,6 +133,7 @@ impl Settings {
             health_path,
             app_port,
             soak,
+            host_port,
             deploy_command,
             action_ref,
             helm_chart,
@@ -256,6 +265,18 @@ impl Settings {
                     })?);
                 }
                 "soak" => s.soak = Some(text()?),
+                "host-port" => {
+                    let port = text()?
+                        .parse::<u16>()
+                        .ok()
+                        .filter(|p| (1..=MAX_HOST_PORT).contains(p));
+                    s.host_port = Some(port.ok_or_else(|| {
+                        invalid(
+                            Some(v),
+                            format!("\"host-port\" must be a port number from 1 to {MAX_HOST_PORT} (production uses the port 1000 above)"),
+                        )
+                    })?);
+                }
                 "deploy-command" => s.deploy_command = Some(text()?),
                 "action-ref" => s.action_ref = Some(text()?),
                 "helm-chart" => s.helm_chart = Some(text()?),
@@ -267,7 +288,7 @@ impl Settings {
                             "unknown key {other:?} in \"gen-workflow\"; expected one of stack, \
                              registry, target, package-manager, services, frontend, app-dir, \
                              staging-branch, production-branch, trivy, notify, image-name, \
-                             health-path, app-port, soak, deploy-command, action-ref, helm-chart, output"
+                             health-path, app-port, soak, host-port, deploy-command, action-ref, helm-chart, output"
                         ),
                     ));
                 }
@@ -473,6 +494,7 @@ impl Settings {
             health_path,
             app_port: self.app_port.unwrap_or(DEFAULT_APP_PORT),
             soak,
+            host_port: self.host_port.unwrap_or(DEFAULT_HOST_PORT),
             deploy_command,
             action_ref,
             helm_chart,

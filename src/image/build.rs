@@ -391,7 +391,7 @@ fn classify(
 /// Whether an image of platform `built` (`os/arch[/variant]`) is what `--platform wanted`
 /// asks for; common architecture aliases are the same, a variant is compared when both name
 /// one.
-fn same_platform(wanted: &str, built: &str) -> bool {
+pub(crate) fn same_platform(wanted: &str, built: &str) -> bool {
     fn parts(text: &str) -> (String, String, String) {
         let mut it = text.trim().split('/').map(str::to_ascii_lowercase);
         let os = it.next().unwrap_or_default();

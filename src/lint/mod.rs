@@ -16,6 +16,7 @@ pub mod registry;
 pub mod rules;
 pub mod schema;
 pub mod sec;
+pub mod shellcheck;
 pub mod suppress;
 
 use crate::workflow::action::Action;
@@ -25,9 +26,11 @@ use crate::workflow::yaml::{self, Node, Span};
 pub use audit::{Audit, AuditSeverity, Confidence};
 pub use config::Config;
 pub use fix::{Edit, Fix};
-pub use project::Project;
+pub use project::{Project, Projects};
 
-/// How bad a finding is. Only `Error` fails the run (exit status 1).
+/// How bad a finding is. `Error` is kept for what GitHub refuses or fails on; what it runs is at
+/// most a `Warning`. Ordered from the most severe (`Error < Warning < Note`); `lint` exits 1 on
+/// findings at or above `--fail-on` (default `Error`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -170,6 +173,7 @@ pub struct Ctx<'a> {
     exprs: &'a sec::exprs::FileExprs<'a>,
     rule: &'static RuleMeta,
     findings: Vec<Finding>,
+    scripts: Vec<shellcheck::Script>,
 }
 
 impl<'a> Ctx<'a> {
@@ -186,6 +190,12 @@ impl<'a> Ctx<'a> {
     /// The parsed expressions of one scalar of the file, if it has any.
     pub fn expressions_of(&self, node: &Node) -> Option<&'a sec::exprs::Site<'a>> {
         self.exprs.site_of(node)
+    }
+
+    /// Queues a `run:` script for shellcheck, which runs over every file's scripts at once
+    /// ([`shellcheck::Shellcheck::check`]).
+    pub fn queue_script(&mut self, script: shellcheck::Script) {
+        self.scripts.push(script);
     }
 
     /// Reports a finding at the rule's default severity.
@@ -245,6 +255,9 @@ pub struct FileResult {
     pub source: String,
     /// Findings sorted by position.
     pub findings: Vec<Finding>,
+    /// `run:` scripts queued for shellcheck; [`shellcheck::Shellcheck::check`] turns them into
+    /// findings.
+    pub scripts: Vec<shellcheck::Script>,
 }
 
 /// The rule that reports YAML the parser refuses; it has no visitor of its own.
@@ -288,6 +301,7 @@ pub fn too_large(path: &str, size: u64) -> FileResult {
             fix: None,
             scope: None,
         }],
+        scripts: Vec::new(),
     }
 }
 
@@ -338,6 +352,7 @@ pub fn lint_source_in(
             scope: None,
         });
     }
+    let mut scripts = Vec::new();
     // A document that failed to parse is reported once; rules would only add noise.
     if doc.error.is_none() {
         let empty = empty_root();
@@ -348,17 +363,24 @@ pub fn lint_source_in(
             config,
             project,
         };
-        run_rules(&file, kind, root, &mut findings);
+        deploy::with_memo(|| run_rules(&file, kind, root, &mut findings, &mut scripts));
     }
-    findings.retain(|f| config.rule_enabled(f.rule));
-    suppress::apply(source, &mut findings);
-    findings.sort_by_key(|f| (f.span.start.line, f.span.start.col, f.rule));
-    findings.dedup_by(|a, b| a.span == b.span && a.rule == b.rule && a.message == b.message);
+    finish(source, config, &mut findings);
     FileResult {
         path: path.to_string(),
         source: source.to_string(),
         findings,
+        scripts,
     }
+}
+
+/// The last pass over a file's findings: rules the configuration turns off, suppression
+/// comments, position order, duplicates.
+fn finish(source: &str, config: &Config, findings: &mut Vec<Finding>) {
+    findings.retain(|f| config.rule_enabled(f.rule));
+    suppress::apply(source, findings);
+    findings.sort_by_key(|f| (f.span.start.line, f.span.start.col, f.rule));
+    findings.dedup_by(|a, b| a.span == b.span && a.rule == b.rule && a.message == b.message);
 }
 
 fn empty_root() -> Node {
@@ -398,11 +420,18 @@ impl<'a> File<'a> {
             exprs,
             rule,
             findings: Vec::new(),
+            scripts: Vec::new(),
         }
     }
 }
 
-fn run_rules(file: &File<'_>, kind: FileKind, root: &Node, out: &mut Vec<Finding>) {
+fn run_rules(
+    file: &File<'_>,
+    kind: FileKind,
+    root: &Node,
+    out: &mut Vec<Finding>,
+    scripts: &mut Vec<shellcheck::Script>,
+) {
     let rules = registry::all();
     let config = file.config;
     let exprs = sec::exprs::FileExprs::new(root);
@@ -440,6 +469,7 @@ fn run_rules(file: &File<'_>, kind: FileKind, root: &Node, out: &mut Vec<Finding
                     }
                 }
                 out.append(&mut cx.findings);
+                scripts.append(&mut cx.scripts);
             }
         }
         FileKind::Action => {
@@ -451,6 +481,7 @@ fn run_rules(file: &File<'_>, kind: FileKind, root: &Node, out: &mut Vec<Finding
                 let mut cx = file.ctx(rule.meta(), &exprs);
                 rule.action(&action, &mut cx);
                 out.append(&mut cx.findings);
+                scripts.append(&mut cx.scripts);
             }
         }
         FileKind::Policy => {
@@ -461,6 +492,7 @@ fn run_rules(file: &File<'_>, kind: FileKind, root: &Node, out: &mut Vec<Finding
                 let mut cx = file.ctx(rule.meta(), &exprs);
                 rule.policy(root, &mut cx);
                 out.append(&mut cx.findings);
+                scripts.append(&mut cx.scripts);
             }
         }
     }
@@ -489,5 +521,6 @@ pub fn not_utf8(path: &str, valid_up_to: usize, bytes: &[u8]) -> FileResult {
             fix: None,
             scope: None,
         }],
+        scripts: Vec::new(),
     }
 }

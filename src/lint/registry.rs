@@ -25,6 +25,7 @@ static RULES: &[&dyn Rule] = &[
     &Matrix,
     &Permissions,
     &ShellName,
+    &super::rules::shellcheck::Shellcheck,
     &EnvVar,
     &Credentials,
     &super::rules::script_injection::ScriptInjection,

@@ -193,6 +193,9 @@ impl Contexts<'_> {
         match path.iter().map(String::as_str).collect::<Vec<_>>()[..] {
             ["inputs", k] => get(self.inputs, k),
             ["github", k] => get(self.github, k),
+            // Event payload fields, by dotted key (`event.repository.default_branch`); unset
+            // ones are empty, as a field missing from the payload is.
+            ["github", "event", ..] => get(self.github, &path[1..].join(".")),
             ["runner", k] => get(self.runner, k),
             ["env", k] => get(self.env, k),
             ["steps", id, "outputs", k] => self
@@ -622,6 +625,21 @@ pub fn serve_dir(root: &Path) -> String {
         }
     });
     url
+}
+
+/// An action checkout at a release commit: this checkout's `action.yml` and, as
+/// `dist/SHA256SUMS`, the checksums file `sums` (what the release process commits into the
+/// tagged tree). Use it as [`Harness::action_dir`].
+pub fn pinned_action_dir(sums: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("dist")).expect("dist");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml"),
+        dir.path().join("action.yml"),
+    )
+    .expect("copy action.yml");
+    std::fs::copy(sums, dir.path().join("dist/SHA256SUMS")).expect("copy SHA256SUMS");
+    dir
 }
 
 /// A release directory as scripts/release.sh lays it out, for `version` and `triple`:

@@ -7,6 +7,7 @@ pub mod auth_registry;
 pub mod docker;
 pub mod fake_github;
 pub mod ghparse;
+pub mod remote_daemons;
 
 use std::path::PathBuf;
 

@@ -42,6 +42,8 @@ pub struct WorkflowRunner {
     pub action: String,
     /// Sets up each harness run (release download, cargo stub).
     pub prepare: Option<fn(&mut Harness)>,
+    /// The action's checkout (`GITHUB_ACTION_PATH`); default: this checkout.
+    pub action_dir: Option<PathBuf>,
 }
 
 /// What one step did.
@@ -297,6 +299,9 @@ impl WorkflowRunner {
         env: &BTreeMap<String, String>,
     ) -> StepResult {
         let mut harness = Harness::new();
+        if let Some(dir) = &self.action_dir {
+            harness.action_dir.clone_from(dir);
+        }
         harness.workspace = self.workspace.clone();
         harness.github.extend(self.github.clone());
         harness

@@ -384,7 +384,7 @@ impl Rule for Events {
                         ),
                     );
                 } else if config.as_seq().is_some_and(<[_]>::is_empty) {
-                    cx.report(config.span, "\"schedule\" section should not be empty");
+                    schema::empty_sequence(cx, config, "schedule");
                 }
                 continue;
             }

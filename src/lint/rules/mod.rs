@@ -40,6 +40,7 @@ pub mod secrets_inherit;
 pub mod self_hosted_runner;
 pub mod self_repository;
 pub mod shell_name;
+pub mod shellcheck;
 pub mod typosquat_uses;
 pub mod unpinned_images;
 pub mod unpinned_tools;
