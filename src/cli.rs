@@ -286,6 +286,16 @@ pub struct TargetArgs {
     /// How long to wait for health, e.g. `60s`, `2m`.
     #[arg(long, default_value = "60s", value_parser = parse_duration)]
     pub health_timeout: std::time::Duration,
+
+    /// The docker target's load balancer image (HAProxy 2.2 or newer), started once as
+    /// `<name>-lb` on the same daemon; it owns the published port from then on.
+    #[arg(
+        long,
+        value_name = "IMAGE",
+        env = "DEPLOY_ACTION_BALANCER_IMAGE",
+        default_value = crate::deploy::DEFAULT_BALANCER_IMAGE
+    )]
+    pub balancer_image: String,
 }
 
 /// Arguments of `promote`.
@@ -319,7 +329,7 @@ pub struct PromoteArgs {
     /// Only evaluate the gates and write the decision (`approved`): record, retag and roll out
     /// nothing, for workflows whose later steps roll out with the cloud's own tools and then
     /// record the deployment with `deploy --target external`.
-    #[arg(long, conflicts_with_all = ["target", "publish", "name", "command"])]
+    #[arg(long, conflicts_with_all = ["target", "publish", "name", "command", "traffic_command"])]
     pub gate_only: bool,
 
     /// A non-image artifact to promote, `NAME@sha256:…` (e.g. a site bundle); repeatable.
@@ -337,6 +347,26 @@ pub struct PromoteArgs {
     /// How the target is rolled out.
     #[command(flatten)]
     pub rollout: TargetArgs,
+
+    /// Moves traffic on a target of your own, once per step of the policy's `rollout.steps`
+    /// (and with weight 0 to roll back: all traffic to `{old}`, `{new}` removed). A shell
+    /// command line; `{old}`, `{new}`, `{weight}` (percent for the new version) and
+    /// `{old_weight}` are replaced, quoted, and also set as DEPLOY_OLD, DEPLOY_NEW,
+    /// DEPLOY_WEIGHT and DEPLOY_OLD_WEIGHT.
+    #[arg(long, value_name = "CMD", env = "DEPLOY_TRAFFIC_COMMAND", conflicts_with_all = ["target", "command"])]
+    pub traffic_command: Option<String>,
+
+    /// Starts the new version beside the old one with no traffic, before the first step (a
+    /// shell command line, run with DEPLOY_IMAGE, DEPLOY_DIGEST, DEPLOY_ENVIRONMENT, DEPLOY_SHA).
+    /// It may write `old=NAME` and `new=NAME` lines to the file $DEPLOY_OUTPUT to name the
+    /// versions for the traffic command (default: the image references).
+    #[arg(
+        long,
+        value_name = "CMD",
+        env = "DEPLOY_START_COMMAND",
+        requires = "traffic_command"
+    )]
+    pub start_command: Option<String>,
 
     /// Output format of the result (`json`: the decision record).
     #[arg(long, short = 'f', value_enum, default_value_t = RecordFormat::Human)]

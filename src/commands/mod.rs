@@ -11,6 +11,7 @@ pub mod lint;
 pub mod promote;
 pub mod rollback;
 mod rollout;
+mod stepped;
 mod store;
 pub mod tags;
 

@@ -19,9 +19,10 @@ use anyhow::Context;
 use chrono::Utc;
 
 use super::rollout::{self, Interrupt, get};
-use super::{emit, exit, progress, store};
+use super::{emit, exit, progress, stepped, store};
 use crate::cli::{DeployTargetKind, PromoteArgs, RecordFormat};
-use crate::deploy::{DeployPlan, DockerTarget, Target, deploy_recorded, record};
+use crate::deploy::{CommandTraffic, DeployPlan, DockerTarget, Target, deploy_recorded, record};
+use crate::gate::policy::TrafficStep;
 use crate::gate::{self, Decision, DecisionKind, GateError, GateResult, Policy, Subject, Verdict};
 use crate::github::{
     Artifact, Deployment, DeploymentPayload, DeploymentStore, GithubStore, StatusRequest,
@@ -41,6 +42,7 @@ pub fn run(args: &PromoteArgs) -> anyhow::Result<u8> {
     let policy = gate::policy::parse(&text, &get)
         .map_err(|problems| GateError::policy(args.policy.clone(), problems))?;
     let (from, to) = environments(args, &policy)?;
+    stepped_usage(args, &policy)?;
     let sha = rollout::commit(args.sha.as_deref())?;
     let (given_images, given_artifacts) = subject_artifacts(args)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -119,6 +121,29 @@ fn environments(args: &PromoteArgs, policy: &Policy) -> anyhow::Result<(String, 
         );
     }
     Ok((from, to))
+}
+
+/// A progressive rollout needs a way to move traffic, and an address for our requests.
+fn stepped_usage(args: &PromoteArgs, policy: &Policy) -> anyhow::Result<()> {
+    if args.gate_only {
+        return Ok(());
+    }
+    let docker = args.rollout.target == Some(DeployTargetKind::Docker);
+    if policy.rollout.is_some() && !docker && args.traffic_command.is_none() {
+        anyhow::bail!(
+            "the policy's rollout.steps move traffic step by step: use --target docker, or --traffic-command (with --start-command) for another target; --gate-only leaves the rollout to later steps"
+        );
+    }
+    if let Some(a) = &policy.analysis
+        && a.needs_requests()
+        && a.requests.url.is_none()
+        && !docker
+    {
+        anyhow::bail!(
+            "the analysis measures requests of our own and only the docker target knows the new version's address: set `analysis.requests.url` in the policy"
+        );
+    }
+    Ok(())
 }
 
 /// What `from` runs for `sha`, read from its deployment records (every service deployed at that
@@ -329,6 +354,19 @@ impl Job<'_> {
                 return decide(decision, DecisionKind::Error, why, code);
             }
         }
+        if self.is_stepped() {
+            return self
+                .stepped(
+                    store,
+                    &plan,
+                    &mine,
+                    live.as_ref(),
+                    docker.as_ref(),
+                    interrupt,
+                    decision,
+                )
+                .await;
+        }
         let target = rollout::target(docker.clone(), &self.args.command);
         let mut log = |line: &str| progress(line);
         let outcome = match deploy_recorded(
@@ -355,19 +393,36 @@ impl Job<'_> {
         }
         if outcome.state != StatusState::Success {
             // The target kept what it ran; so does its tag.
-            if let Some(payload) = live.as_ref().and_then(|l| l.payload.as_ref())
-                && !self.images.is_empty()
-            {
-                let back = rollout::payload_images(payload);
-                if let Err(e) = rollout::retag_all(&back, &[to.to_owned()]).await {
-                    progress(&format!("warning: could not move :{to} back: {e}"));
-                }
-            }
+            self.retag_back(live.as_ref()).await;
             let why = format!("the rollout to {to} failed: {}", outcome.reason);
             return decide(decision, DecisionKind::Error, why, exit::DEPLOY_FAILED);
         }
 
-        // 5. Verify, roll back on failure.
+        self.verify(
+            store,
+            live.as_ref(),
+            &mine,
+            docker.as_ref(),
+            &target,
+            interrupt,
+            decision,
+        )
+        .await
+    }
+
+    /// 5. Verify, roll back on failure.
+    #[allow(clippy::too_many_arguments)]
+    async fn verify<S: DeploymentStore>(
+        &self,
+        store: &S,
+        live: Option<&Deployment>,
+        mine: &Deployment,
+        docker: Option<&DockerTarget>,
+        target: &Target,
+        interrupt: &Interrupt,
+        decision: &mut Decision,
+    ) -> u8 {
+        let (to, sha) = (self.to, &self.subject.sha);
         let Some(verify) = &self.policy.verify else {
             let why = format!(
                 "promoted {} to {to} (deployment {})",
@@ -392,16 +447,141 @@ impl Job<'_> {
             return decide(decision, DecisionKind::Promoted, why, exit::OK);
         };
         self.roll_back(
-            store,
-            live.as_ref(),
-            &mine,
-            &problem,
-            docker.as_ref(),
-            &target,
-            interrupt,
-            decision,
+            store, live, mine, &problem, docker, target, interrupt, decision,
         )
         .await
+    }
+
+    /// Whether the rollout goes step by step: the policy has `rollout`, or traffic moves with
+    /// the user's traffic command.
+    fn is_stepped(&self) -> bool {
+        self.policy.rollout.is_some() || self.args.traffic_command.is_some()
+    }
+
+    /// The progressive rollout (see [`super::stepped`]), then verification.
+    #[allow(clippy::too_many_arguments)]
+    async fn stepped<S: DeploymentStore>(
+        &self,
+        store: &S,
+        plan: &DeployPlan,
+        mine: &Deployment,
+        live: Option<&Deployment>,
+        docker: Option<&DockerTarget>,
+        interrupt: &Interrupt,
+        decision: &mut Decision,
+    ) -> u8 {
+        let to = self.to;
+        let how = match (docker, &self.args.traffic_command) {
+            (Some(d), _) => stepped::How::Docker(d),
+            (None, Some(traffic)) => {
+                stepped::How::Command(self.command_traffic(traffic, plan, live, mine))
+            }
+            (None, None) => {
+                let why = "rollout.steps need a way to move traffic: --target docker, or --traffic-command".to_owned();
+                rollout::close(store, mine.id, StatusState::Error, &why).await;
+                return decide(decision, DecisionKind::Error, why, exit::USAGE);
+            }
+        };
+        let steps = self.policy.rollout.as_ref().map_or_else(
+            || {
+                vec![TrafficStep {
+                    weight: 100,
+                    pause: Duration::ZERO,
+                }]
+            },
+            |r| r.steps.clone(),
+        );
+        let run = stepped::Stepped {
+            steps,
+            analysis: self.policy.analysis.as_ref(),
+            how,
+            plan,
+            interrupt,
+        };
+        let mut records = Vec::new();
+        let end = stepped::run(store, mine, run, &mut records).await;
+        decision.steps = records;
+        let end = match end {
+            Ok(end) => end,
+            Err(e) => {
+                self.retag_back(live).await;
+                return decide(decision, DecisionKind::Error, e.to_string(), exit::INFRA);
+            }
+        };
+        let (kind, why, code) = match end {
+            stepped::SteppedEnd::Promoted { url } => {
+                decision.environment_url = url;
+                let target = rollout::target(docker.cloned(), &self.args.command);
+                return self
+                    .verify(store, live, mine, docker, &target, interrupt, decision)
+                    .await;
+            }
+            stepped::SteppedEnd::RolledBack(why) => {
+                decision.failed_threshold = Some(why.clone());
+                decision.rolled_back_to = live.map(|l| l.id);
+                let why =
+                    format!("the analysis failed, {to} is back on the previous version: {why}");
+                (DecisionKind::RolledBack, why, exit::REFUSED)
+            }
+            stepped::SteppedEnd::Failed(why) => {
+                decision.failed_threshold = Some(why.clone());
+                let why = format!("the rollout to {to} failed, the previous version serves: {why}");
+                (DecisionKind::Error, why, exit::DEPLOY_FAILED)
+            }
+            stepped::SteppedEnd::Interrupted(signal) => {
+                let why = format!(
+                    "interrupted by {signal} during the rollout; {to} is back on the previous version"
+                );
+                (DecisionKind::Error, why, exit::INTERRUPTED)
+            }
+        };
+        self.retag_back(live).await;
+        progress(&why);
+        decide(decision, kind, why, code)
+    }
+
+    /// The user's commands as the traffic mechanism; `{old}` and `{new}` are the image
+    /// references until the start command names them.
+    fn command_traffic(
+        &self,
+        traffic: &str,
+        plan: &DeployPlan,
+        live: Option<&Deployment>,
+        mine: &Deployment,
+    ) -> CommandTraffic {
+        let old = live
+            .and_then(|l| l.payload.as_ref())
+            .map(|p| format!("{}@{}", p.image, p.digest))
+            .unwrap_or_default();
+        CommandTraffic {
+            traffic: traffic.to_owned(),
+            start: self.args.start_command.clone(),
+            old,
+            new: format!("{}@{}", plan.payload.image, plan.payload.digest),
+            vars: vec![
+                ("DEPLOY_IMAGE".into(), plan.payload.image.clone()),
+                ("DEPLOY_DIGEST".into(), plan.payload.digest.clone()),
+                ("DEPLOY_ENVIRONMENT".into(), plan.environment.clone()),
+                ("DEPLOY_SHA".into(), plan.sha.clone()),
+            ],
+            output: std::env::temp_dir().join(format!(
+                "deploy-action-{}-{}.out",
+                std::process::id(),
+                mine.id
+            )),
+        }
+    }
+
+    /// Moves `:TO` back to what `live` runs (the target kept it).
+    async fn retag_back(&self, live: Option<&Deployment>) {
+        if let Some(payload) = live.and_then(|l| l.payload.as_ref())
+            && !self.images.is_empty()
+        {
+            let back = rollout::payload_images(payload);
+            if let Err(e) = rollout::retag_all(&back, &[self.to.to_owned()]).await {
+                progress(&format!("warning: could not move :{} back: {e}", self.to));
+            }
+        }
     }
 
     /// Whether `d` deployed this commit with exactly these digests.

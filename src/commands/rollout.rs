@@ -77,7 +77,13 @@ pub async fn docker_target(args: &TargetArgs) -> Result<Option<DockerTarget>, an
                 )
             })?;
             Ok(Some(
-                DockerTarget::connect(publish, &args.health_path, args.health_timeout).await?,
+                DockerTarget::connect(
+                    publish,
+                    &args.health_path,
+                    args.health_timeout,
+                    &args.balancer_image,
+                )
+                .await?,
             ))
         }
         Some(DeployTargetKind::External) | None => Ok(None),
