@@ -343,6 +343,11 @@ impl Balancer {
             Ok(Err(e)) => return Err(self.error(line, e.to_string())),
             Err(_) => return Err(self.error(line, "no answer within 5s".into())),
         };
+        // Docker's port proxy accepts the connection even before HAProxy listens, then closes
+        // it: an answer without a single byte means the command was never read.
+        if answer.is_empty() {
+            return Err(self.error(line, "the runtime API closed without answering".into()));
+        }
         let lower = answer.to_ascii_lowercase();
         let refused = [
             "unknown command",
@@ -364,7 +369,11 @@ impl Balancer {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
         loop {
             match self.command("show info").await {
-                Ok(_) => return Ok(()),
+                Ok(info) if info.contains("Name: HAProxy") => return Ok(()),
+                Ok(info) if tokio::time::Instant::now() >= deadline => {
+                    return Err(self.error("answer `show info`", info));
+                }
+                Ok(_) => tokio::time::sleep(Duration::from_millis(100)).await,
                 Err(e) if tokio::time::Instant::now() >= deadline => return Err(e),
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
