@@ -293,6 +293,7 @@ pub struct TargetArgs {
         long,
         value_name = "IMAGE",
         env = "DEPLOY_ACTION_BALANCER_IMAGE",
+        hide_env_values = true,
         default_value = crate::deploy::DEFAULT_BALANCER_IMAGE
     )]
     pub balancer_image: String,
@@ -353,7 +354,7 @@ pub struct PromoteArgs {
     /// command line; `{old}`, `{new}`, `{weight}` (percent for the new version) and
     /// `{old_weight}` are replaced, quoted, and also set as DEPLOY_OLD, DEPLOY_NEW,
     /// DEPLOY_WEIGHT and DEPLOY_OLD_WEIGHT.
-    #[arg(long, value_name = "CMD", env = "DEPLOY_TRAFFIC_COMMAND", conflicts_with_all = ["target", "command"])]
+    #[arg(long, value_name = "CMD", env = "DEPLOY_TRAFFIC_COMMAND", hide_env_values = true, conflicts_with_all = ["target", "command"])]
     pub traffic_command: Option<String>,
 
     /// Starts the new version beside the old one with no traffic, before the first step (a
@@ -364,6 +365,7 @@ pub struct PromoteArgs {
         long,
         value_name = "CMD",
         env = "DEPLOY_START_COMMAND",
+        hide_env_values = true,
         requires = "traffic_command"
     )]
     pub start_command: Option<String>,
@@ -574,6 +576,29 @@ pub struct GenWorkflowArgs {
     /// The promotion policy's soak time: how long staging must have run the digest [default: 10m].
     #[arg(long, value_name = "DURATION")]
     pub soak: Option<String>,
+
+    /// Promote step by step: percentages of production's traffic on the new version, rising to
+    /// 100, e.g. "25 50 100" (docker, container-apps, app-service, kubernetes targets).
+    #[arg(long, value_name = "PERCENTS")]
+    pub traffic_steps: Option<String>,
+
+    /// How long each traffic step is watched before the next [default: 1m].
+    #[arg(long, value_name = "DURATION")]
+    pub step_pause: Option<String>,
+
+    /// Roll back when the error rate (non-2xx and timeouts) exceeds this during a step
+    /// [default: 5%].
+    #[arg(long, value_name = "RATE")]
+    pub max_error_rate: Option<String>,
+
+    /// Roll back when a latency percentile exceeds this during a step, e.g. p95=1s (p50, p95,
+    /// p99; comma-separated) [default: p95=1s].
+    #[arg(long, value_name = "PCT=DURATION")]
+    pub max_latency: Option<String>,
+
+    /// A latency percentile staging must keep before promoting (a smoke gate), e.g. p95=200ms.
+    #[arg(long, value_name = "PCT=DURATION")]
+    pub staging_max_latency: Option<String>,
 
     /// The docker target's host port for the first service in staging; production's is 1000
     /// above, each further service one above [default: 8080].
