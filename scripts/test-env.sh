@@ -170,6 +170,8 @@ install_packages() {
     command -v docker-registry >/dev/null || pkgs+=(docker-registry)
     busybox_is_static || pkgs+=(busybox-static)
     [[ -x $HAPROXY ]] || pkgs+=(haproxy)
+    # The kubernetes target's generated traffic command copies a Deployment with jq.
+    command -v jq >/dev/null || pkgs+=(jq)
     command -v curl >/dev/null || pkgs+=(curl)
     command -v ip >/dev/null || pkgs+=(iproute2)
     ((${#pkgs[@]})) || return 0

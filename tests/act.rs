@@ -287,6 +287,11 @@ fn seed_pipelines_push_to_main_record_the_built_digests() {
         let config = repo.join(".github/deploy-action.yml");
         let mut text = std::fs::read_to_string(&config).expect("config");
         text.push_str("  soak: 0s\n");
+        // Progressive seeds watch each traffic step for a second, not a minute (the pause is
+        // in the policy only, so the workflow stays the golden one).
+        if text.contains("traffic-steps:") || text.contains("max-error-rate:") {
+            text.push_str("  step-pause: 1s\n");
+        }
         let ghcr = !text.contains("registry:");
         if ghcr {
             text.push_str("  registry: generic\n");
