@@ -25,7 +25,7 @@ use common::docker::{self, DockerEnv, docker_cli, registry_digest};
 use promote_env::{cmd, container_digest, expect_code, remove_containers, states};
 
 /// Ports of this file (the act tests use 18600-18855 and 19600-19855; other promote tests 184xx).
-const PORTS: [u16; 5] = [17111, 17121, 17131, 17141, 17151];
+const PORTS: [u16; 6] = [17111, 17121, 17131, 17141, 17151, 17161];
 
 /// How a test version answers `/cgi-bin/app`.
 #[derive(Clone, Copy)]
@@ -537,4 +537,69 @@ fn sigterm_mid_rollout_puts_the_old_version_back() {
         ["error", "success"]
     );
     assert_eq!(tally.lost, 0, "every request answered: {tally:?}");
+}
+
+#[test]
+fn a_container_from_before_the_balancer_hands_its_port_over_once() {
+    let Some(env) = docker::env() else { return };
+    let s = Service::new(env.clone(), "prog-legacy", PORTS[5]);
+    let v1 = s.version("v1", Behaviour::Good);
+    let v2 = s.version("v2", Behaviour::Good);
+    let v3 = s.version("v3", Behaviour::Good);
+    // What the docker target ran before the balancer: the container publishes the port itself.
+    let digest1 = v1.split('@').nth(1).unwrap_or_default().to_owned();
+    let o = docker_cli(
+        &env.host,
+        &[
+            "run",
+            "-d",
+            "--name",
+            &s.container,
+            "-p",
+            &format!("{}:8080", s.port),
+            "--label",
+            &format!("deploy-action.digest={digest1}"),
+            &v1,
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while get(s.port, "/health").is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "the old container never answered"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let load = Load::start(s.port);
+    let (out, _) = s.promote(&v2, AT_ONCE);
+    std::thread::sleep(Duration::from_millis(300));
+    let handover = load.stop();
+    expect_code(&out, 0);
+    eprintln!("first switch after the balancer's introduction (port handover): {handover:?}");
+    assert_eq!(
+        answers(s.port, 10),
+        BTreeMap::from([("200 app v2".into(), 10)])
+    );
+    let ports = docker_cli(
+        &env.host,
+        &["port", &format!("{}-lb", s.container), "8080/tcp"],
+    );
+    assert!(
+        String::from_utf8_lossy(&ports.stdout).contains(&format!(":{}", s.port)),
+        "the balancer owns the port: {}",
+        String::from_utf8_lossy(&ports.stdout)
+    );
+    // From then on a switch loses nothing.
+    let load = Load::start(s.port);
+    let (out, _) = s.promote(&v3, AT_ONCE);
+    std::thread::sleep(Duration::from_millis(300));
+    let tally = load.stop();
+    expect_code(&out, 0);
+    eprintln!("the next switch under load: {tally:?}");
+    assert_eq!(tally.lost, 0, "every request answered: {tally:?}");
+    assert_eq!(
+        answers(s.port, 10),
+        BTreeMap::from([("200 app v3".into(), 10)])
+    );
 }

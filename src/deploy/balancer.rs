@@ -235,11 +235,24 @@ impl Balancer {
             .create_container(Some(options), body)
             .await
             .map_err(DeployError::docker(format!("create container {container}")))?;
-        write_config(docker, &container, &spec.config(live)).await?;
-        docker
-            .start_container(&container, None)
-            .await
-            .map_err(DeployError::docker(format!("start container {container}")))?;
+        let started = match write_config(docker, &container, &spec.config(live)).await {
+            Ok(()) => docker
+                .start_container(&container, None)
+                .await
+                .map_err(DeployError::docker(format!(
+                    "start container {container} (is port {} free?)",
+                    spec.host_port
+                ))),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = started {
+            // A balancer that never started would be found, and fail, by every later run.
+            let rm = bollard::query_parameters::RemoveContainerOptionsBuilder::new()
+                .force(true)
+                .build();
+            let _ = docker.remove_container(&container, Some(rm)).await;
+            return Err(e);
+        }
         let balancer = Self {
             docker: docker.clone(),
             spec: spec.clone(),
