@@ -519,8 +519,14 @@ impl Job<'_> {
             stepped::SteppedEnd::RolledBack(why) => {
                 decision.failed_threshold = Some(why.clone());
                 decision.rolled_back_to = live.map(|l| l.id);
-                let why =
-                    format!("the analysis failed, {to} is back on the previous version: {why}");
+                let why = match live {
+                    Some(_) => {
+                        format!("the analysis failed, {to} is back on the previous version: {why}")
+                    }
+                    None => format!(
+                        "the analysis failed and the new version was removed ({to} ran nothing before): {why}"
+                    ),
+                };
                 (DecisionKind::RolledBack, why, exit::REFUSED)
             }
             stepped::SteppedEnd::Failed(why) => {
