@@ -21,8 +21,7 @@ use chrono::Utc;
 use super::rollout::{self, Interrupt, get};
 use super::{emit, exit, progress, stepped, store};
 use crate::cli::{DeployTargetKind, PromoteArgs, RecordFormat};
-use crate::deploy::{CommandTraffic, DeployPlan, DockerTarget, Target, deploy_recorded, record};
-use crate::gate::policy::TrafficStep;
+use crate::deploy::{DeployPlan, DockerTarget, Target, deploy_recorded, record};
 use crate::gate::{self, Decision, DecisionKind, GateError, GateResult, Policy, Subject, Verdict};
 use crate::github::{
     Artifact, Deployment, DeploymentPayload, DeploymentStore, GithubStore, StatusRequest,
@@ -42,7 +41,7 @@ pub fn run(args: &PromoteArgs) -> anyhow::Result<u8> {
     let policy = gate::policy::parse(&text, &get)
         .map_err(|problems| GateError::policy(args.policy.clone(), problems))?;
     let (from, to) = environments(args, &policy)?;
-    stepped_usage(args, &policy)?;
+    stepped::usage(args, &policy)?;
     let sha = rollout::commit(args.sha.as_deref())?;
     let (given_images, given_artifacts) = subject_artifacts(args)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -121,29 +120,6 @@ fn environments(args: &PromoteArgs, policy: &Policy) -> anyhow::Result<(String, 
         );
     }
     Ok((from, to))
-}
-
-/// A progressive rollout needs a way to move traffic, and an address for our requests.
-fn stepped_usage(args: &PromoteArgs, policy: &Policy) -> anyhow::Result<()> {
-    if args.gate_only {
-        return Ok(());
-    }
-    let docker = args.rollout.target == Some(DeployTargetKind::Docker);
-    if policy.rollout.is_some() && !docker && args.traffic_command.is_none() {
-        anyhow::bail!(
-            "the policy's rollout.steps move traffic step by step: use --target docker, or --traffic-command (with --start-command) for another target; --gate-only leaves the rollout to later steps"
-        );
-    }
-    if let Some(a) = &policy.analysis
-        && a.needs_requests()
-        && a.requests.url.is_none()
-        && !docker
-    {
-        anyhow::bail!(
-            "the analysis measures requests of our own and only the docker target knows the new version's address: set `analysis.requests.url` in the policy"
-        );
-    }
-    Ok(())
 }
 
 /// What `from` runs for `sha`, read from its deployment records (every service deployed at that
@@ -393,7 +369,7 @@ impl Job<'_> {
         }
         if outcome.state != StatusState::Success {
             // The target kept what it ran; so does its tag.
-            self.retag_back(live.as_ref()).await;
+            rollout::retag_back(live.as_ref(), self.to, !self.images.is_empty()).await;
             let why = format!("the rollout to {to} failed: {}", outcome.reason);
             return decide(decision, DecisionKind::Error, why, exit::DEPLOY_FAILED);
         }
@@ -470,29 +446,15 @@ impl Job<'_> {
         interrupt: &Interrupt,
         decision: &mut Decision,
     ) -> u8 {
-        let to = self.to;
-        let how = match (docker, &self.args.traffic_command) {
-            (Some(d), _) => stepped::How::Docker(d),
-            (None, Some(traffic)) => {
-                stepped::How::Command(self.command_traffic(traffic, plan, live, mine))
-            }
-            (None, None) => {
-                let why = "rollout.steps need a way to move traffic: --target docker, or --traffic-command".to_owned();
-                rollout::close(store, mine.id, StatusState::Error, &why).await;
-                return decide(decision, DecisionKind::Error, why, exit::USAGE);
-            }
+        let Some(how) = stepped::how(docker, self.args, plan, live, mine) else {
+            let why =
+                "rollout.steps need a way to move traffic: --target docker, or --traffic-command"
+                    .to_owned();
+            rollout::close(store, mine.id, StatusState::Error, &why).await;
+            return decide(decision, DecisionKind::Error, why, exit::USAGE);
         };
-        let steps = self.policy.rollout.as_ref().map_or_else(
-            || {
-                vec![TrafficStep {
-                    weight: 100,
-                    pause: Duration::ZERO,
-                }]
-            },
-            |r| r.steps.clone(),
-        );
         let run = stepped::Stepped {
-            steps,
+            steps: stepped::steps(self.policy),
             analysis: self.policy.analysis.as_ref(),
             how,
             plan,
@@ -504,88 +466,21 @@ impl Job<'_> {
         let end = match end {
             Ok(end) => end,
             Err(e) => {
-                self.retag_back(live).await;
+                rollout::retag_back(live, self.to, !self.images.is_empty()).await;
                 return decide(decision, DecisionKind::Error, e.to_string(), exit::INFRA);
             }
         };
-        let (kind, why, code) = match end {
-            stepped::SteppedEnd::Promoted { url } => {
+        match stepped::conclude(end, self.to, live, decision) {
+            Ok(url) => {
                 decision.environment_url = url;
                 let target = rollout::target(docker.cloned(), &self.args.command);
-                return self
-                    .verify(store, live, mine, docker, &target, interrupt, decision)
-                    .await;
+                self.verify(store, live, mine, docker, &target, interrupt, decision)
+                    .await
             }
-            stepped::SteppedEnd::RolledBack(why) => {
-                decision.failed_threshold = Some(why.clone());
-                decision.rolled_back_to = live.map(|l| l.id);
-                let why = match live {
-                    Some(_) => {
-                        format!("the analysis failed, {to} is back on the previous version: {why}")
-                    }
-                    None => format!(
-                        "the analysis failed and the new version was removed ({to} ran nothing before): {why}"
-                    ),
-                };
-                (DecisionKind::RolledBack, why, exit::REFUSED)
-            }
-            stepped::SteppedEnd::Failed(why) => {
-                decision.failed_threshold = Some(why.clone());
-                let why = format!("the rollout to {to} failed, the previous version serves: {why}");
-                (DecisionKind::Error, why, exit::DEPLOY_FAILED)
-            }
-            stepped::SteppedEnd::Interrupted(signal) => {
-                let why = format!(
-                    "interrupted by {signal} during the rollout; {to} is back on the previous version"
-                );
-                (DecisionKind::Error, why, exit::INTERRUPTED)
-            }
-        };
-        self.retag_back(live).await;
-        progress(&why);
-        decide(decision, kind, why, code)
-    }
-
-    /// The user's commands as the traffic mechanism; `{old}` and `{new}` are the image
-    /// references until the start command names them.
-    fn command_traffic(
-        &self,
-        traffic: &str,
-        plan: &DeployPlan,
-        live: Option<&Deployment>,
-        mine: &Deployment,
-    ) -> CommandTraffic {
-        let old = live
-            .and_then(|l| l.payload.as_ref())
-            .map(|p| format!("{}@{}", p.image, p.digest))
-            .unwrap_or_default();
-        CommandTraffic {
-            traffic: traffic.to_owned(),
-            start: self.args.start_command.clone(),
-            old,
-            new: format!("{}@{}", plan.payload.image, plan.payload.digest),
-            vars: vec![
-                ("DEPLOY_IMAGE".into(), plan.payload.image.clone()),
-                ("DEPLOY_DIGEST".into(), plan.payload.digest.clone()),
-                ("DEPLOY_ENVIRONMENT".into(), plan.environment.clone()),
-                ("DEPLOY_SHA".into(), plan.sha.clone()),
-            ],
-            output: std::env::temp_dir().join(format!(
-                "deploy-action-{}-{}.out",
-                std::process::id(),
-                mine.id
-            )),
-        }
-    }
-
-    /// Moves `:TO` back to what `live` runs (the target kept it).
-    async fn retag_back(&self, live: Option<&Deployment>) {
-        if let Some(payload) = live.and_then(|l| l.payload.as_ref())
-            && !self.images.is_empty()
-        {
-            let back = rollout::payload_images(payload);
-            if let Err(e) = rollout::retag_all(&back, &[self.to.to_owned()]).await {
-                progress(&format!("warning: could not move :{} back: {e}", self.to));
+            Err((kind, why, code)) => {
+                rollout::retag_back(live, self.to, !self.images.is_empty()).await;
+                progress(&why);
+                decide(decision, kind, why, code)
             }
         }
     }

@@ -178,6 +178,18 @@ pub async fn retag_all(images: &[ImageRef], tags: &[String]) -> Result<Vec<Strin
     Ok(written)
 }
 
+/// Moves `:to` back to what `live` runs (the target kept it) when images were retagged.
+pub async fn retag_back(live: Option<&Deployment>, to: &str, retagged: bool) {
+    if let Some(payload) = live.and_then(|l| l.payload.as_ref())
+        && retagged
+    {
+        let back = payload_images(payload);
+        if let Err(e) = retag_all(&back, &[to.to_owned()]).await {
+            progress(&format!("warning: could not move :{to} back: {e}"));
+        }
+    }
+}
+
 /// The images of a recorded payload, as `REPOSITORY@DIGEST` references.
 pub fn payload_images(payload: &DeploymentPayload) -> Vec<ImageRef> {
     payload

@@ -4,14 +4,18 @@
 //! target refuses or a signal puts all the traffic back on the old version and removes the new
 //! one; the deployment ends `failure` (or `error` for a signal) with the reason.
 
-use super::progress;
+use std::time::Duration;
+
 use super::rollout::Interrupt;
+use super::{exit, progress};
+use crate::cli::{DeployTargetKind, PromoteArgs};
 use crate::deploy::{
     CommandTraffic, DeployError, DeployPlan, DockerTarget, DockerTraffic, HealthCheck,
     docker_labels, docker_name, wait_healthy,
 };
-use crate::gate::policy::{Analysis, TrafficStep};
+use crate::gate::policy::{Analysis, Policy, TrafficStep};
 use crate::gate::steps::{StepRecord, Traffic, WalkEnd, walk};
+use crate::gate::{Decision, DecisionKind};
 use crate::github::{Deployment, DeploymentStore, StatusRequest, StatusState};
 
 /// How the traffic moves.
@@ -50,6 +54,118 @@ pub(super) enum SteppedEnd {
     Failed(String),
     /// A signal arrived (its name).
     Interrupted(String),
+}
+
+/// A progressive rollout needs a way to move traffic, and an address for our requests.
+pub(super) fn usage(args: &PromoteArgs, policy: &Policy) -> anyhow::Result<()> {
+    if args.gate_only {
+        return Ok(());
+    }
+    let docker = args.rollout.target == Some(DeployTargetKind::Docker);
+    if policy.rollout.is_some() && !docker && args.traffic_command.is_none() {
+        anyhow::bail!(
+            "the policy's rollout.steps move traffic step by step: use --target docker, or --traffic-command (with --start-command) for another target; --gate-only leaves the rollout to later steps"
+        );
+    }
+    if let Some(a) = &policy.analysis
+        && a.needs_requests()
+        && a.requests.url.is_none()
+        && !docker
+    {
+        anyhow::bail!(
+            "the analysis measures requests of our own and only the docker target knows the new version's address: set `analysis.requests.url` in the policy"
+        );
+    }
+    Ok(())
+}
+
+/// The policy's steps, or one step of 100 % (a traffic command without `rollout`).
+pub(super) fn steps(policy: &Policy) -> Vec<TrafficStep> {
+    policy.rollout.as_ref().map_or_else(
+        || {
+            vec![TrafficStep {
+                weight: 100,
+                pause: Duration::ZERO,
+            }]
+        },
+        |r| r.steps.clone(),
+    )
+}
+
+/// How the traffic moves: the docker target's balancer, or the user's commands (`{old}` and
+/// `{new}` are the image references until the start command names them); `None` without
+/// either.
+pub(super) fn how<'a>(
+    docker: Option<&'a DockerTarget>,
+    args: &PromoteArgs,
+    plan: &DeployPlan,
+    live: Option<&Deployment>,
+    mine: &Deployment,
+) -> Option<How<'a>> {
+    if let Some(d) = docker {
+        return Some(How::Docker(d));
+    }
+    let traffic = args.traffic_command.as_ref()?;
+    let old = live
+        .and_then(|l| l.payload.as_ref())
+        .map(|p| format!("{}@{}", p.image, p.digest))
+        .unwrap_or_default();
+    Some(How::Command(CommandTraffic {
+        traffic: traffic.clone(),
+        start: args.start_command.clone(),
+        old,
+        new: format!("{}@{}", plan.payload.image, plan.payload.digest),
+        vars: vec![
+            ("DEPLOY_IMAGE".into(), plan.payload.image.clone()),
+            ("DEPLOY_DIGEST".into(), plan.payload.digest.clone()),
+            ("DEPLOY_ENVIRONMENT".into(), plan.environment.clone()),
+            ("DEPLOY_SHA".into(), plan.sha.clone()),
+        ],
+        output: std::env::temp_dir().join(format!(
+            "deploy-action-{}-{}.out",
+            std::process::id(),
+            mine.id
+        )),
+    }))
+}
+
+/// The promotion's outcome: `Ok(url)` when the new version has all the traffic, else the
+/// decision, its reason and the exit status (the threshold and the restored deployment go
+/// into `decision`).
+pub(super) fn conclude(
+    end: SteppedEnd,
+    to: &str,
+    live: Option<&Deployment>,
+    decision: &mut Decision,
+) -> Result<Option<String>, (DecisionKind, String, u8)> {
+    match end {
+        SteppedEnd::Promoted { url } => Ok(url),
+        SteppedEnd::RolledBack(why) => {
+            decision.failed_threshold = Some(why.clone());
+            decision.rolled_back_to = live.map(|l| l.id);
+            let why = match live {
+                Some(_) => {
+                    format!("the analysis failed, {to} is back on the previous version: {why}")
+                }
+                None => format!(
+                    "the analysis failed and the new version was removed ({to} ran nothing before): {why}"
+                ),
+            };
+            Err((DecisionKind::RolledBack, why, exit::REFUSED))
+        }
+        SteppedEnd::Failed(why) => {
+            decision.failed_threshold = Some(why.clone());
+            let why = format!("the rollout to {to} failed, the previous version serves: {why}");
+            Err((DecisionKind::Error, why, exit::DEPLOY_FAILED))
+        }
+        SteppedEnd::Interrupted(signal) => Err((
+            DecisionKind::Error,
+            format!(
+                "interrupted by {signal} during the rollout; {to} is back on the previous version"
+            ),
+            exit::INTERRUPTED,
+        )),
+    }
 }
 
 /// Carries out `s` for the recorded deployment `mine`, posting its statuses; `records` gets
