@@ -17,7 +17,7 @@ work=$(mktemp -d)
 cleanup() {
   local c
   for c in deploy-action-web-demo-staging deploy-action-web-demo-production; do
-    docker rm -f "$c" "$c-next" "$c-lb" >/dev/null 2>&1 || true
+    docker rm -f "$c" "$c-next" "$c-lb" "$c-old" "$c-prev" >/dev/null 2>&1 || true
     docker network rm "$c-net" >/dev/null 2>&1 || true
   done
   rm -rf "$work"

@@ -113,7 +113,12 @@ fn clean(host: &str) {
     let c = "deploy-action-web-staging";
     let _ = std::process::Command::new("docker")
         .args(["-H", host, "rm", "-f", c])
-        .args([format!("{c}-next"), format!("{c}-lb"), format!("{c}-prev")])
+        .args([
+            format!("{c}-next"),
+            format!("{c}-lb"),
+            format!("{c}-prev"),
+            format!("{c}-old"),
+        ])
         .output();
     let _ = std::process::Command::new("docker")
         .args(["-H", host, "network", "rm", &format!("{c}-net")])

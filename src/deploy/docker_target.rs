@@ -204,10 +204,15 @@ impl DockerTarget {
     ) -> Result<Result<Candidate, String>, DeployError> {
         let spec = self.spec(name);
         ensure_network(&self.docker, &spec.network()).await?;
+        let next = format!("{name}-next");
+        let retired = format!("{name}-old");
+        // What an earlier run left behind (stopped mid-way): back to the live container.
+        if self.slot_of(&next).await?.is_some() || self.slot_of(&retired).await?.is_some() {
+            self.abort(name).await?;
+            self.remove(&retired).await?;
+        }
         let live = self.slot_of(name).await?;
         let slot = live.flatten().map_or(Slot::A, Slot::other);
-        let next = format!("{name}-next");
-        self.remove(&next).await?;
         labels.insert(SLOT_LABEL.to_owned(), slot.as_str().to_owned());
         let own_url = self
             .start_app(&next, image_id, labels, &spec.network())
@@ -284,13 +289,20 @@ impl DockerTarget {
         progress: &mut (dyn FnMut(&str) + Send),
     ) -> Result<Result<String, String>, DeployError> {
         self.shift(&c, 100).await?;
+        let retired = format!("{}-old", c.name);
         if let Some((old, slot)) = &c.old {
             progress(&format!("{} has all the traffic; draining {old}", c.next));
             c.balancer.drain(*slot, DRAIN_TIMEOUT).await?;
-            self.remove(old).await?;
+            // Renames first, so the new container carries the service's name from here on even
+            // if the run stops while the old one shuts down.
+            self.remove(&retired).await?;
+            self.rename(old, &retired).await?;
         }
         self.rename(&c.next, &c.name).await?;
         c.balancer.persist(Some((c.slot, &c.name))).await?;
+        if c.old.is_some() {
+            self.remove(&retired).await?;
+        }
         let url = c.balancer.url();
         let check = HealthCheck::new(format!("{url}{}", self.health_path), self.health_timeout);
         match wait_healthy(&check).await {
@@ -303,15 +315,22 @@ impl DockerTarget {
     }
 
     /// Puts all the traffic back on the live container and removes `<name>-next`, from what
-    /// runs (so it also works after an interrupted rollout). Nothing to undo is fine.
+    /// runs (so it also works after an interrupted rollout, wherever it stopped). Nothing to
+    /// undo is fine.
     pub async fn abort(&self, name: &str) -> Result<(), DeployError> {
         let spec = self.spec(name);
         let next = format!("{name}-next");
+        let retired = format!("{name}-old");
+        // Stopped between the two renames of `finish`: the old container goes back first.
+        if self.slot_of(name).await?.is_none() && self.slot_of(&retired).await?.is_some() {
+            self.rename(&retired, name).await?;
+        }
         if let Some(balancer) = Balancer::find(&self.docker, &spec).await? {
             let old = self.slot_of(name).await?.flatten();
             let new = self.slot_of(&next).await?.flatten();
             if let Some(old) = old {
-                balancer.set_weight(old, 100).await?;
+                let address = self.network_ip(name, &spec.network()).await?;
+                balancer.enable(old, &address, 100).await?;
             }
             if let Some(new) = new.filter(|n| Some(*n) != old) {
                 balancer.drain(new, DRAIN_TIMEOUT).await?;

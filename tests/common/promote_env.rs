@@ -112,6 +112,7 @@ pub fn remove_containers(env: &DockerEnv, names: &[&str]) {
             format!("{n}-lb"),
             format!("{n}-next"),
             format!("{n}-prev"),
+            format!("{n}-old"),
         ]);
     }
     let mut args = vec!["rm", "-f"];
