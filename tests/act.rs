@@ -377,6 +377,24 @@ fn check_seed(act: &Act, name: &str, sha: &str) {
     assert_one_success(act, "production", sha, &digest_refs);
     let staging_calls = act.calls_of("deploy-staging").join("\n");
     let production_calls = act.calls_of("promote").join("\n");
+    // The progressive seeds moved production's traffic step by step with the cloud's own tools.
+    let steps: &[&str] = if name.starts_with("001") {
+        &["--0000002=25", "--0000002=50", "--0000002=100"]
+    } else if name.starts_with("002") {
+        &[
+            "--distribution staging=25",
+            "--distribution staging=50",
+            "webapp traffic-routing clear",
+        ]
+    } else {
+        &[]
+    };
+    for step in steps {
+        assert!(
+            production_calls.contains(step),
+            "{name}: no `{step}` in production's calls:\n{production_calls}"
+        );
+    }
     for a in &artifacts {
         let digest = a["digest"].as_str().unwrap_or_default();
         if let Some(repository) = a["repository"].as_str() {
