@@ -44,6 +44,8 @@ struct Service {
     repo: String,
     container: String,
     port: u16,
+    /// Images built, removed from the shared daemon at the end.
+    built: std::cell::RefCell<Vec<String>>,
 }
 
 impl Service {
@@ -57,6 +59,7 @@ impl Service {
             repo,
             container,
             port,
+            built: std::cell::RefCell::new(Vec::new()),
         }
     }
 
@@ -88,6 +91,7 @@ impl Service {
         )
         .expect("Dockerfile");
         let reference = format!("{}/{}:{tag}", self.env.registry, self.repo);
+        self.built.borrow_mut().push(reference.clone());
         for args in [
             vec![
                 "build",
@@ -176,6 +180,10 @@ impl Service {
 impl Drop for Service {
     fn drop(&mut self) {
         remove_containers(&self.env, &[&self.container]);
+        let mut args = vec!["rmi", "-f"];
+        let built = self.built.borrow();
+        args.extend(built.iter().map(String::as_str));
+        let _ = docker_cli(&self.env.host, &args);
     }
 }
 
