@@ -182,6 +182,17 @@ impl Balancer {
         spec: &BalancerSpec,
         live: Option<(Slot, &str)>,
     ) -> Result<Self, DeployError> {
+        Self::prepare(docker, spec, live).await?;
+        Self::start(docker, spec).await
+    }
+
+    /// Creates the balancer with `live` serving, without starting it (nothing binds the host
+    /// port yet), so a port handover only waits for [`Balancer::start`].
+    pub async fn prepare(
+        docker: &Docker,
+        spec: &BalancerSpec,
+        live: Option<(Slot, &str)>,
+    ) -> Result<(), DeployError> {
         let container = spec.container();
         let network = spec.network();
         let front = format!("{FRONTEND_PORT}/tcp");
@@ -235,22 +246,25 @@ impl Balancer {
             .create_container(Some(options), body)
             .await
             .map_err(DeployError::docker(format!("create container {container}")))?;
-        let started = match write_config(docker, &container, &spec.config(live)).await {
-            Ok(()) => docker
-                .start_container(&container, None)
-                .await
-                .map_err(DeployError::docker(format!(
-                    "start container {container} (is port {} free?)",
-                    spec.host_port
-                ))),
-            Err(e) => Err(e),
-        };
+        if let Err(e) = write_config(docker, &container, &spec.config(live)).await {
+            discard(docker, &container).await;
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Starts the balancer [`Balancer::prepare`] created; it binds the host port.
+    pub async fn start(docker: &Docker, spec: &BalancerSpec) -> Result<Self, DeployError> {
+        let container = spec.container();
+        let started = docker
+            .start_container(&container, None)
+            .await
+            .map_err(DeployError::docker(format!(
+                "start container {container} (is port {} free?)",
+                spec.host_port
+            )));
         if let Err(e) = started {
-            // A balancer that never started would be found, and fail, by every later run.
-            let rm = bollard::query_parameters::RemoveContainerOptionsBuilder::new()
-                .force(true)
-                .build();
-            let _ = docker.remove_container(&container, Some(rm)).await;
+            discard(docker, &container).await;
             return Err(e);
         }
         let balancer = Self {
@@ -401,6 +415,14 @@ impl Balancer {
         }
         .into()
     }
+}
+
+/// Removes a balancer that never started: every later run would find it, and fail.
+async fn discard(docker: &Docker, container: &str) {
+    let rm = bollard::query_parameters::RemoveContainerOptionsBuilder::new()
+        .force(true)
+        .build();
+    let _ = docker.remove_container(container, Some(rm)).await;
 }
 
 /// Creates the service's network when it does not exist yet.
