@@ -23,6 +23,7 @@ use bollard::query_parameters::{CreateContainerOptionsBuilder, UploadToContainer
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::error::{BalancerError, DeployError};
+use crate::image::tags::ImageRef;
 
 /// The official HAProxy image (an LTS release) used unless `--balancer-image` names another.
 pub const DEFAULT_BALANCER_IMAGE: &str = "haproxy:3.0";
@@ -195,6 +196,12 @@ impl Balancer {
     ) -> Result<(), DeployError> {
         let container = spec.container();
         let network = spec.network();
+        // The image is pulled when absent (the official one comes from Docker Hub).
+        let parsed = ImageRef::parse(&spec.image).map_err(|e| DeployError::BadImage {
+            image: spec.image.clone(),
+            reason: e.to_string(),
+        })?;
+        super::docker_target::resolve_image(docker, &spec.image, &parsed).await?;
         let front = format!("{FRONTEND_PORT}/tcp");
         let api = format!("{API_PORT}/tcp");
         let bindings = HashMap::from([

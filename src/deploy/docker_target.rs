@@ -228,25 +228,19 @@ impl DockerTarget {
                 "new container never got healthy ({problem}); the previous one keeps serving"
             )));
         }
-        let (balancer, old) = match (Balancer::find(&self.docker, &spec).await?, live) {
-            (Some(b), Some(Some(s))) => (b, Some((name.to_owned(), s))),
-            (Some(b), None) => (b, None),
-            (Some(_), Some(None)) => {
+        let placed = self.place(&spec, live, slot, &next, progress).await;
+        let (balancer, old) = match placed {
+            Ok(Ok(placed)) => placed,
+            Ok(Err(reason)) => {
                 self.remove(&next).await?;
-                return Ok(Err(format!(
-                    "{name} runs beside the balancer {} without a slot in it (started by hand?); remove one of them",
-                    spec.container()
-                )));
+                return Ok(Err(reason));
             }
-            (None, Some(Some(s))) => (
-                Balancer::create(&self.docker, &spec, Some((s, name))).await?,
-                Some((name.to_owned(), s)),
-            ),
-            (None, None) => (Balancer::create(&self.docker, &spec, None).await?, None),
-            (None, Some(None)) => self.adopt(&spec, slot.other(), progress).await?,
+            Err(e) => {
+                // The balancer could not take the candidate: it must not stay behind.
+                let _ = self.remove(&next).await;
+                return Err(e);
+            }
         };
-        let address = self.network_ip(&next, &spec.network()).await?;
-        balancer.enable(slot, &address, 0).await?;
         progress(&format!(
             "{next} is healthy and in the balancer {} (slot {}, no traffic yet)",
             spec.container(),
@@ -260,6 +254,38 @@ impl DockerTarget {
             old,
             balancer,
         }))
+    }
+
+    /// The balancer (found, created, or taking the port over from a container that had it)
+    /// with the candidate `next` in `slot` at weight 0, and the live container and its slot.
+    async fn place(
+        &self,
+        spec: &BalancerSpec,
+        live: Option<Option<Slot>>,
+        slot: Slot,
+        next: &str,
+        progress: &mut (dyn FnMut(&str) + Send),
+    ) -> Result<Result<(Balancer, Option<(String, Slot)>), String>, DeployError> {
+        let name = spec.name.as_str();
+        let (balancer, old) = match (Balancer::find(&self.docker, spec).await?, live) {
+            (Some(b), Some(Some(s))) => (b, Some((name.to_owned(), s))),
+            (Some(b), None) => (b, None),
+            (Some(_), Some(None)) => {
+                return Ok(Err(format!(
+                    "{name} runs beside the balancer {} without a slot in it (started by hand?); remove one of them",
+                    spec.container()
+                )));
+            }
+            (None, Some(Some(s))) => (
+                Balancer::create(&self.docker, spec, Some((s, name))).await?,
+                Some((name.to_owned(), s)),
+            ),
+            (None, None) => (Balancer::create(&self.docker, spec, None).await?, None),
+            (None, Some(None)) => self.adopt(spec, slot.other(), progress).await?,
+        };
+        let address = self.network_ip(next, &spec.network()).await?;
+        balancer.enable(slot, &address, 0).await?;
+        Ok(Ok((balancer, old)))
     }
 
     /// Sends `weight` % of the new requests to the candidate, the rest to the live container.
