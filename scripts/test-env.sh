@@ -174,6 +174,11 @@ install_packages() {
     command -v jq >/dev/null || pkgs+=(jq)
     command -v curl >/dev/null || pkgs+=(curl)
     command -v ip >/dev/null || pkgs+=(iproute2)
+    # The remote-daemon build tests: a TLS dockerd with certificates made by openssl, an sshd
+    # for ssh:// daemons, ssh-agent/ssh-add for --ssh.
+    command -v openssl >/dev/null || pkgs+=(openssl)
+    [[ -x /usr/sbin/sshd ]] || pkgs+=(openssh-server)
+    command -v ssh-agent >/dev/null || pkgs+=(openssh-client)
     ((${#pkgs[@]})) || return 0
 
     LOGS=("$DIR/install.log")

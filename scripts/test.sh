@@ -29,6 +29,20 @@ if [ "$with_docker" = 1 ]; then
   eval "$(scripts/test-env.sh env)"
 fi
 
+# Tools the tests call besides Rust's: Debian's shellcheck (the lint's `shellcheck` rule, its
+# conformance kind) and the peers (actionlint, zizmor, GitHub's parser for the parity test).
+if ! command -v shellcheck >/dev/null; then
+  echo "== installing shellcheck (apt-get)"
+  sudo_=""
+  [ "$(id -u)" = 0 ] || sudo_="sudo"
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get -q -o DPkg::Lock::Timeout=300 update >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get -q -o DPkg::Lock::Timeout=300 install -y \
+    --no-install-recommends shellcheck >/dev/null
+fi
+if [ -d "$root/../shared/bench" ]; then
+  bash "$root/../shared/bench/install-peers.sh" >/dev/null
+fi
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy --all-targets -- -D warnings"

@@ -10,8 +10,9 @@ use crate::report::Format;
 /// Lint GitHub Actions workflows, build and push images, record deployments, and promote the
 /// same image digest from staging to production.
 ///
-/// Exit status: 0 success/clean, 1 lint findings at error severity, 2 usage or I/O error,
-/// 3 refused by a promotion gate, 4 infrastructure failure (daemon, registry, GitHub).
+/// Exit status: 0 success/clean, 1 lint findings at or above --fail-on (default: error), 2 usage
+/// or I/O error, 3 refused by a promotion gate, 4 infrastructure failure (daemon, registry,
+/// GitHub).
 #[derive(Debug, Parser)]
 #[command(name = "deploy-action", version, about, long_about = None, max_term_width = 100)]
 pub struct Cli {
@@ -52,6 +53,15 @@ pub enum OutputFormat {
     Human,
     /// One JSON object (`"version": 1`).
     Json,
+}
+
+/// Which builder `build` uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BuilderKind {
+    /// The daemon's built-in BuildKit (`docker build` since Docker 23).
+    Buildkit,
+    /// The legacy builder (`DOCKER_BUILDKIT=0`).
+    Classic,
 }
 
 /// Which images and tags: shared by `build` and `tags`.
@@ -105,13 +115,43 @@ pub struct BuildArgs {
     #[arg(long = "label", value_name = "KEY=VALUE")]
     pub labels: Vec<String>,
 
-    /// The platform to build for (`linux/amd64`); default the daemon's.
-    #[arg(long, value_name = "OS/ARCH")]
+    /// The platform(s) to build for, comma-separated (`linux/amd64,linux/arm64`); default the
+    /// daemon's. Several platforms are built one by one, pushed by digest and joined in an
+    /// OCI image index that every tag points at (BuildKit only).
+    #[arg(long, value_name = "OS/ARCH[,…]")]
     pub platform: Option<String>,
 
-    /// An image to use as layer cache; repeatable.
-    #[arg(long = "cache-from", value_name = "IMAGE")]
+    /// Cache source, as build-push-action's `cache-from`: an image (`REF`) or
+    /// `type=registry,ref=REF`; repeatable. BuildKit reads the inline cache of registry
+    /// images; the classic builder uses local images only.
+    #[arg(long = "cache-from", value_name = "SPEC")]
     pub cache_from: Vec<String>,
+
+    /// Cache export, as build-push-action's `cache-to`: `type=inline` writes the cache into the
+    /// image (pushed with it). Other types need a builder the daemon does not provide and are
+    /// refused with the reason (BuildKit only).
+    #[arg(long = "cache-to", value_name = "SPEC")]
+    pub cache_to: Vec<String>,
+
+    /// A build secret for `RUN --mount=type=secret`: `id=ID,env=VARIABLE` or `id=ID,src=PATH`;
+    /// repeatable. Never stored in the image, its labels or the log (BuildKit only).
+    #[arg(long = "secret", value_name = "SPEC")]
+    pub secrets: Vec<String>,
+
+    /// An SSH agent for `RUN --mount=type=ssh`: `default` (SSH_AUTH_SOCK) or `ID=PATH`
+    /// (an agent socket or private key files); repeatable (BuildKit only).
+    #[arg(long = "ssh", value_name = "SPEC")]
+    pub ssh: Vec<String>,
+
+    /// The builder: `buildkit` (the daemon's built-in BuildKit) or `classic`. Default:
+    /// BuildKit when the daemon has it, else the classic builder, with one line saying so.
+    #[arg(long, value_enum, value_name = "BUILDER")]
+    pub builder: Option<BuilderKind>,
+
+    /// The Docker context (as `docker --context`) whose daemon builds; default DOCKER_HOST,
+    /// then DOCKER_CONTEXT, then the Docker CLI's current context.
+    #[arg(long = "docker-context", value_name = "NAME")]
+    pub docker_context: Option<String>,
 
     /// Always pull newer base images (implies --rebuild).
     #[arg(long)]
@@ -448,8 +488,24 @@ pub enum ColorChoice {
     Never,
 }
 
+/// The least severe finding that fails `lint` (exit status 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Only errors: what GitHub refuses or fails on (the default).
+    Error,
+    /// Errors and warnings.
+    Warning,
+    /// Any finding.
+    Note,
+}
+
 /// Arguments of `lint`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 no finding at or above --fail-on; 1 findings at or \
+above --fail-on (default: error, which is what GitHub refuses or fails on; warnings are what it \
+runs but is probably wrong or unsafe); 2 usage or I/O error."
+)]
 pub struct LintArgs {
     /// Files or directories to lint; `-` reads standard input. Default: the repository's
     /// `.github/workflows/*.y{a,}ml` and every `action.y{a,}ml`.
@@ -475,6 +531,16 @@ pub struct LintArgs {
     #[arg(long, env = "GITHUB_ACTIONS", hide = true, value_parser = clap::builder::FalseyValueParser::new())]
     pub github_actions: bool,
 
+    /// The shellcheck run on `run:` scripts of bash and sh steps: a command name looked up in
+    /// PATH or a path, or `off`. When the default is not installed, lint notes it on stderr and
+    /// checks everything else.
+    #[arg(long, value_name = "PATH|off", default_value = "shellcheck")]
+    pub shellcheck: String,
+
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+
     /// Print the rules (id, severity, summary) and exit; `--format json` prints JSON, any other
     /// format the Markdown reference (docs/rules.md).
     #[arg(long)]
@@ -483,6 +549,22 @@ pub struct LintArgs {
     /// Set by the environment to disable colour.
     #[arg(long, env = "NO_COLOR", hide = true, value_parser = clap::builder::FalseyValueParser::new())]
     pub no_color: bool,
+
+    /// Fix what is safe to fix mechanically (template injection moved to `env:`,
+    /// `persist-credentials: false`, `permissions: {}`...), editing the files in place, then
+    /// report what is left; `--fix=dry-run` prints the changes as a unified diff and writes
+    /// nothing.
+    #[arg(long, value_enum, value_name = "MODE", num_args = 0..=1, require_equals = true, default_missing_value = "apply")]
+    pub fix: Option<FixMode>,
+}
+
+/// What `lint --fix` does with the fixes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FixMode {
+    /// Rewrite the files.
+    Apply,
+    /// Print a unified diff; change nothing.
+    DryRun,
 }
 
 /// Arguments of `gen-workflow`. Flags left out come from the `gen-workflow:` section of the

@@ -362,6 +362,80 @@ fn build_pushes_and_outputs_the_registry_digest() {
 }
 
 #[test]
+fn build_takes_secrets_cache_and_builder_inputs_and_never_shows_the_secrets() {
+    let Some(env) = docker::env() else { return };
+    let canary = format!("harness-canary-{}", docker::nonce());
+    let file_canary = format!("harness-file-canary-{}", docker::nonce());
+    let context = tempfile::tempdir().expect("tempdir");
+    let df = format!(
+        "FROM {}\nRUN --mount=type=secret,id=npm --mount=type=secret,id=key \
+         cat /run/secrets/npm /run/secrets/key | sha256sum | cut -d' ' -f1 > /h && echo {}\n",
+        env.base_image,
+        docker::nonce()
+    );
+    std::fs::write(context.path().join("Dockerfile"), df).expect("Dockerfile");
+    let key = context.path().join("key.txt");
+    std::fs::write(&key, &file_canary).expect("key");
+    let image = format!(
+        "{}/action-harness/secrets-{}",
+        env.registry,
+        &docker::nonce()[..8]
+    );
+    let config = tempfile::tempdir().expect("tempdir");
+    let mut h = Harness::new();
+    h.stub_cargo()
+        .input("command", "build")
+        .input("image", &image)
+        .input("context", &context.path().display().to_string())
+        .input("push", "true")
+        .input("builder", "buildkit")
+        .input("cache-to", "type=inline")
+        .input("secrets", &format!("npm={canary}\n"))
+        .input("secret-files", &format!("key={}", key.display()))
+        .env("DOCKER_HOST", &env.host)
+        .env("DOCKER_CONFIG", config.path())
+        .env("GITHUB_SHA", docker::fake_sha())
+        .env("GITHUB_REF", "refs/heads/main")
+        .env("GITHUB_EVENT_NAME", "push")
+        .env("GITHUB_REPOSITORY", "org/app");
+    let run = h.run();
+    assert!(run.success, "{}", explain(&run));
+    // Masked by the first step, before anything else.
+    assert!(
+        run.log.starts_with(&format!("::add-mask::{canary}\n")),
+        "{}",
+        explain(&run)
+    );
+    use sha2::Digest;
+    let want: String = sha2::Sha256::digest(format!("{canary}{file_canary}").as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let id = run.output("image-id");
+    assert_eq!(
+        docker::run_in(&env, id, "cat /h").trim(),
+        want,
+        "RUN read both secrets"
+    );
+    let after_masks: Vec<&str> = run
+        .log
+        .lines()
+        .filter(|l| !l.starts_with("::add-mask::"))
+        .collect();
+    for secret in [&canary, &file_canary] {
+        assert!(
+            !after_masks.join("\n").contains(secret.as_str()),
+            "{}",
+            explain(&run)
+        );
+        assert!(!format!("{:?}", run.outputs).contains(secret.as_str()));
+        assert!(!run.summary.contains(secret.as_str()));
+    }
+    let history = docker::docker_cli(&env.host, &["history", "--no-trunc", id]);
+    assert!(!String::from_utf8_lossy(&history.stdout).contains(canary.as_str()));
+}
+
+#[test]
 fn deploy_and_history_on_the_ledger() {
     let health = tempfile::tempdir().expect("tempdir");
     std::fs::write(health.path().join("health"), "ok\n").expect("health");

@@ -172,13 +172,18 @@ fn an_unreachable_daemon_exits_4_with_one_line() {
     assert_eq!(out.status.code(), Some(4));
     let stderr = String::from_utf8_lossy(&out.stderr);
     let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
-    assert_eq!(
-        errors,
-        vec![format!(
-            "error: cannot reach the Docker daemon at {}: is it running? start it or set \
-             DOCKER_HOST",
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(
+        errors[0].starts_with(&format!(
+            "error: cannot reach the Docker daemon at {} (",
             env.host
-        )]
+        )),
+        "{stderr}"
+    );
+    assert!(
+        errors[0]
+            .ends_with("start it, or point DOCKER_HOST or --docker-context at a daemon that runs"),
+        "{stderr}"
     );
     assert!(out.stdout.is_empty());
 }
@@ -186,44 +191,71 @@ fn an_unreachable_daemon_exits_4_with_one_line() {
 #[test]
 fn a_dockerfile_syntax_error_exits_1_and_shows_the_line() {
     let Some(env) = docker::env() else { return };
-    let dir = docker::fixture("broken");
-    let files = ActionsFiles::new();
-    let out = docker::build_cmd(&env, dir.path(), &docker::fake_sha(), &files)
-        .args(["--image", &format!("{}/build-tests/broken", env.registry)])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("error: Dockerfile syntax error at line 3 `RUNN echo oops`"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("unknown instruction"), "{stderr}");
+    for builder in ["buildkit", "classic"] {
+        let dir = docker::fixture("broken");
+        let files = ActionsFiles::new();
+        let out = docker::build_cmd(&env, dir.path(), &docker::fake_sha(), &files)
+            .args(["--image", &format!("{}/build-tests/broken", env.registry)])
+            .args(["--builder", builder])
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1), "{builder}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("error: Dockerfile syntax error at line 3 `RUNN echo oops`"),
+            "{builder}: {stderr}"
+        );
+        assert!(
+            stderr.contains("unknown instruction"),
+            "{builder}: {stderr}"
+        );
+    }
 }
 
 #[test]
 fn a_failing_step_exits_1_and_names_the_step() {
     let Some(env) = docker::env() else { return };
-    let dir = docker::fixture("failing");
-    let files = ActionsFiles::new();
-    let out = docker::build_cmd(&env, dir.path(), &docker::fake_sha(), &files)
-        .args(["--image", &format!("{}/build-tests/failing", env.registry)])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    // The step's own output is streamed, inside a log group, before the error.
-    assert!(stderr.contains("::group::docker build"), "{stderr}");
-    assert!(stderr.contains("about to fail\n"), "{stderr}");
-    let error = stderr
-        .lines()
-        .find(|l| l.starts_with("error:"))
-        .expect("an error line");
-    assert!(error.contains("at step 3/"), "{error}");
-    assert!(
-        error.contains("`RUN echo about to fail && exit 3`"),
-        "{error}"
-    );
-    assert!(error.contains("returned a non-zero code: 3"), "{error}");
-    assert!(ActionsFiles::read(&files.output()).is_empty());
+    for builder in ["classic", "buildkit"] {
+        let dir = docker::fixture("failing");
+        let files = ActionsFiles::new();
+        let out = docker::build_cmd(&env, dir.path(), &docker::fake_sha(), &files)
+            .args(["--image", &format!("{}/build-tests/failing", env.registry)])
+            .args(["--builder", builder])
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1), "{builder}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // The step's own output is streamed, inside a log group, before the error.
+        assert!(stderr.contains("::group::docker build"), "{stderr}");
+        let error = stderr
+            .split_once("\nerror: ")
+            .map(|(_, e)| e)
+            .expect("an error line");
+        if builder == "classic" {
+            assert!(stderr.contains("about to fail\n"), "{stderr}");
+            assert!(error.contains("at step 3/"), "{error}");
+            assert!(error.contains("returned a non-zero code: 3"), "{error}");
+        } else {
+            // BuildKit's plain progress: the step, its output with the time, the error.
+            assert!(
+                stderr.contains("] RUN echo about to fail && exit 3\n"),
+                "{stderr}"
+            );
+            assert!(stderr.contains(" about to fail\n"), "{stderr}");
+            assert!(
+                error.starts_with("build failed at Dockerfile:3 "),
+                "{error}"
+            );
+            assert!(error.contains("exit code: 3"), "{error}");
+            assert!(
+                error.contains("last output of the step:\n  | about to fail"),
+                "{error}"
+            );
+        }
+        assert!(
+            error.contains("`RUN echo about to fail && exit 3`"),
+            "{error}"
+        );
+        assert!(ActionsFiles::read(&files.output()).is_empty());
+    }
 }

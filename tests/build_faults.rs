@@ -114,38 +114,48 @@ fn a_daemon_gone_mid_build_exits_4_with_one_line() {
             env.host
         );
     };
+    // The classic builder's log is text, so the step's echo shows the cut point; BuildKit's
+    // status travels as base64 protobuf, so its first status message is the cut point (the
+    // `sleep 60` step is then still ahead).
     let marker = format!("cut-here-{}", &docker::nonce()[..8]);
-    let dir = context(&env, &format!("RUN echo {marker} && sleep 60\n"));
-    let sockets = tempfile::tempdir().expect("tempdir");
-    let cutter = DaemonCutter::start(
-        &sockets.path().join("docker.sock"),
-        Path::new(daemon_socket),
-        &marker,
-    );
-    let cut_env = DockerEnv {
-        host: format!("unix://{}", cutter.socket.display()),
-        ..env.clone()
-    };
-    let files = ActionsFiles::new();
-    let out = docker::build_cmd(&cut_env, dir.path(), &docker::fake_sha(), &files)
-        .args(["--image", &format!("{}/build-tests/cut", env.registry)])
-        .output()
-        .expect("run");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(
-        cutter.was_cut(),
-        "the build never reached the marker: {stderr}"
-    );
-    assert_eq!(out.status.code(), Some(4), "{stderr}");
-    assert_eq!(
-        error_lines(&stderr),
-        vec![format!(
-            "error: lost the connection to the Docker daemon at {} while it was building the \
-             image; check that it is still running (`docker info`) and run the build again",
-            cut_env.host
-        )],
-        "{stderr}"
-    );
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(out.stdout.is_empty());
+    for (builder, cut_at) in [
+        ("classic", marker.as_str()),
+        ("buildkit", "moby.buildkit.trace"),
+    ] {
+        let dir = context(&env, &format!("RUN echo {marker} && sleep 60\n"));
+        let sockets = tempfile::tempdir().expect("tempdir");
+        let cutter = DaemonCutter::start(
+            &sockets.path().join("docker.sock"),
+            Path::new(daemon_socket),
+            cut_at,
+        );
+        let cut_env = DockerEnv {
+            host: format!("unix://{}", cutter.socket.display()),
+            ..env.clone()
+        };
+        let files = ActionsFiles::new();
+        let out = docker::build_cmd(&cut_env, dir.path(), &docker::fake_sha(), &files)
+            .args(["--image", &format!("{}/build-tests/cut", env.registry)])
+            .args(["--builder", builder])
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(
+            cutter.was_cut(),
+            "{builder}: the build never reached the marker: {stderr}"
+        );
+        assert_eq!(out.status.code(), Some(4), "{builder}: {stderr}");
+        assert_eq!(
+            error_lines(&stderr),
+            vec![format!(
+                "error: lost the connection to the Docker daemon at {} while it was building \
+                 the image; check that it is still running (`docker info`) and run the build \
+                 again",
+                cut_env.host
+            )],
+            "{builder}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(out.stdout.is_empty());
+    }
 }

@@ -64,26 +64,35 @@ fn a_platform_the_daemon_cannot_build_is_a_clear_error() {
     } else {
         "linux/s390x"
     };
-    let dir = context(&env);
-    let files = ActionsFiles::new();
-    let image = format!("{}/build-tests/foreign", env.registry);
-    let out = docker::build_cmd(&env, dir.path(), &docker::fake_sha(), &files)
-        .args(["--image", &image, "--platform", foreign])
-        .output()
-        .expect("run");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
-    assert_eq!(errors.len(), 1, "{stderr}");
-    assert!(
-        errors[0].contains(&format!(
-            "built a {own} image although --platform {foreign}"
-        )),
-        "{}",
-        errors[0]
-    );
-    assert!(out.stdout.is_empty());
-    assert!(ActionsFiles::read(&files.output()).is_empty());
+    for builder in ["classic", "buildkit"] {
+        let dir = context(&env);
+        let files = ActionsFiles::new();
+        let image = format!("{}/build-tests/foreign", env.registry);
+        let out = docker::build_cmd(&env, dir.path(), &docker::fake_sha(), &files)
+            .args([
+                "--image",
+                &image,
+                "--platform",
+                foreign,
+                "--builder",
+                builder,
+            ])
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{builder}: {stderr}");
+        let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "{stderr}");
+        // The classic builder builds the daemon's platform anyway (caught after the build);
+        // BuildKit looks for a base image of that platform and cannot find one.
+        let expected = match builder {
+            "classic" => format!("built a {own} image although --platform {foreign}"),
+            _ => format!("the daemon has no {foreign} image of it and could not pull one"),
+        };
+        assert!(errors[0].contains(&expected), "{}", errors[0]);
+        assert!(out.stdout.is_empty());
+        assert!(ActionsFiles::read(&files.output()).is_empty());
+    }
 }
 
 /// The `Using cache` lines of a build log.
@@ -100,10 +109,13 @@ fn cache_from_an_earlier_image_reuses_its_layers() {
         env.registry,
         &docker::nonce()[..8]
     );
+    // The classic builder takes its cache from local images (BuildKit's registry cache is
+    // tested in build_buildkit.rs).
     let build = |extra: &[&str]| {
         let files = ActionsFiles::new();
         let out = docker::build_cmd(&env, dir.path(), &docker::fake_sha(), &files)
             .args(["--image", &image, "--format", "json", "--rebuild"])
+            .args(["--builder", "classic"])
             .args(extra)
             .output()
             .expect("run");
@@ -135,17 +147,26 @@ fn cache_from_an_earlier_image_reuses_its_layers() {
 #[test]
 fn pull_of_a_base_image_that_exists_only_locally_says_why_it_failed() {
     let Some(env) = docker::env() else { return };
-    let dir = context(&env);
-    let files = ActionsFiles::new();
-    let image = format!("{}/build-tests/pull", env.registry);
-    let out = docker::build_cmd(&env, dir.path(), &docker::fake_sha(), &files)
-        .args(["--image", &image, "--pull"])
-        .output()
-        .expect("run");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
-    assert_eq!(errors.len(), 1, "{stderr}");
-    assert!(errors[0].contains("at step 1/"), "{}", errors[0]);
-    assert!(errors[0].contains("drop --pull"), "{}", errors[0]);
+    for builder in ["classic", "buildkit"] {
+        let dir = context(&env);
+        let files = ActionsFiles::new();
+        let image = format!("{}/build-tests/pull", env.registry);
+        let out = docker::build_cmd(&env, dir.path(), &docker::fake_sha(), &files)
+            .args(["--image", &image, "--pull", "--builder", builder])
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "{stderr}");
+        let place = match builder {
+            "classic" => "at step 1/".to_owned(),
+            _ => format!(
+                "cannot get base image docker.io/{} (Dockerfile line 1)",
+                env.base_image
+            ),
+        };
+        assert!(errors[0].contains(&place), "{}", errors[0]);
+        assert!(errors[0].contains("drop --pull"), "{}", errors[0]);
+    }
 }

@@ -1,6 +1,7 @@
-//! How `deploy-action build` reads its context: once, streamed to the daemon, when no image
-//! with the context's shape exists; digest first when one does, so that an unchanged context is
-//! reused without uploading it, and a changed one of the same shape is still built.
+//! How `deploy-action build --builder classic` reads its context: once, streamed to the daemon,
+//! when no image with the context's shape exists; digest first when one does, so that an
+//! unchanged context is reused without uploading it, and a changed one of the same shape is
+//! still built. (BuildKit always takes the digest first, from the stat cache: build_buildkit.rs.)
 
 mod common;
 
@@ -25,7 +26,14 @@ fn the_context_is_streamed_once_unless_an_image_of_its_shape_exists() {
     let run = || {
         let files = ActionsFiles::new();
         let out = docker::build_cmd(&env, dir.path(), &docker::fake_sha(), &files)
-            .args(["--image", &image, "--format", "json"])
+            .args([
+                "--image",
+                &image,
+                "--format",
+                "json",
+                "--builder",
+                "classic",
+            ])
             .output()
             .expect("run");
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();

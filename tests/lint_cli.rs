@@ -27,6 +27,23 @@ fn findings_exit_one() {
     lint(&["mixed-errors.yml"]).code(1);
 }
 
+/// Warnings alone pass by default (GitHub runs the workflow); `--fail-on` lowers the bar.
+#[test]
+fn fail_on_sets_the_least_severity_that_fails() {
+    let json = stdout_of(&["--format", "json", "warnings-only.yml"]);
+    assert!(json.contains("\"severity\": \"warning\""), "{json}");
+    assert!(!json.contains("\"severity\": \"error\""), "{json}");
+    lint(&["warnings-only.yml"]).code(0);
+    lint(&["--fail-on", "error", "warnings-only.yml"]).code(0);
+    lint(&["--fail-on", "warning", "warnings-only.yml"]).code(1);
+    lint(&["--fail-on", "note", "warnings-only.yml"]).code(1);
+    lint(&["--fail-on", "note", "clean.yml"]).code(0);
+    lint(&["--fail-on", "warning", "mixed-errors.yml"]).code(1);
+    lint(&["--fail-on", "fatal", "clean.yml"])
+        .code(2)
+        .stderr(predicate::str::contains("--fail-on"));
+}
+
 #[test]
 fn missing_file_is_a_usage_error() {
     lint(&["nope.yml"])
@@ -172,7 +189,7 @@ fn config_disables_rules_and_adds_runner_labels() {
     std::fs::create_dir_all(&wf).expect("mkdir");
     std::fs::write(
         wf.join("ci.yml"),
-        "on: push\njobs:\n  a:\n    runs-on: [self-hosted, gpu-a100]\n    steps:\n      - run: echo\n        shell: fish\n",
+        "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: [self-hosted, gpu-a100]\n    steps:\n      - run: echo\n        shell: fish\n",
     )
     .expect("write");
     // Without config: the unknown label and the bad shell are both errors.
@@ -183,7 +200,7 @@ fn config_disables_rules_and_adds_runner_labels() {
         .code(1);
     std::fs::write(
         dir.path().join(".github/deploy-action.yml"),
-        "lint:\n  disable: [shell-name]\n  self-hosted-runner:\n    labels: ['gpu-*']\n",
+        "lint:\n  disable: [shell-name, self-hosted-runner]\n  self-hosted-runner:\n    labels: ['gpu-*']\n",
     )
     .expect("write");
     bin()

@@ -9,11 +9,17 @@ use serde_json::Value;
 
 const PROJECT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/project");
 
-/// `file:line:col rule severity message` of every finding of the project.
+/// `file:line:col rule severity message` of every finding of the project, linted from inside,
+/// but the security findings (those rated as zizmor rates them), which have tests of their own.
 fn findings() -> Vec<String> {
+    findings_from(PROJECT, ".github")
+}
+
+/// The same, linting `path` from the directory `cwd`.
+fn findings_from(cwd: &str, path: &str) -> Vec<String> {
     let out = common::bin()
-        .current_dir(PROJECT)
-        .args(["lint", "--format", "json", ".github"])
+        .current_dir(cwd)
+        .args(["lint", "--format", "json", path])
         .output()
         .expect("run");
     let json: Value = serde_json::from_slice(&out.stdout).expect("json");
@@ -21,6 +27,7 @@ fn findings() -> Vec<String> {
         .as_array()
         .expect("findings")
         .iter()
+        .filter(|f| f.get("zizmor_severity").is_none())
         .map(|f| {
             let path = f["path"].as_str().unwrap_or("");
             let name = path.rsplit('/').next().unwrap_or(path);
@@ -61,7 +68,7 @@ fn reusable_workflow_calls_are_checked_against_the_callee() {
             "caller.yml:16:11 workflow-call error could not read reusable workflow file for \
              \"./.github/workflows/nope.yml\"",
             // The callee's outputs type `needs.call.outputs`.
-            "caller.yml:21:53 expression error property \"link\" is not defined in object type \
+            "caller.yml:21:53 expression warning property \"link\" is not defined in object type \
              {url: string}",
         ],
     );
@@ -75,17 +82,17 @@ fn local_and_popular_actions_are_checked_against_their_inputs() {
     assert_has(
         &f,
         &[
-            "caller.yml:23:15 action error missing input \"greeting\" which is required by \
+            "caller.yml:23:15 action warning missing input \"greeting\" which is required by \
              action \"Hello\" defined at \"./.github/actions/hello\"",
-            "caller.yml:25:11 action error input \"greting\" is not defined in action \"Hello\"",
+            "caller.yml:25:11 action warning input \"greting\" is not defined in action \"Hello\"",
             "caller.yml:26:11 action warning avoid using deprecated input \"shout\" in action \
              \"Hello\" defined at \"./.github/actions/hello\": Use `volume` instead",
             // The local action's outputs type `steps.hello.outputs`.
-            "caller.yml:27:59 expression error property \"other\" is not defined in object type \
+            "caller.yml:27:59 expression warning property \"other\" is not defined in object type \
              {greeting: string}",
-            "caller.yml:30:11 action error input \"fetch_depth\" is not defined in action \
+            "caller.yml:30:11 action warning input \"fetch_depth\" is not defined in action \
              \"actions/checkout@v4\"",
-            "caller.yml:31:15 action error missing input \"key\" which is required by action \
+            "caller.yml:31:15 action warning missing input \"key\" which is required by action \
              \"actions/cache@v4\"",
         ],
     );
@@ -103,6 +110,30 @@ fn composite_action_metadata_is_checked_too() {
     );
     // The reusable workflow itself is clean.
     assert!(!f.iter().any(|l| l.starts_with("reusable.yml")), "{f:#?}");
+}
+
+/// From the folder above the repository (a monorepo tool, an editor), and from an unrelated
+/// directory with an absolute path, `./...` still resolves in the file's own repository.
+#[test]
+fn linted_from_outside_the_repository_resolves_in_it() {
+    let inside = findings();
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
+    let from_parent = findings_from(fixtures, "project/.github");
+    assert_eq!(from_parent, inside);
+    let workflow = format!("{PROJECT}/.github/workflows/caller.yml");
+    let from_tmp = findings_from("/", &workflow);
+    let inside_caller: Vec<&String> = inside
+        .iter()
+        .filter(|l| l.starts_with("caller.yml"))
+        .collect();
+    assert_eq!(from_tmp.iter().collect::<Vec<_>>(), inside_caller);
+    assert!(
+        !from_tmp.iter().any(|l| l.contains(
+            "could not read reusable workflow file for \
+         \"./.github/workflows/reusable.yml"
+        )),
+        "{from_tmp:#?}"
+    );
 }
 
 #[test]

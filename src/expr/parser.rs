@@ -8,8 +8,41 @@ use super::ast::{CompareOp, Expr, ExprKind, LogicalOp};
 use super::lexer::{Lexer, Token, TokenKind, unquote};
 use super::{ExprError, Span};
 
-/// The deepest nesting of the tree the parser accepts. GitHub itself stops at 50.
+/// The tallest tree the parser builds, so that no input can exhaust the stack of the passes
+/// over it. GitHub's own limit ([`GITHUB_MAX_DEPTH`], counted its way) is reached first except
+/// by chains of over 100 comparisons (`a == b == c ...`), which GitHub does not count.
 pub const MAX_DEPTH: usize = 100;
+
+/// GitHub's nesting limit, counted as GitHub's parser counts: one level for each expression
+/// (the whole, a parenthesised one, a function argument, an index), for the operands after the
+/// first of a `||` or `&&` chain, for each `!`, and for each `.name` or `[i]` of an access
+/// chain. Past it GitHub refuses the workflow ("Exceeded max expression depth 50").
+pub const GITHUB_MAX_DEPTH: usize = 50;
+
+/// GitHub refuses an expression whose text (trimmed) is longer than this, in UTF-16 code units.
+pub const GITHUB_MAX_LENGTH: usize = 21_000;
+
+/// The error for an expression text longer than GitHub accepts, if it is (offset 0).
+pub fn too_long(src: &str) -> Option<ExprError> {
+    // A character takes no more UTF-16 units than UTF-8 bytes.
+    if src.len() <= GITHUB_MAX_LENGTH {
+        return None;
+    }
+    let len: usize = src
+        .trim_matches(super::lexer::is_trimmed)
+        .chars()
+        .map(char::len_utf16)
+        .sum();
+    (len > GITHUB_MAX_LENGTH).then(|| {
+        ExprError::new(
+            0,
+            format!(
+                "expression is {len} characters long; GitHub refuses expressions over \
+                 {GITHUB_MAX_LENGTH} characters (ErrorExceededMaxLength)"
+            ),
+        )
+    })
+}
 
 /// Parses the text of one expression (what is between `${{` and `}}`).
 ///
@@ -24,6 +57,9 @@ pub(crate) fn parse_unterminated(src: &str) -> Option<ExprError> {
 }
 
 fn parse_with<'a>(src: &'a str, lexer: Lexer<'a>) -> Result<Expr, ExprError> {
+    if let Some(e) = too_long(src) {
+        return Err(e);
+    }
     let mut p = Parser::new(src, lexer);
     let root = p.parse_or();
     if let Some(e) = p.lexer.take_error() {
@@ -70,6 +106,8 @@ struct Parser<'a> {
     cur: Token,
     err: Option<ExprError>,
     depth: usize,
+    /// The nesting as GitHub counts it ([`GITHUB_MAX_DEPTH`]).
+    gh: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -81,6 +119,7 @@ impl<'a> Parser<'a> {
             cur,
             err: None,
             depth: 0,
+            gh: 0,
         }
     }
 
@@ -120,6 +159,18 @@ impl<'a> Parser<'a> {
         ))
     }
 
+    /// One more level as GitHub counts them; fails past [`GITHUB_MAX_DEPTH`].
+    fn gh_enter(&mut self) -> Option<()> {
+        self.gh += 1;
+        if self.gh > GITHUB_MAX_DEPTH {
+            return self.error(format!(
+                "expression is nested deeper than {GITHUB_MAX_DEPTH} levels, the most GitHub \
+                 accepts (Exceeded max expression depth {GITHUB_MAX_DEPTH})"
+            ));
+        }
+        Some(())
+    }
+
     /// Runs `f` one level of recursion deeper; fails past [`MAX_DEPTH`] levels.
     fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> Option<T>) -> Option<T> {
         if self.depth >= MAX_DEPTH {
@@ -142,20 +193,54 @@ impl<'a> Parser<'a> {
 
     fn parse_or(&mut self) -> Option<Node> {
         self.nested(|p| {
-            p.binary_chain(
-                |p| p.parse_and(),
-                |k| (k == TokenKind::Or).then_some(LogicalOp::Or),
-                |op, left, right| ExprKind::Logical { op, left, right },
-            )
+            p.gh_enter()?;
+            let r = p.logical_chain(TokenKind::Or, LogicalOp::Or, |p| p.parse_and());
+            p.gh -= 1;
+            r
         })
     }
 
     fn parse_and(&mut self) -> Option<Node> {
-        self.binary_chain(
-            |p| p.parse_equality(),
-            |k| (k == TokenKind::And).then_some(LogicalOp::And),
-            |op, left, right| ExprKind::Logical { op, left, right },
-        )
+        self.logical_chain(TokenKind::And, LogicalOp::And, |p| p.parse_equality())
+    }
+
+    /// `operand (op operand)*` for `||` or `&&`. The result is the same however the operands
+    /// are grouped (both are associative and evaluate left to right), so the tree is balanced:
+    /// a chain of thousands of conditions, which GitHub accepts, stays a shallow tree.
+    fn logical_chain(
+        &mut self,
+        token: TokenKind,
+        op: LogicalOp,
+        mut operand: impl FnMut(&mut Self) -> Option<Node>,
+    ) -> Option<Node> {
+        let first = operand(self)?;
+        if self.cur.kind != token {
+            return Some(first);
+        }
+        self.gh_enter()?;
+        let mut items = vec![first];
+        while self.cur.kind == token {
+            self.bump();
+            items.push(operand(self)?);
+        }
+        self.gh -= 1;
+        self.balanced(op, items)
+    }
+
+    fn balanced(&mut self, op: LogicalOp, mut items: Vec<Node>) -> Option<Node> {
+        if items.len() == 1 {
+            return items.pop();
+        }
+        let right_items = items.split_off(items.len() / 2);
+        let (left, lh) = self.balanced(op, items)?;
+        let (right, rh) = self.balanced(op, right_items)?;
+        let span = Span::new(left.span.start, right.span.end);
+        let kind = ExprKind::Logical {
+            op,
+            left: Box::new(left),
+            right: Box::new(right),
+        };
+        self.node(kind, span, lh.max(rh))
     }
 
     fn parse_equality(&mut self) -> Option<Node> {
@@ -206,17 +291,31 @@ impl<'a> Parser<'a> {
             return self.parse_postfix();
         }
         let bang = self.bump();
+        self.gh_enter()?;
         let (operand, h) = self.nested(|p| p.parse_not())?;
+        self.gh -= 1;
         let span = Span::new(bang.span.start, operand.span.end);
         self.node(ExprKind::Not(Box::new(operand)), span, h)
     }
 
     fn parse_postfix(&mut self) -> Option<Node> {
+        // GitHub counts a level per access after a name, a call or a parenthesised expression.
+        let counts = matches!(self.cur.kind, TokenKind::Ident | TokenKind::LeftParen);
+        let before = self.gh;
+        let r = self.postfix_chain(counts);
+        self.gh = before;
+        r
+    }
+
+    fn postfix_chain(&mut self, counts: bool) -> Option<Node> {
         let (mut e, mut h) = self.parse_primary()?;
         loop {
             match self.cur.kind {
                 TokenKind::Dot => {
                     self.bump();
+                    if counts {
+                        self.gh_enter()?;
+                    }
                     match self.cur.kind {
                         TokenKind::Star => {
                             let star = self.bump();
@@ -255,6 +354,9 @@ impl<'a> Parser<'a> {
                         );
                     }
                     let close = self.bump();
+                    if counts {
+                        self.gh_enter()?;
+                    }
                     let span = Span::new(e.span.start, close.span.end);
                     let kind = ExprKind::Index {
                         receiver: Box::new(e),

@@ -64,6 +64,12 @@ pub fn check_embedded(s: &str, env: &TypeEnv) -> TemplateCheck {
             out.exprs.clear();
             return out;
         }
+        // GitHub reports an over-long expression at its `${{`.
+        if let Some(e) = super::parser::too_long(emb.inner_text(s)) {
+            out.diags.push(syntax_diag(&e, emb.whole.start));
+            out.exprs.clear();
+            return out;
+        }
         let ast = match parse(emb.inner_text(s)) {
             Ok(ast) => ast,
             Err(e) => {

@@ -391,7 +391,7 @@ fn classify(
 /// Whether an image of platform `built` (`os/arch[/variant]`) is what `--platform wanted`
 /// asks for; common architecture aliases are the same, a variant is compared when both name
 /// one.
-fn same_platform(wanted: &str, built: &str) -> bool {
+pub(crate) fn same_platform(wanted: &str, built: &str) -> bool {
     fn parts(text: &str) -> (String, String, String) {
         let mut it = text.trim().split('/').map(str::to_ascii_lowercase);
         let os = it.next().unwrap_or_default();
@@ -414,8 +414,8 @@ fn same_platform(wanted: &str, built: &str) -> bool {
         && (w_variant.is_empty() || b_variant.is_empty() || w_variant == b_variant)
 }
 
-/// The number after `line ` in a daemon message.
-fn line_number(message: &str) -> Option<usize> {
+/// The number after `line ` in a daemon message (both builders word Dockerfile errors so).
+pub(crate) fn line_number(message: &str) -> Option<usize> {
     let at = message.find("line ")? + "line ".len();
     let digits: String = message[at..]
         .chars()

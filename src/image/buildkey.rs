@@ -37,6 +37,10 @@ pub struct KeyInputs<'a> {
     pub build_args: &'a BTreeMap<String, String>,
     /// The `--label` values given by the user (not the computed OCI labels).
     pub user_labels: &'a BTreeMap<String, String>,
+    /// Other options that change the image: `cache-to=inline` (cache metadata in the config),
+    /// the ids of secrets and SSH agents a build mounts (never their values). Empty for
+    /// builds without them, so their keys are what they were before these options existed.
+    pub options: &'a [String],
 }
 
 /// `sha256:<hex>` over the inputs, each length-prefixed so no two input sets collide.
@@ -60,6 +64,9 @@ pub fn build_key(inputs: &KeyInputs<'_>) -> String {
         field("label", k);
         field("value", v);
     }
+    for option in inputs.options {
+        field("option", option);
+    }
     let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
     format!("sha256:{hex}")
 }
@@ -79,7 +86,9 @@ mod tests {
             platform: None,
             build_args: &none,
             user_labels: &none,
+            options: &[],
         };
+        let inline = ["cache-to=inline".to_owned()];
         let k = build_key(&base);
         assert!(k.starts_with("sha256:") && k.len() == 71);
         let variants = [
@@ -105,6 +114,10 @@ mod tests {
             },
             KeyInputs {
                 user_labels: &args,
+                ..base
+            },
+            KeyInputs {
+                options: &inline,
                 ..base
             },
         ];

@@ -21,9 +21,13 @@
 //! has the same files.
 
 mod archive;
+mod digest;
+mod statcache;
 #[cfg(test)]
 mod tests;
 mod walk;
+
+pub use walk::{Entry, Kind as EntryKind};
 
 use std::fs;
 use std::io::{self, Write};
@@ -169,6 +173,9 @@ pub struct BuildContext {
     root: PathBuf,
     dockerfile: String,
     ignore_file: Option<PathBuf>,
+    /// The ignore file's patterns as written (BuildKit applies these, without the CLI's
+    /// re-inclusion of the Dockerfile and the ignore file, which reach it separately).
+    patterns: Vec<String>,
     matcher: PatternMatcher,
 }
 
@@ -213,6 +220,7 @@ impl BuildContext {
         }
 
         let (ignore_file, mut patterns) = read_ignore(dir, &rel)?;
+        let written = patterns.clone();
         let invalid = |source| ContextError::Ignore {
             path: ignore_file.clone().unwrap_or_default(),
             source,
@@ -240,6 +248,7 @@ impl BuildContext {
             root: dir.to_path_buf(),
             dockerfile: rel,
             ignore_file,
+            patterns: written,
             matcher,
         })
     }
@@ -253,6 +262,11 @@ impl BuildContext {
     /// `dockerfile` parameter takes.
     pub fn dockerfile(&self) -> &str {
         &self.dockerfile
+    }
+
+    /// The ignore file's patterns as written, without the re-inclusions `matcher` adds.
+    pub fn written_patterns(&self) -> &[String] {
+        &self.patterns
     }
 
     /// The ignore file in effect, if any.
@@ -352,10 +366,45 @@ impl BuildContext {
 
     /// The `context_digest` alone: reads every file, writes nothing.
     pub fn digest(&self) -> Result<String, ContextError> {
-        Ok(self
-            .pack(io::sink(), &PackOptions::default())?
-            .context_digest)
+        Ok(self.digest_stats(1, None)?.context_digest)
     }
+
+    /// What [`BuildContext::pack`] would report, without writing an archive (`archive_bytes`
+    /// is 0): the files are read and hashed by up to `threads` threads. With `cache_dir`, the
+    /// hashes of files whose `lstat` is unchanged since an earlier pass are taken from a stat
+    /// cache kept there (see `statcache`), so an unchanged context is listed, not read.
+    pub fn digest_stats(
+        &self,
+        threads: usize,
+        cache_dir: Option<&Path>,
+    ) -> Result<PackStats, ContextError> {
+        digest::digest(
+            &self.root,
+            &self.matcher,
+            self.ignore_path(),
+            threads,
+            cache_dir,
+        )
+    }
+}
+
+/// Walks `root` as fsutil's filtered file system does for a BuildKit transfer: entries in
+/// BuildKit's order that `include` (when given) matches and `exclude` does not, directories
+/// above a sent entry included. `pattern_file` is named in pattern errors.
+pub fn walk_filtered(
+    root: &Path,
+    include: Option<&PatternMatcher>,
+    exclude: &PatternMatcher,
+    pattern_file: &Path,
+    visit: impl FnMut(Entry<'_>) -> Result<(), ContextError>,
+) -> Result<(), ContextError> {
+    walk::walk_filtered(
+        root,
+        include.map(walk::Include::new),
+        exclude,
+        pattern_file,
+        visit,
+    )
 }
 
 /// The sorted paths `docker build` would send for `dir` with `dockerfile` (relative to `dir`);

@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use std::sync::Arc;
+
 use bollard::Docker;
 use bollard::auth::DockerCredentials;
 use bollard::errors::Error as BollardError;
@@ -10,17 +12,45 @@ use bollard::query_parameters::{CreateImageOptions, ListImagesOptions, TagImageO
 use futures_util::StreamExt;
 
 use super::auth::{RegistryAuth, server_address};
+use super::endpoint::{Endpoint, Resolved};
 use super::error::ImageError;
 use super::tags::ImageRef;
+use super::transport::Connector;
 
-/// The daemon address used when `DOCKER_HOST` is unset.
-pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
+/// Seconds bollard waits for a response's headers.
+const REQUEST_TIMEOUT: u64 = 120;
 
 /// A connected daemon, its API version negotiated.
 #[derive(Debug, Clone)]
 pub struct Daemon {
     docker: Docker,
     host: String,
+    endpoint: Arc<Endpoint>,
+    info: DaemonInfo,
+}
+
+/// What the daemon says of itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DaemonInfo {
+    /// `linux` or `windows`.
+    pub os: String,
+    /// The Engine API version it speaks (`1.41`).
+    pub api_version: String,
+    /// The engine's version (`20.10.24`).
+    pub version: String,
+    /// The engine's architecture (`amd64`).
+    pub arch: String,
+}
+
+impl DaemonInfo {
+    /// Whether the daemon has BuildKit built in: a Linux engine with the `/session` endpoint
+    /// out of experimental (Engine API 1.39, Docker 18.09).
+    pub fn has_buildkit(&self) -> bool {
+        let mut parts = self.api_version.split('.').map(|p| p.parse::<u32>().ok());
+        let version = (parts.next().flatten(), parts.next().flatten());
+        self.os == "linux"
+            && matches!(version, (Some(major), Some(minor)) if (major, minor) >= (1, 39))
+    }
 }
 
 /// What `inspect` tells about a local image.
@@ -37,21 +67,85 @@ pub struct LocalImage {
 }
 
 impl Daemon {
-    /// Connects to `host` (`unix://...`, `tcp://...`, `http://...`) and negotiates the API
-    /// version down to what the daemon speaks (bollard's default is newer than Docker 20.10).
-    pub async fn connect(host: &str) -> Result<Self, ImageError> {
-        let unreachable = || ImageError::DaemonUnreachable {
-            host: host.to_owned(),
+    /// Connects to the daemon `resolved` names and negotiates the API version down to what it
+    /// speaks (bollard's default is newer than Docker 20.10). Unix sockets and plain TCP use
+    /// bollard's own clients; TLS and SSH daemons go through [`Connector`].
+    pub async fn connect(resolved: &Resolved) -> Result<Self, ImageError> {
+        let host = resolved.display.clone();
+        let unreachable = |detail: String| ImageError::DaemonUnreachable {
+            host: host.clone(),
+            detail,
         };
-        let docker = Docker::connect_with_host(host).map_err(|_| unreachable())?;
+        let version = bollard::API_DEFAULT_VERSION;
+        let docker = match &resolved.endpoint {
+            Endpoint::Unix(path) => {
+                Docker::connect_with_unix(&path.to_string_lossy(), REQUEST_TIMEOUT, version)
+            }
+            Endpoint::Tcp {
+                host,
+                port,
+                tls: None,
+            } => Docker::connect_with_http(
+                &format!("tcp://{}:{port}", bracket(host)),
+                REQUEST_TIMEOUT,
+                version,
+            ),
+            endpoint => {
+                let client = hyper_util::client::legacy::Client::builder(
+                    hyper_util::rt::TokioExecutor::new(),
+                )
+                .build(Connector(Arc::new(endpoint.clone())));
+                Docker::connect_with_custom_transport(
+                    move |request: bollard::BollardRequest| {
+                        let response = client.request(request);
+                        async move {
+                            response
+                                .await
+                                .map_err(|err| BollardError::HyperLegacyError { err })
+                        }
+                    },
+                    Some("http://docker"),
+                    REQUEST_TIMEOUT,
+                    version,
+                )
+            }
+        }
+        .map_err(|e| unreachable(e.to_string()))?;
         let docker = docker
             .negotiate_version()
             .await
-            .map_err(|_| unreachable())?;
+            .map_err(|e| unreachable(connect_detail(&e)))?;
+        let info = match docker.version().await {
+            Ok(v) => DaemonInfo {
+                os: v.os.unwrap_or_default(),
+                api_version: v.api_version.unwrap_or_default(),
+                version: v.version.unwrap_or_default(),
+                arch: v.arch.unwrap_or_default(),
+            },
+            Err(e) => return Err(unreachable(connect_detail(&e))),
+        };
         Ok(Self {
             docker,
-            host: host.to_owned(),
+            host,
+            endpoint: Arc::new(resolved.endpoint.clone()),
+            info,
         })
+    }
+
+    /// The daemon's address, for raw connections (BuildKit's `/build` and `/session`).
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// What the daemon said of itself when connecting.
+    pub fn info(&self) -> &DaemonInfo {
+        &self.info
+    }
+
+    /// The negotiated API version as a path prefix (`/v1.41`).
+    pub fn api_prefix(&self) -> String {
+        let v = self.docker.client_version();
+        format!("/v{}.{}", v.major_version, v.minor_version)
     }
 
     /// The bollard client.
@@ -75,11 +169,13 @@ impl Daemon {
                 action: action.to_owned(),
                 message: error,
             },
-            BollardError::IOError { .. }
+            err @ (BollardError::IOError { .. }
             | BollardError::HyperResponseError { .. }
+            | BollardError::HyperLegacyError { .. }
             | BollardError::RequestTimeoutError
-            | BollardError::SocketNotFoundError(_) => ImageError::DaemonUnreachable {
+            | BollardError::SocketNotFoundError(_)) => ImageError::DaemonUnreachable {
                 host: self.host.clone(),
+                detail: connect_detail(&err),
             },
             other => ImageError::Daemon {
                 action: action.to_owned(),
@@ -171,6 +267,24 @@ impl Daemon {
         }
         Ok(())
     }
+}
+
+/// An IPv6 address in brackets, anything else as it is.
+fn bracket(host: &str) -> String {
+    if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_owned()
+    }
+}
+
+/// The innermost cause of a connection failure (`Connection refused`, a TLS alert), short.
+fn connect_detail(err: &BollardError) -> String {
+    let mut source: &dyn std::error::Error = err;
+    while let Some(next) = source.source() {
+        source = next;
+    }
+    source.to_string()
 }
 
 /// The credentials sent with a push or pull. An empty set is still sent: Docker 20.10

@@ -27,10 +27,15 @@ pub enum ImageError {
     #[error("{0}")]
     Usage(String),
     /// Nothing answers at the daemon's address.
-    #[error("cannot reach the Docker daemon at {host}: is it running? start it or set DOCKER_HOST")]
+    #[error(
+        "cannot reach the Docker daemon at {host} ({detail}); start it, or point DOCKER_HOST \
+         or --docker-context at a daemon that runs"
+    )]
     DaemonUnreachable {
-        /// The address tried (`unix:///var/run/docker.sock`, `tcp://...`).
+        /// The address tried (`unix:///var/run/docker.sock`, `tcp://...`), with the context.
         host: String,
+        /// The innermost cause (`Connection refused`, a TLS error).
+        detail: String,
     },
     /// The connection to the daemon broke while it was working (it stopped or restarted).
     #[error(
@@ -74,6 +79,52 @@ pub enum ImageError {
         /// The platform of the image built (`linux/amd64`).
         built: String,
     },
+    /// A BuildKit step failed: where in the Dockerfile, what BuildKit said, its last output.
+    #[error("{}", step_message(.dockerfile, *.line, .instruction, .message, .tail))]
+    StepFailed {
+        /// The Dockerfile's path.
+        dockerfile: String,
+        /// The line the step's instruction starts on, when it could be found.
+        line: Option<usize>,
+        /// The instruction (`RUN make test`).
+        instruction: String,
+        /// BuildKit's error.
+        message: String,
+        /// The step's last output lines.
+        tail: Vec<String>,
+    },
+    /// A `FROM` image could not be had.
+    #[error(
+        "cannot get base image {image}{}: {message}; {hint}",
+        .line.map(|n| format!(" (Dockerfile line {n})")).unwrap_or_default()
+    )]
+    BaseImage {
+        /// The image.
+        image: String,
+        /// The FROM line naming it, when found.
+        line: Option<usize>,
+        /// BuildKit's error.
+        message: String,
+        /// What to do, given the flags.
+        hint: String,
+    },
+    /// A `# syntax=` frontend could not be used (offline, or the image does not exist).
+    #[error(
+        "the Dockerfile's `# syntax={frontend}` line (line {line}) makes BuildKit pull the \
+         frontend image {frontend}, which failed: {message}; remove the line to use the \
+         daemon's built-in frontend, or give the daemon access to that registry"
+    )]
+    Frontend {
+        /// The frontend image.
+        frontend: String,
+        /// The directive's line.
+        line: usize,
+        /// BuildKit's error.
+        message: String,
+    },
+    /// The daemon address could not be worked out.
+    #[error(transparent)]
+    Endpoint(#[from] super::endpoint::EndpointError),
     /// A Dockerfile step failed.
     #[error(
         "build failed at {}: {message}; fix that step (its output is above) and build again",
@@ -163,6 +214,32 @@ pub enum ImageError {
     },
 }
 
+fn step_message(
+    dockerfile: &str,
+    line: Option<usize>,
+    instruction: &str,
+    message: &str,
+    tail: &[String],
+) -> String {
+    let at = match line {
+        Some(n) => format!("{dockerfile}:{n}"),
+        None => dockerfile.to_owned(),
+    };
+    let mut text = format!("build failed at {at} `{instruction}`: {message}");
+    if !tail.is_empty() {
+        text.push_str("\nlast output of the step:");
+        for line in tail {
+            text.push_str("\n  | ");
+            text.push_str(line);
+        }
+        text.push('\n');
+    } else {
+        text.push_str("; ");
+    }
+    text.push_str("fix that step and build again");
+    text
+}
+
 fn dockerfile_message(line: &Option<usize>, source_line: Option<&str>, message: &str) -> String {
     match (line, source_line) {
         (Some(n), Some(text)) => format!(
@@ -181,6 +258,9 @@ impl ImageError {
         match self {
             Self::DockerfileSyntax { .. }
             | Self::BuildFailed { .. }
+            | Self::StepFailed { .. }
+            | Self::BaseImage { .. }
+            | Self::Frontend { .. }
             | Self::PlatformMismatch { .. } => exit::BUILD_FAILED,
             Self::DaemonUnreachable { .. }
             | Self::DaemonLost { .. }
@@ -195,6 +275,7 @@ impl ImageError {
             | Self::Tag(_)
             | Self::Label(_)
             | Self::Usage(_)
+            | Self::Endpoint(_)
             | Self::DockerConfig { .. }
             | Self::CredentialHelper { .. } => exit::USAGE,
         }

@@ -21,6 +21,10 @@ mod shell;
 
 use crate::workflow::model::Job;
 use crate::workflow::yaml::Node;
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 pub use shell::{Word, commands};
 
@@ -87,8 +91,85 @@ pub enum Tag {
     Unknown,
 }
 
+/// What [`job_deploys`] found in one job, without borrows, so it can be remembered.
+struct Found {
+    step: usize,
+    /// Where the node showing the deploy starts (unique in the file).
+    node_offset: usize,
+    what: String,
+    promote: bool,
+}
+
+thread_local! {
+    /// While a file is linted ([`with_memo`]): the deploy steps of each of its jobs, by the
+    /// address of the job's mapping, since several rules ask for the same job.
+    static MEMO: RefCell<Option<HashMap<usize, Rc<[Found]>>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` (the rules over one file) with [`job_deploys`] remembering its answers; they are
+/// forgotten when `f` returns, before another file's nodes can take the same addresses.
+pub fn with_memo<R>(f: impl FnOnce() -> R) -> R {
+    MEMO.with(|m| *m.borrow_mut() = Some(HashMap::new()));
+    let r = f();
+    MEMO.with(|m| *m.borrow_mut() = None);
+    r
+}
+
 /// The deploy steps of a job, in order.
 pub fn job_deploys<'a>(job: &Job<'a>) -> Vec<Deploy<'a>> {
+    let key = std::ptr::from_ref(job.node) as usize;
+    let found = MEMO.with(|m| m.borrow().as_ref().and_then(|m| m.get(&key).cloned()));
+    let found = match found {
+        Some(f) => f,
+        None => {
+            let f: Rc<[Found]> = compute_deploys(job)
+                .into_iter()
+                .map(|d| Found {
+                    step: d.step,
+                    node_offset: d.node.span.start.offset,
+                    what: d.what,
+                    promote: d.promote,
+                })
+                .collect();
+            MEMO.with(|m| {
+                if let Some(m) = m.borrow_mut().as_mut() {
+                    m.insert(key, Rc::clone(&f));
+                }
+            });
+            f
+        }
+    };
+    found
+        .iter()
+        .filter_map(|f| {
+            let step = job.steps.iter().find(|s| s.index == f.step)?;
+            let node = step_nodes(step.node).find(|n| n.span.start.offset == f.node_offset)?;
+            Some(Deploy {
+                step: f.step,
+                step_node: step.node,
+                node,
+                what: f.what.clone(),
+                promote: f.promote,
+            })
+        })
+        .collect()
+}
+
+/// The nodes of a step a deploy can be shown at: `uses:` and the scripts.
+fn step_nodes(step: &Node) -> impl Iterator<Item = &Node> {
+    let with = step.get("with");
+    [
+        step.get("uses"),
+        step.get("run"),
+        with.and_then(|w| w.get("inlineScript")),
+        with.and_then(|w| w.get("args")),
+        with.and_then(|w| w.get("command")),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+fn compute_deploys<'a>(job: &Job<'a>) -> Vec<Deploy<'a>> {
     let throwaway = uses_throwaway_cluster(job);
     let mut out = Vec::new();
     for step in &job.steps {
@@ -143,6 +224,9 @@ fn step_deploy(step: &Node, throwaway: bool) -> Option<(&Node, String, bool)> {
         }
     }
     for (node, script, _) in scripts(step) {
+        if !may_deploy(&script) {
+            continue;
+        }
         for cmd in commands(&script) {
             if let Some((what, cluster)) = deploy_command(&cmd) {
                 if cluster && throwaway {
@@ -159,12 +243,12 @@ fn step_deploy(step: &Node, throwaway: bool) -> Option<(&Node, String, bool)> {
 /// The shell text a step runs: its `run:`, the `inlineScript:` of `azure/cli`, or the `args:`
 /// (or `command:`) of an action that wraps `kubectl` or `helm` (`actions-hub/kubectl`), with
 /// the tool's name put in front when the input leaves it out. Returns the scalar, the text, and how many bytes were put in front.
-fn scripts(step: &Node) -> Vec<(&Node, String, usize)> {
+fn scripts(step: &Node) -> Vec<(&Node, Cow<'_, str>, usize)> {
     let mut out = Vec::new();
     if let Some(run) = step.get("run")
         && let Some(s) = run.as_str()
     {
-        out.push((run, s.to_string(), 0));
+        out.push((run, Cow::Borrowed(s), 0));
     }
     let Some(name) = action_name(step) else {
         return out;
@@ -173,7 +257,7 @@ fn scripts(step: &Node) -> Vec<(&Node, String, usize)> {
         && let Some(v) = step.get("with").and_then(|w| w.get("inlineScript"))
         && let Some(s) = v.as_str()
     {
-        out.push((v, s.to_string(), 0));
+        out.push((v, Cow::Borrowed(s), 0));
     }
     let last = name.rsplit('/').next().unwrap_or_default();
     let tool = if last.contains("kubectl") {
@@ -188,9 +272,9 @@ fn scripts(step: &Node) -> Vec<(&Node, String, usize)> {
             && let Some(s) = v.as_str()
         {
             if s.trim_start().starts_with(tool) {
-                out.push((v, s.to_string(), 0));
+                out.push((v, Cow::Borrowed(s), 0));
             } else {
-                out.push((v, format!("{tool} {s}"), tool.len() + 1));
+                out.push((v, Cow::Owned(format!("{tool} {s}")), tool.len() + 1));
             }
         }
     }
@@ -257,6 +341,33 @@ fn subcommands<'w>(words: &[&'w str], n: usize) -> Vec<&'w str> {
 }
 
 /// Whether a command deploys: what it is, and whether it talks to a Kubernetes cluster.
+/// The programs [`deploy_command`] knows.
+const DEPLOY_PROGRAMS: &[&str] = &[
+    "deploy-action",
+    "kubectl",
+    "oc",
+    "helm",
+    "helmfile",
+    "az",
+    "gcloud",
+    "aws",
+    "flyctl",
+    "fly",
+    "terraform",
+];
+
+/// Whether `script` has one of [`DEPLOY_PROGRAMS`] as a word (a command's program is its last
+/// path segment), so that it can hold a deploy command. Most scripts do not, and are not
+/// split into commands at all.
+fn may_deploy(script: &str) -> bool {
+    let word_char = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
+    // One pass over the words (runs of word characters), each compared with the programs.
+    script
+        .as_bytes()
+        .split(|b| !word_char(b))
+        .any(|w| (2..=13).contains(&w.len()) && DEPLOY_PROGRAMS.iter().any(|p| p.as_bytes() == w))
+}
+
 fn deploy_command(cmd: &[Word]) -> Option<(String, bool)> {
     let words = program_words(cmd);
     let prog = *words.first()?;
@@ -367,6 +478,9 @@ pub fn images<'a>(d: &Deploy<'a>) -> Vec<ImageRef<'a>> {
         }
     }
     for (node, script, prefix) in scripts(d.step_node) {
+        if !may_deploy(&script) {
+            continue;
+        }
         for cmd in commands(&script) {
             if deploy_command(&cmd).is_some() {
                 let at = Script {

@@ -18,6 +18,34 @@ pub fn repo_root(start: &Path) -> PathBuf {
     start.to_path_buf()
 }
 
+/// The repository a linted file belongs to, for resolving its local actions and reusable
+/// workflows (`uses: ./...`), as GitHub does from the checkout the file is in:
+/// - the folder above `.github/workflows/` for a workflow there;
+/// - else the nearest ancestor of the file holding `.git` or a `.github` directory;
+/// - else `fallback` (the repository of the current directory).
+///
+/// `file` should be absolute (or relative to the directory `fallback` was found from).
+pub fn project_root_of(file: &Path, fallback: &Path) -> PathBuf {
+    let dir = file.parent().unwrap_or(Path::new(""));
+    if dir.file_name().is_some_and(|n| n == "workflows")
+        && let Some(github) = dir.parent()
+        && github.file_name().is_some_and(|n| n == ".github")
+    {
+        return github.parent().map_or_else(PathBuf::new, Path::to_path_buf);
+    }
+    let mut cur = Some(dir);
+    while let Some(d) = cur {
+        if d.as_os_str().is_empty() {
+            break;
+        }
+        if d.join(".git").exists() || d.join(".github").is_dir() {
+            return d.to_path_buf();
+        }
+        cur = d.parent();
+    }
+    fallback.to_path_buf()
+}
+
 /// True for a file name of action metadata.
 pub fn is_action_file(name: &str) -> bool {
     name == "action.yml" || name == "action.yaml"
@@ -113,6 +141,43 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> std::io::Result<()>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn project_root_is_the_files_own_repository() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let base = tmp.path();
+        let fallback = base.join("elsewhere");
+        // A workflow: the folder above `.github/workflows`, even without `.git`.
+        let wf = base.join("a/repo/.github/workflows/ci.yml");
+        assert_eq!(project_root_of(&wf, &fallback), base.join("a/repo"));
+        // An action: the nearest folder with `.git` (or `.github`).
+        std::fs::create_dir_all(base.join("b/.git")).expect("mkdir");
+        std::fs::create_dir_all(base.join("b/x/y")).expect("mkdir");
+        let action = base.join("b/x/y/action.yml");
+        assert_eq!(project_root_of(&action, &fallback), base.join("b"));
+        std::fs::create_dir_all(base.join("c/.github")).expect("mkdir");
+        assert_eq!(
+            project_root_of(&base.join("c/action.yml"), &fallback),
+            base.join("c")
+        );
+        // Nothing around it: the fallback.
+        std::fs::create_dir_all(base.join("d")).expect("mkdir");
+        let lone = base.join("d/action.yml");
+        let found = project_root_of(&lone, &fallback);
+        assert!(
+            found == fallback || !found.starts_with(base.join("d")),
+            "{found:?}"
+        );
+        // A relative workflow path.
+        assert_eq!(
+            project_root_of(Path::new("r/.github/workflows/x.yml"), &fallback),
+            Path::new("r")
+        );
+        assert_eq!(
+            project_root_of(Path::new(".github/workflows/x.yml"), &fallback),
+            Path::new("")
+        );
+    }
 
     #[test]
     fn policies_named_by_workflows() {

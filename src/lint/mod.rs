@@ -4,25 +4,33 @@
 //! Findings are values; an `Err` anywhere in here means the tool itself failed, never that the
 //! file is bad.
 
+pub mod audit;
 pub mod config;
 pub mod deploy;
 pub mod discover;
 pub mod exprs;
+pub mod fix;
 pub mod popular_actions;
 pub mod project;
 pub mod registry;
 pub mod rules;
 pub mod schema;
+pub mod sec;
+pub mod shellcheck;
 pub mod suppress;
 
 use crate::workflow::action::Action;
 use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::yaml::{self, Node, Span};
 
+pub use audit::{Audit, AuditSeverity, Confidence};
 pub use config::Config;
-pub use project::Project;
+pub use fix::{Edit, Fix};
+pub use project::{Project, Projects};
 
-/// How bad a finding is. Only `Error` fails the run (exit status 1).
+/// How bad a finding is. `Error` is kept for what GitHub refuses or fails on; what it runs is at
+/// most a `Warning`. Ordered from the most severe (`Error < Warning < Note`); `lint` exits 1 on
+/// findings at or above `--fail-on` (default `Error`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -58,6 +66,29 @@ pub struct Finding {
     pub message: String,
     /// How to fix it, when known.
     pub help: Option<String>,
+    /// For a security finding: zizmor's severity and confidence.
+    pub audit: Option<Audit>,
+    /// A safe mechanical fix (`lint --fix`), when there is one.
+    pub fix: Option<Fix>,
+    /// The construct the finding is about (a step, a job), when larger than `span`: a
+    /// `# zizmor: ignore[...]` comment anywhere in it silences the finding, as in zizmor.
+    pub scope: Option<Span>,
+}
+
+impl Finding {
+    /// A finding with no audit, fix or scope.
+    pub fn new(rule: &'static str, severity: Severity, span: Span, message: String) -> Self {
+        Finding {
+            rule,
+            severity,
+            span,
+            message,
+            help: None,
+            audit: None,
+            fix: None,
+            scope: None,
+        }
+    }
 }
 
 /// What kind of file a path holds.
@@ -91,6 +122,11 @@ impl FileKind {
 pub struct RuleMeta {
     /// Kebab-case id, equal to the rule's file name.
     pub id: &'static str,
+    /// The zizmor audit this rule covers (`template-injection`), if any: shown by
+    /// `--list-rules`, carried in SARIF, and honoured in `# zizmor: ignore[...]` comments.
+    pub zizmor: Option<&'static str>,
+    /// The actionlint rule kind this rule covers (`runner-label`), if any.
+    pub actionlint: Option<&'static str>,
     /// One-line summary.
     pub summary: &'static str,
     /// Severity of its findings unless a finding says otherwise.
@@ -134,11 +170,34 @@ pub struct Ctx<'a> {
     /// The repository the file belongs to, when known: local actions and reusable workflows
     /// (`uses: ./...`) are read from it.
     pub project: Option<&'a Project>,
+    exprs: &'a sec::exprs::FileExprs<'a>,
     rule: &'static RuleMeta,
     findings: Vec<Finding>,
+    scripts: Vec<shellcheck::Script>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// Every `${{ }}` expression of the file (and every bare `if:`), parsed once for all rules.
+    pub fn expressions(&self) -> &'a [sec::exprs::Site<'a>] {
+        self.exprs.sites()
+    }
+
+    /// The commands of a `run:` script of the file, split once for all rules.
+    pub fn commands(&self, script: &Node) -> std::rc::Rc<Vec<Vec<deploy::Word>>> {
+        self.exprs.commands_of(script)
+    }
+
+    /// The parsed expressions of one scalar of the file, if it has any.
+    pub fn expressions_of(&self, node: &Node) -> Option<&'a sec::exprs::Site<'a>> {
+        self.exprs.site_of(node)
+    }
+
+    /// Queues a `run:` script for shellcheck, which runs over every file's scripts at once
+    /// ([`shellcheck::Shellcheck::check`]).
+    pub fn queue_script(&mut self, script: shellcheck::Script) {
+        self.scripts.push(script);
+    }
+
     /// Reports a finding at the rule's default severity.
     pub fn report(&mut self, span: Span, message: impl Into<String>) {
         let severity = self.rule.severity;
@@ -159,13 +218,31 @@ impl Ctx<'_> {
         message: impl Into<String>,
         help: Option<String>,
     ) {
-        self.findings.push(Finding {
-            rule: self.rule.id,
-            severity,
+        let mut f = Finding::new(self.rule.id, severity, span, message.into());
+        f.help = help;
+        self.findings.push(f);
+    }
+
+    /// Reports a security finding rated the way zizmor rates it; our severity follows from
+    /// zizmor's ([`AuditSeverity::severity`]). The returned finding takes a fix or a scope.
+    pub fn audit(
+        &mut self,
+        audit: Audit,
+        span: Span,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> &mut Finding {
+        let mut f = Finding::new(
+            self.rule.id,
+            audit.severity.severity(),
             span,
-            message: message.into(),
-            help,
-        });
+            message.into(),
+        );
+        f.help = Some(help.into());
+        f.audit = Some(audit);
+        self.findings.push(f);
+        let last = self.findings.len() - 1;
+        &mut self.findings[last]
     }
 }
 
@@ -178,11 +255,16 @@ pub struct FileResult {
     pub source: String,
     /// Findings sorted by position.
     pub findings: Vec<Finding>,
+    /// `run:` scripts queued for shellcheck; [`shellcheck::Shellcheck::check`] turns them into
+    /// findings.
+    pub scripts: Vec<shellcheck::Script>,
 }
 
 /// The rule that reports YAML the parser refuses; it has no visitor of its own.
 pub static YAML_SYNTAX: RuleMeta = RuleMeta {
     id: "yaml-syntax",
+    zizmor: None,
+    actionlint: Some("syntax-check"),
     summary: "YAML must parse: syntax errors, duplicate keys, alias bombs, nesting limits",
     severity: Severity::Error,
 };
@@ -215,7 +297,11 @@ pub fn too_large(path: &str, size: u64) -> FileResult {
                  or split the workflow into reusable workflows"
                     .into(),
             ),
+            audit: None,
+            fix: None,
+            scope: None,
         }],
+        scripts: Vec::new(),
     }
 }
 
@@ -245,6 +331,9 @@ pub fn lint_source_in(
             span: Span::point(e.pos),
             message: format!("could not parse as YAML: {}", e.message),
             help: None,
+            audit: None,
+            fix: None,
+            scope: None,
         });
     }
     for issue in &doc.issues {
@@ -258,8 +347,12 @@ pub fn lint_source_in(
             span: issue.span,
             message: issue.message.clone(),
             help: None,
+            audit: None,
+            fix: None,
+            scope: None,
         });
     }
+    let mut scripts = Vec::new();
     // A document that failed to parse is reported once; rules would only add noise.
     if doc.error.is_none() {
         let empty = empty_root();
@@ -270,17 +363,24 @@ pub fn lint_source_in(
             config,
             project,
         };
-        run_rules(&file, kind, root, &mut findings);
+        deploy::with_memo(|| run_rules(&file, kind, root, &mut findings, &mut scripts));
     }
-    findings.retain(|f| config.rule_enabled(f.rule));
-    suppress::apply(source, &mut findings);
-    findings.sort_by_key(|f| (f.span.start.line, f.span.start.col, f.rule));
-    findings.dedup_by(|a, b| a.span == b.span && a.rule == b.rule && a.message == b.message);
+    finish(source, config, &mut findings);
     FileResult {
         path: path.to_string(),
         source: source.to_string(),
         findings,
+        scripts,
     }
+}
+
+/// The last pass over a file's findings: rules the configuration turns off, suppression
+/// comments, position order, duplicates.
+fn finish(source: &str, config: &Config, findings: &mut Vec<Finding>) {
+    findings.retain(|f| config.rule_enabled(f.rule));
+    suppress::apply(source, findings);
+    findings.sort_by_key(|f| (f.span.start.line, f.span.start.col, f.rule));
+    findings.dedup_by(|a, b| a.span == b.span && a.rule == b.rule && a.message == b.message);
 }
 
 fn empty_root() -> Node {
@@ -308,37 +408,68 @@ struct File<'a> {
 }
 
 impl<'a> File<'a> {
-    fn ctx(&self, rule: &'static RuleMeta) -> Ctx<'a> {
+    fn ctx<'b>(&self, rule: &'static RuleMeta, exprs: &'b sec::exprs::FileExprs<'b>) -> Ctx<'b>
+    where
+        'a: 'b,
+    {
         Ctx {
             config: self.config,
             source: self.source,
             path: self.path,
             project: self.project,
+            exprs,
             rule,
             findings: Vec::new(),
+            scripts: Vec::new(),
         }
     }
 }
 
-fn run_rules(file: &File<'_>, kind: FileKind, root: &Node, out: &mut Vec<Finding>) {
+fn run_rules(
+    file: &File<'_>,
+    kind: FileKind,
+    root: &Node,
+    out: &mut Vec<Finding>,
+    scripts: &mut Vec<shellcheck::Script>,
+) {
     let rules = registry::all();
     let config = file.config;
+    let exprs = sec::exprs::FileExprs::new(root);
     match kind {
         FileKind::Workflow => {
             let wf = Workflow::new(root);
+            // Which jobs and steps can never run (`if: false`), worked out once.
+            let dead: Vec<(bool, Vec<bool>)> = wf
+                .jobs
+                .iter()
+                .map(|j| {
+                    let steps = j.steps.iter().map(|s| sec::never_runs(s.node)).collect();
+                    (sec::never_runs(j.node), steps)
+                })
+                .collect();
             for rule in rules {
                 if !config.rule_enabled(rule.meta().id) {
                     continue;
                 }
-                let mut cx = file.ctx(rule.meta());
+                let mut cx = file.ctx(rule.meta(), &exprs);
+                // Rules that only mirror zizmor audits follow its scope: a job or a step that
+                // can never run (`if: false`) is not audited.
+                let zizmor_only = rule.meta().zizmor.is_some() && rule.meta().actionlint.is_none();
                 rule.workflow(&wf, &mut cx);
-                for job in &wf.jobs {
+                for (job, (dead_job, dead_steps)) in wf.jobs.iter().zip(&dead) {
+                    if zizmor_only && *dead_job {
+                        continue;
+                    }
                     rule.job(&wf, job, &mut cx);
-                    for step in &job.steps {
+                    for (step, dead_step) in job.steps.iter().zip(dead_steps) {
+                        if zizmor_only && *dead_step {
+                            continue;
+                        }
                         rule.step(&wf, job, step, &mut cx);
                     }
                 }
                 out.append(&mut cx.findings);
+                scripts.append(&mut cx.scripts);
             }
         }
         FileKind::Action => {
@@ -347,9 +478,10 @@ fn run_rules(file: &File<'_>, kind: FileKind, root: &Node, out: &mut Vec<Finding
                 if !config.rule_enabled(rule.meta().id) {
                     continue;
                 }
-                let mut cx = file.ctx(rule.meta());
+                let mut cx = file.ctx(rule.meta(), &exprs);
                 rule.action(&action, &mut cx);
                 out.append(&mut cx.findings);
+                scripts.append(&mut cx.scripts);
             }
         }
         FileKind::Policy => {
@@ -357,9 +489,10 @@ fn run_rules(file: &File<'_>, kind: FileKind, root: &Node, out: &mut Vec<Finding
                 if !config.rule_enabled(rule.meta().id) {
                     continue;
                 }
-                let mut cx = file.ctx(rule.meta());
+                let mut cx = file.ctx(rule.meta(), &exprs);
                 rule.policy(root, &mut cx);
                 out.append(&mut cx.findings);
+                scripts.append(&mut cx.scripts);
             }
         }
     }
@@ -384,6 +517,10 @@ pub fn not_utf8(path: &str, valid_up_to: usize, bytes: &[u8]) -> FileResult {
             span: Span::point(pos),
             message: format!("file is not valid UTF-8 (invalid byte at offset {valid_up_to})"),
             help: Some("save the file as UTF-8".into()),
+            audit: None,
+            fix: None,
+            scope: None,
         }],
+        scripts: Vec::new(),
     }
 }

@@ -119,6 +119,17 @@ pub fn value_span(key: Option<&Node>, value: &Node) -> Span {
     }
 }
 
+/// An empty sequence (`[]`): GitHub takes it (a filter that matches nothing, a matrix with no
+/// jobs), so it is only a warning.
+pub fn empty_sequence(cx: &mut Ctx<'_>, value: &Node, label: &str) {
+    cx.report_with(
+        crate::lint::Severity::Warning,
+        value.span,
+        format!("\"{label}\" section should not be empty"),
+        Some("GitHub runs this, but an empty list matches or does nothing; remove the key".into()),
+    );
+}
+
 /// Checks `value` (under `key`, if any) against `ty`, reporting through `cx`.
 pub fn check(cx: &mut Ctx<'_>, label: &str, key: Option<&Node>, value: &Node, ty: T) {
     match ty {
@@ -150,7 +161,7 @@ pub fn check(cx: &mut Ctx<'_>, label: &str, key: Option<&Node>, value: &Node, ty
         T::Seq(item) => match &value.kind {
             Kind::Seq(items) => {
                 if items.is_empty() {
-                    cx.report(value.span, format!("\"{label}\" section should not be empty"));
+                    empty_sequence(cx, value, label);
                 }
                 for i in items {
                     check(cx, label, None, i, *item);
@@ -166,7 +177,7 @@ pub fn check(cx: &mut Ctx<'_>, label: &str, key: Option<&Node>, value: &Node, ty
         T::StrOrSeq => match &value.kind {
             Kind::Seq(items) => {
                 if items.is_empty() {
-                    cx.report(value.span, format!("\"{label}\" section should not be empty"));
+                    empty_sequence(cx, value, label);
                 }
                 for i in items {
                     check(cx, label, None, i, T::NonEmptyStr);

@@ -295,6 +295,9 @@ struct Offsets<'a> {
     ascii: bool,
     // Byte offset of every 1024th character, so a lookup walks at most 1023 characters.
     checkpoints: Vec<usize>,
+    // The last (character index, byte offset) looked up: events come in source order, so the
+    // next lookup usually walks a few characters on from it.
+    cursor: std::cell::Cell<(usize, usize)>,
 }
 
 const CHECKPOINT: usize = 1024;
@@ -314,6 +317,7 @@ impl<'a> Offsets<'a> {
             src,
             ascii,
             checkpoints,
+            cursor: std::cell::Cell::new((0, 0)),
         }
     }
 
@@ -321,14 +325,24 @@ impl<'a> Offsets<'a> {
         if self.ascii {
             return idx.min(self.src.len());
         }
-        let Some(&base) = self.checkpoints.get(idx / CHECKPOINT) else {
+        let Some(&checkpoint) = self.checkpoints.get(idx / CHECKPOINT) else {
             return self.src.len();
         };
-        let skip = idx % CHECKPOINT;
-        self.src[base..]
+        let (cur_idx, cur_byte) = self.cursor.get();
+        let (base_idx, base) = if cur_idx <= idx && idx - cur_idx < idx % CHECKPOINT {
+            (cur_idx, cur_byte)
+        } else {
+            (idx - idx % CHECKPOINT, checkpoint)
+        };
+        let byte = self
+            .src
+            .get(base..)
+            .unwrap_or_default()
             .char_indices()
-            .nth(skip)
-            .map_or(self.src.len(), |(b, _)| base + b)
+            .nth(idx - base_idx)
+            .map_or(self.src.len(), |(b, _)| base + b);
+        self.cursor.set((idx, byte));
+        byte
     }
 
     fn pos(&self, m: &saphyr_parser::Marker) -> Pos {
@@ -603,7 +617,25 @@ fn parse_once(src: &str) -> Document {
                 None => *pending_key = Some(node),
                 Some(key) => {
                     if let Some(k) = key.as_str() {
-                        if let Some(first) = seen.get(k) {
+                        // Small mappings (nearly all) are searched in place; a large one gets
+                        // an index of its keys, so 20k keys stay linear.
+                        const SCAN: usize = 24;
+                        if entries.len() == SCAN {
+                            for (ek, _) in entries.iter() {
+                                if let Some(e) = ek.as_str() {
+                                    seen.entry(e.to_string()).or_insert(ek.span);
+                                }
+                            }
+                        }
+                        let first = if entries.len() < SCAN {
+                            entries
+                                .iter()
+                                .find(|(ek, _)| ek.as_str() == Some(k))
+                                .map(|(ek, _)| ek.span)
+                        } else {
+                            seen.get(k).copied()
+                        };
+                        if let Some(first) = first {
                             doc.issues.push(YamlIssue {
                                 message: format!(
                                     "key {k:?} is duplicated; the first one is at line {}, \
@@ -615,7 +647,9 @@ fn parse_once(src: &str) -> Document {
                             });
                             continue;
                         }
-                        seen.insert(k.to_string(), key.span);
+                        if entries.len() >= SCAN {
+                            seen.insert(k.to_string(), key.span);
+                        }
                     }
                     entries.push((key, node));
                 }

@@ -193,6 +193,9 @@ impl Contexts<'_> {
         match path.iter().map(String::as_str).collect::<Vec<_>>()[..] {
             ["inputs", k] => get(self.inputs, k),
             ["github", k] => get(self.github, k),
+            // Event payload fields, by dotted key (`event.repository.default_branch`); unset
+            // ones are empty, as a field missing from the payload is.
+            ["github", "event", ..] => get(self.github, &path[1..].join(".")),
             ["runner", k] => get(self.runner, k),
             ["env", k] => get(self.env, k),
             ["steps", id, "outputs", k] => self

@@ -203,6 +203,68 @@ pub fn registry_digest(registry: &str, repository: &str, tag: &str) -> Option<St
     r.headers.get("docker-content-digest").cloned()
 }
 
+/// A manifest as the registry serves it.
+pub struct RegistryManifest {
+    /// `Docker-Content-Digest`.
+    pub digest: String,
+    /// The body.
+    pub json: serde_json::Value,
+}
+
+/// `GET /v2/<repository>/manifests/<reference>` accepting indexes and manifests.
+pub fn registry_manifest(registry: &str, repository: &str, reference: &str) -> RegistryManifest {
+    let accept = "application/vnd.oci.image.index.v1+json, \
+                  application/vnd.docker.distribution.manifest.list.v2+json, \
+                  application/vnd.docker.distribution.manifest.v2+json, \
+                  application/vnd.oci.image.manifest.v1+json";
+    let r = http(
+        "GET",
+        &format!("http://{registry}/v2/{repository}/manifests/{reference}"),
+        &[("Accept", accept)],
+    )
+    .expect("manifest GET");
+    assert_eq!(r.status, 200, "{repository}:{reference}: {}", r.body);
+    RegistryManifest {
+        digest: r
+            .headers
+            .get("docker-content-digest")
+            .cloned()
+            .unwrap_or_default(),
+        json: serde_json::from_str(&r.body).expect("manifest JSON"),
+    }
+}
+
+/// A JSON blob (an image config) of `repository`.
+pub fn registry_blob_json(registry: &str, repository: &str, digest: &str) -> serde_json::Value {
+    let r = http(
+        "GET",
+        &format!("http://{registry}/v2/{repository}/blobs/{digest}"),
+        &[],
+    )
+    .expect("blob GET");
+    assert_eq!(r.status, 200, "{repository}@{digest}");
+    serde_json::from_str(&r.body).expect("blob JSON")
+}
+
+/// Empties the daemon's BuildKit cache, as on a fresh runner (`POST /build/prune?all=1`).
+pub fn prune_build_cache(env: &DockerEnv) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let docker = bollard::Docker::connect_with_host(&env.host).expect("connect");
+        let docker = docker.negotiate_version().await.expect("negotiate");
+        let options = bollard::query_parameters::PruneBuildOptionsBuilder::default()
+            .all(true)
+            .build();
+        docker
+            .prune_build(Some(options))
+            .await
+            .expect("prune the build cache");
+    });
+}
+
 /// A value no other test or run uses.
 pub fn nonce() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -301,6 +363,12 @@ pub fn build_cmd(
         .env("GITHUB_OUTPUT", files.output())
         .env("GITHUB_STEP_SUMMARY", files.summary());
     cmd
+}
+
+/// Whether a build log shows the daemon building: the classic builder's `Step 1/`, or
+/// BuildKit's first vertex.
+pub fn log_shows_a_build(log: &str) -> bool {
+    log.contains("Step 1/") || log.contains("[internal] load build definition")
 }
 
 /// Parses the JSON result of `build --format json`.

@@ -19,9 +19,15 @@ fn image(o: &Outcome) -> String {
 }
 
 fn how(o: &Outcome) -> String {
-    match o.reused_from {
-        Some(from) => format!("reused from the {from} (same build key)"),
-        None => "built".to_owned(),
+    match (o.reused_from, o.steps) {
+        (Some(from), _) => format!("reused from the {from} (same build key)"),
+        (None, Some((cached, steps))) if cached > 0 => {
+            format!(
+                "built with {} ({cached} of {steps} steps cached)",
+                o.builder
+            )
+        }
+        (None, _) => format!("built with {}", o.builder),
     }
 }
 
@@ -36,6 +42,9 @@ pub(super) fn human(o: &Outcome) -> String {
     );
     for r in &o.refs {
         out.push_str(&format!("  {r}\n"));
+    }
+    for (platform, digest) in &o.platforms {
+        out.push_str(&format!("  {platform}: {digest}\n"));
     }
     if !o.pushed.is_empty() {
         out.push_str(&format!("digest: {}\n", digest(o)));
@@ -61,6 +70,11 @@ pub(super) fn json(o: &Outcome) -> serde_json::Result<String> {
         "labels": o.labels,
         "context_digest": o.context_digest,
         "build_key": o.build_key,
+        "builder": o.builder,
+        "platforms": (!o.platforms.is_empty()).then(|| {
+            o.platforms.iter().map(|(p, d)| (p.clone(), json!(d))).collect::<serde_json::Map<_, _>>()
+        }),
+        "steps": o.steps.map(|(cached, total)| json!({ "cached": cached, "total": total })),
         "reused": o.reused_from.is_some(),
         "reused_from": o.reused_from,
         "context": { "files": o.context_files, "bytes": o.context_bytes },

@@ -3,6 +3,7 @@
 use proptest::prelude::*;
 
 use crate::expr::json::type_of_json;
+use crate::expr::parser::GITHUB_MAX_DEPTH;
 use crate::expr::{
     MAX_DEPTH, TypeEnv, check, check_condition, check_template, find_expressions, parse,
 };
@@ -120,23 +121,33 @@ proptest! {
     }
 }
 
-#[test]
-fn deep_nesting_is_an_error_not_a_crash() {
-    let n = 100_000;
-    let deep = [
+/// Nesting forms, `n` deep.
+fn deep_forms(n: usize) -> Vec<String> {
+    vec![
         format!("{}a{}", "(".repeat(n), ")".repeat(n)),
         format!("{}a", "!".repeat(n)),
         format!("a{}", ".b".repeat(n)),
         format!("a{}", "[0]".repeat(n)),
         format!("{}1{}", "f(".repeat(n), ")".repeat(n)),
         format!("{}1{}", "a[".repeat(n), "]".repeat(n)),
-        vec!["a"; n].join(" || "),
         vec!["a"; n].join(" == "),
         format!("{}a", "!(".repeat(n)),
-    ];
-    for src in deep {
+    ]
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    // Past GitHub's length limit: refused before parsing.
+    for src in deep_forms(100_000) {
+        let e = parse(&src).expect_err("too long");
+        assert!(e.message.contains("characters long"), "{}", e.message);
+        let out = check_template(&format!("${{{{ {src} }}}}"), &env());
+        assert_eq!(out.diags.len(), 1);
+    }
+    // Within it: GitHub's depth limit, or the tree's (a comparison chain).
+    for src in deep_forms(4_000) {
         let e = parse(&src).expect_err("too deep");
-        assert!(e.message.contains("nested too deeply"), "{}", e.message);
+        assert!(e.message.contains("nested"), "{}", e.message);
         let out = check_template(&format!("${{{{ {src} }}}}"), &env());
         assert_eq!(out.diags.len(), 1);
     }
@@ -144,11 +155,19 @@ fn deep_nesting_is_an_error_not_a_crash() {
 
 #[test]
 fn nesting_up_to_the_limit_is_fine() {
-    let depth = MAX_DEPTH - 2;
+    // GitHub counts the whole expression as one level.
+    let depth = GITHUB_MAX_DEPTH - 1;
     let src = format!("{}a{}", "(".repeat(depth), ")".repeat(depth));
     assert!(parse(&src).is_ok());
-    let src = vec!["a"; MAX_DEPTH / 2].join(" || ");
+    let src = format!("{}a{}", "(".repeat(depth + 1), ")".repeat(depth + 1));
+    assert!(parse(&src).is_err());
+    let src = format!("a{}", ".b".repeat(GITHUB_MAX_DEPTH - 1));
     assert!(parse(&src).is_ok());
-    let src = format!("a{}", ".b".repeat(MAX_DEPTH - 1));
+    // A chain of conditions is not nesting, however long (GitHub takes it too).
+    let src = vec!["a"; 4_000].join(" || ");
+    assert!(parse(&src).is_ok());
+    let src = vec!["a == b"; 1_000].join(" && ");
+    assert!(parse(&src).is_ok());
+    let src = vec!["a"; MAX_DEPTH - 2].join(" == ");
     assert!(parse(&src).is_ok());
 }

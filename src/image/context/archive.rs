@@ -17,7 +17,7 @@ use super::{ContextError, PackOptions, PackStats};
 use crate::image::dockerignore::PatternMatcher;
 
 /// Names the digest format; bump it if the hashed fields ever change.
-const DIGEST_DOMAIN: &[u8] = b"deploy-action context digest v1\n";
+pub(super) const DIGEST_DOMAIN: &[u8] = b"deploy-action context digest v1\n";
 
 /// Large enough that tar headers and small files go out in few writes.
 const WRITE_BUFFER: usize = 256 * 1024;
@@ -194,7 +194,7 @@ pub(super) fn shape_record(
 }
 
 /// The fields every digest record starts with; lengths make the encoding unambiguous.
-fn record(digest: &mut Sha256, kind: u8, mode: u32, path: &[u8]) {
+pub(super) fn record(digest: &mut Sha256, kind: u8, mode: u32, path: &[u8]) {
     digest.update([kind]);
     digest.update(mode.to_be_bytes());
     digest.update((path.len() as u64).to_be_bytes());

@@ -449,3 +449,58 @@ fn unreadable_file_is_reported() {
     .expect_err("unreadable");
     assert!(matches!(err, ContextError::Unreadable { .. }), "{err}");
 }
+
+#[test]
+fn the_parallel_digest_and_the_stat_cache_agree_with_packing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    main_fixture(dir.path());
+    // Old enough for the stat cache to remember.
+    let old = SystemTime::now() - Duration::from_secs(3600);
+    for path in ["README.md", "app/main.rs", "build/keep.txt"] {
+        let file = fs::File::options()
+            .write(true)
+            .open(dir.path().join(path))
+            .expect("open");
+        file.set_modified(old).expect("set mtime");
+    }
+    let ctx = BuildContext::open(dir.path(), Path::new("Dockerfile")).expect("open");
+    let packed = ctx
+        .pack(std::io::sink(), &PackOptions::default())
+        .expect("pack");
+    let cache = tempfile::tempdir().expect("cache dir");
+    for (threads, cache_dir) in [
+        (1, None),
+        (4, None),
+        (2, Some(cache.path())),
+        (2, Some(cache.path())),
+    ] {
+        let stats = ctx.digest_stats(threads, cache_dir).expect("digest");
+        assert_eq!(
+            stats.context_digest, packed.context_digest,
+            "{threads} threads"
+        );
+        assert_eq!(stats.shape_digest, packed.shape_digest);
+        assert_eq!(
+            (stats.files, stats.dirs, stats.symlinks, stats.content_bytes),
+            (
+                packed.files,
+                packed.dirs,
+                packed.symlinks,
+                packed.content_bytes
+            )
+        );
+    }
+    assert_eq!(
+        fs::read_dir(cache.path()).expect("cache written").count(),
+        1,
+        "one cache file for the context"
+    );
+    // A changed file changes the digest even with the cache.
+    fs::write(dir.path().join("app/main.rs"), "fn main() { changed() }").expect("write");
+    let changed = ctx.digest_stats(2, Some(cache.path())).expect("digest");
+    assert_ne!(changed.context_digest, packed.context_digest);
+    let repacked = ctx
+        .pack(std::io::sink(), &PackOptions::default())
+        .expect("pack");
+    assert_eq!(changed.context_digest, repacked.context_digest);
+}

@@ -32,6 +32,14 @@ impl Builder {
         self.end = at + c.len_utf8();
     }
 
+    fn push_str(&mut self, s: &str, at: usize) {
+        if self.start.is_none() {
+            self.start = Some(at);
+        }
+        self.text.push_str(s);
+        self.end = at + s.len();
+    }
+
     fn word(&mut self) {
         if let Some(start) = self.start.take() {
             self.cmd.push(Word {
@@ -61,70 +69,70 @@ impl Builder {
 /// The simple commands of a script, each as its words.
 pub fn commands(script: &str) -> Vec<Vec<Word>> {
     let mut b = Builder::default();
-    let chars: Vec<(usize, char)> = script.char_indices().collect();
+    let bytes = script.as_bytes();
+    // The character at byte `i` (every delimiter is ASCII; other characters are copied whole).
+    let char_at = |i: usize| script.get(i..).and_then(|r| r.chars().next());
     let mut i = 0;
-    let mut quote: Option<char> = None;
-    while let Some(&(at, c)) = chars.get(i) {
-        let next = chars.get(i + 1).map(|&(_, c)| c);
+    let mut quote: Option<u8> = None;
+    while let Some(&c) = bytes.get(i) {
+        let next = bytes.get(i + 1).copied();
         // `${{ ... }}` is copied whole, whatever quote we are in.
-        if c == '$' && next == Some('{') && chars.get(i + 2).map(|&(_, c)| c) == Some('{') {
-            let mut j = i;
-            while let Some(&(a, ch)) = chars.get(j) {
-                b.push(ch, a);
-                if ch == '}' && j > i + 2 && chars.get(j - 1).map(|&(_, c)| c) == Some('}') {
-                    break;
-                }
-                j += 1;
-            }
-            i = j + 1;
+        if c == b'$' && next == Some(b'{') && bytes.get(i + 2) == Some(&b'{') {
+            let end = script
+                .get(i + 3..)
+                .and_then(|r| r.find("}}"))
+                .map_or(script.len(), |k| i + 3 + k + 2);
+            b.push_str(&script[i..end], i);
+            i = end;
             continue;
         }
+        let Some(ch) = char_at(i) else { break };
+        let mut step = ch.len_utf8();
         match quote {
-            Some('\'') => {
-                if c == '\'' {
+            Some(b'\'') => {
+                if c == b'\'' {
                     quote = None;
                 } else {
-                    b.push(c, at);
+                    b.push(ch, i);
                 }
             }
             Some(_) => match c {
-                '"' => quote = None,
-                '\\' if matches!(next, Some('"' | '\\' | '$' | '`')) => {
-                    if let Some(&(a, n)) = chars.get(i + 1) {
-                        b.push(n, a);
+                b'"' => quote = None,
+                b'\\' if matches!(next, Some(b'"' | b'\\' | b'$' | b'`')) => {
+                    if let Some(n) = next {
+                        b.push(char::from(n), i + 1);
                     }
-                    i += 1;
+                    step = 2;
                 }
-                '\\' if next == Some('\n') => i += 1,
-                _ => b.push(c, at),
+                b'\\' if next == Some(b'\n') => step = 2,
+                _ => b.push(ch, i),
             },
             None => match c {
-                '\\' if next == Some('\n') => {
+                b'\\' if next == Some(b'\n') => {
                     b.word();
-                    i += 1;
+                    step = 2;
                 }
-                '\\' => {
-                    if let Some(&(a, n)) = chars.get(i + 1) {
-                        b.push(n, a);
+                b'\\' => {
+                    if let Some(n) = char_at(i + 1) {
+                        b.push(n, i + 1);
+                        step = 1 + n.len_utf8();
                     }
-                    i += 1;
                 }
-                '\'' | '"' => {
+                b'\'' | b'"' => {
                     quote = Some(c);
                     b.quoted = true;
-                    b.end = at + 1;
+                    b.end = i + 1;
                 }
-                ' ' | '\t' | '\r' => b.word(),
-                '\n' | ';' | '&' | '|' | '(' | ')' | '`' => b.command(),
-                '#' if b.start.is_none() && !b.quoted => {
-                    while chars.get(i + 1).is_some_and(|&(_, c)| c != '\n') {
-                        i += 1;
-                    }
+                b' ' | b'\t' | b'\r' => b.word(),
+                b'\n' | b';' | b'&' | b'|' | b'(' | b')' | b'`' => b.command(),
+                b'#' if b.start.is_none() && !b.quoted => {
+                    // Up to the line break, which ends the command.
+                    step = script[i..].find('\n').unwrap_or(script.len() - i);
                 }
-                _ => b.push(c, at),
+                _ => b.push(ch, i),
             },
         }
-        i += 1;
+        i += step;
     }
     b.command();
     b.commands
@@ -169,6 +177,21 @@ mod tests {
         let c = commands(s);
         let w = &c[0][1];
         assert_eq!(&s[w.start..w.end], "a b");
+    }
+
+    #[test]
+    fn non_ascii_and_escapes() {
+        assert_eq!(
+            texts("echo é\\ü \"a\\\"b\" 'c\\d' ${{ x }}z # ü\nnext"),
+            vec![
+                vec!["echo", "éü", "a\"b", "c\\d", "${{ x }}z"],
+                vec!["next"]
+            ]
+        );
+        let s = "ké 'ü v'";
+        let c = commands(s);
+        assert_eq!(&s[c[0][1].start..c[0][1].end], "ü v");
+        assert_eq!(texts("a ${{ b"), vec![vec!["a", "${{ b"]]);
     }
 
     #[test]

@@ -244,3 +244,14 @@ fn test_jobs_are_told_apart_by_words() {
     let job = "    name: integration-tests\n    runs-on: x\n    steps:\n      - run: kubectl apply -f k8s/\n";
     assert!(deploys(job).is_empty());
 }
+
+#[test]
+fn only_scripts_naming_a_deploy_program_are_parsed() {
+    use super::may_deploy;
+    assert!(may_deploy("kubectl apply -f k8s/"));
+    assert!(may_deploy("sudo /usr/local/bin/helm upgrade x"));
+    assert!(may_deploy("echo hi\n  az webapp deploy"));
+    assert!(may_deploy("\"fly\" deploy"));
+    assert!(!may_deploy("docker build . && echo local"));
+    assert!(!may_deploy("make lazy-load helmet awsome kubectl-like"));
+}

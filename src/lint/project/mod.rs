@@ -111,6 +111,32 @@ impl Project {
     }
 }
 
+/// The projects of one run, one per repository root, created as files of each are linted: a run
+/// over several repositories (a monorepo tool, an editor, a corpus) resolves each file's local
+/// `uses:` in its own repository.
+#[derive(Debug, Default)]
+pub struct Projects {
+    by_root: Mutex<HashMap<PathBuf, Arc<Project>>>,
+}
+
+impl Projects {
+    /// No project yet.
+    pub fn new() -> Self {
+        Projects::default()
+    }
+
+    /// The project rooted at `root`, shared with every other file of that repository.
+    pub fn get(&self, root: &Path) -> Arc<Project> {
+        let Ok(mut map) = self.by_root.lock() else {
+            return Arc::new(Project::new(root));
+        };
+        Arc::clone(
+            map.entry(root.to_path_buf())
+                .or_insert_with(|| Arc::new(Project::new(root))),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,5 +162,14 @@ mod tests {
             Loaded::Absent(_)
         ));
         assert!(matches!(*p.action("./nowhere"), Loaded::Absent(_)));
+    }
+
+    #[test]
+    fn one_project_per_root() {
+        let set = Projects::new();
+        let a = set.get(Path::new("/x/a"));
+        assert!(Arc::ptr_eq(&a, &set.get(Path::new("/x/a"))));
+        assert!(!Arc::ptr_eq(&a, &set.get(Path::new("/x/b"))));
+        assert_eq!(set.get(Path::new("/x/b")).root(), Path::new("/x/b"));
     }
 }

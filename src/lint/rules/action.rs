@@ -18,6 +18,8 @@ pub struct ActionRule;
 
 static META: RuleMeta = RuleMeta {
     id: "action",
+    zizmor: None,
+    actionlint: Some("action"),
     summary: "Actions run by steps: local action metadata, inputs of local and popular actions",
     severity: Severity::Error,
 };
@@ -36,13 +38,17 @@ fn check_inputs(cx: &mut Ctx<'_>, step: &Node, uses: &Node, inputs: &[Input<'_>]
     names.sort_unstable();
     for (k, _) in with {
         let Some(key) = k.as_str() else { continue };
+        // The runner only warns about an input the action does not declare ("Unexpected
+        // input(s)") and runs the step: a warning here too.
         let Some(input) = inputs.iter().find(|i| i.name.eq_ignore_ascii_case(key)) else {
-            cx.report(
+            cx.report_with(
+                Severity::Warning,
                 k.span,
                 format!(
                     "input {key:?} is not defined in action {what}. available inputs are {}",
                     quote_list(&names)
                 ),
+                None,
             );
             continue;
         };
@@ -68,14 +74,18 @@ fn check_inputs(cx: &mut Ctx<'_>, step: &Node, uses: &Node, inputs: &[Input<'_>]
         .map(|i| i.name)
         .collect();
     required.sort_unstable();
+    // The runner does not enforce `required:` either: the action gets an empty input. Most
+    // actions then fail, some take the empty value; GitHub runs the step, so a warning.
     for name in required.iter().filter(|n| !given(n)) {
-        cx.report(
+        cx.report_with(
+            Severity::Warning,
             uses.span,
             format!(
                 "missing input {name:?} which is required by action {what}. all required inputs \
                  are {}",
                 quote_list(&required)
             ),
+            None,
         );
     }
 }

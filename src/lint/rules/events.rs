@@ -11,6 +11,8 @@ pub struct Events;
 
 static META: RuleMeta = RuleMeta {
     id: "events",
+    zizmor: None,
+    actionlint: Some("events"),
     summary: "Triggers: known events, valid filters and activity types, dispatch and call inputs",
     severity: Severity::Error,
 };
@@ -382,7 +384,7 @@ impl Rule for Events {
                         ),
                     );
                 } else if config.as_seq().is_some_and(<[_]>::is_empty) {
-                    cx.report(config.span, "\"schedule\" section should not be empty");
+                    schema::empty_sequence(cx, config, "schedule");
                 }
                 continue;
             }

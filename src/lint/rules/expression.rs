@@ -22,24 +22,21 @@ pub struct Expression;
 
 static META: RuleMeta = RuleMeta {
     id: "expression",
+    zizmor: None,
+    actionlint: Some("expression"),
     summary: "${{ }} expressions: syntax, types, and contexts and functions available where used",
     severity: Severity::Error,
 };
 
-/// Problems GitHub rejects or that always misbehave are errors; doubtful comparisons and
-/// conversions are warnings. A property missing from a matrix combination is a warning too:
-/// reading an optional key of some `include` entries (null elsewhere) is a common idiom. So is
-/// an undeclared input of an action, which callers may still pass.
-fn severity(d: &ExprDiag, value: &str, in_action: bool) -> Severity {
-    let text = value.get(d.span.start..).unwrap_or_default();
-    let starts = |p: &str| {
-        text.get(..p.len())
-            .is_some_and(|t| t.eq_ignore_ascii_case(p))
-    };
+/// What GitHub refuses (syntax, unknown functions, contexts where they are not available) or
+/// what fails when it runs (a broken `fromJSON` literal, a `format` placeholder without its
+/// argument, a wrongly typed input to a reusable workflow) is an error. What it runs is a
+/// warning: a property missing from an object reads as null (a typo, or an optional key of a
+/// matrix `include`, an output set by the step at run time), doubtful comparisons and
+/// conversions.
+fn severity(d: &ExprDiag, _value: &str, _in_action: bool) -> Severity {
     match d.kind {
-        DiagKind::UndefinedProperty if starts("matrix") || (in_action && starts("inputs")) => {
-            Severity::Warning
-        }
+        DiagKind::UndefinedProperty => Severity::Warning,
         DiagKind::Comparison | DiagKind::ArgumentType | DiagKind::TemplateEvaluation => {
             Severity::Warning
         }

@@ -11,6 +11,8 @@ pub struct Id;
 
 static META: RuleMeta = RuleMeta {
     id: "id",
+    zizmor: None,
+    actionlint: Some("id"),
     summary: "Job and step ids: syntax and uniqueness",
     severity: Severity::Error,
 };
@@ -22,6 +24,9 @@ pub fn valid_id(id: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
+/// GitHub refuses ids of this many characters or more.
+const MAX_ID_LEN: usize = 100;
+
 fn bad(cx: &mut Ctx<'_>, span: Span, what: &str, id: &str) {
     cx.report(
         span,
@@ -31,6 +36,26 @@ fn bad(cx: &mut Ctx<'_>, span: Span, what: &str, id: &str) {
     );
 }
 
+/// What GitHub refuses besides the syntax: ids it reserves (`__...`) and long ones. Returns
+/// whether the id was reported.
+fn reserved_or_long(cx: &mut Ctx<'_>, span: Span, what: &str, id: &str) -> bool {
+    if id.starts_with("__") {
+        cx.report(
+            span,
+            format!("{what} ID {id:?} is invalid: IDs starting with \"__\" are reserved by GitHub"),
+        );
+        return true;
+    }
+    if id.chars().count() >= MAX_ID_LEN {
+        cx.report(
+            span,
+            format!("{what} ID {id:?} is too long: GitHub takes IDs of less than {MAX_ID_LEN} characters"),
+        );
+        return true;
+    }
+    false
+}
+
 impl Rule for Id {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -38,14 +63,19 @@ impl Rule for Id {
 
     fn workflow(&self, wf: &Workflow<'_>, cx: &mut Ctx<'_>) {
         for job in &wf.jobs {
-            if !job.id.contains("${{") && !valid_id(job.id) {
+            if job.id.contains("${{") {
+                continue;
+            }
+            if !valid_id(job.id) {
                 bad(cx, job.id_node.span, "job", job.id);
+            } else {
+                reserved_or_long(cx, job.id_node.span, "job", job.id);
             }
         }
     }
 
     fn job(&self, _wf: &Workflow<'_>, job: &Job<'_>, cx: &mut Ctx<'_>) {
-        let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut seen: HashMap<String, (Span, String)> = HashMap::new();
         for step in &job.steps {
             let Some(node) = step.id() else { continue };
             let Some(id) = node.as_str() else { continue };
@@ -56,17 +86,29 @@ impl Rule for Id {
                 bad(cx, node.span, "step", id);
                 continue;
             }
+            if reserved_or_long(cx, node.span, "step", id) {
+                continue;
+            }
             let key = id.to_ascii_lowercase();
-            if let Some(prev) = seen.get(&key) {
-                cx.report(
+            if let Some((prev, prev_id)) = seen.get(&key) {
+                // GitHub refuses the same id twice; ids differing only in case it runs, but
+                // `steps.<id>` cannot tell them apart.
+                let severity = if prev_id == id {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                };
+                cx.report_with(
+                    severity,
                     node.span,
                     format!(
                         "step ID {id:?} duplicates. previously defined at line:{},col:{}. step ID must be unique within a job. note that step ID is case insensitive",
                         prev.start.line, prev.start.col
                     ),
+                    None,
                 );
             } else {
-                seen.insert(key, node.span);
+                seen.insert(key, (node.span, id.to_string()));
             }
         }
     }

@@ -12,6 +12,8 @@ pub struct IfCond;
 
 static META: RuleMeta = RuleMeta {
     id: "if-cond",
+    zizmor: Some("unsound-condition"),
+    actionlint: Some("if-cond"),
     summary: "if: conditions that are always true or constant",
     severity: Severity::Error,
 };
@@ -23,14 +25,17 @@ fn check(cx: &mut Ctx<'_>, n: Option<&Node>) {
     let inner = match (open, close) {
         (Some(s), Some(e)) => {
             if s > 0 || e + 2 < value.len() || value.matches("${{").count() > 1 {
-                cx.report_help(
+                // GitHub runs it: the step or job always runs. Certainly a bug, but not one
+                // GitHub refuses, so a warning.
+                cx.report_with(
+                    Severity::Warning,
                     n.span,
                     format!(
                         "if: condition {} is always evaluated to true because extra characters \
                          are around ${{{{ }}}}",
                         go_quote(value)
                     ),
-                    "write the whole condition inside one ${{ }}, or leave ${{ }} out",
+                    Some("write the whole condition inside one ${{ }}, or leave ${{ }} out".into()),
                 );
                 return;
             }

@@ -11,6 +11,8 @@ pub struct Matrix;
 
 static META: RuleMeta = RuleMeta {
     id: "matrix",
+    zizmor: None,
+    actionlint: Some("matrix"),
     summary: "Matrix rows, include and exclude",
     severity: Severity::Error,
 };
@@ -120,7 +122,7 @@ impl Rule for Matrix {
             match &v.kind {
                 Kind::Seq(items) => {
                     if items.is_empty() {
-                        cx.report(v.span, "\"matrix values\" section should not be empty");
+                        schema::empty_sequence(cx, v, "matrix values");
                     }
                     for (i, item) in items.iter().enumerate() {
                         if let Some(prev) = items[..i]
@@ -157,7 +159,7 @@ impl Rule for Matrix {
             match &list.kind {
                 Kind::Seq(items) => {
                     if items.is_empty() {
-                        cx.report(list.span, format!("\"{key}\" section should not be empty"));
+                        schema::empty_sequence(cx, list, key);
                     }
                     for item in items {
                         if item.as_map().is_none() && !is_whole_expr(item) {

@@ -10,6 +10,8 @@ pub struct RunnerLabel;
 
 static META: RuleMeta = RuleMeta {
     id: "runner-label",
+    zizmor: None,
+    actionlint: Some("runner-label"),
     summary: "Runner labels in runs-on: known GitHub-hosted images or configured self-hosted labels",
     severity: Severity::Error,
 };
@@ -97,10 +99,19 @@ fn check_labels(cx: &mut Ctx<'_>, labels: &[&Node]) {
             continue;
         }
         if !known(name, cx) {
-            cx.report_help(
+            // GitHub runs the workflow either way; a job whose label no runner has waits until
+            // it is cancelled. A misspelt GitHub-hosted image never gets a runner (an error); any
+            // other label may be a self-hosted runner's (a warning).
+            let severity = if family(name).is_some() {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            cx.report_with(
+                severity,
                 l.span,
                 format!("label {name:?} is unknown. available labels are {}", crate::lint::schema::quote_list(HOSTED)),
-                "if it is a custom label for a self-hosted runner, list it under lint.self-hosted-runner.labels in .github/deploy-action.yml",
+                Some("if it is a custom label for a self-hosted runner, list it under lint.self-hosted-runner.labels in .github/deploy-action.yml".into()),
             );
             continue;
         }
@@ -122,6 +133,32 @@ fn check_labels(cx: &mut Ctx<'_>, labels: &[&Node]) {
     }
 }
 
+/// `runs-on.group`: a runner group name, or `org/`, `organization/`, `ent/` or `enterprise/`
+/// and a name, as GitHub requires (it refuses the workflow otherwise).
+fn check_group(cx: &mut Ctx<'_>, group: &Node) {
+    let Some(name) = group.as_str() else { return };
+    if name.contains("${{") {
+        return;
+    }
+    let parts: Vec<&str> = name.split('/').collect();
+    let problem = match parts.as_slice() {
+        [_] => return,
+        [prefix, rest] if ["org", "organization", "ent", "enterprise"].contains(prefix) => {
+            if !rest.is_empty() {
+                return;
+            }
+            format!(
+                "invalid runner group name {name:?}: the group's name is missing after the prefix"
+            )
+        }
+        _ => format!(
+            "invalid runner group name {name:?}: use the \"organization/\" or \"enterprise/\" \
+             prefix (or \"org/\", \"ent/\") to target a single runner group"
+        ),
+    };
+    cx.report_with(Severity::Error, group.span, problem, None);
+}
+
 fn flatten(n: &Node) -> Vec<&Node> {
     match &n.kind {
         Kind::Seq(items) => items.iter().collect(),
@@ -139,6 +176,9 @@ impl Rule for RunnerLabel {
         let Some(runs_on) = job.get("runs-on") else {
             return;
         };
+        if let Some(group) = runs_on.get("group") {
+            check_group(cx, group);
+        }
         let labels = match &runs_on.kind {
             Kind::Map(_) => runs_on.get("labels").map(flatten).unwrap_or_default(),
             _ => flatten(runs_on),

@@ -12,6 +12,8 @@ pub struct Schedule;
 
 static META: RuleMeta = RuleMeta {
     id: "schedule",
+    zizmor: None,
+    actionlint: Some("events"),
     summary: "Cron expressions and time zones of scheduled triggers",
     severity: Severity::Error,
 };
@@ -149,6 +151,16 @@ impl Rule for Schedule {
                     "cron" => {
                         check(cx, "cron", Some(k), v, T::NonEmptyStr);
                         let Some(expr) = v.as_str().filter(|s| !s.is_empty()) else { continue };
+                        // GitHub's own parser refuses white space around the five fields (a
+                        // block scalar's line break), though such schedules are seen running.
+                        if expr.trim() != expr {
+                            cx.report_with(
+                                Severity::Warning,
+                                v.span,
+                                format!("cron {expr:?} has white space around it, which GitHub's workflow parser refuses"),
+                                Some("write the cron on one line as a plain or quoted string".into()),
+                            );
+                        }
                         match parse_cron(expr) {
                             Err(e) => cx.report(v.span, format!("invalid CRON format {expr:?} in schedule event: {e}")),
                             Ok(p) => {

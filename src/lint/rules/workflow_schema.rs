@@ -12,6 +12,8 @@ pub struct WorkflowSchema;
 
 static META: RuleMeta = RuleMeta {
     id: "workflow-schema",
+    zizmor: None,
+    actionlint: Some("syntax-check"),
     summary: "Workflow keys: unknown, missing, mistyped or empty sections",
     severity: Severity::Error,
 };
@@ -187,6 +189,41 @@ static USES_STEP: Obj = Obj {
     allow_empty: false,
 };
 
+// Background steps (`background: true` on a run or uses step) are waited for or cancelled by
+// steps of their own, shaped as GitHub's workflow schema has them.
+static WAIT_STEP: Obj = Obj {
+    label: "step to wait for background steps",
+    fields: &[
+        opt("name", T::Str),
+        opt("id", T::Str),
+        opt("continue-on-error", T::Bool),
+        opt("wait", T::StrOrSeq),
+    ],
+    allow_empty: false,
+};
+
+static WAIT_ALL_STEP: Obj = Obj {
+    label: "step to wait for all background steps",
+    fields: &[
+        opt("name", T::Str),
+        opt("id", T::Str),
+        opt("continue-on-error", T::Bool),
+        opt("wait-all", T::Custom),
+    ],
+    allow_empty: false,
+};
+
+static CANCEL_STEP: Obj = Obj {
+    label: "step to cancel a background step",
+    fields: &[
+        opt("name", T::Str),
+        opt("id", T::Str),
+        opt("continue-on-error", T::Bool),
+        opt("cancel", T::NonEmptyStr),
+    ],
+    allow_empty: false,
+};
+
 static PARALLEL_STEP: Obj = Obj {
     label: "parallel steps",
     fields: &[
@@ -214,6 +251,56 @@ static ROOT: &[Field] = &[
 
 fn names(fields: &[Field]) -> String {
     schema::quote_sorted(fields.iter().map(|f| f.name))
+}
+
+/// A `wait`, `wait-all` or `cancel` step: its shape, and the steps it names, which must be
+/// earlier steps of the job with an `id` (GitHub refuses the workflow otherwise). Returns
+/// whether the step is one of these.
+fn background_control(cx: &mut Ctx<'_>, job: &Job<'_>, step: &Step<'_>) -> bool {
+    let node = step.node;
+    let (obj, targets): (&Obj, Vec<&Node>) = if let Some(w) = node.get("wait") {
+        let targets = match w.as_seq() {
+            Some(items) => items.iter().collect(),
+            None => vec![w],
+        };
+        (&WAIT_STEP, targets)
+    } else if let Some(w) = node.get("wait-all") {
+        let ok = w.is_null() || w.as_str().is_some_and(|v| v == "true" || v.contains("${{"));
+        if !ok {
+            cx.report(w.span, "the value of \"wait-all\" must be true or omitted");
+        }
+        (&WAIT_ALL_STEP, Vec::new())
+    } else if let Some(c) = node.get("cancel") {
+        (&CANCEL_STEP, vec![c])
+    } else {
+        return false;
+    };
+    check_map(cx, None, node, obj);
+    let own = step.id().and_then(Node::as_str);
+    let earlier: Vec<&str> = job.steps[..step.index.min(job.steps.len())]
+        .iter()
+        .filter_map(|s| s.id().and_then(Node::as_str))
+        .collect();
+    for t in targets {
+        let Some(name) = t.as_str() else { continue };
+        if name.contains("${{") || name.is_empty() {
+            continue;
+        }
+        let problem = if name.starts_with("__") {
+            format!("step ID {name:?} is invalid: IDs starting with \"__\" are reserved by GitHub")
+        } else if own.is_some_and(|o| o.eq_ignore_ascii_case(name)) {
+            format!("step {name:?} cannot wait for or cancel itself")
+        } else if !earlier.contains(&name) {
+            format!(
+                "step ID {name:?} is not the id of an earlier step of this job; wait and cancel \
+                 name background steps that run before them"
+            )
+        } else {
+            continue;
+        };
+        cx.report(t.span, problem);
+    }
+    true
 }
 
 impl Rule for WorkflowSchema {
@@ -407,8 +494,11 @@ impl Rule for WorkflowSchema {
         }
     }
 
-    fn step(&self, _wf: &Workflow<'_>, _job: &Job<'_>, step: &Step<'_>, cx: &mut Ctx<'_>) {
+    fn step(&self, _wf: &Workflow<'_>, job: &Job<'_>, step: &Step<'_>, cx: &mut Ctx<'_>) {
         let node = step.node;
+        if background_control(cx, job, step) {
+            return;
+        }
         let Some(entries) = node.as_map() else {
             if node.is_null() || node.as_map().is_some_and(<[_]>::is_empty) {
                 cx.report(node.span, "element of \"steps\" section should not be empty. please remove this section if it's unnecessary");

@@ -1,0 +1,222 @@
+//! `--platform a,b`: one BuildKit build per platform (the daemon's image store holds one
+//! platform per image), each pushed by digest under the first tag of its repository, then an
+//! OCI image index over them stored under every tag. Locally the tags name the image of the
+//! daemon's own platform (else the first built), so `docker run` works on this machine.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+
+use super::{Job, Outcome, check_platform, log, log_context, push_one};
+use crate::image::ImageError;
+use crate::image::auth::RegistryAuth;
+use crate::image::build::same_platform;
+use crate::image::buildkey::{BUILD_KEY_LABEL, SHAPE_KEY_LABEL};
+use crate::image::buildkit::{self, Failure};
+use crate::image::daemon::Daemon;
+use crate::image::index::{PlatformManifest, put_index};
+use crate::image::registry::Registry;
+
+/// One platform's image.
+struct PlatformImage {
+    /// As asked (`linux/arm64`).
+    platform: String,
+    /// As the image says (`linux/arm64/v8`).
+    actual: String,
+    image_id: String,
+    key: String,
+    reused: bool,
+    steps: (usize, usize),
+}
+
+/// Builds and pushes every platform of `job`.
+pub(super) async fn run(
+    job: &Job<'_>,
+    daemon: &Daemon,
+    registries: &HashMap<String, Registry>,
+    auths: &HashMap<String, Option<RegistryAuth>>,
+    started: Instant,
+) -> Result<Outcome, ImageError> {
+    let args = job.args;
+    let user_labels = job.user_labels()?;
+    let stats = job.digest().await?;
+    log_context(args, &stats);
+    let mut images = Vec::new();
+    for platform in &job.options.platforms {
+        images.push(build_platform(job, daemon, auths, &user_labels, &stats, platform).await?);
+    }
+    let native = format!("{}/{}", daemon.info().os, daemon.info().arch);
+    let local = images
+        .iter()
+        .find(|i| same_platform(&native, &i.actual))
+        .or(images.first())
+        .ok_or_else(|| ImageError::Usage("--platform names no platform".to_owned()))?;
+    for reference in &job.tagging.refs {
+        daemon.tag(&local.image_id, reference).await?;
+    }
+
+    let mut pushed = Vec::new();
+    let mut platforms: Vec<(String, String)> = images
+        .iter()
+        .map(|i| (i.platform.clone(), i.image_id.clone()))
+        .collect();
+    if args.push {
+        log(&job.runner.group_start("docker push"));
+        let result = push_all(job, daemon, registries, auths, &images, local).await;
+        log(job.runner.group_end());
+        let (refs, digests) = result?;
+        pushed = refs;
+        platforms = digests;
+    }
+    let labels = daemon
+        .inspect(&local.image_id)
+        .await?
+        .map(|i| i.labels)
+        .unwrap_or_default();
+    let steps = images
+        .iter()
+        .fold((0, 0), |(c, f), i| (c + i.steps.0, f + i.steps.1));
+    Ok(Outcome {
+        image_id: local.image_id.clone(),
+        reused_from: images.iter().all(|i| i.reused).then_some("daemon"),
+        builder: "buildkit",
+        context_digest: stats.context_digest,
+        context_files: stats.files,
+        context_bytes: stats.content_bytes,
+        build_key: local.key.clone(),
+        labels,
+        refs: job.tagging.refs.clone(),
+        images: job.tagging.images.clone(),
+        pushed,
+        platforms,
+        steps: Some(steps),
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Builds (or finds in the daemon) the image of one platform.
+async fn build_platform(
+    job: &Job<'_>,
+    daemon: &Daemon,
+    auths: &HashMap<String, Option<RegistryAuth>>,
+    user_labels: &BTreeMap<String, String>,
+    stats: &crate::image::context::PackStats,
+    platform: &str,
+) -> Result<PlatformImage, ImageError> {
+    let args = job.args;
+    let key = job.key_of(user_labels, &stats.context_digest, Some(platform));
+    let rebuild = args.rebuild || args.no_cache || args.pull;
+    if !rebuild && let Some(id) = daemon.find_by_label(BUILD_KEY_LABEL, &key).await? {
+        log(&format!("{platform}: reusing {id} (same build key)\n"));
+        let actual = check_platform(daemon, &id, platform).await?;
+        return Ok(PlatformImage {
+            platform: platform.to_owned(),
+            actual,
+            image_id: id,
+            key,
+            reused: true,
+            steps: (0, 0),
+        });
+    }
+    let mut labels = job.labels_for(Some(&stats.context_digest))?;
+    labels.insert(BUILD_KEY_LABEL.to_owned(), key.clone());
+    labels.insert(
+        SHAPE_KEY_LABEL.to_owned(),
+        job.key_of(user_labels, &stats.shape_digest, Some(platform)),
+    );
+    let spec = job.buildkit_spec(Some(platform), labels, None);
+    let services = job.services(auths)?;
+    log(&job
+        .runner
+        .group_start(&format!("docker build ({platform})")));
+    let mut sink = |text: &str| log(text);
+    let built = buildkit::build(
+        daemon,
+        &job.context,
+        &spec,
+        services,
+        job.secrets.redactions(),
+        &mut sink,
+    )
+    .await;
+    log(job.runner.group_end());
+    let built = built.map_err(|failure| match failure {
+        Failure::Image(err) => err,
+        Failure::Unsupported(why) => {
+            ImageError::Usage(format!("several platforms need BuildKit: {why}"))
+        }
+    })?;
+    let actual = check_platform(daemon, &built.image_id, platform).await?;
+    Ok(PlatformImage {
+        platform: platform.to_owned(),
+        actual,
+        image_id: built.image_id,
+        key,
+        reused: false,
+        steps: (built.cached_steps, built.steps),
+    })
+}
+
+/// Pushes every platform under each repository's first tag and puts the index under all its
+/// tags; returns the pushed references with the index digest, and each platform's manifest
+/// digest (of the first repository).
+async fn push_all(
+    job: &Job<'_>,
+    daemon: &Daemon,
+    registries: &HashMap<String, Registry>,
+    auths: &HashMap<String, Option<RegistryAuth>>,
+    images: &[PlatformImage],
+    local: &PlatformImage,
+) -> Result<
+    (
+        Vec<(crate::image::tags::ImageRef, String)>,
+        Vec<(String, String)>,
+    ),
+    ImageError,
+> {
+    let mut pushed = Vec::new();
+    let mut platforms = Vec::new();
+    for image in &job.tagging.images {
+        let Some(registry) = registries.get(image.registry()) else {
+            continue;
+        };
+        let refs: Vec<_> = job
+            .tagging
+            .refs
+            .iter()
+            .filter(|r| r.name() == image.name())
+            .collect();
+        let Some(first) = refs.first() else { continue };
+        let mut manifests = Vec::new();
+        for built in images {
+            daemon.tag(&built.image_id, first).await?;
+            let digest = push_one(daemon, registry, auths, first).await?;
+            log(&format!("  {}: {digest}\n", built.actual));
+            manifests.push(PlatformManifest {
+                platform: built.actual.clone(),
+                digest,
+            });
+        }
+        daemon.tag(&local.image_id, first).await?;
+        let tags: Vec<String> = refs
+            .iter()
+            .filter_map(|r| r.tag().map(str::to_owned))
+            .collect();
+        let index = put_index(registry, image.repository(), &tags, &manifests).await?;
+        log(&format!(
+            "index {}@{index}: {} platforms\n",
+            image.name(),
+            manifests.len()
+        ));
+        for r in refs {
+            pushed.push((r.clone(), index.clone()));
+        }
+        if platforms.is_empty() {
+            platforms = images
+                .iter()
+                .zip(&manifests)
+                .map(|(i, m)| (i.platform.clone(), m.digest.clone()))
+                .collect();
+        }
+    }
+    Ok((pushed, platforms))
+}
