@@ -73,6 +73,10 @@ pub struct Plan {
     pub helm: BTreeMap<&'static str, Option<String>>,
     /// Health path.
     pub health_path: String,
+    /// Where staging answers, for the policy's health and smoke gates: the runner's ports of
+    /// the docker target (staging and production share one self-hosted runner's daemon), else
+    /// `${STAGING_URL}` (the staging environment's APP_URL, passed by the workflow).
+    pub staging_urls: Vec<String>,
     /// The promotion policy's soak time.
     pub soak: String,
     /// Check runs the promotion waits for.
@@ -511,6 +515,18 @@ pub fn plan(o: &Options) -> Plan {
         deploy_command: o.deploy_command.clone(),
         helm,
         health_path: o.health_path.clone(),
+        staging_urls: if o.target == Target::Docker && !o.services.is_empty() {
+            (0..o.services.len())
+                .map(|i| {
+                    format!(
+                        "http://127.0.0.1:{}",
+                        docker_host_port(o.host_port, "staging", i)
+                    )
+                })
+                .collect()
+        } else {
+            vec!["${STAGING_URL}".to_owned()]
+        },
         soak: o.soak.clone(),
         checks,
         variables: Vec::new(),
