@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Generates every stack x registry x target combination of `deploy-action gen-workflow` (plus a
 # "full" variant per registry x target: two services, a static frontend, Trivy, notifications)
-# into a temporary folder, adds the seed fixtures' golden workflows, and checks each workflow with the peers:
+# into a temporary folder, a progressive variant (traffic steps and rollback thresholds) per
+# registry x target that moves traffic step by step, adds the seed fixtures' golden workflows,
+# and checks each workflow with the peers:
 #   actionlint (with shellcheck when installed), GitHub's official parser
 #   (../shared/bench/ghparse.mjs), and zizmor --offline at every severity;
 # and with deploy-action's own linter (every rule, notes included). A workflow passes when none
@@ -71,6 +73,24 @@ for registry in "${registries[@]}"; do
   done
 done
 
+# Progressive rollouts (traffic steps, thresholds): the promote job rolls out through the
+# target's own traffic commands; their promotion policies go through our linter too.
+policies=()
+for registry in "${registries[@]}"; do
+  for target in docker container-apps app-service kubernetes; do
+    dir="p-$registry-$target"
+    mkdir -p "$dir"
+    if "$bin" gen-workflow --dir "$dir" --stack python --registry "$registry" --target "$target" \
+      --traffic-steps "10 50 100" --step-pause 30s --max-error-rate 2% --max-latency p95=800ms,p99=2s \
+      --staging-max-latency p95=200ms 2>"$dir.log"; then
+      files+=("$dir/.github/workflows/deploy.yml")
+      policies+=("$dir/.github/promotion.yml")
+    else
+      failed_gen+=("$dir")
+    fi
+  done
+done
+
 # The seed fixtures' committed pipelines (golden files) too.
 for f in "$root"/fixtures/seeds/*/.github/workflows/deploy.yml; do
   seed=$(basename "$(dirname "$(dirname "$(dirname "$f")")")")
@@ -108,7 +128,7 @@ status=0
   >"$work/zizmor.txt" 2>"$work/zizmor.log" || status=$?
 [ "$status" = 0 ] || [ "$status" -ge 10 ] || { cat "$work/zizmor.log"; echo "error: zizmor failed ($status)" >&2; exit 2; }
 status=0
-"$bin" lint --format github "${files[@]}" "$canary" >"$work/ours.txt" 2>&1 || status=$?
+"$bin" lint --format github "${files[@]}" "${policies[@]}" "$canary" >"$work/ours.txt" 2>&1 || status=$?
 [ "$status" -le 1 ] || { cat "$work/ours.txt"; echo "error: deploy-action lint failed ($status)" >&2; exit 2; }
 for tool in actionlint ghparse zizmor ours; do
   grep -qF "$canary" "$work/$tool.txt" || { echo "error: $tool reported nothing on a broken workflow ($canary); the check is not working" >&2; exit 2; }
@@ -133,7 +153,7 @@ failed=$(( ${#failed_gen[@]} + action_failed ))
 for d in "${failed_gen[@]}"; do
   echo "FAIL $d: gen-workflow failed: $(cat "$d.log")"
 done
-for f in "${files[@]}"; do
+for f in "${files[@]}" "${policies[@]}"; do
   bad=0
   for tool in actionlint ghparse zizmor ours; do
     if grep -qF "$f" "$work/$tool.txt"; then

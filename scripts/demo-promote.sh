@@ -8,12 +8,18 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${DEPLOY_ACTION_BIN:-$root/target/release/deploy-action}
 registry=${DEPLOY_ACTION_TEST_REGISTRY:-127.0.0.1:5000}
 base=${DEPLOY_ACTION_TEST_BASE_IMAGE:-deploy-action-test/busybox:latest}
+# The docker target's load balancer: the test environment's HAProxy (nothing is pulled).
+export DEPLOY_ACTION_BALANCER_IMAGE=${DEPLOY_ACTION_BALANCER_IMAGE:-${DEPLOY_ACTION_TEST_HAPROXY_IMAGE:-deploy-action-test/haproxy:latest}}
 staging_port=${DEMO_STAGING_PORT:-18091}
 production_port=${DEMO_PRODUCTION_PORT:-18090}
 repo="deploy-action-demo-$$/web-demo"
 work=$(mktemp -d)
 cleanup() {
-  docker rm -f deploy-action-web-demo-staging deploy-action-web-demo-production >/dev/null 2>&1 || true
+  local c
+  for c in deploy-action-web-demo-staging deploy-action-web-demo-production; do
+    docker rm -f "$c" "$c-next" "$c-lb" "$c-old" "$c-prev" >/dev/null 2>&1 || true
+    docker network rm "$c-net" >/dev/null 2>&1 || true
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT

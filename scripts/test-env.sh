@@ -34,6 +34,9 @@
 #   also passed to --insecure-registry so another address works too.
 # - The base image is busybox-static's /bin/busybox plus its applet symlinks, imported with
 #   `docker import` as deploy-action-test/busybox:latest. Builds must not ask for a pull.
+# - The docker target's load balancer in the tests is Debian's haproxy: its binary and the
+#   libraries ldd lists, imported the same way as deploy-action-test/haproxy:latest (users get
+#   the official image). Installing the package never starts the system haproxy (policy-rc.d).
 set -euo pipefail
 
 readonly PROG=test-env
@@ -47,6 +50,8 @@ readonly BASE_IMAGE=deploy-action-test/busybox:latest
 readonly NAMESPACE=deploy-action-test
 readonly SOCK=$DIR/docker.sock
 readonly BUSYBOX=/bin/busybox
+readonly HAPROXY_IMAGE=deploy-action-test/haproxy:latest
+readonly HAPROXY=/usr/sbin/haproxy
 
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 # The checks below talk to our daemon only, with a CLI config of their own (a user's
@@ -164,6 +169,9 @@ install_packages() {
     fi
     command -v docker-registry >/dev/null || pkgs+=(docker-registry)
     busybox_is_static || pkgs+=(busybox-static)
+    [[ -x $HAPROXY ]] || pkgs+=(haproxy)
+    # The kubernetes target's generated traffic command copies a Deployment with jq.
+    command -v jq >/dev/null || pkgs+=(jq)
     command -v curl >/dev/null || pkgs+=(curl)
     command -v ip >/dev/null || pkgs+=(iproute2)
     # The remote-daemon build tests: a TLS dockerd with certificates made by openssl, an sshd
@@ -436,6 +444,38 @@ ensure_base_image() {
     log "imported $BASE_IMAGE from $BUSYBOX"
 }
 
+# The docker target's balancer for the tests: haproxy and the shared libraries it loads (ldd),
+# plus the busybox base's files, so the image runs on this daemon without pulling anything.
+ensure_haproxy_image() {
+    if docker image inspect "$HAPROXY_IMAGE" >/dev/null 2>&1; then
+        return
+    fi
+    local root=$DIR/rootfs-haproxy lib version
+    version=$("$HAPROXY" -v 2>/dev/null | sed -n '1s/^HAProxy version \([^ ]*\).*/\1/p')
+    rm -rf "$root"
+    mkdir -p "$root/usr/sbin" "$root/etc" "$root/tmp" "$root/usr/local/etc/haproxy" "$root/var/lib/haproxy"
+    chmod 1777 "$root/tmp"
+    cp "$HAPROXY" "$root/usr/sbin/haproxy"
+    for lib in $(ldd "$HAPROXY" | grep -o '/[^ ]*'); do
+        mkdir -p "$root$(dirname "$lib")"
+        cp -L "$lib" "$root$lib"
+    done
+    printf 'root:x:0:0:root:/root:/bin/sh\nhaproxy:x:99:99:haproxy:/var/lib/haproxy:/bin/false\n' \
+        >"$root/etc/passwd"
+    printf 'root:x:0:\nhaproxy:x:99:\n' >"$root/etc/group"
+    printf 'global\n  stats socket ipv4@127.0.0.1:9999 level admin\ndefaults\n  mode http\n' \
+        >"$root/usr/local/etc/haproxy/haproxy.cfg"
+    tar --numeric-owner --owner=0 --group=0 -C "$root" -c . |
+        docker import \
+            --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+            --change 'WORKDIR /' \
+            --change 'CMD ["haproxy", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]' \
+            --change "LABEL org.opencontainers.image.description=\"Debian haproxy $version\"" \
+            - "$HAPROXY_IMAGE" >/dev/null || die "docker import of $HAPROXY_IMAGE failed"
+    rm -rf "$root"
+    log "imported $HAPROXY_IMAGE from $HAPROXY ($version)"
+}
+
 # ------------------------------------------------------------------------------ self-checks
 
 check_run() {
@@ -502,6 +542,7 @@ print_env() {
 export DOCKER_HOST=unix://$SOCK
 export DEPLOY_ACTION_TEST_REGISTRY=$REGISTRY
 export DEPLOY_ACTION_TEST_BASE_IMAGE=$BASE_IMAGE
+export DEPLOY_ACTION_TEST_HAPROXY_IMAGE=$HAPROXY_IMAGE
 export DOCKER_BUILDKIT=0
 EOF
 }
@@ -522,6 +563,7 @@ cmd_up() {
     start_registry
     start_docker
     ensure_base_image
+    ensure_haproxy_image
     self_check
     log "up in $((SECONDS - start))s; eval \"\$($0 env)\" to use it"
     print_env

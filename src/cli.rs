@@ -326,6 +326,17 @@ pub struct TargetArgs {
     /// How long to wait for health, e.g. `60s`, `2m`.
     #[arg(long, default_value = "60s", value_parser = parse_duration)]
     pub health_timeout: std::time::Duration,
+
+    /// The docker target's load balancer image (HAProxy 2.2 or newer), started once as
+    /// `<name>-lb` on the same daemon; it owns the published port from then on.
+    #[arg(
+        long,
+        value_name = "IMAGE",
+        env = "DEPLOY_ACTION_BALANCER_IMAGE",
+        hide_env_values = true,
+        default_value = crate::deploy::DEFAULT_BALANCER_IMAGE
+    )]
+    pub balancer_image: String,
 }
 
 /// Arguments of `promote`.
@@ -359,7 +370,7 @@ pub struct PromoteArgs {
     /// Only evaluate the gates and write the decision (`approved`): record, retag and roll out
     /// nothing, for workflows whose later steps roll out with the cloud's own tools and then
     /// record the deployment with `deploy --target external`.
-    #[arg(long, conflicts_with_all = ["target", "publish", "name", "command"])]
+    #[arg(long, conflicts_with_all = ["target", "publish", "name", "command", "traffic_command"])]
     pub gate_only: bool,
 
     /// A non-image artifact to promote, `NAME@sha256:…` (e.g. a site bundle); repeatable.
@@ -377,6 +388,27 @@ pub struct PromoteArgs {
     /// How the target is rolled out.
     #[command(flatten)]
     pub rollout: TargetArgs,
+
+    /// Moves traffic on a target of your own, once per step of the policy's `rollout.steps`
+    /// (and with weight 0 to roll back: all traffic to `{old}`, `{new}` removed). A shell
+    /// command line; `{old}`, `{new}`, `{weight}` (percent for the new version) and
+    /// `{old_weight}` are replaced, quoted, and also set as DEPLOY_OLD, DEPLOY_NEW,
+    /// DEPLOY_WEIGHT and DEPLOY_OLD_WEIGHT.
+    #[arg(long, value_name = "CMD", env = "DEPLOY_TRAFFIC_COMMAND", hide_env_values = true, conflicts_with_all = ["target", "command"])]
+    pub traffic_command: Option<String>,
+
+    /// Starts the new version beside the old one with no traffic, before the first step (a
+    /// shell command line, run with DEPLOY_IMAGE, DEPLOY_DIGEST, DEPLOY_ENVIRONMENT, DEPLOY_SHA).
+    /// It may write `old=NAME` and `new=NAME` lines to the file $DEPLOY_OUTPUT to name the
+    /// versions for the traffic command (default: the image references).
+    #[arg(
+        long,
+        value_name = "CMD",
+        env = "DEPLOY_START_COMMAND",
+        hide_env_values = true,
+        requires = "traffic_command"
+    )]
+    pub start_command: Option<String>,
 
     /// Output format of the result (`json`: the decision record).
     #[arg(long, short = 'f', value_enum, default_value_t = RecordFormat::Human)]
@@ -626,6 +658,29 @@ pub struct GenWorkflowArgs {
     /// The promotion policy's soak time: how long staging must have run the digest [default: 10m].
     #[arg(long, value_name = "DURATION")]
     pub soak: Option<String>,
+
+    /// Promote step by step: percentages of production's traffic on the new version, rising to
+    /// 100, e.g. "25 50 100" (docker, container-apps, app-service, kubernetes targets).
+    #[arg(long, value_name = "PERCENTS")]
+    pub traffic_steps: Option<String>,
+
+    /// How long each traffic step is watched before the next [default: 1m].
+    #[arg(long, value_name = "DURATION")]
+    pub step_pause: Option<String>,
+
+    /// Roll back when the error rate (non-2xx and timeouts) exceeds this during a step
+    /// [default: 5%].
+    #[arg(long, value_name = "RATE")]
+    pub max_error_rate: Option<String>,
+
+    /// Roll back when a latency percentile exceeds this during a step, e.g. p95=1s (p50, p95,
+    /// p99; comma-separated) [default: p95=1s].
+    #[arg(long, value_name = "PCT=DURATION")]
+    pub max_latency: Option<String>,
+
+    /// A latency percentile staging must keep before promoting (a smoke gate), e.g. p95=200ms.
+    #[arg(long, value_name = "PCT=DURATION")]
+    pub staging_max_latency: Option<String>,
 
     /// The docker target's host port for the first service in staging; production's is 1000
     /// above, each further service one above [default: 8080].

@@ -287,6 +287,11 @@ fn seed_pipelines_push_to_main_record_the_built_digests() {
         let config = repo.join(".github/deploy-action.yml");
         let mut text = std::fs::read_to_string(&config).expect("config");
         text.push_str("  soak: 0s\n");
+        // Progressive seeds watch each traffic step for a second, not a minute (the pause is
+        // in the policy only, so the workflow stays the golden one).
+        if text.contains("traffic-steps:") || text.contains("max-error-rate:") {
+            text.push_str("  step-pause: 1s\n");
+        }
         let ghcr = !text.contains("registry:");
         if ghcr {
             text.push_str("  registry: generic\n");
@@ -372,6 +377,26 @@ fn check_seed(act: &Act, name: &str, sha: &str) {
     assert_one_success(act, "production", sha, &digest_refs);
     let staging_calls = act.calls_of("deploy-staging").join("\n");
     let production_calls = act.calls_of("promote").join("\n");
+    // The progressive seeds moved production's traffic step by step with the cloud's own tools
+    // (the stand-in's revision numbers run on across the seeds that share one container app, so
+    // a step is found by the old revision's weight: 75, 50, then 0).
+    let steps: &[&str] = if name.starts_with("001") {
+        &["=75 ", "=50 ", "=0 "]
+    } else if name.starts_with("002") {
+        &[
+            "--distribution staging=25",
+            "--distribution staging=50",
+            "webapp traffic-routing clear",
+        ]
+    } else {
+        &[]
+    };
+    for step in steps {
+        assert!(
+            production_calls.contains(step),
+            "{name}: no `{step}` in production's calls:\n{production_calls}"
+        );
+    }
     for a in &artifacts {
         let digest = a["digest"].as_str().unwrap_or_default();
         if let Some(repository) = a["repository"].as_str() {

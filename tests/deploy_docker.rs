@@ -60,16 +60,7 @@ fn healthy_image_goes_live_and_broken_one_leaves_the_old_serving() {
     let dir = tempfile::tempdir().expect("tempdir");
     build(&host, dir.path(), "deploy-action-test/web:good", true);
     build(&host, dir.path(), "deploy-action-test/web:broken", false);
-    let _ = std::process::Command::new("docker")
-        .args([
-            "-H",
-            &host,
-            "rm",
-            "-f",
-            "deploy-action-web-staging",
-            "deploy-action-web-staging-next",
-        ])
-        .output();
+    clean(&host);
 
     let out = deploy(&host, dir.path(), "deploy-action-test/web:good");
     assert_eq!(
@@ -114,7 +105,22 @@ fn healthy_image_goes_live_and_broken_one_leaves_the_old_serving() {
     let digest = h["deployments"][1]["digest"].as_str().unwrap_or_default();
     assert!(digest.starts_with("sha256:"), "{digest}");
 
+    clean(&host);
+}
+
+/// Removes the test's container, its candidate, load balancer and network.
+fn clean(host: &str) {
+    let c = "deploy-action-web-staging";
     let _ = std::process::Command::new("docker")
-        .args(["-H", &host, "rm", "-f", "deploy-action-web-staging"])
+        .args(["-H", host, "rm", "-f", c])
+        .args([
+            format!("{c}-next"),
+            format!("{c}-lb"),
+            format!("{c}-prev"),
+            format!("{c}-old"),
+        ])
+        .output();
+    let _ = std::process::Command::new("docker")
+        .args(["-H", host, "network", "rm", &format!("{c}-net")])
         .output();
 }

@@ -140,6 +140,7 @@ fn generated_docker_pipeline_builds_deploys_and_promotes_through_the_action() {
             ("GITHUB_SERVER_URL", "https://github.com"),
             ("GITHUB_RUN_ID", "4242"),
             ("DOCKER_HOST", &env.host),
+            ("DEPLOY_ACTION_BALANCER_IMAGE", &common::balancer_image()),
             ("DOCKER_BUILDKIT", "0"),
             ("DEPLOY_ACTION_DOWNLOAD_BASE", &base),
         ]),

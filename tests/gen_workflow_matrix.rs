@@ -32,6 +32,23 @@ fn check(name: &str, options: &Options) {
         assert!(files.workflow.contains(must), "{name}: no {must:?}");
     }
     assert!(files.promotion.contains("same_digest: true"), "{name}");
+    // Every target's policy checks staging's health and a smoke request with a latency limit
+    // (the docker target on the runner's staging port).
+    let health = files
+        .promotion
+        .split_once("\n  health:\n    url: ")
+        .and_then(|(_, rest)| rest.lines().next())
+        .unwrap_or_else(|| panic!("{name}: no health gate\n{}", files.promotion));
+    assert!(
+        health.starts_with("${STAGING_URL}") || health.starts_with("http://127.0.0.1:"),
+        "{name}: {health:?}"
+    );
+    let smoke = files
+        .promotion
+        .split_once("\n  smoke:\n    - url: ")
+        .map(|(_, rest)| rest)
+        .unwrap_or_else(|| panic!("{name}: no smoke gate\n{}", files.promotion));
+    assert!(smoke.contains("max_latency: "), "{name}: {smoke}");
     // Every third-party `uses:` is pinned by a full SHA with its version in a comment.
     for line in files
         .workflow

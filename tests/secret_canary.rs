@@ -72,6 +72,9 @@ const CASES: &[Case] = &[
     Case { args: &["promote", "--policy", "promotion.yml", "--sha", "{sha}", "--image", IMAGE_BY_DIGEST, "--ledger", "ledger.json"], setup: Setup::Local, password_stdin: false, status: 3 },
     Case { args: &["promote", "--policy", "promotion.yml", "--sha", "{sha}", "--image", IMAGE_BY_DIGEST, "--format", "json"], setup: Setup::Github, password_stdin: false, status: 3 },
     Case { args: &["promote", "--policy", "promotion.yml", "--sha", "{sha}", "--image", IMAGE_BY_DIGEST], setup: Setup::GithubRejects, password_stdin: false, status: 4 },
+    // promote step by step: the analysis sends the token as a header to a closed port (every
+    // request fails), so the first step is rolled back through the traffic command.
+    Case { args: &["promote", "--policy", "progressive.yml", "--sha", "{sha}", "--artifact", "site@sha256:4444444444444444444444444444444444444444444444444444444444444444", "--traffic-command", "true {weight}", "--ledger", "ledger.json"], setup: Setup::Local, password_stdin: false, status: 3 },
     Case { args: &["rollback", "--environment", "production", "--ledger", "ledger.json"], setup: Setup::Local, password_stdin: false, status: 2 },
     Case { args: &["rollback", "--environment", "production"], setup: Setup::Github, password_stdin: false, status: 2 },
     Case { args: &["rollback", "--environment", "production"], setup: Setup::GithubRejects, password_stdin: false, status: 4 },
@@ -82,6 +85,9 @@ const BROKEN: &str = "name: ci\non: push\njobs:\n  test:\n    runs-on: ubuntu-la
 
 /// A promotion policy whose smoke check sends the token (the canary) to a closed port.
 const POLICY: &str = "from: staging\nto: production\ngates:\n  deployed: true\n  same_digest: true\n  smoke:\n    - url: http://127.0.0.1:9/\n      headers: { Authorization: \"Bearer ${GITHUB_TOKEN}\" }\n";
+
+/// A progressive policy whose analysis sends the token (the canary) to a closed port.
+const PROGRESSIVE: &str = "from: staging\nto: production\ngates: {}\nrollout:\n  steps:\n    - { weight: 25, pause: 1s }\n    - { weight: 100 }\nanalysis:\n  requests:\n    url: http://127.0.0.1:9/\n    headers: { Authorization: \"Bearer ${GITHUB_TOKEN}\" }\n  error_rate: { max: 5% }\n";
 
 /// A string that appears nowhere else.
 fn canary() -> String {
@@ -146,6 +152,7 @@ fn no_command_prints_the_secrets() {
         std::fs::write(dir.path().join("ok.yml"), CLEAN).expect("write");
         std::fs::write(dir.path().join("bad.yml"), BROKEN).expect("write");
         std::fs::write(dir.path().join("promotion.yml"), POLICY).expect("write");
+        std::fs::write(dir.path().join("progressive.yml"), PROGRESSIVE).expect("write");
         let docker_config = tempfile::tempdir().expect("tempdir");
         let out_dir = tempfile::tempdir().expect("tempdir");
         let (output, summary, log_path) = (

@@ -139,6 +139,13 @@ fn flags(args: &GenWorkflowArgs) -> Result<Settings> {
         host_port: args.host_port,
         deploy_command: args.deploy_command.clone(),
         action_ref: args.action_ref.clone(),
+        progressive: crate::generate::progressive::ProgressiveSettings {
+            traffic_steps: args.traffic_steps.clone(),
+            step_pause: args.step_pause.clone(),
+            max_error_rate: args.max_error_rate.clone(),
+            max_latency: args.max_latency.clone(),
+            staging_max_latency: args.staging_max_latency.clone(),
+        },
         ..Settings::default()
     })
 }

@@ -12,6 +12,7 @@ pub mod lint_fix;
 pub mod promote;
 pub mod rollback;
 mod rollout;
+mod stepped;
 mod store;
 pub mod tags;
 

@@ -19,7 +19,7 @@ use anyhow::Context;
 use chrono::Utc;
 
 use super::rollout::{self, Interrupt, get};
-use super::{emit, exit, progress, store};
+use super::{emit, exit, progress, stepped, store};
 use crate::cli::{DeployTargetKind, PromoteArgs, RecordFormat};
 use crate::deploy::{DeployPlan, DockerTarget, Target, deploy_recorded, record};
 use crate::gate::{self, Decision, DecisionKind, GateError, GateResult, Policy, Subject, Verdict};
@@ -41,6 +41,7 @@ pub fn run(args: &PromoteArgs) -> anyhow::Result<u8> {
     let policy = gate::policy::parse(&text, &get)
         .map_err(|problems| GateError::policy(args.policy.clone(), problems))?;
     let (from, to) = environments(args, &policy)?;
+    stepped::usage(args, &policy)?;
     let sha = rollout::commit(args.sha.as_deref())?;
     let (given_images, given_artifacts) = subject_artifacts(args)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -329,6 +330,19 @@ impl Job<'_> {
                 return decide(decision, DecisionKind::Error, why, code);
             }
         }
+        if self.is_stepped() {
+            return self
+                .stepped(
+                    store,
+                    &plan,
+                    &mine,
+                    live.as_ref(),
+                    docker.as_ref(),
+                    interrupt,
+                    decision,
+                )
+                .await;
+        }
         let target = rollout::target(docker.clone(), &self.args.command);
         let mut log = |line: &str| progress(line);
         let outcome = match deploy_recorded(
@@ -355,19 +369,36 @@ impl Job<'_> {
         }
         if outcome.state != StatusState::Success {
             // The target kept what it ran; so does its tag.
-            if let Some(payload) = live.as_ref().and_then(|l| l.payload.as_ref())
-                && !self.images.is_empty()
-            {
-                let back = rollout::payload_images(payload);
-                if let Err(e) = rollout::retag_all(&back, &[to.to_owned()]).await {
-                    progress(&format!("warning: could not move :{to} back: {e}"));
-                }
-            }
+            rollout::retag_back(live.as_ref(), self.to, !self.images.is_empty()).await;
             let why = format!("the rollout to {to} failed: {}", outcome.reason);
             return decide(decision, DecisionKind::Error, why, exit::DEPLOY_FAILED);
         }
 
-        // 5. Verify, roll back on failure.
+        self.verify(
+            store,
+            live.as_ref(),
+            &mine,
+            docker.as_ref(),
+            &target,
+            interrupt,
+            decision,
+        )
+        .await
+    }
+
+    /// 5. Verify, roll back on failure.
+    #[allow(clippy::too_many_arguments)]
+    async fn verify<S: DeploymentStore>(
+        &self,
+        store: &S,
+        live: Option<&Deployment>,
+        mine: &Deployment,
+        docker: Option<&DockerTarget>,
+        target: &Target,
+        interrupt: &Interrupt,
+        decision: &mut Decision,
+    ) -> u8 {
+        let (to, sha) = (self.to, &self.subject.sha);
         let Some(verify) = &self.policy.verify else {
             let why = format!(
                 "promoted {} to {to} (deployment {})",
@@ -392,16 +423,66 @@ impl Job<'_> {
             return decide(decision, DecisionKind::Promoted, why, exit::OK);
         };
         self.roll_back(
-            store,
-            live.as_ref(),
-            &mine,
-            &problem,
-            docker.as_ref(),
-            &target,
-            interrupt,
-            decision,
+            store, live, mine, &problem, docker, target, interrupt, decision,
         )
         .await
+    }
+
+    /// Whether the rollout goes step by step: the policy has `rollout`, or traffic moves with
+    /// the user's traffic command.
+    fn is_stepped(&self) -> bool {
+        self.policy.rollout.is_some() || self.args.traffic_command.is_some()
+    }
+
+    /// The progressive rollout (see [`super::stepped`]), then verification.
+    #[allow(clippy::too_many_arguments)]
+    async fn stepped<S: DeploymentStore>(
+        &self,
+        store: &S,
+        plan: &DeployPlan,
+        mine: &Deployment,
+        live: Option<&Deployment>,
+        docker: Option<&DockerTarget>,
+        interrupt: &Interrupt,
+        decision: &mut Decision,
+    ) -> u8 {
+        let Some(how) = stepped::how(docker, self.args, plan, live, mine) else {
+            let why =
+                "rollout.steps need a way to move traffic: --target docker, or --traffic-command"
+                    .to_owned();
+            rollout::close(store, mine.id, StatusState::Error, &why).await;
+            return decide(decision, DecisionKind::Error, why, exit::USAGE);
+        };
+        let run = stepped::Stepped {
+            steps: stepped::steps(self.policy),
+            analysis: self.policy.analysis.as_ref(),
+            how,
+            plan,
+            interrupt,
+        };
+        let mut records = Vec::new();
+        let end = stepped::run(store, mine, run, &mut records).await;
+        decision.steps = records;
+        let end = match end {
+            Ok(end) => end,
+            Err(e) => {
+                rollout::retag_back(live, self.to, !self.images.is_empty()).await;
+                return decide(decision, DecisionKind::Error, e.to_string(), exit::INFRA);
+            }
+        };
+        match stepped::conclude(end, self.to, live, decision) {
+            Ok(url) => {
+                decision.environment_url = url;
+                let target = rollout::target(docker.cloned(), &self.args.command);
+                self.verify(store, live, mine, docker, &target, interrupt, decision)
+                    .await
+            }
+            Err((kind, why, code)) => {
+                rollout::retag_back(live, self.to, !self.images.is_empty()).await;
+                progress(&why);
+                decide(decision, kind, why, code)
+            }
+        }
     }
 
     /// Whether `d` deployed this commit with exactly these digests.

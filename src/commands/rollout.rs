@@ -77,7 +77,13 @@ pub async fn docker_target(args: &TargetArgs) -> Result<Option<DockerTarget>, an
                 )
             })?;
             Ok(Some(
-                DockerTarget::connect(publish, &args.health_path, args.health_timeout).await?,
+                DockerTarget::connect(
+                    publish,
+                    &args.health_path,
+                    args.health_timeout,
+                    &args.balancer_image,
+                )
+                .await?,
             ))
         }
         Some(DeployTargetKind::External) | None => Ok(None),
@@ -170,6 +176,18 @@ pub async fn retag_all(images: &[ImageRef], tags: &[String]) -> Result<Vec<Strin
         written.extend(retag(registry, image, tags).await?);
     }
     Ok(written)
+}
+
+/// Moves `:to` back to what `live` runs (the target kept it) when images were retagged.
+pub async fn retag_back(live: Option<&Deployment>, to: &str, retagged: bool) {
+    if let Some(payload) = live.and_then(|l| l.payload.as_ref())
+        && retagged
+    {
+        let back = payload_images(payload);
+        if let Err(e) = retag_all(&back, &[to.to_owned()]).await {
+            progress(&format!("warning: could not move :{to} back: {e}"));
+        }
+    }
 }
 
 /// The images of a recorded payload, as `REPOSITORY@DIGEST` references.

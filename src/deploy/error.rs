@@ -65,6 +65,10 @@ pub enum DeployError {
         source: std::io::Error,
     },
 
+    /// The load balancer of the docker target failed.
+    #[error(transparent)]
+    Balancer(#[from] BalancerError),
+
     /// The container never got a host port from Docker.
     #[error(
         "Docker gave container {container} no host port for {container_port}; check the daemon's port publishing (docker-proxy)"
@@ -75,6 +79,20 @@ pub enum DeployError {
         /// The container port.
         container_port: u16,
     },
+}
+
+/// The docker target's load balancer could not be set up or did not do what it was told.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the load balancer {container} failed to {action}: {reason}; check `docker logs {container}` (its image must be HAProxy 2.2 or newer: --balancer-image)"
+)]
+pub struct BalancerError {
+    /// The balancer's container.
+    pub container: String,
+    /// What deploy-action was doing.
+    pub action: String,
+    /// What went wrong.
+    pub reason: String,
 }
 
 impl DeployError {

@@ -4,18 +4,24 @@
 //! Nothing here reads the environment or prints; `commands/deploy.rs` hands in what is needed
 //! and receives progress through a callback.
 
+mod balancer;
 mod command_target;
 mod docker_target;
 mod error;
 mod health;
 mod run;
 mod store;
+mod traffic;
 
+pub use balancer::DEFAULT_BALANCER_IMAGE;
 pub use command_target::{CommandTarget, OutputTo, Running};
 pub use docker_target::{
-    DockerTarget, PortMapping, ResolvedImage, connect, container_name, resolve_image,
+    Candidate, DockerTarget, PortMapping, ResolvedImage, connect, container_name, resolve_image,
 };
-pub use error::DeployError;
+pub use error::{BalancerError, DeployError};
 pub use health::{HealthCheck, wait_healthy};
-pub use run::{DeployOutcome, DeployPlan, Target, deploy, deploy_recorded, record};
+pub use run::{
+    DeployOutcome, DeployPlan, Target, deploy, deploy_recorded, docker_labels, docker_name, record,
+};
 pub use store::AnyStore;
+pub use traffic::{CommandTraffic, DockerTraffic};

@@ -173,7 +173,7 @@ pub async fn deploy_recorded<S: DeploymentStore>(
 }
 
 /// The container name of the Docker target for this plan.
-fn docker_name(plan: &DeployPlan) -> String {
+pub fn docker_name(plan: &DeployPlan) -> String {
     match &plan.container_name {
         Some(name) => super::docker_target::container_name(name, &plan.environment),
         None => super::docker_target::container_name(&plan.payload.image, &plan.environment),
@@ -211,19 +211,13 @@ async fn roll_out(
             None
         }
         Target::Docker(docker) => {
-            let labels = HashMap::from([
-                (
-                    "deploy-action.environment".to_owned(),
-                    plan.environment.clone(),
-                ),
-                (
-                    "deploy-action.digest".to_owned(),
-                    plan.payload.digest.clone(),
-                ),
-                ("deploy-action.deployment-id".to_owned(), id.to_string()),
-            ]);
             match docker
-                .roll_out(&plan.run_image, &docker_name(plan), labels, progress)
+                .roll_out(
+                    &plan.run_image,
+                    &docker_name(plan),
+                    docker_labels(plan, id),
+                    progress,
+                )
                 .await?
             {
                 Ok(url) => Some(url),
@@ -238,6 +232,21 @@ async fn roll_out(
         }
     }
     Ok(Ok(url))
+}
+
+/// The labels of the Docker target's container for deployment `id` of `plan`.
+pub fn docker_labels(plan: &DeployPlan, id: u64) -> HashMap<String, String> {
+    HashMap::from([
+        (
+            "deploy-action.environment".to_owned(),
+            plan.environment.clone(),
+        ),
+        (
+            "deploy-action.digest".to_owned(),
+            plan.payload.digest.clone(),
+        ),
+        ("deploy-action.deployment-id".to_owned(), id.to_string()),
+    ])
 }
 
 /// Kills a still-running command's process group when the rollout future is dropped.

@@ -304,14 +304,15 @@ async fn smoke(client: &reqwest::Client, s: &Smoke) -> (Verdict, String) {
         latencies.push(a.latency);
     }
     latencies.sort();
-    let p99 = percentile(&latencies, 0.99);
+    let at = percentile(&latencies, f64::from(s.percentile) / 100.0);
     let text = format!(
-        "{} ok, p99 {} (max {})",
+        "{} ok, p{} {} (max {})",
         latencies.len(),
-        human(p99),
+        s.percentile,
+        human(at),
         human(s.max_latency)
     );
-    if p99 <= s.max_latency {
+    if at <= s.max_latency {
         (Verdict::Pass, text)
     } else {
         (Verdict::Fail, text)
@@ -319,7 +320,7 @@ async fn smoke(client: &reqwest::Client, s: &Smoke) -> (Verdict, String) {
 }
 
 /// The `q` percentile of sorted samples (nearest rank).
-fn percentile(sorted: &[Duration], q: f64) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], q: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
@@ -340,30 +341,9 @@ async fn metric(client: &reqwest::Client, m: &Metric) -> (Verdict, String) {
         if sample > 0 {
             tokio::time::sleep(m.interval).await;
         }
-        let a = match probe::fetch(client, "GET", &m.url, &[], m.timeout).await {
-            Ok(a) => a,
+        let n = match metric_value(client, m).await {
+            Ok(n) => n,
             Err(reason) => return (Verdict::Error, reason),
-        };
-        if !(200..300).contains(&a.status) {
-            return (
-                Verdict::Error,
-                format!("the metric endpoint answered HTTP {}", a.status),
-            );
-        }
-        let value = match serde_json::from_slice::<serde_json::Value>(&a.body) {
-            Ok(v) => v,
-            Err(e) => {
-                return (
-                    Verdict::Error,
-                    format!("the metric endpoint's answer is not JSON ({e})"),
-                );
-            }
-        };
-        let Some(n) = probe::lookup(&value, &m.path).and_then(probe::as_number) else {
-            return (
-                Verdict::Error,
-                format!("the metric answer has no number at `{}`", m.path),
-            );
         };
         if !m.comparison.holds(n, m.threshold) {
             failures += 1;
@@ -383,6 +363,20 @@ async fn metric(client: &reqwest::Client, m: &Metric) -> (Verdict, String) {
     } else {
         (Verdict::Pass, text)
     }
+}
+
+/// One reading of a metric: the number at its path in the JSON its URL answers; `Err` with the
+/// reason when there is none (the metric cannot be evaluated).
+pub(crate) async fn metric_value(client: &reqwest::Client, m: &Metric) -> Result<f64, String> {
+    let a = probe::fetch(client, "GET", &m.url, &[], m.timeout).await?;
+    if !(200..300).contains(&a.status) {
+        return Err(format!("the metric endpoint answered HTTP {}", a.status));
+    }
+    let value = serde_json::from_slice::<serde_json::Value>(&a.body)
+        .map_err(|e| format!("the metric endpoint's answer is not JSON ({e})"))?;
+    probe::lookup(&value, &m.path)
+        .and_then(probe::as_number)
+        .ok_or_else(|| format!("the metric answer has no number at `{}`", m.path))
 }
 
 async fn required_checks<C: ChecksSource>(

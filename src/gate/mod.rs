@@ -4,6 +4,7 @@
 //! Nothing here reads the environment or prints; `commands/promote.rs` hands in the variables,
 //! the store and a progress callback.
 
+pub mod analysis;
 mod error;
 mod eval;
 pub mod policy;
@@ -11,6 +12,7 @@ pub mod probe;
 mod record;
 mod retag;
 mod staged;
+pub mod steps;
 
 pub use error::GateError;
 pub use eval::{ChecksSource, GateResult, Subject, Verdict, evaluate, verify_round};

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::eval::GateResult;
+use super::steps::StepRecord;
 use crate::github::Artifact;
 
 /// What a promotion decided.
@@ -56,6 +57,10 @@ pub struct Decision {
     pub artifacts: Vec<Artifact>,
     /// Gate verdicts before promoting.
     pub gates: Vec<GateResult>,
+    /// The steps of a progressive rollout, each with its samples and verdict.
+    pub steps: Vec<StepRecord>,
+    /// The threshold (or the failure) that made a progressive rollout roll back.
+    pub failed_threshold: Option<String>,
     /// Verification verdicts after promoting.
     pub verification: Vec<GateResult>,
     /// The target's deployment, when one was made.
@@ -89,6 +94,8 @@ impl Decision {
             sha: sha.to_owned(),
             artifacts: artifacts.to_vec(),
             gates: Vec::new(),
+            steps: Vec::new(),
+            failed_threshold: None,
             verification: Vec::new(),
             deployment_id: None,
             environment_url: None,
@@ -135,7 +142,58 @@ impl Decision {
                 ));
             }
         }
+        if !self.steps.is_empty() {
+            md.push_str(&self.steps_markdown());
+        }
         md.push('\n');
+        md
+    }
+
+    /// The rollout's steps: weight, every sample, verdict, time.
+    fn steps_markdown(&self) -> String {
+        let mut md = String::from(
+            "\n| Step | Traffic to the new version | Samples | Verdict | Time |\n|---|---|---|---|---|\n",
+        );
+        for s in &self.steps {
+            let mut samples: Vec<String> = s
+                .samples
+                .iter()
+                .map(|x| {
+                    let mark = match x.verdict {
+                        super::Verdict::Pass => "✅",
+                        super::Verdict::Fail => "❌",
+                        super::Verdict::Error => "⚠️",
+                    };
+                    let problems = if x.problems.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", x.problems.join("; "))
+                    };
+                    format!("{mark} {}{problems}", x.summary())
+                })
+                .collect();
+            if samples.is_empty() {
+                samples.push("(no analysis)".into());
+            }
+            if let Some(reason) = &s.reason {
+                samples.push(reason.clone());
+            }
+            let mark = match s.verdict {
+                super::Verdict::Pass => "✅ pass",
+                super::Verdict::Fail => "❌ fail",
+                super::Verdict::Error => "⚠️ error",
+            };
+            md.push_str(&format!(
+                "| {} | {} % | {} | {mark} | {} ms |\n",
+                s.step,
+                s.weight,
+                cell(&samples.join("<br>")),
+                s.duration_ms
+            ));
+        }
+        if let Some(t) = &self.failed_threshold {
+            md.push_str(&format!("\nRolled back: {}\n", cell(t)));
+        }
         md
     }
 }

@@ -12,6 +12,7 @@ pub mod graph;
 pub mod options;
 pub mod pins;
 pub mod plan;
+pub mod progressive;
 pub mod settings;
 pub mod templates;
 

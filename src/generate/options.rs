@@ -331,4 +331,8 @@ pub struct Options {
     pub helm_values: (Option<String>, Option<String>),
     /// Where the promotion policy is written, relative to the repository.
     pub policy_path: String,
+    /// Traffic steps and rollback thresholds of the promotion; `None`: all at once.
+    pub progressive: Option<super::progressive::Progressive>,
+    /// A latency percentile staging must keep before promoting (a smoke gate).
+    pub staging_latency: Option<super::progressive::Latency>,
 }

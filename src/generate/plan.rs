@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::options::{NodeTestRunner, Options, PackageManager, Registry, Stack, Target};
+use super::progressive::Latency;
 
 /// What the templates see as `c`.
 #[derive(Debug, Clone, Serialize)]
@@ -49,6 +50,13 @@ pub struct Plan {
     pub promote_args: String,
     /// Whether `promote` rolls out and records production itself (docker target, one image).
     pub promote_rolls_out: bool,
+    /// Whether `promote` rolls a cloud target out step by step through the template's
+    /// start and traffic commands, and records production itself.
+    pub promote_steps: bool,
+    /// Traffic steps and thresholds, for the policy.
+    pub progressive: Option<ProgressivePlan>,
+    /// The staging latency gate, for the policy.
+    pub staging_latency: Option<Latency>,
     /// `args` of the deployment record, per environment.
     pub record_args: BTreeMap<&'static str, String>,
     /// pip's install line.
@@ -65,6 +73,10 @@ pub struct Plan {
     pub helm: BTreeMap<&'static str, Option<String>>,
     /// Health path.
     pub health_path: String,
+    /// Where staging answers, for the policy's health and smoke gates: the runner's ports of
+    /// the docker target (staging and production share one self-hosted runner's daemon), else
+    /// `${STAGING_URL}` (the staging environment's APP_URL, passed by the workflow).
+    pub staging_urls: Vec<String>,
     /// The promotion policy's soak time.
     pub soak: String,
     /// Check runs the promotion waits for.
@@ -75,6 +87,26 @@ pub struct Plan {
     pub secrets: Vec<String>,
     /// The Mermaid graph lines (filled by the second pass).
     pub mermaid: Vec<String>,
+}
+
+/// The promotion policy's `rollout:` and `analysis:`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProgressivePlan {
+    /// Weights, rising to 100.
+    pub steps: Vec<u8>,
+    /// Pause after each step but the last.
+    pub pause: String,
+    /// `5%`.
+    pub max_error_rate: String,
+    /// Latency limits.
+    pub max_latency: Vec<Latency>,
+    /// Where the analysis's requests go (`${PRODUCTION_URL}/health`); `None` on the docker
+    /// target, where they go to the new container itself at `request_path`.
+    pub request_url: Option<String>,
+    /// The path of the requests.
+    pub request_path: String,
+    /// `25 % → 50 % → 100 %`, for step names and comments.
+    pub label: String,
 }
 
 /// One image's values.
@@ -285,6 +317,11 @@ pub fn plan(o: &Options) -> Plan {
         1,
         "checks: read # promotion gate: the commit's checks passed".into(),
     );
+    // Step by step on a cloud target: promote itself retags, rolls out and records.
+    let promote_steps = o.progressive.is_some() && o.target != Target::Docker;
+    if promote_steps && o.registry == Registry::Ghcr {
+        promote.push("packages: write # retag the image in GHCR (:production)".into());
+    }
 
     let references: Vec<String> = services
         .iter()
@@ -311,8 +348,28 @@ pub fn plan(o: &Options) -> Plan {
                 s.name, o.app_port, o.health_path
             )
         }
+        _ if promote_steps => format!(" --url ${{{{ vars.APP_URL }}}}{}", o.health_path),
         _ => " --gate-only".to_owned(),
     };
+    let progressive = o.progressive.as_ref().map(|p| ProgressivePlan {
+        steps: p.steps.clone(),
+        pause: p.pause.clone(),
+        max_error_rate: p.max_error_rate.clone(),
+        max_latency: p.max_latency.clone(),
+        request_url: match o.target {
+            Target::Docker => None,
+            // The staging slot runs the new version: the analysis judges it alone.
+            Target::AppService => Some(format!("${{STAGING_URL}}{}", o.health_path)),
+            _ => Some(format!("${{PRODUCTION_URL}}{}", o.health_path)),
+        },
+        request_path: o.health_path.clone(),
+        label: p
+            .steps
+            .iter()
+            .map(|w| format!("{w} %"))
+            .collect::<Vec<_>>()
+            .join(" → "),
+    });
     let promote_args = format!(
         "--from staging --to production --policy {} {}{promote_target}",
         o.policy_path,
@@ -441,6 +498,9 @@ pub fn plan(o: &Options) -> Plan {
         action_ref: o.action_ref.clone(),
         promote_args,
         promote_rolls_out,
+        promote_steps,
+        progressive,
+        staging_latency: o.staging_latency.clone(),
         record_args,
         pip_install: o
             .python_requirements
@@ -455,6 +515,18 @@ pub fn plan(o: &Options) -> Plan {
         deploy_command: o.deploy_command.clone(),
         helm,
         health_path: o.health_path.clone(),
+        staging_urls: if o.target == Target::Docker && !o.services.is_empty() {
+            (0..o.services.len())
+                .map(|i| {
+                    format!(
+                        "http://127.0.0.1:{}",
+                        docker_host_port(o.host_port, "staging", i)
+                    )
+                })
+                .collect()
+        } else {
+            vec!["${STAGING_URL}".to_owned()]
+        },
         soak: o.soak.clone(),
         checks,
         variables: Vec::new(),

@@ -19,6 +19,7 @@
 //!   app-port: 8000
 //!   deploy-command: ./deploy.sh "$DEPLOY_ENVIRONMENT"
 //!   action-ref: org/deploy-action@v1
+//!   traffic-steps: 25 50 100                  # see super::progressive
 //! ```
 
 use crate::workflow::yaml::{self, Node};
@@ -101,6 +102,8 @@ pub struct Settings {
     pub helm_values: Option<(Option<String>, Option<String>)>,
     /// Output path of the workflow (config file only; `-o` overrides).
     pub output: Option<String>,
+    /// Traffic steps and rollback thresholds.
+    pub progressive: super::progressive::ProgressiveSettings,
 }
 
 macro_rules! fill {
@@ -112,6 +115,7 @@ macro_rules! fill {
 impl Settings {
     /// Fills every field this source leaves open from `lower`, a less important source.
     pub fn layer(mut self, lower: Settings) -> Settings {
+        self.progressive = self.progressive.layer(lower.progressive.clone());
         fill!(
             self,
             lower,
@@ -281,6 +285,9 @@ impl Settings {
                 "action-ref" => s.action_ref = Some(text()?),
                 "helm-chart" => s.helm_chart = Some(text()?),
                 "output" => s.output = Some(text()?),
+                other if super::progressive::KEYS.contains(&other) => {
+                    s.progressive.set(other, text()?);
+                }
                 other => {
                     return Err(invalid(
                         Some(k),
@@ -288,7 +295,8 @@ impl Settings {
                             "unknown key {other:?} in \"gen-workflow\"; expected one of stack, \
                              registry, target, package-manager, services, frontend, app-dir, \
                              staging-branch, production-branch, trivy, notify, image-name, \
-                             health-path, app-port, soak, host-port, deploy-command, action-ref, helm-chart, output"
+                             health-path, app-port, soak, host-port, deploy-command, action-ref, helm-chart, output, \
+                             traffic-steps, step-pause, max-error-rate, max-latency, staging-max-latency"
                         ),
                     ));
                 }
@@ -476,6 +484,7 @@ impl Settings {
         let helm_chart = self.helm_chart.unwrap_or_else(|| "chart".into());
         check_path("helm-chart", &helm_chart)?;
         let python_requirements = self.python_requirements;
+        let (progressive, staging_latency) = self.progressive.resolve(target, services.len())?;
         Ok(Options {
             stack,
             package_manager,
@@ -500,6 +509,8 @@ impl Settings {
             helm_chart,
             helm_values: self.helm_values.unwrap_or((None, None)),
             policy_path: ".github/promotion.yml".into(),
+            progressive,
+            staging_latency,
         })
     }
 }

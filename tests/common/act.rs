@@ -258,6 +258,10 @@ impl Act {
             .current_dir(repo)
             .env("PATH", path)
             .env("DOCKER_HOST", &self.docker.host)
+            .env(
+                "DEPLOY_ACTION_BALANCER_IMAGE",
+                crate::common::balancer_image(),
+            )
             .env("DOCKER_CONFIG", self.work.path().join("docker-config"))
             .env("DEPLOY_ACTION_DOWNLOAD_BASE", &self.release_base)
             .env("DEPLOY_ACTION_ACT_FIXTURES", &self.fixtures)

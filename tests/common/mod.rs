@@ -25,7 +25,8 @@ pub fn shared() -> Option<PathBuf> {
     None
 }
 
-/// The built binary, with CI, GITHUB_* and RUNNER_* variables removed.
+/// The built binary, with CI, GITHUB_* and RUNNER_* variables removed, and the docker target's
+/// load balancer image set to the test environment's HAProxy (nothing pulls from Docker Hub).
 pub fn bin() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("deploy-action").expect("binary");
     for (k, _) in std::env::vars() {
@@ -33,5 +34,14 @@ pub fn bin() -> assert_cmd::Command {
             cmd.env_remove(&k);
         }
     }
+    cmd.env("DEPLOY_ACTION_BALANCER_IMAGE", balancer_image());
     cmd
+}
+
+/// The load balancer image `scripts/test-env.sh up` imports from Debian's haproxy.
+pub fn balancer_image() -> String {
+    std::env::var("DEPLOY_ACTION_TEST_HAPROXY_IMAGE")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "deploy-action-test/haproxy:latest".into())
 }

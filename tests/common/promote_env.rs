@@ -102,10 +102,25 @@ pub fn image_id(env: &DockerEnv, reference: &str) -> String {
     String::from_utf8_lossy(&o.stdout).trim().to_owned()
 }
 
-/// Removes containers, ignoring those that do not exist.
+/// Removes containers, ignoring those that do not exist, with the docker target's load balancer
+/// (`NAME-lb`), candidate (`NAME-next`) and network (`NAME-net`) of each.
 pub fn remove_containers(env: &DockerEnv, names: &[&str]) {
+    let mut all: Vec<String> = Vec::new();
+    for n in names {
+        all.extend([
+            (*n).to_owned(),
+            format!("{n}-lb"),
+            format!("{n}-next"),
+            format!("{n}-prev"),
+            format!("{n}-old"),
+        ]);
+    }
     let mut args = vec!["rm", "-f"];
-    args.extend_from_slice(names);
+    args.extend(all.iter().map(String::as_str));
+    let _ = docker_cli(&env.host, &args);
+    let nets: Vec<String> = names.iter().map(|n| format!("{n}-net")).collect();
+    let mut args = vec!["network", "rm"];
+    args.extend(nets.iter().map(String::as_str));
     let _ = docker_cli(&env.host, &args);
 }
 

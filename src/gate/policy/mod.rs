@@ -8,11 +8,13 @@
 use std::time::Duration;
 
 mod model;
+mod progressive;
 
 pub use model::{
     Comparison, Gates, HttpProbe, JsonCondition, JsonTest, Metric, Policy, PolicyProblem, Smoke,
     Verify,
 };
+pub use progressive::{Analysis, ErrorRate, LatencyLimit, Requests, Rollout, TrafficStep};
 
 use crate::secret::Secret;
 use crate::workflow::yaml::{self, Node, Pos};
@@ -100,7 +102,7 @@ struct Cx<'a> {
     var: &'a dyn Fn(&str) -> Option<String>,
 }
 
-const TOP_KEYS: &[&str] = &["from", "to", "gates", "verify"];
+const TOP_KEYS: &[&str] = &["from", "to", "gates", "verify", "rollout", "analysis"];
 const GATE_KEYS: &[&str] = &[
     "deployed",
     "same_digest",
@@ -123,6 +125,7 @@ const SMOKE_KEYS: &[&str] = &[
     "json",
     "max_latency",
     "samples",
+    "percentile",
     "timeout",
 ];
 const METRIC_KEYS: &[&str] = &[
@@ -339,8 +342,11 @@ impl Cx<'_> {
             to: None,
             gates: Gates::default(),
             verify: None,
+            rollout: None,
+            analysis: None,
         };
         let mut saw_gates = false;
+        let mut analysis_at = None;
         for (k, v) in entries {
             match k.as_str().unwrap_or_default() {
                 "from" => policy.from = self.string(v, "`from`"),
@@ -350,6 +356,11 @@ impl Cx<'_> {
                     policy.gates = self.gates(v);
                 }
                 "verify" => policy.verify = self.verify(v),
+                "rollout" => policy.rollout = self.rollout(v),
+                "analysis" => {
+                    analysis_at = Some(k.span.start);
+                    policy.analysis = self.analysis(v);
+                }
                 _ => {}
             }
         }
@@ -359,7 +370,26 @@ impl Cx<'_> {
                 "the policy has no `gates:`; add at least `gates: { deployed: true }`".into(),
             );
         }
+        if let Some(pos) = analysis_at {
+            self.analysis_has_room(pos, &policy, root);
+        }
         policy
+    }
+
+    /// `analysis` runs during the pauses of `rollout.steps`: it needs steps, and a pause.
+    fn analysis_has_room(&mut self, pos: Pos, policy: &Policy, root: &Node) {
+        let has_rollout = root.get("rollout").is_some();
+        match &policy.rollout {
+            None if !has_rollout => self.at(
+                pos,
+                "`analysis` runs during the pauses of `rollout.steps`; add `rollout: { steps: [{weight: 25, pause: 1m}, {weight: 100}] }`".into(),
+            ),
+            Some(r) if r.steps.iter().all(|s| s.pause.is_zero()) => self.at(
+                pos,
+                "`analysis` runs during the steps' pauses and no step has a `pause:`; give a step one, e.g. {weight: 25, pause: 1m}".into(),
+            ),
+            _ => {}
+        }
     }
 
     fn gates(&mut self, node: &Node) -> Gates {
@@ -488,6 +518,7 @@ impl Cx<'_> {
             body_contains: None,
             json: None,
             max_latency: Duration::from_secs(2),
+            percentile: 99,
             samples: 1,
             timeout: Duration::from_secs(10),
         };
@@ -503,6 +534,7 @@ impl Cx<'_> {
                 "json" => s.json = self.json(v, &field),
                 "max_latency" => s.max_latency = self.duration(v, &field).unwrap_or(s.max_latency),
                 "samples" => s.samples = self.count(v, &field, 1).unwrap_or(s.samples),
+                "percentile" => s.percentile = self.percentile(v, &field).unwrap_or(s.percentile),
                 "timeout" => s.timeout = self.duration(v, &field).unwrap_or(s.timeout),
                 "headers" => {
                     let map = self.entries(v, &field);
@@ -552,47 +584,7 @@ impl Cx<'_> {
         if let Some((_, v)) = get("name") {
             m.name = self.string(v, &sub(what, "name"))?;
         }
-        let query = match get("query") {
-            Some((_, v)) => Some(self.string(v, &sub(what, "query"))?),
-            None => None,
-        };
-        let base = match (get("url"), get("prometheus")) {
-            (Some((_, v)), None) => self.url(v, &sub(what, "url"))?,
-            (None, Some((_, v))) => self.url(v, &sub(what, "prometheus"))?,
-            _ => {
-                self.at(
-                    node.span.start,
-                    format!("{what} needs exactly one of `url:` (a JSON endpoint) or `prometheus:` (a Prometheus server with `query:`)"),
-                );
-                return None;
-            }
-        };
-        m.url = match (get("prometheus").is_some(), &query) {
-            (true, Some(q)) => format!(
-                "{}/api/v1/query?query={}",
-                base.trim_end_matches('/'),
-                url_encode(q)
-            ),
-            (true, None) => {
-                self.at(
-                    node.span.start,
-                    format!("{what} with `prometheus:` needs `query:`"),
-                );
-                return None;
-            }
-            (false, _) => base,
-        };
-        m.path = match get("path") {
-            Some((_, v)) => self.string(v, &sub(what, "path"))?,
-            None if get("prometheus").is_some() => "data.result.0.value.1".into(),
-            None => {
-                self.at(
-                    node.span.start,
-                    format!("{what} needs `path:` (where the value is in the JSON answer)"),
-                );
-                return None;
-            }
-        };
+        (m.url, m.path) = self.metric_source(node, what, entries)?;
         match (get("comparison"), get("threshold")) {
             (Some((_, c)), Some((_, t))) => {
                 m.comparison = self.comparison(c, &sub(what, "comparison"))?;
@@ -620,6 +612,75 @@ impl Cx<'_> {
             }
         }
         Some(m)
+    }
+
+    /// Where a metric is read: `url:` and `path:` (any JSON endpoint) or `prometheus:` and
+    /// `query:` (the path defaults to the instant query's value), as the URL and path to fetch.
+    fn metric_source(
+        &mut self,
+        node: &Node,
+        what: &str,
+        entries: &[(Node, Node)],
+    ) -> Option<(String, String)> {
+        let get = |key: &str| entries.iter().find(|(k, _)| k.as_str() == Some(key));
+        let query = match get("query") {
+            Some((_, v)) => Some(self.string(v, &sub(what, "query"))?),
+            None => None,
+        };
+        let base = match (get("url"), get("prometheus")) {
+            (Some((_, v)), None) => self.url(v, &sub(what, "url"))?,
+            (None, Some((_, v))) => self.url(v, &sub(what, "prometheus"))?,
+            _ => {
+                self.at(
+                    node.span.start,
+                    format!("{what} needs exactly one of `url:` (a JSON endpoint) or `prometheus:` (a Prometheus server with `query:`)"),
+                );
+                return None;
+            }
+        };
+        let url = match (get("prometheus").is_some(), &query) {
+            (true, Some(q)) => format!(
+                "{}/api/v1/query?query={}",
+                base.trim_end_matches('/'),
+                url_encode(q)
+            ),
+            (true, None) => {
+                self.at(
+                    node.span.start,
+                    format!("{what} with `prometheus:` needs `query:`"),
+                );
+                return None;
+            }
+            (false, _) => base,
+        };
+        let path = match get("path") {
+            Some((_, v)) => self.string(v, &sub(what, "path"))?,
+            None if get("prometheus").is_some() => "data.result.0.value.1".into(),
+            None => {
+                self.at(
+                    node.span.start,
+                    format!("{what} needs `path:` (where the value is in the JSON answer)"),
+                );
+                return None;
+            }
+        };
+        Some((url, path))
+    }
+
+    /// `95`, `p95`: one of the percentiles 50, 95, 99.
+    fn percentile(&mut self, node: &Node, what: &str) -> Option<u8> {
+        let text = node.as_str().unwrap_or_default().trim().to_owned();
+        let n = text.trim_start_matches('p').parse::<u8>().ok();
+        match n {
+            Some(p @ (50 | 95 | 99)) => Some(p),
+            _ => {
+                self.at(
+                    node.span.start,
+                    format!("{what} `{text}` must be 50, 95 or 99 (p50, p95, p99)"),
+                );
+                None
+            }
+        }
     }
 
     fn verify(&mut self, node: &Node) -> Option<Verify> {

@@ -34,6 +34,10 @@ pub struct Policy {
     pub gates: Gates,
     /// What is re-checked against the target after promoting; failure rolls back.
     pub verify: Option<Verify>,
+    /// Traffic steps of a progressive rollout; `None`: all traffic at once.
+    pub rollout: Option<super::Rollout>,
+    /// Thresholds checked during the steps' pauses; a failure rolls back.
+    pub analysis: Option<super::Analysis>,
 }
 
 /// The gates of a policy; absent gates are not evaluated.
@@ -91,8 +95,10 @@ pub struct Smoke {
     pub body_contains: Option<String>,
     /// Condition on the JSON body.
     pub json: Option<JsonCondition>,
-    /// Largest p99 latency over the samples, default 2 s.
+    /// Largest latency at `percentile` over the samples, default 2 s.
     pub max_latency: Duration,
+    /// The latency percentile compared with `max_latency`: 50, 95 or 99 (default).
+    pub percentile: u8,
     /// Requests made, default 1.
     pub samples: u32,
     /// Timeout of one request, default 10 s.

@@ -167,3 +167,147 @@ fn durations() {
     assert_eq!(parse_duration("2d"), None);
     assert_eq!(parse_duration(""), None);
 }
+
+const STEPPED: &str = "gates: { deployed: true }
+rollout:
+  steps:
+    - { weight: 25, pause: 1m }
+    - { weight: 50, pause: 1m }
+    - weight: 100
+analysis:
+  interval: 20s
+  failure_limit: 1
+  requests: { url: \"${PRODUCTION_URL}/api\", rate: 5, timeout: 1s }
+  error_rate: { max: 5% }
+  latency: { p95: 1s, p99: 2s }
+  metrics:
+    - { name: cpu, prometheus: \"${PROMETHEUS_URL}\", query: up, comparison: \"<\", threshold: 0.9 }
+";
+
+#[test]
+fn steps_and_analysis_parse() {
+    let p = parse(STEPPED, &vars).expect("parses");
+    let r = p.rollout.expect("rollout");
+    let weights: Vec<(u8, u64)> = r
+        .steps
+        .iter()
+        .map(|s| (s.weight, s.pause.as_secs()))
+        .collect();
+    assert_eq!(weights, [(25, 60), (50, 60), (100, 0)]);
+    let a = p.analysis.expect("analysis");
+    assert_eq!(a.samples(Duration::from_secs(60)), 3);
+    assert_eq!(a.failure_limit, 1);
+    assert_eq!(a.requests.url.as_deref(), Some("http://prod.test/api"));
+    assert_eq!(
+        (a.requests.rate, a.requests.timeout),
+        (5, Duration::from_secs(1))
+    );
+    let e = a.error_rate.as_ref().expect("error rate");
+    assert!((e.max - 0.05).abs() < 1e-9 && e.source.is_none());
+    assert_eq!(
+        a.latency,
+        [
+            LatencyLimit {
+                percentile: 95,
+                max: Duration::from_secs(1)
+            },
+            LatencyLimit {
+                percentile: 99,
+                max: Duration::from_secs(2)
+            }
+        ]
+    );
+    assert!(a.needs_requests());
+    assert_eq!(
+        a.metrics[0].url,
+        "http://prom.test:9090/api/v1/query?query=up"
+    );
+}
+
+#[test]
+fn an_error_rate_can_come_from_a_metric() {
+    let p = parse(
+        "gates: {}\nrollout: { steps: [{weight: 10, pause: 30s}, {weight: 100}] }\nanalysis:\n  error_rate: { max: 0.01, prometheus: \"${PROMETHEUS_URL}\", query: \"sum(rate(errors[1m]))\" }\n",
+        &vars,
+    )
+    .expect("parses");
+    let a = p.analysis.expect("analysis");
+    assert!(!a.needs_requests(), "no requests of our own");
+    let src = a.error_rate.expect("rate").source.expect("metric");
+    assert_eq!(src.path, "data.result.0.value.1");
+    assert!(
+        src.url
+            .starts_with("http://prom.test:9090/api/v1/query?query=sum%28")
+    );
+}
+
+#[test]
+fn steps_and_analysis_problems_have_positions() {
+    let ps = problems(
+        "gates: {}\nrollout:\n  steps:\n    - { weight: 50, pause: 1m }\n    - { weight: 25 }\n",
+    );
+    assert!(
+        ps.iter()
+            .any(|p| p.starts_with("5:7: `rollout.steps[1]`: weight 25 does not increase")),
+        "{ps:?}"
+    );
+    assert!(
+        ps.iter()
+            .any(|p| p.starts_with("5:7: the last of `rollout.steps` must send all the traffic")),
+        "{ps:?}"
+    );
+    let ps =
+        problems("gates: {}\nrollout:\n  steps:\n    - { weight: 120 }\n    - { pause: 1m }\n");
+    assert!(
+        ps.iter()
+            .any(|p| p.starts_with("4:17: `rollout.steps[0].weight` must be a percentage")),
+        "{ps:?}"
+    );
+    assert!(
+        ps.iter()
+            .any(|p| p.starts_with("5:7: `rollout.steps[1]` needs `weight:`")),
+        "{ps:?}"
+    );
+    let ps = problems("gates: {}\nanalysis:\n  error_rate: { max: 5% }\n");
+    assert!(
+        ps.iter()
+            .any(|p| p.starts_with("2:1: `analysis` runs during the pauses of `rollout.steps`")),
+        "{ps:?}"
+    );
+    let ps = problems(
+        "gates: {}\nrollout: { steps: [{weight: 100, pause: 1m}] }\nanalysis:\n  count: 3\n  interval: 5s\n  error_rate: { max: 50 }\n  latency: { p90: 1s }\n  metrics:\n    - { url: \"http://m/\", path: a, comparison: \"<\", threshold: 1, count: 5 }\n",
+    );
+    let all = ps.join("\n");
+    assert!(all.contains("5:3: `analysis` takes `count:`"), "{all}");
+    assert!(
+        all.contains("6:22: `analysis.error_rate.max` `50` is not a rate"),
+        "{all}"
+    );
+    assert!(
+        all.contains("7:14: unknown key `p90` in `analysis.latency`"),
+        "{all}"
+    );
+    assert!(
+        all.contains("9:67: `count` of a metric in `analysis.metrics` is not used"),
+        "{all}"
+    );
+    let ps = problems(
+        "gates: {}\nrollout: { steps: [{weight: 100}] }\nanalysis: { latency: { p95: 1s } }\n",
+    );
+    assert!(
+        ps.iter().any(|p| p.contains("no step has a `pause:`")),
+        "{ps:?}"
+    );
+}
+
+#[test]
+fn smoke_latency_at_a_percentile() {
+    let p = parse(
+        "gates:\n  smoke:\n    - { url: \"http://s/\", samples: 20, percentile: p95, max_latency: 200ms }\n",
+        &vars,
+    )
+    .expect("parses");
+    assert_eq!(p.gates.smoke[0].percentile, 95);
+    let ps = problems("gates:\n  smoke:\n    - { url: \"http://s/\", percentile: 90 }\n");
+    assert!(ps[0].contains("must be 50, 95 or 99"), "{ps:?}");
+}

@@ -1,6 +1,7 @@
 //! `promotion-policy`: `.github/promotion.yml` follows the schema `deploy-action promote` reads
 //! (docs/promotion.md): known keys only, the right types, valid durations, URLs and
-//! comparisons. `${VAR}`s are not expanded here (the variables exist only in the promote job),
+//! comparisons; `rollout.steps` whose weights rise to 100, and `analysis` thresholds that run in
+//! the steps' pauses. `${VAR}`s are not expanded here (the variables exist only in the promote job),
 //! only checked for shape.
 
 use crate::gate::policy::parse_tree;
@@ -79,6 +80,33 @@ mod tests {
         assert_eq!((f[0].0, f[0].1), (4, 23));
         assert!(
             f[0].2.starts_with("promotion-policy: unknown key `latncy`"),
+            "{f:?}"
+        );
+    }
+
+    #[test]
+    fn a_progressive_policy_is_clean() {
+        let src = "from: staging\nto: production\ngates:\n  deployed: true\nrollout:\n  steps:\n    - { weight: 25, pause: 1m }\n    - { weight: 50, pause: 1m }\n    - { weight: 100 }\nanalysis:\n  requests: { url: \"${PRODUCTION_URL}/health\" }\n  error_rate: { max: 5% }\n  latency: { p95: 1s }\n";
+        assert_eq!(findings(src), []);
+    }
+
+    #[test]
+    fn steps_and_thresholds_are_checked_where_they_are() {
+        let f = findings(
+            "gates: {}\nrollout:\n  steps:\n    - { weight: 25, pause: 1m }\n    - { weight: 20, pause: soon }\n    - { weight: 100 }\nanalysis:\n  error_rate: { max: 500% }\n  latency: { p95: 1s, p999: 2s }\n",
+        );
+        let at: Vec<(u32, u32)> = f.iter().map(|x| (x.0, x.1)).collect();
+        assert!(at.contains(&(5, 28)), "pause: {f:?}");
+        assert!(at.contains(&(5, 7)), "weight: {f:?}");
+        assert!(at.contains(&(8, 22)), "max: {f:?}");
+        assert!(at.contains(&(9, 23)), "p999: {f:?}");
+        assert!(
+            f.iter().all(|x| x.2.starts_with("promotion-policy: ")),
+            "{f:?}"
+        );
+        assert!(
+            f.iter()
+                .any(|x| x.2.contains("weight 20 does not increase")),
             "{f:?}"
         );
     }
