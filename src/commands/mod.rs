@@ -8,6 +8,7 @@ mod gitctx;
 pub mod graph;
 pub mod history;
 pub mod lint;
+pub mod lsp;
 pub mod promote;
 pub mod rollback;
 mod rollout;

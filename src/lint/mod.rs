@@ -8,6 +8,7 @@ pub mod config;
 pub mod deploy;
 pub mod discover;
 pub mod exprs;
+pub mod fix;
 pub mod popular_actions;
 pub mod project;
 pub mod registry;
@@ -21,6 +22,7 @@ use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::yaml::{self, Node, Span};
 
 pub use config::Config;
+pub use fix::{Edit, Fix};
 pub use project::{Project, Projects};
 
 /// How bad a finding is. `Error` is kept for what GitHub refuses or fails on; what it runs is at
@@ -61,6 +63,8 @@ pub struct Finding {
     pub message: String,
     /// How to fix it, when known.
     pub help: Option<String>,
+    /// A mechanical fix, when there is a certain one (a misspelt name's replacement).
+    pub fix: Option<Fix>,
 }
 
 /// What kind of file a path holds.
@@ -149,6 +153,11 @@ impl Ctx<'_> {
         self.scripts.push(script);
     }
 
+    /// The severity of the rule's findings unless a finding says otherwise.
+    pub fn default_severity(&self) -> Severity {
+        self.rule.severity
+    }
+
     /// Reports a finding at the rule's default severity.
     pub fn report(&mut self, span: Span, message: impl Into<String>) {
         let severity = self.rule.severity;
@@ -169,14 +178,106 @@ impl Ctx<'_> {
         message: impl Into<String>,
         help: Option<String>,
     ) {
+        self.report_fix(severity, span, message, help, None);
+    }
+
+    /// Reports a finding with a fix.
+    pub fn report_fix(
+        &mut self,
+        severity: Severity,
+        span: Span,
+        message: impl Into<String>,
+        help: Option<String>,
+        fix: Option<Fix>,
+    ) {
         self.findings.push(Finding {
             rule: self.rule.id,
             severity,
             span,
             message: message.into(),
             help,
+            fix,
         });
     }
+
+    /// Reports the scalar `node`, a name the rule does not know, with the known names closest
+    /// to it (`known`; computed only now, on the reporting path). `message` says what is
+    /// wrong; `. did you mean "x"?` is added to it, or `otherwise()` (a list of every known
+    /// name, `. expected one of ...`) when nothing is close. A certain suggestion is also a
+    /// fix replacing the name; an uncertain one adds a help line naming the choices.
+    pub fn report_unknown<'k>(
+        &mut self,
+        severity: Severity,
+        node: &Node,
+        message: String,
+        known: impl IntoIterator<Item = &'k str>,
+        otherwise: impl FnOnce() -> String,
+        help: Option<String>,
+    ) {
+        let unknown = Unknown {
+            severity,
+            at: node.span,
+            node,
+            message,
+            help,
+        };
+        self.unknown(unknown, known, otherwise);
+    }
+
+    /// [`Ctx::report_unknown`] at the rule's severity for a finding that points at `at` rather
+    /// than at the unknown name itself (`needs:` findings point at the job).
+    pub fn report_unknown_at<'k>(
+        &mut self,
+        at: Span,
+        node: &Node,
+        message: String,
+        known: impl IntoIterator<Item = &'k str>,
+        otherwise: impl FnOnce() -> String,
+    ) {
+        let unknown = Unknown {
+            severity: self.rule.severity,
+            at,
+            node,
+            message,
+            help: None,
+        };
+        self.unknown(unknown, known, otherwise);
+    }
+
+    fn unknown<'k>(
+        &mut self,
+        u: Unknown<'_>,
+        known: impl IntoIterator<Item = &'k str>,
+        otherwise: impl FnOnce() -> String,
+    ) {
+        let name = u.node.as_str().unwrap_or_default();
+        let closest = crate::suggest::closest(name, known);
+        let Some(did_you_mean) = closest.did_you_mean() else {
+            let message = format!("{}{}", u.message, otherwise());
+            return self.report_fix(u.severity, u.at, message, u.help, None);
+        };
+        let fix = closest.certain().and_then(|k| {
+            let at = name_span(self.source, u.node, name)?;
+            Some(Fix::replace_span(format!("replace with {k:?}"), at, k))
+        });
+        let help = match (closest.choice_help(name), u.help) {
+            (Some(choice), Some(h)) => Some(format!("{choice}; {h}")),
+            (choice, h) => choice.or(h),
+        };
+        let message = format!("{}. {did_you_mean}", u.message);
+        self.report_fix(u.severity, u.at, message, help, fix);
+    }
+}
+
+/// An unknown name to report (see [`Ctx::report_unknown`]).
+struct Unknown<'n> {
+    severity: Severity,
+    /// Where the finding points.
+    at: Span,
+    /// The scalar holding the name.
+    node: &'n Node,
+    message: String,
+    help: Option<String>,
 }
 
 /// The findings of one file.
@@ -228,6 +329,7 @@ pub fn too_large(path: &str, size: u64) -> FileResult {
                  or split the workflow into reusable workflows"
                     .into(),
             ),
+            fix: None,
         }],
         scripts: Vec::new(),
     }
@@ -259,6 +361,7 @@ pub fn lint_source_in(
             span: Span::point(e.pos),
             message: format!("could not parse as YAML: {}", e.message),
             help: None,
+            fix: None,
         });
     }
     for issue in &doc.issues {
@@ -272,6 +375,7 @@ pub fn lint_source_in(
             span: issue.span,
             message: issue.message.clone(),
             help: None,
+            fix: None,
         });
     }
     let mut scripts = Vec::new();
@@ -303,6 +407,17 @@ fn finish(source: &str, config: &Config, findings: &mut Vec<Finding>) {
     suppress::apply(source, findings);
     findings.sort_by_key(|f| (f.span.start.line, f.span.start.col, f.rule));
     findings.dedup_by(|a, b| a.span == b.span && a.rule == b.rule && a.message == b.message);
+}
+
+/// Where the text of scalar `node`, whose value is `name`, is written: inside its quotes. `None`
+/// when the source there is not exactly `name` (escapes, an alias, a folded block), so that a
+/// fix never replaces the wrong text.
+pub fn name_span(source: &str, node: &Node, name: &str) -> Option<Span> {
+    if node.from_alias {
+        return None;
+    }
+    let span = exprs::pos::value_span(source, node, 0, name.len());
+    (source.get(span.start.offset..span.end.offset) == Some(name)).then_some(span)
 }
 
 fn empty_root() -> Node {
@@ -416,6 +531,7 @@ pub fn not_utf8(path: &str, valid_up_to: usize, bytes: &[u8]) -> FileResult {
             span: Span::point(pos),
             message: format!("file is not valid UTF-8 (invalid byte at offset {valid_up_to})"),
             help: Some("save the file as UTF-8".into()),
+            fix: None,
         }],
         scripts: Vec::new(),
     }

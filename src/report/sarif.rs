@@ -4,13 +4,14 @@
 use std::collections::BTreeMap;
 
 use serde_sarif::sarif::{
-    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, Region,
-    ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif,
-    Tool, ToolComponent,
+    ArtifactChange, ArtifactContent, ArtifactLocation, Fix as SarifFix, Location, Message,
+    MultiformatMessageString, PhysicalLocation, Region, Replacement, ReportingConfiguration,
+    ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Tool, ToolComponent,
 };
 use sha2::{Digest, Sha256};
 
-use crate::lint::{FileResult, Finding, Severity, registry};
+use crate::lint::{FileResult, Finding, Fix, Severity, registry};
+use crate::workflow::position::pos_at;
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -41,6 +42,37 @@ pub fn fingerprint(path: &str, source: &str, f: &Finding) -> String {
     }
     let digest = h.finalize();
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// A fix as a SARIF `fix`: one replacement per edit, regions in lines and columns.
+fn sarif_fix(uri: &str, source: &str, fix: &Fix) -> SarifFix {
+    let replacements: Vec<Replacement> = fix
+        .edits
+        .iter()
+        .map(|e| {
+            let (a, b) = (pos_at(source, e.start), pos_at(source, e.end));
+            Replacement::builder()
+                .deleted_region(
+                    Region::builder()
+                        .start_line(i64::from(a.line))
+                        .start_column(i64::from(a.col))
+                        .end_line(i64::from(b.line))
+                        .end_column(i64::from(b.col))
+                        .build(),
+                )
+                .inserted_content(ArtifactContent::builder().text(e.text.clone()).build())
+                .build()
+        })
+        .collect();
+    SarifFix::builder()
+        .description(Message::builder().text(fix.title.clone()).build())
+        .artifact_changes(vec![
+            ArtifactChange::builder()
+                .artifact_location(ArtifactLocation::builder().uri(uri.to_string()).build())
+                .replacements(replacements)
+                .build(),
+        ])
+        .build()
 }
 
 /// Renders the SARIF log.
@@ -93,16 +125,19 @@ pub fn render(results: &[FileResult]) -> String {
                 None => f.message.clone(),
             };
             let rule_index = metas.iter().position(|m| m.id == f.rule).unwrap_or(0) as i64;
-            out.push(
-                SarifResult::builder()
-                    .rule_id(f.rule)
-                    .rule_index(rule_index)
-                    .level(result_level(f.severity))
-                    .message(Message::builder().text(text).build())
-                    .locations(vec![loc])
-                    .partial_fingerprints(fp)
-                    .build(),
-            );
+            let mut result = SarifResult::builder()
+                .rule_id(f.rule)
+                .rule_index(rule_index)
+                .level(result_level(f.severity))
+                .message(Message::builder().text(text).build())
+                .locations(vec![loc])
+                .partial_fingerprints(fp)
+                .build();
+            result.fixes = f
+                .fix
+                .as_ref()
+                .map(|x| vec![sarif_fix(&r.path.replace('\\', "/"), &r.source, x)]);
+            out.push(result);
         }
     }
     let tool = Tool::builder()

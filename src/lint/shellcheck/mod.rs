@@ -239,5 +239,6 @@ fn finding(
         span,
         message: format!("SC{} ({}): {message}", c.code, c.level),
         help: Some(format!("https://www.shellcheck.net/wiki/SC{}", c.code)),
+        fix: None,
     })
 }
