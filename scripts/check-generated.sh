@@ -3,8 +3,9 @@
 # "full" variant per registry x target: two services, a static frontend, Trivy, notifications)
 # into a temporary folder, adds the seed fixtures' golden workflows, and checks each workflow with the peers:
 #   actionlint (with shellcheck when installed), GitHub's official parser
-#   (../shared/bench/ghparse.mjs), and zizmor --offline at medium severity or higher;
-# and with deploy-action's own linter. A workflow passes when none of them reports anything.
+#   (../shared/bench/ghparse.mjs), and zizmor --offline at every severity;
+# and with deploy-action's own linter (every rule, notes included). A workflow passes when none
+# of them reports anything. The action's own action.yml goes through zizmor and our linter too.
 # Prints one line per failure with the tools' output, then "N passed, N failed".
 # Usage: scripts/check-generated.sh [--keep]   (--keep leaves the generated files and prints where)
 set -euo pipefail
@@ -103,7 +104,7 @@ status=0
 node "$ghparse" "${files[@]}" "$canary" >"$work/ghparse.txt" 2>&1 || status=$?
 [ "$status" -le 1 ] || { cat "$work/ghparse.txt"; echo "error: GitHub's parser failed ($status)" >&2; exit 2; }
 status=0
-"$zizmor" --offline --no-progress --min-severity medium --format github "${files[@]}" "$canary" \
+"$zizmor" --offline --no-progress --format github "${files[@]}" "$canary" \
   >"$work/zizmor.txt" 2>"$work/zizmor.log" || status=$?
 [ "$status" = 0 ] || [ "$status" -ge 10 ] || { cat "$work/zizmor.log"; echo "error: zizmor failed ($status)" >&2; exit 2; }
 status=0
@@ -113,8 +114,22 @@ for tool in actionlint ghparse zizmor ours; do
   grep -qF "$canary" "$work/$tool.txt" || { echo "error: $tool reported nothing on a broken workflow ($canary); the check is not working" >&2; exit 2; }
 done
 
+# The action itself: zizmor and our linter, every severity.
+status=0
+"$zizmor" --offline --no-progress --format github "$root/action.yml" >"$work/action-zizmor.txt" 2>"$work/action-zizmor.log" || status=$?
+[ "$status" = 0 ] || [ "$status" -ge 10 ] || { cat "$work/action-zizmor.log"; echo "error: zizmor failed on action.yml ($status)" >&2; exit 2; }
+"$bin" lint --format github "$root/action.yml" >"$work/action-ours.txt" 2>&1 || true
+action_failed=0
+for tool in zizmor ours; do
+  if [ -s "$work/action-$tool.txt" ]; then
+    [ "$action_failed" = 0 ] && echo "FAIL action.yml"
+    action_failed=1
+    sed "s|^|  $tool: |" "$work/action-$tool.txt"
+  fi
+done
+
 passed=0
-failed=${#failed_gen[@]}
+failed=$(( ${#failed_gen[@]} + action_failed ))
 for d in "${failed_gen[@]}"; do
   echo "FAIL $d: gen-workflow failed: $(cat "$d.log")"
 done

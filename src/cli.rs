@@ -534,6 +534,22 @@ pub struct LintArgs {
     /// Set by the environment to disable colour.
     #[arg(long, env = "NO_COLOR", hide = true, value_parser = clap::builder::FalseyValueParser::new())]
     pub no_color: bool,
+
+    /// Fix what is safe to fix mechanically (template injection moved to `env:`,
+    /// `persist-credentials: false`, `permissions: {}`...), editing the files in place, then
+    /// report what is left; `--fix=dry-run` prints the changes as a unified diff and writes
+    /// nothing.
+    #[arg(long, value_enum, value_name = "MODE", num_args = 0..=1, require_equals = true, default_missing_value = "apply")]
+    pub fix: Option<FixMode>,
+}
+
+/// What `lint --fix` does with the fixes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FixMode {
+    /// Rewrite the files.
+    Apply,
+    /// Print a unified diff; change nothing.
+    DryRun,
 }
 
 /// Arguments of `gen-workflow`. Flags left out come from the `gen-workflow:` section of the

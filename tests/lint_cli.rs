@@ -189,7 +189,7 @@ fn config_disables_rules_and_adds_runner_labels() {
     std::fs::create_dir_all(&wf).expect("mkdir");
     std::fs::write(
         wf.join("ci.yml"),
-        "on: push\njobs:\n  a:\n    runs-on: [self-hosted, gpu-a100]\n    steps:\n      - run: echo\n        shell: fish\n",
+        "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: [self-hosted, gpu-a100]\n    steps:\n      - run: echo\n        shell: fish\n",
     )
     .expect("write");
     // Without config: the unknown label and the bad shell are both errors.
@@ -200,7 +200,7 @@ fn config_disables_rules_and_adds_runner_labels() {
         .code(1);
     std::fs::write(
         dir.path().join(".github/deploy-action.yml"),
-        "lint:\n  disable: [shell-name]\n  self-hosted-runner:\n    labels: ['gpu-*']\n",
+        "lint:\n  disable: [shell-name, self-hosted-runner]\n  self-hosted-runner:\n    labels: ['gpu-*']\n",
     )
     .expect("write");
     bin()

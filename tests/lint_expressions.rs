@@ -7,7 +7,10 @@ use serde_json::Value;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/expr");
 
-/// `line:col rule severity message` of every finding of `file`, in order.
+/// The rules this file covers; the security rules have tests of their own.
+const RULES: &[&str] = &["expression", "if-cond", "deprecated-commands"];
+
+/// `line:col rule severity message` of every finding of `file` by [`RULES`], in order.
 fn findings(file: &str) -> Vec<String> {
     let out = common::bin()
         .current_dir(FIXTURES)
@@ -19,6 +22,7 @@ fn findings(file: &str) -> Vec<String> {
         .as_array()
         .expect("findings")
         .iter()
+        .filter(|f| RULES.contains(&f["rule"].as_str().unwrap_or("")))
         .map(|f| {
             format!(
                 "{}:{} {} {} {}",

@@ -9,7 +9,8 @@ use common::bin;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/lint");
 
-/// (rule, line, column, severity) of every finding in a fixture.
+/// (rule, line, column, severity) of every finding of a pipeline rule (`deploy-*`) in a
+/// fixture; the security rules have tests of their own.
 fn findings(path: &str) -> Vec<(String, u64, u64, String)> {
     let out = bin()
         .current_dir(FIXTURES)
@@ -21,6 +22,7 @@ fn findings(path: &str) -> Vec<(String, u64, u64, String)> {
         .as_array()
         .expect("findings")
         .iter()
+        .filter(|f| f["rule"].as_str().is_some_and(|r| r.starts_with("deploy-")))
         .map(|f| {
             (
                 f["rule"].as_str().unwrap_or_default().to_string(),
@@ -46,8 +48,8 @@ fn a_staged_pinned_guarded_pipeline_is_clean() {
         .current_dir(FIXTURES)
         .args(["lint", "pipeline/deploy-pipeline-good.yml"])
         .assert()
-        .success()
-        .stdout("");
+        .success();
+    assert!(findings("pipeline/deploy-pipeline-good.yml").is_empty());
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! itself (BuildKit, or the classic builder) with its log on stderr, tags, pushes with verified
 //! digests (an OCI index for several platforms), and the outputs.
 
+mod classic;
 mod multi;
 mod options;
 mod report;
@@ -18,13 +19,12 @@ use self::options::BuildOptions;
 use super::{emit, exit, gitctx, log};
 use crate::cli::{BuildArgs, BuilderKind, OutputFormat};
 use crate::image::ImageError;
-use crate::image::auth::{DockerConfig, RegistryAuth, server_address};
-use crate::image::build::{BuildSpec, Decision, build};
+use crate::image::auth::{DockerConfig, RegistryAuth};
 use crate::image::buildkey::{BUILD_KEY_LABEL, KeyInputs, SHAPE_KEY_LABEL, build_key};
 use crate::image::buildkit::{self, Failure, secrets::Secrets, services::Auth, session::Services};
 use crate::image::buildkit::{filesync::FileSync, ssh::SshAgents};
 use crate::image::context::{BuildContext, PackOptions, PackStats};
-use crate::image::daemon::{Daemon, credentials};
+use crate::image::daemon::Daemon;
 use crate::image::endpoint::{self, Resolved};
 use crate::image::labels::{LabelInputs, oci_labels, parse_label};
 use crate::image::push::{PushEvent, push};
@@ -543,112 +543,6 @@ impl Job<'_> {
             labels,
             reused_from: None,
             steps: Some((built.cached_steps, built.steps)),
-        })
-    }
-
-    /// One build through the classic builder, reading the context once (see `image::build`).
-    async fn classic(
-        &self,
-        daemon: &Daemon,
-        registries: &HashMap<String, Registry>,
-        auths: &HashMap<String, Option<RegistryAuth>>,
-    ) -> Result<Made, ImageError> {
-        let args = self.args;
-        let platform = args.platform.as_deref();
-        let primary = self.tagging.refs.first().cloned().ok_or_else(|| {
-            ImageError::Usage("no image reference to build; pass --image".to_owned())
-        })?;
-        let user_labels = self.user_labels()?;
-
-        // Reading the context once: when no image with the context's shape (found from
-        // listings and lstat, see `BuildContext::shape_digest`) exists, none with its content
-        // can, so the context streams to the daemon and is hashed on the way (`image::build`).
-        // When one does, the context is likely unchanged: it is read for its digest first, and
-        // only uploaded (read a second time) if no image has the same build key after all.
-        let rebuild = args.rebuild || args.no_cache || args.pull;
-        let may_reuse = if rebuild {
-            false
-        } else {
-            let shape_context = self.context.clone();
-            let shape = tokio::task::spawn_blocking(move || shape_context.shape_digest())
-                .await
-                .map_err(|e| ImageError::Usage(format!("listing the context failed: {e}")))??;
-            self.shape_seen(
-                daemon,
-                registries,
-                &self.key_of(&user_labels, &shape, platform),
-            )
-            .await?
-        };
-
-        let mut key = String::new();
-        let mut labels = BTreeMap::new();
-        let mut reused_from = None;
-        let looked = std::cell::Cell::new(!may_reuse);
-        let mut decide = async |stats: &PackStats| -> Result<Decision, ImageError> {
-            log_context(args, stats);
-            labels = self.labels_for(Some(&stats.context_digest))?;
-            key = self.key_of(&user_labels, &stats.context_digest, platform);
-            labels.insert(BUILD_KEY_LABEL.to_owned(), key.clone());
-            labels.insert(
-                SHAPE_KEY_LABEL.to_owned(),
-                self.key_of(&user_labels, &stats.shape_digest, platform),
-            );
-            if rebuild || looked.replace(true) {
-                return Ok(Decision::Build {
-                    labels: labels.clone(),
-                });
-            }
-            if let Some((id, from)) = self.find_existing(daemon, registries, auths, &key).await? {
-                reused_from = Some(from);
-                return Ok(Decision::Reuse { image_id: id });
-            }
-            Ok(Decision::Build {
-                labels: labels.clone(),
-            })
-        };
-        let mut reused = None;
-        if may_reuse {
-            log("an image with this context's shape exists: reading the context for its digest\n");
-            let stats = self.digest().await?;
-            if let Decision::Reuse { image_id } = decide(&stats).await? {
-                reused = Some((image_id, stats));
-            }
-        }
-
-        let spec = BuildSpec {
-            tag: primary.to_string(),
-            build_args: self.build_args.clone(),
-            target: args.target.clone(),
-            platform: platform.map(str::to_owned),
-            cache_from: self.options.cache_from.clone(),
-            pull: args.pull,
-            no_cache: args.no_cache,
-            registry_config: auths
-                .iter()
-                .filter_map(|(host, auth)| {
-                    let auth = auth.as_ref()?;
-                    Some((server_address(host), credentials(host, Some(auth))))
-                })
-                .collect(),
-        };
-        let (image_id, stats) = match reused {
-            Some(found) => found,
-            None => {
-                log(&self.runner.group_start(&format!("docker build {primary}")));
-                let built = build(daemon, &self.context, self.pack, &spec, &mut decide, log).await;
-                log(self.runner.group_end());
-                let built = built?;
-                (built.image_id, built.stats)
-            }
-        };
-        Ok(Made {
-            image_id,
-            stats,
-            key,
-            labels,
-            reused_from,
-            steps: None,
         })
     }
 

@@ -25,7 +25,7 @@ pub fn run(args: &LintArgs) -> Result<u8> {
             Some(Format::Json) => {
                 let rules: Vec<serde_json::Value> = lint::registry::metas()
                     .iter()
-                    .map(|m| serde_json::json!({"id": m.id, "severity": m.severity.as_str(), "summary": m.summary, "help_uri": m.help_uri()}))
+                    .map(|m| serde_json::json!({"id": m.id, "severity": m.severity.as_str(), "summary": m.summary, "help_uri": m.help_uri(), "zizmor": m.zizmor, "actionlint": m.actionlint}))
                     .collect();
                 format!("{}\n", serde_json::to_string_pretty(&rules)?)
             }
@@ -37,6 +37,11 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         };
         emit(&text).context("cannot write to standard output")?;
         return Ok(exit::OK);
+    }
+    if let Some(mode) = args.fix
+        && let Some(status) = super::lint_fix::run(args, mode)?
+    {
+        return Ok(status);
     }
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let root = discover::repo_root(&cwd);

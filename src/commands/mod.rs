@@ -8,6 +8,7 @@ mod gitctx;
 pub mod graph;
 pub mod history;
 pub mod lint;
+pub mod lint_fix;
 pub mod lsp;
 pub mod promote;
 pub mod rollback;

@@ -414,8 +414,8 @@ pub(crate) fn same_platform(wanted: &str, built: &str) -> bool {
         && (w_variant.is_empty() || b_variant.is_empty() || w_variant == b_variant)
 }
 
-/// The number after `line ` in a daemon message.
-fn line_number(message: &str) -> Option<usize> {
+/// The number after `line ` in a daemon message (both builders word Dockerfile errors so).
+pub(crate) fn line_number(message: &str) -> Option<usize> {
     let at = message.find("line ")? + "line ".len();
     let digits: String = message[at..]
         .chars()

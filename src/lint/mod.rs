@@ -4,6 +4,7 @@
 //! Findings are values; an `Err` anywhere in here means the tool itself failed, never that the
 //! file is bad.
 
+pub mod audit;
 pub mod config;
 pub mod deploy;
 pub mod discover;
@@ -14,6 +15,7 @@ pub mod project;
 pub mod registry;
 pub mod rules;
 pub mod schema;
+pub mod sec;
 pub mod shellcheck;
 pub mod suppress;
 
@@ -21,6 +23,7 @@ use crate::workflow::action::Action;
 use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::yaml::{self, Node, Span};
 
+pub use audit::{Audit, AuditSeverity, Confidence};
 pub use config::Config;
 pub use fix::{Edit, Fix};
 pub use project::{Project, Projects};
@@ -63,8 +66,29 @@ pub struct Finding {
     pub message: String,
     /// How to fix it, when known.
     pub help: Option<String>,
-    /// A mechanical fix, when there is a certain one (a misspelt name's replacement).
+    /// For a security finding: zizmor's severity and confidence.
+    pub audit: Option<Audit>,
+    /// A safe mechanical fix (`lint --fix`), when there is one.
     pub fix: Option<Fix>,
+    /// The construct the finding is about (a step, a job), when larger than `span`: a
+    /// `# zizmor: ignore[...]` comment anywhere in it silences the finding, as in zizmor.
+    pub scope: Option<Span>,
+}
+
+impl Finding {
+    /// A finding with no audit, fix or scope.
+    pub fn new(rule: &'static str, severity: Severity, span: Span, message: String) -> Self {
+        Finding {
+            rule,
+            severity,
+            span,
+            message,
+            help: None,
+            audit: None,
+            fix: None,
+            scope: None,
+        }
+    }
 }
 
 /// What kind of file a path holds.
@@ -98,6 +122,11 @@ impl FileKind {
 pub struct RuleMeta {
     /// Kebab-case id, equal to the rule's file name.
     pub id: &'static str,
+    /// The zizmor audit this rule covers (`template-injection`), if any: shown by
+    /// `--list-rules`, carried in SARIF, and honoured in `# zizmor: ignore[...]` comments.
+    pub zizmor: Option<&'static str>,
+    /// The actionlint rule kind this rule covers (`runner-label`), if any.
+    pub actionlint: Option<&'static str>,
     /// One-line summary.
     pub summary: &'static str,
     /// Severity of its findings unless a finding says otherwise.
@@ -141,12 +170,28 @@ pub struct Ctx<'a> {
     /// The repository the file belongs to, when known: local actions and reusable workflows
     /// (`uses: ./...`) are read from it.
     pub project: Option<&'a Project>,
+    exprs: &'a sec::exprs::FileExprs<'a>,
     rule: &'static RuleMeta,
     findings: Vec<Finding>,
     scripts: Vec<shellcheck::Script>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// Every `${{ }}` expression of the file (and every bare `if:`), parsed once for all rules.
+    pub fn expressions(&self) -> &'a [sec::exprs::Site<'a>] {
+        self.exprs.sites()
+    }
+
+    /// The commands of a `run:` script of the file, split once for all rules.
+    pub fn commands(&self, script: &Node) -> std::rc::Rc<Vec<Vec<deploy::Word>>> {
+        self.exprs.commands_of(script)
+    }
+
+    /// The parsed expressions of one scalar of the file, if it has any.
+    pub fn expressions_of(&self, node: &Node) -> Option<&'a sec::exprs::Site<'a>> {
+        self.exprs.site_of(node)
+    }
+
     /// Queues a `run:` script for shellcheck, which runs over every file's scripts at once
     /// ([`shellcheck::Shellcheck::check`]).
     pub fn queue_script(&mut self, script: shellcheck::Script) {
@@ -190,14 +235,32 @@ impl Ctx<'_> {
         help: Option<String>,
         fix: Option<Fix>,
     ) {
-        self.findings.push(Finding {
-            rule: self.rule.id,
-            severity,
+        let mut f = Finding::new(self.rule.id, severity, span, message.into());
+        f.help = help;
+        f.fix = fix;
+        self.findings.push(f);
+    }
+
+    /// Reports a security finding rated the way zizmor rates it; our severity follows from
+    /// zizmor's ([`AuditSeverity::severity`]). The returned finding takes a fix or a scope.
+    pub fn audit(
+        &mut self,
+        audit: Audit,
+        span: Span,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> &mut Finding {
+        let mut f = Finding::new(
+            self.rule.id,
+            audit.severity.severity(),
             span,
-            message: message.into(),
-            help,
-            fix,
-        });
+            message.into(),
+        );
+        f.help = Some(help.into());
+        f.audit = Some(audit);
+        self.findings.push(f);
+        let last = self.findings.len() - 1;
+        &mut self.findings[last]
     }
 
     /// Reports the scalar `node`, a name the rule does not know, with the known names closest
@@ -297,6 +360,8 @@ pub struct FileResult {
 /// The rule that reports YAML the parser refuses; it has no visitor of its own.
 pub static YAML_SYNTAX: RuleMeta = RuleMeta {
     id: "yaml-syntax",
+    zizmor: None,
+    actionlint: Some("syntax-check"),
     summary: "YAML must parse: syntax errors, duplicate keys, alias bombs, nesting limits",
     severity: Severity::Error,
 };
@@ -329,7 +394,9 @@ pub fn too_large(path: &str, size: u64) -> FileResult {
                  or split the workflow into reusable workflows"
                     .into(),
             ),
+            audit: None,
             fix: None,
+            scope: None,
         }],
         scripts: Vec::new(),
     }
@@ -361,7 +428,9 @@ pub fn lint_source_in(
             span: Span::point(e.pos),
             message: format!("could not parse as YAML: {}", e.message),
             help: None,
+            audit: None,
             fix: None,
+            scope: None,
         });
     }
     for issue in &doc.issues {
@@ -375,7 +444,9 @@ pub fn lint_source_in(
             span: issue.span,
             message: issue.message.clone(),
             help: None,
+            audit: None,
             fix: None,
+            scope: None,
         });
     }
     let mut scripts = Vec::new();
@@ -445,12 +516,16 @@ struct File<'a> {
 }
 
 impl<'a> File<'a> {
-    fn ctx(&self, rule: &'static RuleMeta) -> Ctx<'a> {
+    fn ctx<'b>(&self, rule: &'static RuleMeta, exprs: &'b sec::exprs::FileExprs<'b>) -> Ctx<'b>
+    where
+        'a: 'b,
+    {
         Ctx {
             config: self.config,
             source: self.source,
             path: self.path,
             project: self.project,
+            exprs,
             rule,
             findings: Vec::new(),
             scripts: Vec::new(),
@@ -467,18 +542,37 @@ fn run_rules(
 ) {
     let rules = registry::all();
     let config = file.config;
+    let exprs = sec::exprs::FileExprs::new(root);
     match kind {
         FileKind::Workflow => {
             let wf = Workflow::new(root);
+            // Which jobs and steps can never run (`if: false`), worked out once.
+            let dead: Vec<(bool, Vec<bool>)> = wf
+                .jobs
+                .iter()
+                .map(|j| {
+                    let steps = j.steps.iter().map(|s| sec::never_runs(s.node)).collect();
+                    (sec::never_runs(j.node), steps)
+                })
+                .collect();
             for rule in rules {
                 if !config.rule_enabled(rule.meta().id) {
                     continue;
                 }
-                let mut cx = file.ctx(rule.meta());
+                let mut cx = file.ctx(rule.meta(), &exprs);
+                // Rules that only mirror zizmor audits follow its scope: a job or a step that
+                // can never run (`if: false`) is not audited.
+                let zizmor_only = rule.meta().zizmor.is_some() && rule.meta().actionlint.is_none();
                 rule.workflow(&wf, &mut cx);
-                for job in &wf.jobs {
+                for (job, (dead_job, dead_steps)) in wf.jobs.iter().zip(&dead) {
+                    if zizmor_only && *dead_job {
+                        continue;
+                    }
                     rule.job(&wf, job, &mut cx);
-                    for step in &job.steps {
+                    for (step, dead_step) in job.steps.iter().zip(dead_steps) {
+                        if zizmor_only && *dead_step {
+                            continue;
+                        }
                         rule.step(&wf, job, step, &mut cx);
                     }
                 }
@@ -492,7 +586,7 @@ fn run_rules(
                 if !config.rule_enabled(rule.meta().id) {
                     continue;
                 }
-                let mut cx = file.ctx(rule.meta());
+                let mut cx = file.ctx(rule.meta(), &exprs);
                 rule.action(&action, &mut cx);
                 out.append(&mut cx.findings);
                 scripts.append(&mut cx.scripts);
@@ -503,7 +597,7 @@ fn run_rules(
                 if !config.rule_enabled(rule.meta().id) {
                     continue;
                 }
-                let mut cx = file.ctx(rule.meta());
+                let mut cx = file.ctx(rule.meta(), &exprs);
                 rule.policy(root, &mut cx);
                 out.append(&mut cx.findings);
                 scripts.append(&mut cx.scripts);
@@ -531,7 +625,9 @@ pub fn not_utf8(path: &str, valid_up_to: usize, bytes: &[u8]) -> FileResult {
             span: Span::point(pos),
             message: format!("file is not valid UTF-8 (invalid byte at offset {valid_up_to})"),
             help: Some("save the file as UTF-8".into()),
+            audit: None,
             fix: None,
+            scope: None,
         }],
         scripts: Vec::new(),
     }

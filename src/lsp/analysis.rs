@@ -165,16 +165,14 @@ fn internal_error(path: &str) -> FileResult {
     FileResult {
         path: path.to_string(),
         source: String::new(),
-        findings: vec![Finding {
-            rule: lint::YAML_SYNTAX.id,
-            severity: Severity::Error,
-            span: Span::point(start),
-            message: "deploy-action failed on this file (an internal error); please report it \
-                      with the file"
+        findings: vec![Finding::new(
+            lint::YAML_SYNTAX.id,
+            Severity::Error,
+            Span::point(start),
+            "deploy-action failed on this file (an internal error); please report it with the \
+             file"
                 .into(),
-            help: None,
-            fix: None,
-        }],
+        )],
         scripts: Vec::new(),
     }
 }
@@ -223,7 +221,7 @@ mod tests {
         );
         let fix = f.fix.as_ref().expect("a fix");
         assert_eq!(
-            fix.apply(text)
+            fix.apply_to(text)
                 .as_deref()
                 .map(|t| t.contains("ubuntu-latest")),
             Some(true)

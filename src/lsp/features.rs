@@ -62,7 +62,7 @@ pub fn code_actions(
         .filter_map(|f| {
             let fix = f.fix.as_ref()?;
             // A fix that no longer fits the text is not offered.
-            fix.apply(doc.text())?;
+            fix.apply_to(doc.text())?;
             let edits: Vec<TextEdit> = fix
                 .edits
                 .iter()

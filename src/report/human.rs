@@ -84,5 +84,12 @@ fn render_one(renderer: &Renderer, r: &FileResult, f: &Finding) -> String {
             Level::HELP.secondary_title(help.as_str()),
         ));
     }
+    let fixable;
+    if let Some(fix) = &f.fix {
+        fixable = format!("`deploy-action lint --fix` can {}", fix.title);
+        groups.push(Group::with_title(
+            Level::NOTE.secondary_title(fixable.as_str()),
+        ));
+    }
     renderer.render(&groups).to_string()
 }

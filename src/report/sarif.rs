@@ -5,13 +5,14 @@ use std::collections::BTreeMap;
 
 use serde_sarif::sarif::{
     ArtifactChange, ArtifactContent, ArtifactLocation, Fix as SarifFix, Location, Message,
-    MultiformatMessageString, PhysicalLocation, Region, Replacement, ReportingConfiguration,
-    ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Tool, ToolComponent,
+    MultiformatMessageString, PhysicalLocation, PropertyBag, Region, Replacement,
+    ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif,
+    Tool, ToolComponent,
 };
 use sha2::{Digest, Sha256};
 
-use crate::lint::{FileResult, Finding, Fix, Severity, registry};
-use crate::workflow::position::pos_at;
+use crate::lint::{FileResult, Finding, Fix, RuleMeta, Severity, registry};
+use crate::workflow::position::LineIndex;
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -44,13 +45,43 @@ pub fn fingerprint(path: &str, source: &str, f: &Finding) -> String {
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
+/// A rule's counterparts in other linters, as SARIF rule properties.
+fn rule_properties(m: &RuleMeta) -> Option<PropertyBag> {
+    let mut props = BTreeMap::new();
+    if let Some(z) = m.zizmor {
+        props.insert("zizmor".to_string(), serde_json::json!(z));
+    }
+    if let Some(a) = m.actionlint {
+        props.insert("actionlint".to_string(), serde_json::json!(a));
+    }
+    (!props.is_empty()).then(|| PropertyBag::builder().additional_properties(props).build())
+}
+
+/// A security finding's zizmor audit, severity and confidence, as SARIF result properties.
+fn result_properties(f: &Finding) -> Option<PropertyBag> {
+    let audit = f.audit?;
+    let mut props = BTreeMap::new();
+    if let Some(z) = registry::zizmor_audit(f.rule) {
+        props.insert("zizmor".to_string(), serde_json::json!(z));
+    }
+    props.insert(
+        "zizmorSeverity".to_string(),
+        serde_json::json!(audit.severity.as_str()),
+    );
+    props.insert(
+        "confidence".to_string(),
+        serde_json::json!(audit.confidence.as_str()),
+    );
+    Some(PropertyBag::builder().additional_properties(props).build())
+}
+
 /// A fix as a SARIF `fix`: one replacement per edit, regions in lines and columns.
-fn sarif_fix(uri: &str, source: &str, fix: &Fix) -> SarifFix {
-    let replacements: Vec<Replacement> = fix
+fn sarif_fix(path: &str, source: &str, lines: &LineIndex, fix: &Fix) -> SarifFix {
+    let replacements = fix
         .edits
         .iter()
         .map(|e| {
-            let (a, b) = (pos_at(source, e.start), pos_at(source, e.end));
+            let (a, b) = (lines.pos(source, e.start), lines.pos(source, e.end));
             Replacement::builder()
                 .deleted_region(
                     Region::builder()
@@ -63,12 +94,16 @@ fn sarif_fix(uri: &str, source: &str, fix: &Fix) -> SarifFix {
                 .inserted_content(ArtifactContent::builder().text(e.text.clone()).build())
                 .build()
         })
-        .collect();
+        .collect::<Vec<_>>();
     SarifFix::builder()
         .description(Message::builder().text(fix.title.clone()).build())
         .artifact_changes(vec![
             ArtifactChange::builder()
-                .artifact_location(ArtifactLocation::builder().uri(uri.to_string()).build())
+                .artifact_location(
+                    ArtifactLocation::builder()
+                        .uri(path.replace('\\', "/"))
+                        .build(),
+                )
                 .replacements(replacements)
                 .build(),
         ])
@@ -81,7 +116,7 @@ pub fn render(results: &[FileResult]) -> String {
     let rules: Vec<ReportingDescriptor> = metas
         .iter()
         .map(|m| {
-            ReportingDescriptor::builder()
+            let mut d = ReportingDescriptor::builder()
                 .id(m.id)
                 .name(m.id)
                 .short_description(MultiformatMessageString::builder().text(m.summary).build())
@@ -91,11 +126,15 @@ pub fn render(results: &[FileResult]) -> String {
                         .level(serde_json::json!(level(m.severity)))
                         .build(),
                 )
-                .build()
+                .build();
+            d.properties = rule_properties(m);
+            d
         })
         .collect();
     let mut out = Vec::new();
     for r in results {
+        let index = std::cell::OnceCell::new();
+        let lines = || index.get_or_init(|| LineIndex::new(&r.source));
         for f in &r.findings {
             let region = Region::builder()
                 .start_line(i64::from(f.span.start.line))
@@ -133,10 +172,11 @@ pub fn render(results: &[FileResult]) -> String {
                 .locations(vec![loc])
                 .partial_fingerprints(fp)
                 .build();
+            result.properties = result_properties(f);
             result.fixes = f
                 .fix
                 .as_ref()
-                .map(|x| vec![sarif_fix(&r.path.replace('\\', "/"), &r.source, x)]);
+                .map(|x| vec![sarif_fix(&r.path, &r.source, lines(), x)]);
             out.push(result);
         }
     }

@@ -16,6 +16,59 @@ pub fn pos_at(source: &str, offset: usize) -> Pos {
     Pos { offset, line, col }
 }
 
+/// The position of byte `offset` of `source`, counting from `base`, a known position at or
+/// before it (a node's start): the cost is the distance, not the file's length.
+pub fn pos_from(source: &str, base: Pos, offset: usize) -> Pos {
+    let offset = floor_char_boundary(source, offset.min(source.len()));
+    if base.offset > offset || !source.is_char_boundary(base.offset) {
+        return pos_at(source, offset);
+    }
+    let between = &source[base.offset..offset];
+    match between.rfind('\n') {
+        Some(last) => Pos {
+            offset,
+            line: base.line + between.matches('\n').count() as u32,
+            col: between[last + 1..].chars().count() as u32 + 1,
+        },
+        None => Pos {
+            offset,
+            line: base.line,
+            col: base.col + between.chars().count() as u32,
+        },
+    }
+}
+
+/// Line starts of a text, to turn many byte offsets into positions by binary search.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Indexes `source`.
+    pub fn new(source: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    /// The position of byte `offset` of `source` (the text indexed).
+    pub fn pos(&self, source: &str, offset: usize) -> Pos {
+        let offset = floor_char_boundary(source, offset.min(source.len()));
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self
+            .starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(0);
+        Pos {
+            offset,
+            line: line as u32,
+            col: source.get(start..offset).map_or(0, |t| t.chars().count()) as u32 + 1,
+        }
+    }
+}
+
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     while i > 0 && !s.is_char_boundary(i) {
         i -= 1;
@@ -43,14 +96,33 @@ pub fn value_span(source: &str, node: &Node, start: usize, end: usize) -> Span {
     let Some(text) = source.get(lo..hi) else {
         return node.span;
     };
+    // An anchor or a tag (`&run |`, `!!str x`) is part of the node's span, not of its value.
+    let mut lo = lo;
+    let mut text = text;
+    while text.starts_with(['&', '!']) {
+        let skip = text.find(char::is_whitespace).unwrap_or(text.len());
+        let rest = &text[skip..];
+        let rest = rest.trim_start_matches([' ', '\t']);
+        lo += text.len() - rest.len();
+        text = rest;
+        if text.starts_with(['|', '>']) {
+            // The block header, which the span of an un-anchored block scalar leaves out.
+            let body = text.find('\n').map_or(text.len(), |i| i + 1);
+            lo += body;
+            text = &text[body..];
+        }
+    }
     match (
         align(text, value, start, false),
         align(text, value, end, true),
     ) {
-        (Some(s), Some(e)) if s <= e => Span {
-            start: pos_at(source, lo + s),
-            end: pos_at(source, lo + e),
-        },
+        (Some(s), Some(e)) if s <= e => {
+            let start = pos_from(source, node.span.start, lo + s);
+            Span {
+                start,
+                end: pos_from(source, start, lo + e),
+            }
+        }
         _ => node.span,
     }
 }
@@ -137,6 +209,31 @@ mod tests {
         let i = v.find('x').expect("x");
         let s = value_span(src, node, i, i + 1);
         assert_eq!(s.start.line, 1);
+    }
+
+    #[test]
+    fn anchors_and_tags_are_skipped() {
+        let src = "run: &r |\n  echo ${{ x }}\n";
+        assert_eq!(at(src, "run", "x"), (2, 12));
+        let src = "run: !!str echo ${{ x }}\n";
+        assert_eq!(at(src, "run", "x"), (1, 21));
+    }
+
+    #[test]
+    fn positions_from_a_base_and_by_index_agree() {
+        let src = "a: 1\nbé: |\n  x\n  yz\n";
+        let idx = LineIndex::new(src);
+        for off in 0..=src.len() {
+            if !src.is_char_boundary(off) {
+                continue;
+            }
+            let want = pos_at(src, off);
+            assert_eq!(idx.pos(src, off), want, "{off}");
+            assert_eq!(
+                pos_from(src, pos_at(src, 5), off.max(5)),
+                pos_at(src, off.max(5))
+            );
+        }
     }
 
     #[test]

@@ -293,7 +293,7 @@ fn classify(
         ));
     }
     if message.contains("dockerfile parse error") || message.contains("unknown instruction") {
-        let line = line_after(message, "line ");
+        let line = super::build::line_number(message);
         let source_line = line.and_then(|n| text.lines().nth(n.checked_sub(1)?).map(str::to_owned));
         let cause = strip_noise(message);
         let cause = cause
@@ -378,15 +378,6 @@ fn missing_secret(message: &str) -> Option<&str> {
     let rest = &message[at..];
     let (id, after) = rest.split_once(' ')?;
     after.starts_with("not found").then_some(id)
-}
-
-fn line_after(message: &str, marker: &str) -> Option<usize> {
-    let at = message.find(marker)? + marker.len();
-    let digits: String = message[at..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    digits.parse().ok()
 }
 
 #[cfg(test)]

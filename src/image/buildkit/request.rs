@@ -205,30 +205,11 @@ pub async fn read_error_body(response: hyper::Response<Incoming>) -> String {
         .unwrap_or(text)
 }
 
-/// `key=value&…` with values percent-encoded.
+/// `key=value&…`, form-encoded.
 fn encode_query(pairs: &[(String, String)]) -> String {
-    let mut out = String::new();
-    for (key, value) in pairs {
-        if !out.is_empty() {
-            out.push('&');
-        }
-        out.push_str(&percent(key));
-        out.push('=');
-        out.push_str(&percent(value));
-    }
-    out
-}
-
-fn percent(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
 }
 
 #[cfg(test)]
@@ -257,7 +238,7 @@ mod tests {
         ];
         assert_eq!(
             encode_query(&q),
-            "t=reg%3A5000%2Fa%20b&labels=%7B%22k%22%3A%22v%22%7D"
+            "t=reg%3A5000%2Fa+b&labels=%7B%22k%22%3A%22v%22%7D"
         );
     }
 }

@@ -18,6 +18,8 @@ pub struct ActionRule;
 
 static META: RuleMeta = RuleMeta {
     id: "action",
+    zizmor: None,
+    actionlint: Some("action"),
     summary: "Actions run by steps: local action metadata, inputs of local and popular actions",
     severity: Severity::Error,
 };

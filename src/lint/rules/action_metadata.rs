@@ -11,6 +11,8 @@ pub struct ActionMetadata;
 
 static META: RuleMeta = RuleMeta {
     id: "action-metadata",
+    zizmor: None,
+    actionlint: Some("action"),
     summary: "Action metadata: required keys, inputs, outputs and runs per runtime",
     severity: Severity::Error,
 };

@@ -1,7 +1,9 @@
 //! `credentials`: registry passwords of `container` and `services` must come from secrets, not
-//! be written in the workflow.
+//! be written in the workflow, where everyone who can read the repository reads them. GitHub
+//! runs such a workflow, so this is a warning (zizmor rates it high); the message is
+//! actionlint's.
 
-use crate::lint::{Ctx, Rule, RuleMeta, Severity};
+use crate::lint::{Audit, AuditSeverity, Confidence, Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::model::{Job, Workflow};
 use crate::workflow::yaml::Node;
 
@@ -10,8 +12,10 @@ pub struct Credentials;
 
 static META: RuleMeta = RuleMeta {
     id: "credentials",
+    zizmor: Some("hardcoded-container-credentials"),
+    actionlint: Some("credentials"),
     summary: "Hard-coded registry passwords in container and services",
-    severity: Severity::Error,
+    severity: Severity::Warning,
 };
 
 fn check(cx: &mut Ctx<'_>, container: &Node, what: &str) {
@@ -20,11 +24,13 @@ fn check(cx: &mut Ctx<'_>, container: &Node, what: &str) {
     };
     let Some(s) = p.as_str() else { return };
     if !s.is_empty() && !s.contains("${{") {
-        cx.report_help(
+        cx.audit(
+            Audit::new(AuditSeverity::High, Confidence::High),
             p.span,
             format!("\"password\" section in {what} should be specified via secrets. do not put password value directly"),
             "use `password: ${{ secrets.REGISTRY_PASSWORD }}`",
-        );
+        )
+        .scope = Some(container.span);
     }
 }
 

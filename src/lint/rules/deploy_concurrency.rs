@@ -11,6 +11,8 @@ pub struct DeployConcurrency;
 
 static META: RuleMeta = RuleMeta {
     id: "deploy-concurrency",
+    zizmor: None,
+    actionlint: None,
     summary: "A deploy job has no concurrency group",
     severity: Severity::Warning,
 };

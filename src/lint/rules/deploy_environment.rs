@@ -14,6 +14,8 @@ pub struct DeployEnvironment;
 
 static META: RuleMeta = RuleMeta {
     id: "deploy-environment",
+    zizmor: None,
+    actionlint: None,
     summary: "A deploy job has no environment",
     severity: Severity::Warning,
 };

@@ -19,6 +19,8 @@ pub struct DeployFromFork;
 
 static META: RuleMeta = RuleMeta {
     id: "deploy-from-fork",
+    zizmor: None,
+    actionlint: None,
     summary: "A deploy job can run for pull requests without an if: guard",
     severity: Severity::Warning,
 };

@@ -16,6 +16,8 @@ pub struct DeployMutableTag;
 
 static META: RuleMeta = RuleMeta {
     id: "deploy-mutable-tag",
+    zizmor: None,
+    actionlint: None,
     summary: "A deploy names its image by a mutable tag",
     severity: Severity::Warning,
 };

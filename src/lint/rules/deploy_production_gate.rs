@@ -18,6 +18,8 @@ pub struct DeployProductionGate;
 
 static META: RuleMeta = RuleMeta {
     id: "deploy-production-gate",
+    zizmor: None,
+    actionlint: None,
     summary: "A production deploy does not follow a staging deploy or verification",
     severity: Severity::Warning,
 };

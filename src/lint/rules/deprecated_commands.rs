@@ -13,6 +13,8 @@ pub struct DeprecatedCommands;
 
 static META: RuleMeta = RuleMeta {
     id: "deprecated-commands",
+    zizmor: None,
+    actionlint: Some("deprecated-commands"),
     summary: "Disabled or deprecated workflow commands (::set-output, ::set-env, ...) in run:",
     severity: Severity::Error,
 };

@@ -9,6 +9,8 @@ pub struct EnvVar;
 
 static META: RuleMeta = RuleMeta {
     id: "env-var",
+    zizmor: None,
+    actionlint: Some("env-var"),
     summary: "Environment variable names",
     severity: Severity::Error,
 };

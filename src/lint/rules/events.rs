@@ -11,6 +11,8 @@ pub struct Events;
 
 static META: RuleMeta = RuleMeta {
     id: "events",
+    zizmor: None,
+    actionlint: Some("events"),
     summary: "Triggers: known events, valid filters and activity types, dispatch and call inputs",
     severity: Severity::Error,
 };

@@ -22,6 +22,8 @@ pub struct Expression;
 
 static META: RuleMeta = RuleMeta {
     id: "expression",
+    zizmor: None,
+    actionlint: Some("expression"),
     summary: "${{ }} expressions: syntax, types, and contexts and functions available where used",
     severity: Severity::Error,
 };

@@ -10,6 +10,8 @@ pub struct Glob;
 
 static META: RuleMeta = RuleMeta {
     id: "glob",
+    zizmor: None,
+    actionlint: Some("glob"),
     summary: "Branch, tag and path filter patterns",
     severity: Severity::Error,
 };

@@ -11,6 +11,8 @@ pub struct Id;
 
 static META: RuleMeta = RuleMeta {
     id: "id",
+    zizmor: None,
+    actionlint: Some("id"),
     summary: "Job and step ids: syntax and uniqueness",
     severity: Severity::Error,
 };

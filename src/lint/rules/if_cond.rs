@@ -12,6 +12,8 @@ pub struct IfCond;
 
 static META: RuleMeta = RuleMeta {
     id: "if-cond",
+    zizmor: Some("unsound-condition"),
+    actionlint: Some("if-cond"),
     summary: "if: conditions that are always true or constant",
     severity: Severity::Error,
 };

@@ -10,6 +10,8 @@ pub struct JobNeeds;
 
 static META: RuleMeta = RuleMeta {
     id: "job-needs",
+    zizmor: None,
+    actionlint: Some("job-needs"),
     summary: "needs: unknown jobs, duplicates and dependency cycles",
     severity: Severity::Error,
 };

@@ -11,6 +11,8 @@ pub struct Matrix;
 
 static META: RuleMeta = RuleMeta {
     id: "matrix",
+    zizmor: None,
+    actionlint: Some("matrix"),
     summary: "Matrix rows, include and exclude",
     severity: Severity::Error,
 };

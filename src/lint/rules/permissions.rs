@@ -10,6 +10,8 @@ pub struct Permissions;
 
 static META: RuleMeta = RuleMeta {
     id: "permissions",
+    zizmor: None,
+    actionlint: Some("permissions"),
     summary: "Permission scopes and levels",
     severity: Severity::Error,
 };

@@ -3,13 +3,14 @@
 //! code (`actions/checkout` with `ref:` the head, `gh pr checkout`, `git fetch ... pull/`).
 //! Whatever that code does (a build script, a test, a `package.json` hook) runs with them.
 //!
-//! Error when it is certain: `pull_request_target`, no `if:` or environment on the job or the
-//! checkout (a label check, a maintainer approval), and a later step of the job runs code from
-//! the checkout (a local action, a build or package tool, a script of the repository).
-//! Warning otherwise, and always for `workflow_run` (its trigger may be a trusted push).
+//! A warning (GitHub runs the workflow), with high confidence when it is certain:
+//! `pull_request_target`, no `if:` or environment on the job or the checkout (a label check, a
+//! maintainer approval), and a later step of the job runs code from the checkout (a local
+//! action, a build or package tool, a script of the repository); medium otherwise, and always
+//! for `workflow_run` (its trigger may be a trusted push).
 
 use crate::lint::deploy::commands;
-use crate::lint::{Ctx, Rule, RuleMeta, Severity};
+use crate::lint::{Audit, AuditSeverity, Confidence, Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::position::value_span;
 use crate::workflow::yaml::{Node, Span};
@@ -19,6 +20,8 @@ pub struct PrTargetCheckout;
 
 static META: RuleMeta = RuleMeta {
     id: "pr-target-checkout",
+    zizmor: None,
+    actionlint: None,
     summary: "pull_request_target or workflow_run workflow checks out the pull request's code",
     severity: Severity::Warning,
 };
@@ -173,21 +176,21 @@ impl Rule for PrTargetCheckout {
             if executes {
                 message.push_str(", and a later step runs that code");
             }
-            cx.report_with(
-                if certain {
-                    Severity::Error
-                } else {
-                    Severity::Warning
-                },
+            // GitHub runs the workflow, so at most a warning; how sure we are is the confidence.
+            let confidence = if certain {
+                Confidence::High
+            } else {
+                Confidence::Medium
+            };
+            cx.audit(
+                Audit::new(AuditSeverity::High, confidence),
                 span,
                 message,
-                Some(
-                    "build and test pull requests in a `pull_request` workflow (no secrets); if \
-                     this one must see the code, never run it: no install, build or test steps \
-                     after the checkout, and `persist-credentials: false`"
-                        .into(),
-                ),
-            );
+                "build and test pull requests in a `pull_request` workflow (no secrets); if \
+                 this one must see the code, never run it: no install, build or test steps \
+                 after the checkout, and `persist-credentials: false`",
+            )
+            .scope = Some(step.node.span);
             return;
         }
     }

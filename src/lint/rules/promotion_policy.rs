@@ -12,6 +12,8 @@ pub struct PromotionPolicy;
 
 static META: RuleMeta = RuleMeta {
     id: "promotion-policy",
+    zizmor: None,
+    actionlint: None,
     summary: "The promotion policy (.github/promotion.yml) does not follow promote's schema",
     severity: Severity::Error,
 };

@@ -10,6 +10,8 @@ pub struct RunnerLabel;
 
 static META: RuleMeta = RuleMeta {
     id: "runner-label",
+    zizmor: None,
+    actionlint: Some("runner-label"),
     summary: "Runner labels in runs-on: known GitHub-hosted images or configured self-hosted labels",
     severity: Severity::Error,
 };

@@ -12,6 +12,8 @@ pub struct Schedule;
 
 static META: RuleMeta = RuleMeta {
     id: "schedule",
+    zizmor: None,
+    actionlint: Some("events"),
     summary: "Cron expressions and time zones of scheduled triggers",
     severity: Severity::Error,
 };

@@ -1,14 +1,23 @@
-//! `script-injection`: untrusted input (an issue title, a branch name, a commit message)
-//! expanded with `${{ }}` straight into a `run:` script or `actions/github-script`'s `script:`.
+//! `script-injection`: a `${{ }}` expression inside code: a `run:` script, or an input that
+//! an action runs as code (`actions/github-script`'s `script`, `azure/cli`'s `inlineScript`,
+//! ... [`crate::lint::sec::data::sinks`]), in workflows and composite actions alike. GitHub
+//! substitutes the text before the shell or interpreter reads it, so whoever controls the value
+//! writes part of the program.
 //!
-//! GitHub substitutes the text before the shell or Node sees it, so whoever wrote the title
-//! writes part of the script. The inputs are those of [`UntrustedSet::Extended`]; the message
-//! is actionlint's, and it points at the start of the property chain as actionlint does.
+//! Each context that reaches the value is rated as zizmor's `template-injection` rates it
+//! ([`crate::lint::sec::taint`]): an issue title or a branch name high (a warning), an
+//! undeclared input or a computed `env` value low, a step's output informational (notes).
+//! Secrets, fixed values (numbers, SHAs, booleans) and values set in the file are left alone.
+//! In a bash, sh or PowerShell `run:` script, `--fix` moves the expression to the step's
+//! `env:` and reads the variable instead ([`crate::lint::sec::env_fix`]).
 
 use crate::expr::untrusted::{UntrustedSet, find_untrusted};
-use crate::expr::{find_expressions, parse};
-use crate::lint::{Ctx, Rule, RuleMeta, Severity};
-use crate::workflow::action::{Action, Using};
+use crate::lint::sec::data::sinks::CODE_INPUTS;
+use crate::lint::sec::env_fix::{self, Injection};
+use crate::lint::sec::taint::{self, Scope};
+use crate::lint::sec::{self};
+use crate::lint::{Audit, AuditSeverity, Confidence, Ctx, Rule, RuleMeta, Severity};
+use crate::workflow::action::Action;
 use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::position::value_span;
 use crate::workflow::yaml::Node;
@@ -18,114 +27,170 @@ pub struct ScriptInjection;
 
 static META: RuleMeta = RuleMeta {
     id: "script-injection",
-    summary: "Untrusted input expanded with ${{ }} into a run script or github-script",
-    severity: Severity::Error,
+    zizmor: Some("template-injection"),
+    actionlint: Some("expression"),
+    summary: "${{ }} expanded into a run script or an action's code input (template injection)",
+    severity: Severity::Warning,
 };
 
-/// Which interpreter reads the script, for the fix hint.
-#[derive(Clone, Copy)]
-enum Script {
-    Shell,
-    JavaScript,
+/// Which interpreter reads the code, for the message and the hint.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Code<'a> {
+    /// A `run:` script.
+    Run,
+    /// An input an action runs as code (`with.<name>`).
+    Input(&'a str),
 }
 
-/// The scripts of a step: its `run:`, or the `script:` input of `actions/github-script`.
-fn scripts(step: &Node) -> Vec<(&Node, Script)> {
+/// The code of a step: its `run:`, or the code inputs of a known action.
+fn code_of(step: &Node) -> Vec<(&Node, Code<'static>)> {
     let mut out = Vec::new();
     if let Some(run) = step.get("run") {
-        out.push((run, Script::Shell));
+        out.push((run, Code::Run));
     }
-    let is_github_script = step
-        .get("uses")
-        .and_then(Node::as_str)
-        .is_some_and(|u| u.to_ascii_lowercase().starts_with("actions/github-script@"));
-    if is_github_script && let Some(s) = step.get("with").and_then(|w| w.get("script")) {
-        out.push((s, Script::JavaScript));
+    if let Some((uses, _)) = sec::step_uses(step)
+        && let Some((_, inputs)) = CODE_INPUTS.iter().find(|(a, _)| uses.is(a))
+        && let Some(with) = step.get("with")
+    {
+        for input in inputs.iter() {
+            if let Some(v) = with.get(input) {
+                out.push((v, Code::Input(input)));
+            }
+        }
     }
     out
 }
 
-/// An environment variable name for a property chain: its last two meaningful parts.
-fn env_name(chain: &str) -> String {
-    // Drop what is inside brackets (`pages[...]`): it is another chain, not a name part.
-    // A quoted index (`['title']`) is a name part like `.title`.
-    let mut flat = String::new();
-    let mut inner = String::new();
-    let mut depth = 0usize;
-    for c in chain.chars() {
-        match c {
-            '[' => {
-                depth += 1;
-                inner.clear();
-            }
-            ']' => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 && inner.len() > 1 && inner.starts_with('\'') && inner.ends_with('\'')
-                {
-                    flat.push('.');
-                    flat.push_str(inner.trim_matches('\''));
-                }
-            }
-            _ if depth == 0 => flat.push(c),
-            _ => inner.push(c),
+fn message(text: &str, severity: AuditSeverity, code: Code<'_>) -> String {
+    let place = match code {
+        Code::Run => "the script".to_string(),
+        Code::Input(i) => format!("the action's `{i}` code"),
+    };
+    match severity {
+        AuditSeverity::High => format!(
+            "`{text}` can be chosen by whoever triggers the workflow, and is pasted into \
+             {place} before it runs"
+        ),
+        AuditSeverity::Medium => format!(
+            "`{text}` is not fixed text (a URL or address someone chooses part of, or a value \
+             an expression computes), and is pasted into {place} before it runs"
+        ),
+        AuditSeverity::Low => {
+            format!("`{text}` is not a fixed value here, and is pasted into {place} before it runs")
         }
-    }
-    let parts: Vec<&str> = flat
-        .split('.')
-        .filter(|p| {
-            !p.is_empty()
-                && *p != "*"
-                && !p.bytes().all(|b| b.is_ascii_digit())
-                && !matches!(*p, "github" | "event")
-        })
-        .collect();
-    let tail = &parts[parts.len().saturating_sub(2)..];
-    let name: String = tail
-        .join("_")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if name.is_empty() {
-        "VALUE".into()
-    } else {
-        name
+        AuditSeverity::Informational => format!(
+            "`{text}` is pasted into {place} before it runs: if it ever holds untrusted text, \
+             that text runs as code"
+        ),
     }
 }
 
-fn check(cx: &mut Ctx<'_>, node: &Node, script: Script) {
-    let Some(value) = node.as_str() else { return };
-    for emb in find_expressions(value) {
-        if emb.error.is_some() {
+fn help(code: Code<'_>) -> &'static str {
+    match code {
+        Code::Run => {
+            "pass it through `env:` and read the variable: `env: { NAME: ${{ ... }} }` on the \
+             step, then \"${NAME}\" in the script (`lint --fix` does this)"
+        }
+        Code::Input(_) => {
+            "pass it through `env:` and read the variable from the environment \
+             (`process.env.NAME` in github-script)"
+        }
+    }
+}
+
+/// Whether a scalar equal to the alias `node` sits, not aliased, where code goes (so that its
+/// findings are already there).
+fn anchor_reported(cx: &Ctx<'_>, node: &Node) -> bool {
+    let value = node.as_str();
+    cx.expressions().iter().any(|s| {
+        !s.node.from_alias
+            && s.node.as_str() == value
+            && s.key.is_some_and(|k| {
+                k == "run" || CODE_INPUTS.iter().any(|(_, inputs)| inputs.contains(&k))
+            })
+    })
+}
+
+fn check(cx: &mut Ctx<'_>, scope: &Scope<'_>, shell: &str) {
+    for (node, code) in code_of(scope.step) {
+        // An alias repeats its anchor: reported once, where the anchor is, when the anchor
+        // is code too.
+        if node.from_alias && anchor_reported(cx, node) {
             continue;
         }
-        let Ok(ast) = parse(emb.inner_text(value)) else {
+        let Some(site) = cx.expressions_of(node) else {
             continue;
         };
-        for d in find_untrusted(&ast, UntrustedSet::Extended) {
-            let start = emb.inner.start + d.span.start;
-            let end = emb.inner.start + d.span.end;
-            let chain = value.get(start..end).unwrap_or_default();
-            let var = env_name(chain);
-            let expr = value
-                .get(emb.whole.start..emb.whole.end)
-                .unwrap_or_default();
-            let help = match script {
-                Script::Shell => format!(
-                    "pass it through `env:` and quote the variable: \
-                     `env: {{ {var}: {expr} }}` on the step, then use \"${var}\" in the script"
-                ),
-                Script::JavaScript => format!(
-                    "pass it through `env:` and read it from the environment: \
-                     `env: {{ {var}: {expr} }}` on the step, then use `process.env.{var}`"
-                ),
-            };
-            cx.report_help(value_span(cx.source, node, start, end), d.message, help);
+        let value = node.as_str().unwrap_or_default();
+        for p in site.exprs.iter().filter(|p| p.fenced) {
+            let inner = p.at.inner_text(value);
+            let mut flows = Vec::new();
+            taint::dataflow(&p.ast, &mut flows);
+            // actionlint's words for the inputs it knows, so its users see the same message.
+            let actionlint = find_untrusted(&p.ast, UntrustedSet::Actionlint);
+            let mut fixable = code == Code::Run;
+            // actionlint also looks inside computed indices (`pages[x.title]`): what it finds
+            // there that does not reach the value directly is reported too.
+            for d in &actionlint {
+                if !flows.iter().any(|c| c.span.start == d.span.start) {
+                    let (start, end) = (
+                        p.at.inner.start + d.span.start,
+                        p.at.inner.start + d.span.end,
+                    );
+                    cx.audit(
+                        Audit::new(AuditSeverity::High, Confidence::High),
+                        value_span(cx.source, node, start, end),
+                        d.message.clone(),
+                        help(code),
+                    )
+                    .scope = Some(scope.step.span);
+                }
+            }
+            for context in flows {
+                let Some(mut audit) = taint::rate(scope, context, inner) else {
+                    continue;
+                };
+                if actionlint
+                    .iter()
+                    .any(|d| d.span.start == context.span.start)
+                {
+                    audit = Audit::new(AuditSeverity::High, Confidence::High);
+                }
+                let (start, end) = (
+                    p.at.inner.start + context.span.start,
+                    p.at.inner.start + context.span.end,
+                );
+                let text = value.get(start..end).unwrap_or_default();
+                let fix = if std::mem::take(&mut fixable) {
+                    env_fix::fix(
+                        cx.source,
+                        &Injection {
+                            step: scope.step,
+                            job: scope.job,
+                            workflow: scope.workflow.map(|w| w.root),
+                            run: node,
+                            shell,
+                            whole: (p.at.whole.start, p.at.whole.end),
+                            ast: &p.ast,
+                            inner,
+                        },
+                    )
+                } else {
+                    None
+                };
+                let known = actionlint
+                    .iter()
+                    .find(|d| d.span.start == context.span.start)
+                    .map(|d| d.message.clone());
+                let f = cx.audit(
+                    audit,
+                    value_span(cx.source, node, start, end),
+                    known.unwrap_or_else(|| message(text, audit.severity, code)),
+                    help(code),
+                );
+                f.scope = Some(scope.step.span);
+                f.fix = fix;
+            }
         }
     }
 }
@@ -135,46 +200,28 @@ impl Rule for ScriptInjection {
         &META
     }
 
-    fn step(&self, _wf: &Workflow<'_>, _job: &Job<'_>, step: &Step<'_>, cx: &mut Ctx<'_>) {
-        for (node, script) in scripts(step.node) {
-            check(cx, node, script);
-        }
+    fn step(&self, wf: &Workflow<'_>, job: &Job<'_>, step: &Step<'_>, cx: &mut Ctx<'_>) {
+        let scope = Scope {
+            workflow: Some(wf),
+            job: Some(job.node),
+            step: step.node,
+            action_inputs: None,
+        };
+        let shell = sec::shell_of(Some(wf), Some(job.node), step.node);
+        check(cx, &scope, &shell);
     }
 
     fn action(&self, action: &Action<'_>, cx: &mut Ctx<'_>) {
-        if action.using != Some(Using::Composite) {
-            return;
+        let inputs: Vec<&str> = action.inputs().into_iter().map(|(n, _)| n).collect();
+        for step in sec::composite_steps(action) {
+            let scope = Scope {
+                workflow: None,
+                job: None,
+                step,
+                action_inputs: Some(&inputs),
+            };
+            let shell = sec::shell_of(None, None, step);
+            check(cx, &scope, &shell);
         }
-        let steps = action
-            .runs
-            .and_then(|r| r.get("steps"))
-            .and_then(Node::as_seq);
-        for step in steps.unwrap_or_default() {
-            for (node, script) in scripts(step) {
-                check(cx, node, script);
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::env_name;
-
-    #[test]
-    fn env_names() {
-        assert_eq!(env_name("github.event.issue.title"), "ISSUE_TITLE");
-        assert_eq!(env_name("github.head_ref"), "HEAD_REF");
-        assert_eq!(
-            env_name("github.event.commits[0].author.name"),
-            "AUTHOR_NAME"
-        );
-        assert_eq!(env_name("github.event['issue']['title']"), "ISSUE_TITLE");
-        assert_eq!(env_name("github.event.*.body"), "BODY");
-        assert_eq!(env_name("github"), "VALUE");
-        assert_eq!(
-            env_name("github.event.pages[github.event.commits[0].author.name].page_name"),
-            "PAGES_PAGE_NAME"
-        );
     }
 }

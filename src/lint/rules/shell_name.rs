@@ -9,6 +9,8 @@ pub struct ShellName;
 
 static META: RuleMeta = RuleMeta {
     id: "shell-name",
+    zizmor: None,
+    actionlint: Some("shell-name"),
     summary: "shell: must be a shell the runner knows, or a custom command with {0}",
     severity: Severity::Error,
 };

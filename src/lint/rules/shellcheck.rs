@@ -24,6 +24,8 @@ pub static META: RuleMeta = RuleMeta {
     summary: "run: scripts of bash and sh steps pass shellcheck (SC codes in the message); \
               a script the shell cannot parse is an error, the rest warnings",
     severity: Severity::Warning,
+    zizmor: None,
+    actionlint: Some("shellcheck"),
 };
 
 /// `defaults.run.shell` of a workflow or job mapping.

@@ -10,6 +10,8 @@ pub struct UsesFormat;
 
 static META: RuleMeta = RuleMeta {
     id: "uses-format",
+    zizmor: None,
+    actionlint: Some("syntax-check"),
     summary: "Format of uses: for actions and reusable workflows",
     severity: Severity::Error,
 };

@@ -15,6 +15,8 @@ pub struct WorkflowCall;
 
 static META: RuleMeta = RuleMeta {
     id: "workflow-call",
+    zizmor: None,
+    actionlint: Some("workflow-call"),
     summary: "Calls of local reusable workflows: the file, its inputs and its secrets",
     severity: Severity::Error,
 };

@@ -12,6 +12,8 @@ pub struct WorkflowSchema;
 
 static META: RuleMeta = RuleMeta {
     id: "workflow-schema",
+    zizmor: None,
+    actionlint: Some("syntax-check"),
     summary: "Workflow keys: unknown, missing, mistyped or empty sections",
     severity: Severity::Error,
 };

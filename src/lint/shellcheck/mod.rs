@@ -234,11 +234,12 @@ fn finding(
     };
     let message = c.message.trim_end_matches('.');
     Some(Finding {
-        rule: super::rules::shellcheck::META.id,
-        severity,
-        span,
-        message: format!("SC{} ({}): {message}", c.code, c.level),
         help: Some(format!("https://www.shellcheck.net/wiki/SC{}", c.code)),
-        fix: None,
+        ..Finding::new(
+            super::rules::shellcheck::META.id,
+            severity,
+            span,
+            format!("SC{} ({}): {message}", c.code, c.level),
+        )
     })
 }

@@ -1,0 +1,143 @@
+//! `adhoc-packages`: a `run:` step installs packages by name (`npm install -g x`, `gem install
+//! x`, `yarn add x`) instead of from a manifest with a lockfile: whatever version is newest
+//! that day installs, with whatever dependencies it then has. Low severity, as in zizmor;
+//! npm, yarn, pnpm, gem and bundle are recognised.
+
+use crate::lint::deploy::Word;
+use crate::lint::sec;
+use crate::lint::{Audit, AuditSeverity, Confidence, Ctx, Rule, RuleMeta, Severity};
+use crate::workflow::action::Action;
+use crate::workflow::model::{Job, Step, Workflow};
+use crate::workflow::position::value_span;
+use crate::workflow::yaml::Node;
+
+/// See the module docs.
+pub struct AdhocPackages;
+
+static META: RuleMeta = RuleMeta {
+    id: "adhoc-packages",
+    zizmor: Some("adhoc-packages"),
+    actionlint: None,
+    summary: "run: installs packages by name, outside a lockfile",
+    severity: Severity::Note,
+};
+
+/// npm's spellings of `install` (it accepts abbreviations and common typos).
+const NPM_INSTALL: &[&str] = &[
+    "install", "i", "in", "ins", "inst", "insta", "instal", "isnt", "isnta", "isntal", "isntall",
+    "add",
+];
+
+/// Whether a command installs a named package.
+fn is_adhoc(words: &[&str]) -> bool {
+    let Some((cmd, args)) = words.split_first() else {
+        return false;
+    };
+    let named_after = |sub: &[&str]| {
+        args.iter()
+            .position(|a| sub.contains(a))
+            .is_some_and(|i| args[i + 1..].iter().any(|a| !a.starts_with('-')))
+    };
+    match *cmd {
+        "gem" => named_after(&["install", "i"]),
+        "bundle" | "yarn" | "pnpm" => named_after(&["add"]),
+        "npm" => {
+            let mut rest = args.iter().skip_while(|a| a.starts_with('-'));
+            rest.next().is_some_and(|sub| NPM_INSTALL.contains(sub))
+                && rest.any(|a| !a.starts_with('-'))
+        }
+        _ => false,
+    }
+}
+
+fn check(cx: &mut Ctx<'_>, step: &Node, shell: &str) {
+    if !matches!(shell, "bash" | "sh" | "zsh" | "pwsh" | "powershell") || sec::never_runs(step) {
+        return;
+    }
+    let Some(run) = step.get("run") else { return };
+    // Splitting a script into commands costs more than this look for the installers' names.
+    let Some(script) = run.as_str() else { return };
+    // (`npm i` also starts `npm install`, `npm isnt`...; `npm -` is an option before the verb.)
+    if ![
+        "npm i",
+        "npm a",
+        "npm -",
+        "yarn add",
+        "pnpm add",
+        "gem i",
+        "bundle add",
+    ]
+    .iter()
+    .any(|start| script.contains(start))
+    {
+        return;
+    }
+    for cmd in cx.commands(run).iter() {
+        let words: Vec<&str> = cmd.iter().map(|w: &Word| w.text.as_str()).collect();
+        if !is_adhoc(&words) {
+            continue;
+        }
+        let (Some(first), Some(last)) = (cmd.first(), cmd.last()) else {
+            continue;
+        };
+        cx.audit(
+            Audit::new(AuditSeverity::Low, Confidence::High),
+            value_span(cx.source, run, first.start, last.end),
+            format!(
+                "`{}` installs whatever version is newest, outside any lockfile",
+                words.join(" ")
+            ),
+            "add the package to a manifest with a lockfile (package.json, Gemfile) and install \
+             from it (`npm ci`, `bundle install`)",
+        )
+        .scope = Some(step.span);
+    }
+}
+
+impl Rule for AdhocPackages {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn step(&self, wf: &Workflow<'_>, job: &Job<'_>, step: &Step<'_>, cx: &mut Ctx<'_>) {
+        if step.run().is_some() {
+            let shell = sec::shell_of(Some(wf), Some(job.node), step.node);
+            check(cx, step.node, &shell);
+        }
+    }
+
+    fn action(&self, action: &Action<'_>, cx: &mut Ctx<'_>) {
+        for step in sec::composite_steps(action) {
+            if step.get("run").is_some() {
+                let shell = sec::shell_of(None, None, step);
+                check(cx, step, &shell);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn installs() {
+        for (cmd, yes) in [
+            ("gem install rake", true),
+            ("gem install", false),
+            ("npm install -g pnpm", true),
+            ("npm i left-pad", true),
+            ("npm --silent install x", true),
+            ("npm install", false),
+            ("npm ci", false),
+            ("yarn add x", true),
+            ("yarn install", false),
+            ("pnpm add -D x", true),
+            ("bundle add rails", true),
+            ("bundle install", false),
+        ] {
+            let words: Vec<&str> = cmd.split(' ').collect();
+            assert_eq!(is_adhoc(&words), yes, "{cmd}");
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! `uses:` references taken apart: a repository action or reusable workflow
+//! (`owner/repo[/path]@ref`), a Docker image (`docker://image[:tag][@digest]`) or a path in this
+//! repository (`./path`, `$/path`).
+
+/// A parsed `uses:` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Uses<'a> {
+    /// `./path` or `$/path`: this repository.
+    Local {
+        /// The whole value.
+        raw: &'a str,
+        /// Whether written with GitHub's self-repository syntax (`$/`).
+        self_repository: bool,
+    },
+    /// `docker://image`.
+    Docker(Image<'a>),
+    /// `owner/repo[/path]@ref`.
+    Repo(Repo<'a>),
+}
+
+/// An action or reusable workflow of some repository.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Repo<'a> {
+    /// The owner.
+    pub owner: &'a str,
+    /// The repository.
+    pub repo: &'a str,
+    /// The path inside the repository, if any.
+    pub path: Option<&'a str>,
+    /// The ref after `@` (empty when missing).
+    pub git_ref: &'a str,
+}
+
+/// A container image reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Image<'a> {
+    /// Registry and repository (`ghcr.io/o/app`, `ubuntu`).
+    pub name: &'a str,
+    /// The tag, if any.
+    pub tag: Option<&'a str>,
+    /// The digest (`sha256:...`), if any.
+    pub digest: Option<&'a str>,
+}
+
+impl<'a> Image<'a> {
+    /// Splits `name[:tag][@digest]`; a `:` before the last `/` belongs to a registry port.
+    pub fn parse(s: &'a str) -> Image<'a> {
+        let s = s.trim();
+        let (rest, digest) = match s.split_once('@') {
+            Some((r, d)) => (r, Some(d)),
+            None => (s, None),
+        };
+        let slash = rest.rfind('/').map_or(0, |i| i + 1);
+        match rest[slash..].rfind(':') {
+            Some(i) => Image {
+                name: &rest[..slash + i],
+                tag: Some(&rest[slash + i + 1..]),
+                digest,
+            },
+            None => Image {
+                name: rest,
+                tag: None,
+                digest,
+            },
+        }
+    }
+}
+
+impl<'a> Repo<'a> {
+    /// `owner/repo`.
+    pub fn slug(&self) -> String {
+        format!("{}/{}", self.owner, self.repo)
+    }
+
+    /// Whether the ref is a full commit SHA (40 hex digits), the only pin nobody can move.
+    pub fn is_hash_pinned(&self) -> bool {
+        self.git_ref.len() == 40 && self.git_ref.bytes().all(|b| b.is_ascii_hexdigit())
+    }
+}
+
+impl<'a> Uses<'a> {
+    /// Parses a `uses:` value; `None` when it is none of the three forms (or holds an
+    /// expression, which GitHub refuses there).
+    pub fn parse(s: &'a str) -> Option<Uses<'a>> {
+        let s = s.trim();
+        if s.contains("${{") {
+            return None;
+        }
+        if s.starts_with("./") || s.starts_with("../") || s == "." {
+            return Some(Uses::Local {
+                raw: s,
+                self_repository: false,
+            });
+        }
+        if s.starts_with("$/") {
+            return Some(Uses::Local {
+                raw: s,
+                self_repository: true,
+            });
+        }
+        if let Some(image) = s.strip_prefix("docker://") {
+            return Some(Uses::Docker(Image::parse(image)));
+        }
+        let (path, git_ref) = s.split_once('@').unwrap_or((s, ""));
+        let mut parts = path.splitn(3, '/');
+        let owner = parts.next().filter(|p| !p.is_empty())?;
+        let repo = parts.next().filter(|p| !p.is_empty())?;
+        let path = parts.next();
+        Some(Uses::Repo(Repo {
+            owner,
+            repo,
+            path,
+            git_ref,
+        }))
+    }
+
+    /// Whether this is the repository action `slug` (`owner/repo` or `owner/repo/path`),
+    /// compared without case as GitHub does.
+    pub fn is(&self, slug: &str) -> bool {
+        let Uses::Repo(r) = self else {
+            return false;
+        };
+        // Most comparisons fail on the length alone.
+        let len = r.owner.len() + 1 + r.repo.len() + r.path.map_or(0, |p| p.len() + 1);
+        if len != slug.len() {
+            return false;
+        }
+        let mut want = slug.splitn(3, '/');
+        let (Some(o), Some(n)) = (want.next(), want.next()) else {
+            return false;
+        };
+        r.owner.eq_ignore_ascii_case(o)
+            && r.repo.eq_ignore_ascii_case(n)
+            && match want.next() {
+                Some(p) => r.path.is_some_and(|x| x.eq_ignore_ascii_case(p)),
+                None => r.path.is_none(),
+            }
+    }
+
+    /// The repository, for repository references.
+    pub fn repo(&self) -> Option<&Repo<'a>> {
+        match self {
+            Uses::Repo(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms() {
+        let Some(Uses::Repo(r)) = Uses::parse("github/codeql-action/init@v3") else {
+            panic!("repo")
+        };
+        assert_eq!(
+            (r.owner, r.repo, r.path, r.git_ref),
+            ("github", "codeql-action", Some("init"), "v3")
+        );
+        assert!(!r.is_hash_pinned());
+        assert!(
+            Uses::parse("actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683")
+                .and_then(|u| u.repo().map(Repo::is_hash_pinned))
+                .unwrap_or(false)
+        );
+        assert!(matches!(
+            Uses::parse("$/x"),
+            Some(Uses::Local {
+                self_repository: true,
+                ..
+            })
+        ));
+        assert!(Uses::parse("Actions/Checkout@v4").is_some_and(|u| u.is("actions/checkout")));
+        assert!(!Uses::parse("actions/checkout/x@v4").is_some_and(|u| u.is("actions/checkout")));
+    }
+
+    #[test]
+    fn images() {
+        let i = Image::parse("localhost:5000/a/b:1.0@sha256:abc");
+        assert_eq!(
+            (i.name, i.tag, i.digest),
+            ("localhost:5000/a/b", Some("1.0"), Some("sha256:abc"))
+        );
+        let i = Image::parse("localhost:5000/app");
+        assert_eq!((i.name, i.tag), ("localhost:5000/app", None));
+        assert_eq!(Image::parse("ubuntu").tag, None);
+    }
+}
