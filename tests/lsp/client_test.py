@@ -34,7 +34,9 @@ jobs:
   build:
     runs-on: ubuntu-latst
     steps:
-      - run: echo "🚀 ${{ githb.sha }}"
+      - run: echo "$SHA"
+        env:
+          SHA: "🚀 ${{ githb.sha }}"
 """
 
 
@@ -157,8 +159,8 @@ async def main(binary):
     assert label.source == "deploy-action", label
     assert label.code_description and label.code_description.href.endswith("#runner-label"), label
     # Past the emoji (two UTF-16 units): the column is counted as the editor counts it.
-    i = lines[7].index("githb")
-    assert expr.range.start == types.Position(line=7, character=utf16_col(lines[7], i)), expr.range
+    i = lines[9].index("githb")
+    assert expr.range.start == types.Position(line=9, character=utf16_col(lines[9], i)), expr.range
     assert 'did you mean "github"?' in expr.message, expr.message
 
     # 2. Hover on the label: its rule's documentation.
