@@ -39,6 +39,16 @@ if ! command -v shellcheck >/dev/null; then
   DEBIAN_FRONTEND=noninteractive $sudo_ apt-get -q -o DPkg::Lock::Timeout=300 install -y \
     --no-install-recommends shellcheck >/dev/null
 fi
+# Python with venv: the LSP client test (pygls), the wheel test (maturin, pre-commit) and the
+# pre-commit test install their PyPI tools into venvs of their own.
+if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  echo "== installing python3-venv (apt-get)"
+  sudo_=""
+  [ "$(id -u)" = 0 ] || sudo_="sudo"
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get -q -o DPkg::Lock::Timeout=300 update >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get -q -o DPkg::Lock::Timeout=300 install -y \
+    --no-install-recommends python3 python3-venv python3-pip >/dev/null
+fi
 if [ -d "$root/../shared/bench" ]; then
   bash "$root/../shared/bench/install-peers.sh" >/dev/null
 fi
@@ -75,3 +85,7 @@ cargo run --quiet -- lint
 echo "== pre-commit hook through the real pre-commit"
 cargo build --release --quiet
 scripts/test-precommit.sh
+echo "== the language server through a real LSP client (pygls): scripts/test-lsp.sh"
+scripts/test-lsp.sh target/release/deploy-action
+echo "== the wheel (maturin) in a fresh venv and its pre-commit hook: scripts/test-wheel.sh"
+scripts/test-wheel.sh

@@ -44,6 +44,23 @@ pub enum Command {
     Promote(PromoteArgs),
     /// Redeploy an environment's previous successful deployment.
     Rollback(RollbackArgs),
+    /// Run a language server over stdio: lint findings as diagnostics in the editor, quick
+    /// fixes, rule documentation on hover.
+    Lsp(LspArgs),
+}
+
+/// Arguments of `lsp`.
+#[derive(Debug, Args)]
+pub struct LspArgs {
+    /// The shellcheck run on `run:` scripts (as `lint --shellcheck`): a command name looked up
+    /// in PATH or a path, or `off`.
+    #[arg(long, value_name = "PATH|off", default_value = "shellcheck")]
+    pub shellcheck: String,
+
+    /// Talk over standard input and output (the only transport; accepted because editor
+    /// clients pass it).
+    #[arg(long)]
+    pub stdio: bool,
 }
 
 /// Result formats of `build` and `tags`.

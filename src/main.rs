@@ -18,6 +18,7 @@ fn main() -> ExitCode {
         Command::History(args) => commands::history::run(args),
         Command::Promote(args) => commands::promote::run(args),
         Command::Rollback(args) => commands::rollback::run(args),
+        Command::Lsp(args) => commands::lsp::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

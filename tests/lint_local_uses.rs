@@ -64,7 +64,7 @@ fn reusable_workflow_calls_are_checked_against_the_callee() {
              workflow \"./.github/workflows/reusable.yml\". string value cannot be assigned",
             "caller.yml:7:7 workflow-call error input \"colour\" is not defined",
             "caller.yml:9:7 workflow-call error secret \"tokn\" is not defined in \
-             \"./.github/workflows/reusable.yml\" reusable workflow. defined secret is \"token\"",
+             \"./.github/workflows/reusable.yml\" reusable workflow. did you mean \"token\"?",
             "caller.yml:16:11 workflow-call error could not read reusable workflow file for \
              \"./.github/workflows/nope.yml\"",
             // The callee's outputs type `needs.call.outputs`.

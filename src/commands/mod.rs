@@ -9,6 +9,7 @@ pub mod graph;
 pub mod history;
 pub mod lint;
 pub mod lint_fix;
+pub mod lsp;
 pub mod promote;
 pub mod rollback;
 mod rollout;

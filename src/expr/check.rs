@@ -59,6 +59,46 @@ pub struct ExprDiag {
     pub message: String,
     /// Which kind of problem.
     pub kind: DiagKind,
+    /// For an unknown name with one certain replacement: where the name is (in the same text
+    /// as `span`) and what to write instead.
+    pub fix: Option<(Span, String)>,
+    /// How to fix it, when known (the choices for an unknown name that is not certain).
+    pub help: Option<String>,
+}
+
+impl ExprDiag {
+    /// A diagnostic with no fix or help.
+    pub fn new(span: Span, kind: DiagKind, message: String) -> Self {
+        ExprDiag {
+            span,
+            message,
+            kind,
+            fix: None,
+            help: None,
+        }
+    }
+
+    /// The same diagnostic moved `by` bytes to the right, fix included.
+    pub fn shift(self, by: usize) -> Self {
+        ExprDiag {
+            span: self.span.shift(by),
+            fix: self.fix.map(|(s, t)| (s.shift(by), t)),
+            ..self
+        }
+    }
+}
+
+/// An unknown name to report with the known names closest to it.
+struct Unknown<'k> {
+    /// Where the diagnostic points.
+    span: Span,
+    kind: DiagKind,
+    /// What is wrong, without a list of names (`undefined function "x"`).
+    message: String,
+    /// The name as written.
+    name: &'k str,
+    /// Where the name is written, when a fix may replace it.
+    at: Option<Span>,
 }
 
 const SEE_AVAILABILITY: &str = "see https://docs.github.com/en/actions/learn-github-actions/\
@@ -98,11 +138,30 @@ struct Checker<'e> {
 
 impl Checker<'_> {
     fn report(&mut self, span: Span, kind: DiagKind, message: String) {
-        self.diags.push(ExprDiag {
-            span,
-            message,
-            kind,
-        });
+        self.diags.push(ExprDiag::new(span, kind, message));
+    }
+
+    /// Reports an unknown name with `. did you mean "x"?` (and a fix when one name is certain),
+    /// or with `otherwise()` (the list of every known name) when none is close.
+    fn report_unknown<'k>(
+        &mut self,
+        u: Unknown<'_>,
+        known: impl IntoIterator<Item = &'k str>,
+        otherwise: impl FnOnce() -> String,
+    ) {
+        let closest = crate::suggest::closest(u.name, known);
+        let mut d = ExprDiag::new(u.span, u.kind, u.message);
+        match closest.did_you_mean() {
+            None => d.message.push_str(&otherwise()),
+            Some(dym) => {
+                d.message = format!("{}. {dym}", d.message);
+                d.fix = closest
+                    .certain()
+                    .and_then(|k| u.at.map(|at| (at, k.to_string())));
+                d.help = closest.choice_help(u.name);
+            }
+        }
+        self.diags.push(d);
     }
 
     fn check(&mut self, e: &Expr) -> Type {
@@ -115,7 +174,11 @@ impl Checker<'_> {
             ExprKind::Int(_) | ExprKind::Float(_) => Type::Number,
             ExprKind::String(_) => Type::String,
             ExprKind::Variable { name, raw } => self.variable(e.span, name, raw),
-            ExprKind::Property { receiver, name, .. } => self.property(e.span, receiver, name),
+            ExprKind::Property {
+                receiver,
+                name,
+                name_span,
+            } => self.property(e.span, receiver, name, *name_span),
             ExprKind::Filter { receiver } => self.filter(e.span, receiver),
             ExprKind::Index { receiver, index } => self.index(e.span, receiver, index),
             ExprKind::Call { name, args } => self.call(e.span, name, args),
@@ -136,15 +199,16 @@ impl Checker<'_> {
     fn variable(&mut self, span: Span, name: &str, raw: &str) -> Type {
         let Some(ty) = self.env.context(name) else {
             let names: Vec<&String> = self.env.context_names().collect();
-            self.report(
+            let unknown = Unknown {
                 span,
-                DiagKind::UndefinedVariable,
-                format!(
-                    "undefined variable {}. available variables are {}",
-                    go_quote(raw),
-                    quote_list(&names)
-                ),
-            );
+                kind: DiagKind::UndefinedVariable,
+                message: format!("undefined variable {}", go_quote(raw)),
+                name: raw,
+                at: Some(span),
+            };
+            self.report_unknown(unknown, names.iter().map(|n| n.as_str()), || {
+                format!(". available variables are {}", quote_list(&names))
+            });
             return Type::Any;
         };
         if !self.env.is_context_available(name) {
@@ -166,7 +230,7 @@ impl Checker<'_> {
         ty.clone()
     }
 
-    fn property(&mut self, span: Span, receiver: &Expr, name: &str) -> Type {
+    fn property(&mut self, span: Span, receiver: &Expr, name: &str, name_span: Span) -> Type {
         match self.check(receiver) {
             Type::Any => Type::Any,
             Type::Object(o) => {
@@ -175,18 +239,21 @@ impl Checker<'_> {
                 }
                 if let Some(m) = o.mapped {
                     if matches!(&receiver.kind, ExprKind::Variable { name: v, .. } if v == "vars") {
-                        self.config_variable(span, name);
+                        self.config_variable(span, name, name_span);
                     }
                     return *m;
                 }
-                self.report(
+                let unknown = Unknown {
                     span,
-                    DiagKind::UndefinedProperty,
-                    format!(
+                    kind: DiagKind::UndefinedProperty,
+                    message: format!(
                         "property {} is not defined in object type {o}",
                         go_quote(name)
                     ),
-                );
+                    name,
+                    at: Some(name_span),
+                };
+                self.report_unknown(unknown, o.props.keys().map(String::as_str), String::new);
                 Type::Any
             }
             Type::Array(a) if a.deref => match *a.elem {
@@ -197,15 +264,19 @@ impl Checker<'_> {
                     } else if let Some(m) = o.mapped {
                         *m
                     } else {
-                        self.report(
+                        let unknown = Unknown {
                             span,
-                            DiagKind::UndefinedProperty,
-                            format!(
+                            kind: DiagKind::UndefinedProperty,
+                            message: format!(
                                 "property {} is not defined in object type {o} as element of \
                                  filtered array",
                                 go_quote(name)
                             ),
-                        );
+                            name,
+                            at: Some(name_span),
+                        };
+                        let known = o.props.keys().map(String::as_str);
+                        self.report_unknown(unknown, known, String::new);
                         Type::Any
                     };
                     Type::Array(ArrayType {
@@ -242,7 +313,7 @@ impl Checker<'_> {
         }
     }
 
-    fn config_variable(&mut self, span: Span, name: &str) {
+    fn config_variable(&mut self, span: Span, name: &str, name_span: Span) {
         const SEE: &str = "note: see the convention at https://docs.github.com/en/actions/\
                            learn-github-actions/variables#naming-conventions-for-configuration-\
                            variables";
@@ -293,16 +364,20 @@ impl Checker<'_> {
         }
         let mut sorted = declared.to_vec();
         sorted.sort();
-        self.report(
+        let unknown = Unknown {
             span,
-            DiagKind::ConfigVariable,
+            kind: DiagKind::ConfigVariable,
+            message: format!("undefined configuration variable {}", go_quote(name)),
+            name,
+            at: Some(name_span),
+        };
+        let known = sorted.iter().map(String::as_str);
+        self.report_unknown(unknown, known, || {
             format!(
-                "undefined configuration variable {}. defined configuration variables in \
-                 actionlint.yaml are {}",
-                go_quote(name),
+                ". defined configuration variables in actionlint.yaml are {}",
                 quote_list(&sorted)
-            ),
-        );
+            )
+        });
     }
 
     fn filter(&mut self, span: Span, receiver: &Expr) -> Type {
@@ -442,15 +517,21 @@ impl Checker<'_> {
     fn call(&mut self, span: Span, name: &str, args: &[Expr]) -> Type {
         let Some(def) = functions::lookup(name) else {
             let names: Vec<&str> = functions::all().iter().map(|f| f.name).collect();
-            self.report(
+            let unknown = Unknown {
                 span,
-                DiagKind::UndefinedFunction,
-                format!(
-                    "undefined function {}. available functions are {}",
-                    go_quote(name),
-                    quote_list(&names)
-                ),
-            );
+                kind: DiagKind::UndefinedFunction,
+                message: format!("undefined function {}", go_quote(name)),
+                name,
+                // A call's span starts at its name.
+                at: Some(Span::new(span.start, span.start + name.len())),
+            };
+            // Suggested as GitHub documents them (`startsWith`); listed as actionlint lists them.
+            let documented = functions::all()
+                .iter()
+                .map(|f| f.sigs.first().map_or(f.name, |s| s.name));
+            self.report_unknown(unknown, documented, || {
+                format!(". available functions are {}", quote_list(&names))
+            });
             return Type::Any;
         };
         let tys: Vec<Type> = args.iter().map(|a| self.check(a)).collect();
@@ -623,24 +704,24 @@ fn signature_error(span: Span, sig: &FuncSig, args: &[Expr], tys: &[Type]) -> Op
     let (np, na) = (sig.params.len(), tys.len());
     if (sig.variadic && np > na) || (!sig.variadic && np != na) {
         let at_least = if sig.variadic { "at least " } else { "" };
-        return Some(ExprDiag {
+        return Some(ExprDiag::new(
             span,
-            kind: DiagKind::WrongArity,
-            message: format!(
+            DiagKind::WrongArity,
+            format!(
                 "number of arguments is wrong. function {} takes {at_least}{np} parameters but \
                  {na} arguments are given",
                 go_quote(&sig.to_string())
             ),
-        });
+        ));
     }
     let last = sig.params.last().cloned().unwrap_or(Type::Any);
     for (i, (a, arg)) in tys.iter().zip(args).enumerate() {
         let p = sig.params.get(i).unwrap_or(&last);
         if !p.assignable(a) {
-            return Some(ExprDiag {
-                span: arg.span,
-                kind: DiagKind::ArgumentType,
-                message: format!(
+            return Some(ExprDiag::new(
+                arg.span,
+                DiagKind::ArgumentType,
+                format!(
                     "{} argument of function call is not assignable. {} cannot be assigned to \
                      {}. called function type is {}",
                     ordinal(i + 1),
@@ -648,7 +729,7 @@ fn signature_error(span: Span, sig: &FuncSig, args: &[Expr], tys: &[Type]) -> Op
                     go_quote(&p.to_string()),
                     go_quote(&sig.to_string())
                 ),
-            });
+            ));
         }
     }
     None

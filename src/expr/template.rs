@@ -47,11 +47,11 @@ impl TemplateCheck {
 }
 
 fn syntax_diag(e: &ExprError, base: usize) -> ExprDiag {
-    ExprDiag {
-        span: Span::new(base + e.offset, base + e.offset),
-        message: e.message.clone(),
-        kind: DiagKind::Syntax,
-    }
+    ExprDiag::new(
+        Span::new(base + e.offset, base + e.offset),
+        DiagKind::Syntax,
+        e.message.clone(),
+    )
 }
 
 /// Parses and checks every `${{ }}` in `s` (actionlint's `checkExprsIn`). Stops at the first
@@ -81,10 +81,7 @@ pub fn check_embedded(s: &str, env: &TypeEnv) -> TemplateCheck {
         let (ty, diags) = check(&ast, env);
         if !diags.is_empty() {
             let base = emb.inner.start;
-            out.diags.extend(diags.into_iter().map(|d| ExprDiag {
-                span: d.span.shift(base),
-                ..d
-            }));
+            out.diags.extend(diags.into_iter().map(|d| d.shift(base)));
             out.exprs.clear();
             return out;
         }
@@ -100,15 +97,15 @@ pub fn check_template(s: &str, env: &TypeEnv) -> TemplateCheck {
     let mut out = check_embedded(s, env);
     for t in &out.exprs {
         if matches!(t.ty, Type::Object(_) | Type::Array(_) | Type::Null) {
-            out.diags.push(ExprDiag {
-                span: Span::new(t.embedded.whole.start, t.embedded.whole.start + 3),
-                message: format!(
+            out.diags.push(ExprDiag::new(
+                Span::new(t.embedded.whole.start, t.embedded.whole.start + 3),
+                DiagKind::TemplateEvaluation,
+                format!(
                     "object, array, and null values should not be evaluated in template with \
                      ${{{{ }}}} but evaluating the value of type {}",
                     t.ty
                 ),
-                kind: DiagKind::TemplateEvaluation,
-            });
+            ));
         }
     }
     out

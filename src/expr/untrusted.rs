@@ -336,25 +336,25 @@ impl UntrustedChecker {
                                for more details";
             match leaves.as_slice() {
                 [] => {}
-                [one] => self.diags.push(ExprDiag {
+                [one] => self.diags.push(ExprDiag::new(
                     span,
-                    message: format!(
+                    DiagKind::UntrustedInput,
+                    format!(
                         "{} is potentially untrusted. avoid using it directly in inline \
                          scripts. instead, pass it through an environment variable. {SEE}",
                         super::go_quote(one)
                     ),
-                    kind: DiagKind::UntrustedInput,
-                }),
-                many => self.diags.push(ExprDiag {
+                )),
+                many => self.diags.push(ExprDiag::new(
                     span,
-                    message: format!(
+                    DiagKind::UntrustedInput,
+                    format!(
                         "object filter extracts potentially untrusted properties {}. avoid \
                          using the value directly in inline scripts. instead, pass the value \
                          through an environment variable. {SEE}",
                         quote_list(many)
                     ),
-                    kind: DiagKind::UntrustedInput,
-                }),
+                )),
             }
         }
         self.start = None;

@@ -7,6 +7,7 @@
 //! other's result.
 
 use super::{Config, FileKind, Finding, Project};
+use crate::workflow::yaml::Span;
 
 /// One replacement of `start..end` (byte offsets into the file) by `text`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +46,21 @@ pub struct Fix {
 }
 
 impl Fix {
+    /// A fix that replaces the text of `span` with `text` (a suggested name for a misspelt one).
+    pub fn replace_span(title: impl Into<String>, span: Span, text: impl Into<String>) -> Self {
+        Fix {
+            title: title.into(),
+            edits: vec![Edit::replace(span.start.offset, span.end.offset, text)],
+        }
+    }
+
+    /// `source` with this fix alone applied; `None` when an edit does not fit the text (out of
+    /// range or inside a character), so a stale fix is never half-applied.
+    pub fn apply_to(&self, source: &str) -> Option<String> {
+        let (out, applied) = apply(source, &[self]);
+        (applied == 1).then_some(out)
+    }
+
     /// The byte range the fix touches, from its first edit to its last.
     fn range(&self) -> Option<(usize, usize)> {
         let start = self.edits.iter().map(|e| e.start).min()?;

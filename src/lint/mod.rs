@@ -198,6 +198,11 @@ impl<'a> Ctx<'a> {
         self.scripts.push(script);
     }
 
+    /// The severity of the rule's findings unless a finding says otherwise.
+    pub fn default_severity(&self) -> Severity {
+        self.rule.severity
+    }
+
     /// Reports a finding at the rule's default severity.
     pub fn report(&mut self, span: Span, message: impl Into<String>) {
         let severity = self.rule.severity;
@@ -218,8 +223,21 @@ impl<'a> Ctx<'a> {
         message: impl Into<String>,
         help: Option<String>,
     ) {
+        self.report_fix(severity, span, message, help, None);
+    }
+
+    /// Reports a finding with a fix.
+    pub fn report_fix(
+        &mut self,
+        severity: Severity,
+        span: Span,
+        message: impl Into<String>,
+        help: Option<String>,
+        fix: Option<Fix>,
+    ) {
         let mut f = Finding::new(self.rule.id, severity, span, message.into());
         f.help = help;
+        f.fix = fix;
         self.findings.push(f);
     }
 
@@ -244,6 +262,85 @@ impl<'a> Ctx<'a> {
         let last = self.findings.len() - 1;
         &mut self.findings[last]
     }
+
+    /// Reports the scalar `node`, a name the rule does not know, with the known names closest
+    /// to it (`known`; computed only now, on the reporting path). `message` says what is
+    /// wrong; `. did you mean "x"?` is added to it, or `otherwise()` (a list of every known
+    /// name, `. expected one of ...`) when nothing is close. A certain suggestion is also a
+    /// fix replacing the name; an uncertain one adds a help line naming the choices.
+    pub fn report_unknown<'k>(
+        &mut self,
+        severity: Severity,
+        node: &Node,
+        message: String,
+        known: impl IntoIterator<Item = &'k str>,
+        otherwise: impl FnOnce() -> String,
+        help: Option<String>,
+    ) {
+        let unknown = Unknown {
+            severity,
+            at: node.span,
+            node,
+            message,
+            help,
+        };
+        self.unknown(unknown, known, otherwise);
+    }
+
+    /// [`Ctx::report_unknown`] at the rule's severity for a finding that points at `at` rather
+    /// than at the unknown name itself (`needs:` findings point at the job).
+    pub fn report_unknown_at<'k>(
+        &mut self,
+        at: Span,
+        node: &Node,
+        message: String,
+        known: impl IntoIterator<Item = &'k str>,
+        otherwise: impl FnOnce() -> String,
+    ) {
+        let unknown = Unknown {
+            severity: self.rule.severity,
+            at,
+            node,
+            message,
+            help: None,
+        };
+        self.unknown(unknown, known, otherwise);
+    }
+
+    fn unknown<'k>(
+        &mut self,
+        u: Unknown<'_>,
+        known: impl IntoIterator<Item = &'k str>,
+        otherwise: impl FnOnce() -> String,
+    ) {
+        let name = u.node.as_str().unwrap_or_default();
+        let closest = crate::suggest::closest(name, known);
+        let Some(did_you_mean) = closest.did_you_mean() else {
+            let message = format!("{}{}", u.message, otherwise());
+            return self.report_fix(u.severity, u.at, message, u.help, None);
+        };
+        let fix = closest.certain().and_then(|k| {
+            let at = name_span(self.source, u.node, name)?;
+            Some(Fix::replace_span(format!("replace with {k:?}"), at, k))
+        });
+        let help = match (closest.choice_help(name), u.help) {
+            (Some(choice), Some(h)) => Some(format!("{choice}; {h}")),
+            (choice, h) => choice.or(h),
+        };
+        let message = format!("{}. {did_you_mean}", u.message);
+        self.report_fix(u.severity, u.at, message, help, fix);
+    }
+}
+
+/// An unknown name to report (see [`Ctx::report_unknown`]).
+struct Unknown<'n> {
+    severity: Severity,
+    /// Where the finding points.
+    at: Span,
+    /// The scalar holding the name.
+    node: &'n Node,
+    message: String,
+    help: Option<String>,
 }
 
 /// The findings of one file.
@@ -381,6 +478,17 @@ fn finish(source: &str, config: &Config, findings: &mut Vec<Finding>) {
     suppress::apply(source, findings);
     findings.sort_by_key(|f| (f.span.start.line, f.span.start.col, f.rule));
     findings.dedup_by(|a, b| a.span == b.span && a.rule == b.rule && a.message == b.message);
+}
+
+/// Where the text of scalar `node`, whose value is `name`, is written: inside its quotes. `None`
+/// when the source there is not exactly `name` (escapes, an alias, a folded block), so that a
+/// fix never replaces the wrong text.
+pub fn name_span(source: &str, node: &Node, name: &str) -> Option<Span> {
+    if node.from_alias {
+        return None;
+    }
+    let span = exprs::pos::value_span(source, node, 0, name.len());
+    (source.get(span.start.offset..span.end.offset) == Some(name)).then_some(span)
 }
 
 fn empty_root() -> Node {

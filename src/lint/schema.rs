@@ -149,12 +149,13 @@ pub fn check(cx: &mut Ctx<'_>, label: &str, key: Option<&Node>, value: &Node, ty
         T::Int => scalar_of(cx, label, key, value, ScalarType::Int, "integer"),
         T::OneOf(allowed) => match value.as_str() {
             Some(s) if has_expr(value) || allowed.contains(&s) => {}
-            Some(s) => cx.report(
-                value.span,
-                format!(
-                    "invalid value {s:?} for \"{label}\". expected one of {}",
-                    quote_list(allowed)
-                ),
+            Some(s) => cx.report_unknown(
+                cx.default_severity(),
+                value,
+                format!("invalid value {s:?} for \"{label}\""),
+                allowed.iter().copied(),
+                || format!(". expected one of {}", quote_list(allowed)),
+                None,
             ),
             None => cx.report(value.span, format!("\"{label}\" must be a string but got {}", describe(value))),
         },
@@ -319,12 +320,11 @@ pub fn check_map(cx: &mut Ctx<'_>, key: Option<&Node>, value: &Node, obj: &Obj) 
         let Some(name) = k.as_str() else { continue };
         match obj.fields.iter().find(|f| f.name == name) {
             Some(f) => check(cx, name, Some(k), v, f.ty),
-            None => cx.report(
-                k.span,
-                format!(
-                    "unexpected key {name:?} for \"{label}\" section. expected one of {}",
-                    quote_sorted(obj.fields.iter().map(|f| f.name))
-                ),
+            None => unexpected_key(
+                cx,
+                k,
+                &format!("\"{label}\" section"),
+                obj.fields.iter().map(|f| f.name),
             ),
         }
     }
@@ -336,6 +336,26 @@ pub fn check_map(cx: &mut Ctx<'_>, key: Option<&Node>, value: &Node, obj: &Obj) 
             );
         }
     }
+}
+
+/// Reports `key`, which `section` (`"job" section`) does not have: `unexpected key "x" for
+/// "job" section`, with the closest of the `known` keys, or all of them (sorted) when none is
+/// close.
+pub fn unexpected_key<'k>(
+    cx: &mut Ctx<'_>,
+    key: &Node,
+    section: &str,
+    known: impl Iterator<Item = &'k str> + Clone,
+) {
+    let name = key.as_str().unwrap_or_default();
+    cx.report_unknown(
+        cx.default_severity(),
+        key,
+        format!("unexpected key {name:?} for {section}"),
+        known.clone(),
+        || format!(". expected one of {}", quote_sorted(known)),
+        None,
+    );
 }
 
 /// `"a", "b", "c"` in the given order.

@@ -160,7 +160,12 @@ fn functions() {
     assert_eq!((at, kind), (0, DiagKind::UndefinedFunction));
     assert_eq!(
         msg,
-        "undefined function \"startWith\". available functions are \"always\", \"cancelled\", \
+        "undefined function \"startWith\". did you mean \"startsWith\"?"
+    );
+    let (_, msg, _) = one("nosuch('a')", &all());
+    assert_eq!(
+        msg,
+        "undefined function \"nosuch\". available functions are \"always\", \"cancelled\", \
          \"case\", \"contains\", \"endswith\", \"failure\", \"format\", \"fromjson\", \
          \"hashfiles\", \"join\", \"startswith\", \"success\", \"tojson\""
     );

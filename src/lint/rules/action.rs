@@ -41,13 +41,12 @@ fn check_inputs(cx: &mut Ctx<'_>, step: &Node, uses: &Node, inputs: &[Input<'_>]
         // The runner only warns about an input the action does not declare ("Unexpected
         // input(s)") and runs the step: a warning here too.
         let Some(input) = inputs.iter().find(|i| i.name.eq_ignore_ascii_case(key)) else {
-            cx.report_with(
+            cx.report_unknown(
                 Severity::Warning,
-                k.span,
-                format!(
-                    "input {key:?} is not defined in action {what}. available inputs are {}",
-                    quote_list(&names)
-                ),
+                k,
+                format!("input {key:?} is not defined in action {what}"),
+                names.iter().copied(),
+                || format!(". available inputs are {}", quote_list(&names)),
                 None,
             );
             continue;

@@ -181,21 +181,23 @@ impl Rule for ActionMetadata {
                         && let Some(s) = c.as_str()
                         && !COLORS.contains(&s)
                     {
-                        cx.report(
-                            c.span,
-                            format!(
-                                "incorrect color {s:?} at branding.color. available colors are {}",
-                                schema::quote_list(COLORS)
-                            ),
+                        cx.report_unknown(
+                            cx.default_severity(),
+                            c,
+                            format!("incorrect color {s:?} at branding.color"),
+                            COLORS.iter().copied(),
+                            || format!(". available colors are {}", schema::quote_list(COLORS)),
+                            None,
                         );
                     }
                 }
-                _ => cx.report(
-                    k.span,
-                    format!(
-                        "unexpected key {key:?} for action metadata. expected one of {}",
-                        schema::quote_list(ROOT_KEYS)
-                    ),
+                _ => cx.report_unknown(
+                    cx.default_severity(),
+                    k,
+                    format!("unexpected key {key:?} for action metadata"),
+                    ROOT_KEYS.iter().copied(),
+                    || format!(". expected one of {}", schema::quote_list(ROOT_KEYS)),
+                    None,
                 ),
             }
         }

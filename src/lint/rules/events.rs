@@ -366,9 +366,13 @@ impl Rule for Events {
                 );
             }
             let Some(def) = EVENTS.iter().find(|d| d.name == ev.name) else {
-                cx.report(
-                    ev.name_node.span,
-                    format!("unknown Webhook event {:?}. see {WEBHOOK_DOCS} for list of all Webhook event names", ev.name),
+                cx.report_unknown(
+                    META.severity,
+                    ev.name_node,
+                    format!("unknown Webhook event {:?}", ev.name),
+                    EVENTS.iter().map(|d| d.name),
+                    || format!(". see {WEBHOOK_DOCS} for list of all Webhook event names"),
+                    None,
                 );
                 continue;
             };
@@ -413,13 +417,11 @@ fn check_event_config(cx: &mut Ctx<'_>, def: &EventDef, name_node: &Node, config
         let Some(key) = k.as_str() else { continue };
         if !def.keys.contains(&key) {
             if def.name == "workflow_dispatch" || def.name == "workflow_call" {
-                cx.report(
-                    k.span,
-                    format!(
-                        "unexpected key {key:?} for {:?} section. expected one of {}",
-                        def.name,
-                        schema::quote_sorted(def.keys.iter().copied())
-                    ),
+                schema::unexpected_key(
+                    cx,
+                    k,
+                    &format!("{:?} section", def.name),
+                    def.keys.iter().copied(),
                 );
             } else if ALL_FILTER_KEYS.contains(&key) {
                 let avail = filter_events(key);
@@ -433,13 +435,11 @@ fn check_event_config(cx: &mut Ctx<'_>, def: &EventDef, name_node: &Node, config
                     ),
                 );
             } else {
-                cx.report(
-                    k.span,
-                    format!(
-                        "unexpected key {key:?} for {:?} section. expected one of {}",
-                        def.name,
-                        schema::quote_sorted(ALL_FILTER_KEYS.iter().copied())
-                    ),
+                schema::unexpected_key(
+                    cx,
+                    k,
+                    &format!("{:?} section", def.name),
+                    ALL_FILTER_KEYS.iter().copied(),
                 );
             }
             continue;
@@ -491,13 +491,16 @@ fn check_types(cx: &mut Ctx<'_>, def: &EventDef, key: &Node, v: &Node) {
         if t.is_empty() || has_expr(i) || def.types.contains(&t) {
             continue;
         }
-        cx.report(
-            i.span,
+        cx.report_unknown(
+            META.severity,
+            i,
             format!(
-                "invalid activity type {t:?} for {:?} Webhook event. available types are {}",
-                def.name,
-                schema::quote_list(def.types)
+                "invalid activity type {t:?} for {:?} Webhook event",
+                def.name
             ),
+            def.types.iter().copied(),
+            || format!(". available types are {}", schema::quote_list(def.types)),
+            None,
         );
     }
 }
@@ -546,7 +549,10 @@ fn dispatch_inputs(cx: &mut Ctx<'_>, event: &Node, inputs: &Node) {
                     {
                         cx.report(
                             v.span,
-                            format!("input type of {name:?} must be one of {} but got {t:?}", schema::quote_list(INPUT_TYPES)),
+                            format!(
+                                "input type of {name:?} must be one of {} but got {t:?}",
+                                schema::quote_list(INPUT_TYPES)
+                            ),
                         );
                     }
                 }
@@ -557,15 +563,18 @@ fn dispatch_inputs(cx: &mut Ctx<'_>, event: &Node, inputs: &Node) {
                         if let Some(t) = o.as_str()
                             && items[..i].iter().any(|p| p.as_str() == Some(t))
                         {
-                            cx.report(o.span, format!("option {t:?} is duplicated in options of {name:?} input"));
+                            cx.report(
+                                o.span,
+                                format!("option {t:?} is duplicated in options of {name:?} input"),
+                            );
                         }
                     }
                 }
-                _ => cx.report(
-                    k.span,
-                    format!(
-                        "unexpected key {key:?} for \"inputs\" section. expected one of \"default\", \"description\", \"options\", \"required\", \"type\""
-                    ),
+                _ => schema::unexpected_key(
+                    cx,
+                    k,
+                    "\"inputs\" section",
+                    ["default", "description", "options", "required", "type"].into_iter(),
                 ),
             }
         }
@@ -667,7 +676,10 @@ fn call_inputs(cx: &mut Ctx<'_>, inputs: &Node) {
                 "default" => {}
                 "type" if v.as_str().is_none() => cx.report(
                     v.span,
-                    format!("expected scalar node for string value but found {}", schema::describe(v)),
+                    format!(
+                        "expected scalar node for string value but found {}",
+                        schema::describe(v)
+                    ),
                 ),
                 "type" => {
                     if let Some(t) = v.as_str()
@@ -682,9 +694,11 @@ fn call_inputs(cx: &mut Ctx<'_>, inputs: &Node) {
                         );
                     }
                 }
-                _ => cx.report(
-                    k.span,
-                    format!("unexpected key {key:?} for inputs at workflow_call event. expected one of \"default\", \"description\", \"required\", \"type\""),
+                _ => schema::unexpected_key(
+                    cx,
+                    k,
+                    "inputs at workflow_call event",
+                    ["default", "description", "required", "type"].into_iter(),
                 ),
             }
         }
@@ -723,9 +737,11 @@ fn call_secrets(cx: &mut Ctx<'_>, secrets: &Node) {
             match k.as_str().unwrap_or("") {
                 "description" => check(cx, "description", Some(k), v, T::Str),
                 "required" => check(cx, "required", Some(k), v, T::Bool),
-                key => cx.report(
-                    k.span,
-                    format!("unexpected key {key:?} for \"secrets\" section. expected one of \"description\", \"required\""),
+                _ => schema::unexpected_key(
+                    cx,
+                    k,
+                    "\"secrets\" section",
+                    ["description", "required"].into_iter(),
                 ),
             }
         }
@@ -743,9 +759,11 @@ fn call_outputs(cx: &mut Ctx<'_>, outputs: &Node) {
                 match k.as_str().unwrap_or("") {
                     "description" => check(cx, "description", Some(k), v, T::Str),
                     "value" => check(cx, "value", Some(k), v, T::NonEmptyStr),
-                    key => cx.report(
-                        k.span,
-                        format!("unexpected key {key:?} for outputs at workflow_call event. expected one of \"description\", \"value\""),
+                    _ => schema::unexpected_key(
+                        cx,
+                        k,
+                        "outputs at workflow_call event",
+                        ["description", "value"].into_iter(),
                     ),
                 }
             }

@@ -12,7 +12,7 @@ use crate::expr::{check_condition, check_embedded, check_template};
 use crate::lint::exprs::pos::value_span;
 use crate::lint::exprs::{Label, Mode, Scope, Site, Want, action_sites, sites, types, whole_type};
 use crate::lint::project::{Callee, Loaded};
-use crate::lint::{Ctx, Rule, RuleMeta, Severity, schema};
+use crate::lint::{Ctx, Fix, Rule, RuleMeta, Severity, schema};
 use crate::workflow::action::{Action, Using};
 use crate::workflow::model::{Job, Workflow};
 use crate::workflow::yaml::Node;
@@ -71,6 +71,18 @@ struct Checker<'c, 'x> {
 }
 
 impl Checker<'_, '_> {
+    /// The fix replacing bytes `at` of the value `value` of `node` with `text`, when those
+    /// bytes are written as they are in the source (no escapes or folding in between).
+    fn fix(&self, node: &Node, value: &str, at: crate::expr::Span, text: &str) -> Option<Fix> {
+        if node.from_alias {
+            return None;
+        }
+        let written = value.get(at.start..at.end)?;
+        let span = value_span(self.cx.source, node, at.start, at.end);
+        let source = self.cx.source.get(span.start.offset..span.end.offset)?;
+        (source == written).then(|| Fix::replace_span(format!("replace with {text:?}"), span, text))
+    }
+
     /// Checks one site in `env`, whose availability lists it sets for the site (so one
     /// environment serves a whole job without copies); `call` is the reusable workflow a job
     /// calls, for its `with:`.
@@ -103,7 +115,13 @@ impl Checker<'_, '_> {
                     "GitHub does not evaluate ${{ }} here; the text is used as written".into(),
                 );
             }
-            self.cx.report_with(severity, span, d.message.clone(), help);
+            let fix = d
+                .fix
+                .as_ref()
+                .and_then(|(at, text)| self.fix(site.node, s, *at, text));
+            let help = help.or_else(|| d.help.clone());
+            self.cx
+                .report_fix(severity, span, d.message.clone(), help, fix);
         }
         if !out.ok() {
             return;

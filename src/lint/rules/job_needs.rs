@@ -46,13 +46,20 @@ impl Rule for JobNeeds {
                     None => {
                         let mut all: Vec<&str> = wf.jobs.iter().map(|j| j.id).collect();
                         all.sort_unstable();
-                        cx.report(
+                        cx.report_unknown_at(
                             job.id_node.span,
+                            n,
                             format!(
-                                "job {:?} needs job {name:?} which does not exist in this workflow. available jobs are {}",
-                                job.id,
-                                crate::lint::schema::quote_list(&all)
+                                "job {:?} needs job {name:?} which does not exist in this workflow",
+                                job.id
                             ),
+                            all.iter().copied().filter(|&j| j != job.id),
+                            || {
+                                format!(
+                                    ". available jobs are {}",
+                                    crate::lint::schema::quote_list(&all)
+                                )
+                            },
                         );
                     }
                     Some(&j) if j == i => {

@@ -196,12 +196,18 @@ impl Rule for Matrix {
             for (k, v) in pairs {
                 let Some(name) = k.as_str() else { continue };
                 let Some((_, row)) = rows.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) else {
-                    cx.report(
-                        k.span,
-                        format!(
-                            "{name:?} in \"exclude\" section does not exist in matrix. available matrix configurations are {}",
-                            schema::quote_list(&names)
-                        ),
+                    cx.report_unknown(
+                        cx.default_severity(),
+                        k,
+                        format!("{name:?} in \"exclude\" section does not exist in matrix"),
+                        names.iter().copied(),
+                        || {
+                            format!(
+                                ". available matrix configurations are {}",
+                                schema::quote_list(&names)
+                            )
+                        },
+                        None,
                     );
                     continue;
                 };

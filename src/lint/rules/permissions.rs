@@ -71,20 +71,25 @@ pub fn check_permissions(cx: &mut Ctx<'_>, key: &Node, value: &Node) {
                 let Some(scope) = k.as_str() else { continue };
                 let Some((_, levels)) = SCOPES.iter().find(|(s, _)| *s == scope) else {
                     let names: Vec<&str> = SCOPES.iter().map(|(s, _)| *s).collect();
-                    cx.report(
-                        k.span,
-                        format!("unknown permission scope {scope:?}. all available permission scopes are {}", schema::quote_list(&names)),
+                    cx.report_unknown(
+                        cx.default_severity(),
+                        k,
+                        format!("unknown permission scope {scope:?}"),
+                        names.iter().copied(),
+                        || format!(". all available permission scopes are {}", schema::quote_list(&names)),
+                        None,
                     );
                     continue;
                 };
                 match v.as_str() {
                     Some(l) if levels.contains(&l) || has_expr(v) => {}
-                    Some(l) => cx.report(
-                        v.span,
-                        format!(
-                            "{l:?} is invalid as permission of scope {scope:?}. available values are {}",
-                            schema::quote_list(levels)
-                        ),
+                    Some(l) => cx.report_unknown(
+                        cx.default_severity(),
+                        v,
+                        format!("{l:?} is invalid as permission of scope {scope:?}"),
+                        levels.iter().copied(),
+                        || format!(". available values are {}", schema::quote_list(levels)),
+                        None,
                     ),
                     None => cx.report(v.span, format!("permission of scope {scope:?} must be a string but got {}", schema::describe(v))),
                 }

@@ -107,10 +107,21 @@ fn check_labels(cx: &mut Ctx<'_>, labels: &[&Node]) {
             } else {
                 Severity::Warning
             };
-            cx.report_with(
+            // Configured labels without glob characters are names a typo may be close to.
+            let configured: Vec<&str> = cx
+                .config
+                .runner_labels
+                .iter()
+                .map(String::as_str)
+                .filter(|l| !l.contains(['*', '?', '[', '{']))
+                .collect();
+            let known = HOSTED.iter().chain(SELF_HOSTED).copied();
+            cx.report_unknown(
                 severity,
-                l.span,
-                format!("label {name:?} is unknown. available labels are {}", crate::lint::schema::quote_list(HOSTED)),
+                l,
+                format!("label {name:?} is unknown"),
+                known.chain(configured.iter().copied()),
+                || format!(". available labels are {}", crate::lint::schema::quote_list(HOSTED)),
                 Some("if it is a custom label for a self-hosted runner, list it under lint.self-hosted-runner.labels in .github/deploy-action.yml".into()),
             );
             continue;

@@ -150,7 +150,9 @@ impl Rule for Schedule {
                 match k.as_str().unwrap_or("") {
                     "cron" => {
                         check(cx, "cron", Some(k), v, T::NonEmptyStr);
-                        let Some(expr) = v.as_str().filter(|s| !s.is_empty()) else { continue };
+                        let Some(expr) = v.as_str().filter(|s| !s.is_empty()) else {
+                            continue;
+                        };
                         // GitHub's own parser refuses white space around the five fields (a
                         // block scalar's line break), though such schedules are seen running.
                         if expr.trim() != expr {
@@ -162,7 +164,10 @@ impl Rule for Schedule {
                             );
                         }
                         match parse_cron(expr) {
-                            Err(e) => cx.report(v.span, format!("invalid CRON format {expr:?} in schedule event: {e}")),
+                            Err(e) => cx.report(
+                                v.span,
+                                format!("invalid CRON format {expr:?} in schedule event: {e}"),
+                            ),
                             Ok(p) => {
                                 let gap = shortest_interval(&p);
                                 if gap < 5 {
@@ -181,12 +186,19 @@ impl Rule for Schedule {
                     }
                     "timezone" => {
                         check(cx, "timezone", Some(k), v, T::NonEmptyStr);
-                        let Some(tz) = v.as_str().filter(|s| !s.is_empty()) else { continue };
+                        let Some(tz) = v.as_str().filter(|s| !s.is_empty()) else {
+                            continue;
+                        };
                         if !valid_timezone(tz) {
                             cx.report(v.span, format!("invalid timezone {tz:?} in schedule event. it must be a valid IANA timezone name"));
                         }
                     }
-                    other => cx.report(k.span, format!("unexpected key {other:?} for \"schedule\" section. expected one of \"cron\", \"timezone\"")),
+                    _ => schema::unexpected_key(
+                        cx,
+                        k,
+                        "\"schedule\" section",
+                        ["cron", "timezone"].into_iter(),
+                    ),
                 }
             }
             if item.get("cron").is_none() {

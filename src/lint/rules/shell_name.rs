@@ -97,12 +97,18 @@ fn check(cx: &mut Ctx<'_>, n: &Node) {
         );
         return;
     }
-    cx.report(
-        n.span,
-        format!(
-            "shell name {s:?} is invalid. available names are {}",
-            crate::lint::schema::quote_list(SHELLS)
-        ),
+    cx.report_unknown(
+        cx.default_severity(),
+        n,
+        format!("shell name {s:?} is invalid"),
+        SHELLS.iter().copied(),
+        || {
+            format!(
+                ". available names are {}",
+                crate::lint::schema::quote_list(SHELLS)
+            )
+        },
+        None,
     );
 }
 

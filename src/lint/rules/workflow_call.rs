@@ -57,10 +57,13 @@ fn check(cx: &mut Ctx<'_>, job: &Job<'_>, uses: &Node, spec: &str, callee: &Call
     for (k, _) in with {
         let Some(name) = k.as_str() else { continue };
         if callee.input(name).is_none() {
-            let note = defined("input", &inputs);
-            cx.report(
-                k.span,
-                format!("input {name:?} is not defined in {spec:?} reusable workflow. {note}"),
+            cx.report_unknown(
+                cx.default_severity(),
+                k,
+                format!("input {name:?} is not defined in {spec:?} reusable workflow"),
+                inputs.iter().copied(),
+                || format!(". {}", defined("input", &inputs)),
+                None,
             );
         }
     }
@@ -90,10 +93,13 @@ fn check(cx: &mut Ctx<'_>, job: &Job<'_>, uses: &Node, spec: &str, callee: &Call
     for (k, _) in secrets {
         let Some(name) = k.as_str() else { continue };
         if callee.secret(name).is_none() {
-            let note = defined("secret", &names);
-            cx.report(
-                k.span,
-                format!("secret {name:?} is not defined in {spec:?} reusable workflow. {note}"),
+            cx.report_unknown(
+                cx.default_severity(),
+                k,
+                format!("secret {name:?} is not defined in {spec:?} reusable workflow"),
+                names.iter().copied(),
+                || format!(". {}", defined("secret", &names)),
+                None,
             );
         }
     }

@@ -249,10 +249,6 @@ static ROOT: &[Field] = &[
     req("jobs", T::Custom),
 ];
 
-fn names(fields: &[Field]) -> String {
-    schema::quote_sorted(fields.iter().map(|f| f.name))
-}
-
 /// A `wait`, `wait-all` or `cancel` step: its shape, and the steps it names, which must be
 /// earlier steps of the job with an `id` (GitHub refuses the workflow otherwise). Returns
 /// whether the step is one of these.
@@ -335,12 +331,11 @@ impl Rule for WorkflowSchema {
                     k.span,
                     "GitHub Actions does not support YAML merge key \"<<\"",
                 ),
-                None => cx.report(
-                    k.span,
-                    format!(
-                        "unexpected key {name:?} for \"workflow\" section. expected one of {}",
-                        names(ROOT)
-                    ),
+                None => schema::unexpected_key(
+                    cx,
+                    k,
+                    "\"workflow\" section",
+                    ROOT.iter().map(|f| f.name),
                 ),
             }
         }
@@ -439,13 +434,9 @@ impl Rule for WorkflowSchema {
                         job.id
                     ),
                 ),
-                None => cx.report(
-                    k.span,
-                    format!(
-                        "unexpected key {name:?} for \"job\" section. expected one of {}",
-                        names(JOB)
-                    ),
-                ),
+                None => {
+                    schema::unexpected_key(cx, k, "\"job\" section", JOB.iter().map(|f| f.name))
+                }
             }
         }
         if let Some(s) = job.get("strategy").and_then(|s| s.get("max-parallel")) {
@@ -574,13 +565,11 @@ impl Rule for WorkflowSchema {
             }
             match obj.fields.iter().find(|f| f.name == name) {
                 Some(f) => check(cx, name, Some(k), v, f.ty),
-                None => cx.report(
-                    k.span,
-                    format!(
-                        "unexpected key {name:?} for \"{}\" section. expected one of {}",
-                        obj.label,
-                        schema::quote_sorted(obj.fields.iter().map(|f| f.name))
-                    ),
+                None => schema::unexpected_key(
+                    cx,
+                    k,
+                    &format!("\"{}\" section", obj.label),
+                    obj.fields.iter().map(|f| f.name),
                 ),
             }
         }
