@@ -178,7 +178,11 @@ install_packages() {
     # for ssh:// daemons, ssh-agent/ssh-add for --ssh.
     command -v openssl >/dev/null || pkgs+=(openssl)
     [[ -x /usr/sbin/sshd ]] || pkgs+=(openssh-server)
-    command -v ssh-agent >/dev/null || pkgs+=(openssh-client)
+    for tool in ssh-agent ssh-add ssh-keygen; do
+        command -v "$tool" >/dev/null || { pkgs+=(openssh-client); break; }
+    done
+    # The static-binary check of the BuildKit tests reads ldd's answer.
+    command -v ldd >/dev/null || pkgs+=(libc-bin)
     ((${#pkgs[@]})) || return 0
 
     LOGS=("$DIR/install.log")

@@ -29,25 +29,26 @@ if [ "$with_docker" = 1 ]; then
   eval "$(scripts/test-env.sh env)"
 fi
 
-# Tools the tests call besides Rust's: Debian's shellcheck (the lint's `shellcheck` rule, its
-# conformance kind) and the peers (actionlint, zizmor, GitHub's parser for the parity test).
-if ! command -v shellcheck >/dev/null; then
-  echo "== installing shellcheck (apt-get)"
+# Tools the tests call besides Rust's and the test environment's (scripts/test-env.sh installs
+# the daemon, registry, ssh, openssl, haproxy), from Debian's packages in one apt-get run:
+# - shellcheck: the lint's `shellcheck` rule, its conformance kind;
+# - python3-venv: the LSP client test (pygls), the wheel test (maturin, pre-commit) and the
+#   pre-commit test install their PyPI tools into venvs of their own;
+# - nodejs and npm: GitHub's parser (ghparse.mjs, installed with the peers by npm). This
+#   machine kind ships Node.js 20 with npm; where there is none, Debian's is installed, and
+#   check-generated.sh says so if it is older than the parser needs (20.6).
+missing=()
+command -v shellcheck >/dev/null || missing+=(shellcheck)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3 python3-venv python3-pip)
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
+if ((${#missing[@]})); then
+  echo "== installing ${missing[*]} (apt-get)"
   sudo_=""
   [ "$(id -u)" = 0 ] || sudo_="sudo"
   DEBIAN_FRONTEND=noninteractive $sudo_ apt-get -q -o DPkg::Lock::Timeout=300 update >/dev/null
   DEBIAN_FRONTEND=noninteractive $sudo_ apt-get -q -o DPkg::Lock::Timeout=300 install -y \
-    --no-install-recommends shellcheck >/dev/null
-fi
-# Python with venv: the LSP client test (pygls), the wheel test (maturin, pre-commit) and the
-# pre-commit test install their PyPI tools into venvs of their own.
-if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
-  echo "== installing python3-venv (apt-get)"
-  sudo_=""
-  [ "$(id -u)" = 0 ] || sudo_="sudo"
-  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get -q -o DPkg::Lock::Timeout=300 update >/dev/null
-  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get -q -o DPkg::Lock::Timeout=300 install -y \
-    --no-install-recommends python3 python3-venv python3-pip >/dev/null
+    --no-install-recommends "${missing[@]}" >/dev/null
 fi
 if [ -d "$root/../shared/bench" ]; then
   bash "$root/../shared/bench/install-peers.sh" >/dev/null
