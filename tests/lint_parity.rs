@@ -25,29 +25,6 @@ const SAME_POSITION: &[&str] = &[
     "reject-background-wait-for-a-later-step.yml",
 ];
 
-/// The peers' folder with GitHub's parser, or `None` outside CI when it is not installed.
-fn peers() -> Option<PathBuf> {
-    let shared = common::shared()?;
-    let out = Command::new("bash")
-        .arg(shared.join("bench/install-peers.sh"))
-        .output();
-    let dir = out
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
-    let ok = dir.as_ref().is_some_and(|d| d.join("ghparse.mjs").exists())
-        && Command::new("node").arg("--version").output().is_ok();
-    if !ok {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "GitHub's parser (node + install-peers.sh) is missing; CI needs it"
-        );
-        eprintln!("skipping: GitHub's parser is not installed");
-        return None;
-    }
-    dir
-}
-
 /// GitHub's errors for `file` as `(line, col, message)`.
 fn github(peers: &Path, file: &Path) -> Vec<(u64, u64, String)> {
     let name = file
@@ -111,7 +88,9 @@ fn ours(file: &Path) -> Vec<(u64, u64, String)> {
 
 #[test]
 fn we_refuse_exactly_what_github_refuses() {
-    let Some(peers) = peers() else { return };
+    let Some(peers) = common::ghparse::peers() else {
+        return;
+    };
     let mut files: Vec<PathBuf> = std::fs::read_dir(DIR)
         .expect("fixtures")
         .filter_map(Result::ok)
