@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use deploy_action::image::context::{BuildContext, PackOptions};
+use deploy_action_image::context::{BuildContext, PackOptions};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);

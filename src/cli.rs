@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::generate::{Notify, PackageManager, Registry, Stack, Target};
-use crate::report::Format;
+use deploy_action_generate::{Notify, PackageManager, Registry, Stack, Target};
+use deploy_action_lint::report::Format;
 
 /// Lint GitHub Actions workflows, build and push images, record deployments, and promote the
 /// same image digest from staging to production.
@@ -220,7 +220,7 @@ pub struct TagsArgs {
 #[derive(Debug, Args)]
 pub struct StoreArgs {
     /// The local ledger used when GitHub is not configured.
-    #[arg(long, value_name = "PATH", default_value = crate::github::DEFAULT_LEDGER_PATH)]
+    #[arg(long, value_name = "PATH", default_value = deploy_action_records::DEFAULT_LEDGER_PATH)]
     pub ledger: PathBuf,
 
     /// The environment variable that holds the GitHub token.
@@ -325,8 +325,8 @@ pub struct TargetArgs {
     pub target: Option<DeployTargetKind>,
 
     /// HOST:CONTAINER port to publish (docker target).
-    #[arg(long, value_name = "HOST:CONTAINER", value_parser = clap::value_parser!(crate::deploy::PortMapping))]
-    pub publish: Option<crate::deploy::PortMapping>,
+    #[arg(long, value_name = "HOST:CONTAINER", value_parser = clap::value_parser!(deploy_action_release::deploy::PortMapping))]
+    pub publish: Option<deploy_action_release::deploy::PortMapping>,
 
     /// Where users reach the environment; the rollout waits for it to answer 2xx.
     #[arg(long)]
@@ -351,7 +351,7 @@ pub struct TargetArgs {
         value_name = "IMAGE",
         env = "DEPLOY_ACTION_BALANCER_IMAGE",
         hide_env_values = true,
-        default_value = crate::deploy::DEFAULT_BALANCER_IMAGE
+        default_value = deploy_action_release::deploy::DEFAULT_BALANCER_IMAGE
     )]
     pub balancer_image: String,
 }
@@ -372,7 +372,7 @@ pub struct PromoteArgs {
     pub to: Option<String>,
 
     /// The promotion policy.
-    #[arg(long, value_name = "FILE", default_value = crate::gate::DEFAULT_POLICY_PATH)]
+    #[arg(long, value_name = "FILE", default_value = deploy_action_release::gate::DEFAULT_POLICY_PATH)]
     pub policy: PathBuf,
 
     /// Commit being promoted. Default: GITHUB_SHA in GitHub Actions (GITHUB_ACTIONS=true), else

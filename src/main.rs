@@ -29,8 +29,8 @@ fn main() -> ExitCode {
                 eprintln!("error: {}", chain.join(": "));
             }
             let code = e
-                .downcast_ref::<deploy_action::image::ImageError>()
-                .map_or(exit::USAGE, deploy_action::image::ImageError::exit_code);
+                .downcast_ref::<deploy_action_image::ImageError>()
+                .map_or(exit::USAGE, deploy_action_image::ImageError::exit_code);
             ExitCode::from(code)
         }
     }

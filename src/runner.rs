@@ -130,7 +130,7 @@ fn append(path: &PathBuf, what: &'static str, text: &str) -> Result<(), RunnerEr
 
 /// Escapes workflow-command data: `%`, `\r`, `\n`.
 pub fn escape_data(s: &str) -> String {
-    crate::report::github::escape_data(s)
+    deploy_action_lint::report::github::escape_data(s)
 }
 
 #[cfg(test)]

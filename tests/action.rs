@@ -540,7 +540,7 @@ fn action_yml_scripts_pass_shellcheck() {
     }
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/action.yml"))
         .expect("action.yml");
-    let doc = deploy_action::workflow::yaml::parse(&text);
+    let doc = deploy_action_lint::workflow::yaml::parse(&text);
     let root = doc.root.expect("root");
     let steps = root
         .get("runs")

@@ -10,8 +10,8 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use deploy_action::lint::shellcheck::Shellcheck;
-use deploy_action::lint::{self, Config, FileKind};
+use deploy_action_lint::lint::shellcheck::Shellcheck;
+use deploy_action_lint::lint::{self, Config, FileKind};
 
 /// A placeholder while a case's result is out for shellcheck.
 fn empty() -> lint::FileResult {

@@ -13,7 +13,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use deploy_action::lint::{self, Config, FileKind, Severity, registry};
+use deploy_action_lint::lint::{self, Config, FileKind, Severity, registry};
 
 /// Overall recall floor (percent).
 const OVERALL_FLOOR: f64 = 90.0;

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use deploy_action::lint::{self, Config, FileKind};
+use deploy_action_lint::lint::{self, Config, FileKind};
 
 /// Error findings in `lint --format json` output, one line each.
 fn cli_errors(stdout: &[u8]) -> Vec<String> {

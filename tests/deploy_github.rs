@@ -10,7 +10,7 @@ const DIGEST: &str = "sha256:222222222222222222222222222222222222222222222222222
 
 fn github(
     cmd: &mut assert_cmd::Command,
-    fake: &deploy_action::github::fake::FakeGithub,
+    fake: &deploy_action_fake_github::FakeGithub,
     token: &str,
 ) {
     cmd.env("GITHUB_TOKEN", token)

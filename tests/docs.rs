@@ -6,7 +6,7 @@ mod common;
 #[test]
 fn rules_reference_is_current() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/rules.md");
-    let generated = deploy_action::lint::registry::markdown();
+    let generated = deploy_action_lint::lint::registry::markdown();
     if std::env::var("UPDATE_DOCS").is_ok() {
         std::fs::write(path, &generated).expect("write docs/rules.md");
     }
@@ -34,8 +34,8 @@ fn help_output() {
 
 #[test]
 fn every_rule_has_a_docs_section() {
-    let md = deploy_action::lint::registry::markdown();
-    for m in deploy_action::lint::registry::metas() {
+    let md = deploy_action_lint::lint::registry::markdown();
+    for m in deploy_action_lint::lint::registry::metas() {
         assert!(
             md.contains(&format!("\n## {}\n", m.id)),
             "no section for {}",
@@ -51,7 +51,7 @@ fn every_rule_has_a_docs_section() {
 
 #[test]
 fn readme_action_reference_is_current() {
-    use deploy_action::workflow::action_docs;
+    use deploy_action_lint::workflow::action_docs;
     let root = env!("CARGO_MANIFEST_DIR");
     let action = std::fs::read_to_string(format!("{root}/action.yml")).expect("action.yml");
     let generated = action_docs::markdown(&action).expect("action.yml documents");
@@ -73,9 +73,9 @@ fn readme_action_reference_is_current() {
 fn every_action_input_and_output_is_documented() {
     let root = env!("CARGO_MANIFEST_DIR");
     let text = std::fs::read_to_string(format!("{root}/action.yml")).expect("action.yml");
-    let doc = deploy_action::workflow::yaml::parse(&text);
+    let doc = deploy_action_lint::workflow::yaml::parse(&text);
     let root = doc.root.expect("root");
-    let action = deploy_action::workflow::action::Action::new(&root);
+    let action = deploy_action_lint::workflow::action::Action::new(&root);
     for (name, spec) in action.inputs().into_iter().chain(action.outputs()) {
         let description = spec
             .get("description")

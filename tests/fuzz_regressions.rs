@@ -5,13 +5,11 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{TimeZone, Utc};
-use deploy_action::expr::{TypeEnv, check, check_condition, check_template, parse};
-use deploy_action::github::decode;
-use deploy_action::image::dockerignore::{PatternMatcher, parse_ignore_file};
-use deploy_action::image::tags::{
-    Flavor, GitContext, ImageRef, TagOptions, TagRules, compute_tags,
-};
-use deploy_action::lint::{Config, FileKind, lint_source, not_utf8};
+use deploy_action_image::dockerignore::{PatternMatcher, parse_ignore_file};
+use deploy_action_image::tags::{Flavor, GitContext, ImageRef, TagOptions, TagRules, compute_tags};
+use deploy_action_lint::expr::{TypeEnv, check, check_condition, check_template, parse};
+use deploy_action_lint::lint::{Config, FileKind, lint_source, not_utf8};
+use deploy_action_records::decode;
 
 fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -46,14 +46,14 @@ fn seed_fixtures_match_what_is_generated() {
 
 #[test]
 fn seed_fixtures_are_lint_clean() {
-    let config = deploy_action::lint::Config::default();
+    let config = deploy_action_lint::lint::Config::default();
     for seed in seeds() {
         let path = seed.join(".github/workflows/deploy.yml");
         let text = std::fs::read_to_string(&path).expect("golden workflow");
-        let r = deploy_action::lint::lint_source(
+        let r = deploy_action_lint::lint::lint_source(
             &path.display().to_string(),
             &text,
-            deploy_action::lint::FileKind::Workflow,
+            deploy_action_lint::lint::FileKind::Workflow,
             &config,
         );
         assert!(

@@ -3,11 +3,11 @@
 //! workflow on which deploy-action's own linter finds nothing, at any severity.
 //! scripts/check-generated.sh runs actionlint, GitHub's parser and zizmor on the same set.
 
-use deploy_action::generate::{
-    self, Notify, Options, Registry, Service, Settings, Stack, Target, options::Frontend,
-    options::PackageManager,
+use deploy_action_generate::{
+    self as generate, Notify, Options, Registry, Service, Settings, Stack, Target,
+    options::Frontend, options::PackageManager,
 };
-use deploy_action::lint::{self, Config, FileKind};
+use deploy_action_lint::lint::{self, Config, FileKind};
 
 fn check(name: &str, options: &Options) {
     let files = generate::generate(options).unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -4,7 +4,7 @@
 mod common;
 
 use common::fake_github::{SHA, start};
-use deploy_action::github::fake::{FakeError, FakeGithub, Fault};
+use deploy_action_fake_github::{FakeError, FakeGithub, Fault};
 use octocrab::Octocrab;
 use serde_json::{Value, json};
 
@@ -265,7 +265,7 @@ async fn scripted_faults_run_in_order_then_stop() {
 
 #[test]
 fn a_missing_description_file_is_a_clear_error() {
-    let err = FakeGithub::start(deploy_action::github::fake::FakeConfig::new(
+    let err = FakeGithub::start(deploy_action_fake_github::FakeConfig::new(
         "/nonexistent/openapi.json",
     ))
     .expect_err("no file");

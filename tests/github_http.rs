@@ -7,8 +7,8 @@ mod common;
 use std::time::Duration;
 
 use common::fake_github::{SHA, config_with_token, fast_policy, payload, start, store};
-use deploy_action::github::fake::Fault;
-use deploy_action::github::{
+use deploy_action_fake_github::Fault;
+use deploy_action_records::{
     DeploymentRequest, DeploymentStore, GithubConfig, GithubError, GithubStore, Secret,
     StatusRequest, StatusState,
 };
@@ -19,7 +19,7 @@ fn request() -> DeploymentRequest {
     DeploymentRequest::new(SHA, "staging", payload(7))
 }
 
-fn create_attempts(fake: &deploy_action::github::fake::FakeGithub) -> usize {
+fn create_attempts(fake: &deploy_action_fake_github::FakeGithub) -> usize {
     fake.requests()
         .iter()
         .filter(|r| r.method == "POST" && r.path.ends_with("/deployments"))
@@ -377,9 +377,9 @@ async fn the_token_never_appears_in_errors() {
     let spec = common::shared()
         .expect("shared present since the first fake started")
         .join("github-api/openapi-subset.json");
-    let mut fake_config = deploy_action::github::fake::FakeConfig::new(spec);
+    let mut fake_config = deploy_action_fake_github::FakeConfig::new(spec);
     fake_config.token = CANARY.into();
-    let fake = deploy_action::github::fake::FakeGithub::start(fake_config).expect("fake");
+    let fake = deploy_action_fake_github::FakeGithub::start(fake_config).expect("fake");
     let (mut config, _) = config_with_token(&fake, CANARY);
     config.retry.request_timeout = Duration::from_millis(200);
     config.retry.max_attempts = 2;

@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::fake_github::{SHA, payload};
-use deploy_action::github::{
+use deploy_action_records::{
     DeploymentRequest, DeploymentStore, GithubError, LedgerStore, StatusRequest, StatusState,
 };
 use serde_json::Value;

@@ -4,7 +4,7 @@
 mod common;
 
 use common::fake_github::{SHA, payload, start, store};
-use deploy_action::github::{DeploymentRequest, DeploymentStore, StatusRequest, StatusState};
+use deploy_action_records::{DeploymentRequest, DeploymentStore, StatusRequest, StatusState};
 use serde_json::json;
 
 fn request(env: &str, n: u32) -> DeploymentRequest {

@@ -140,11 +140,11 @@ fn linted_from_outside_the_repository_resolves_in_it() {
 fn without_a_repository_local_uses_are_not_resolved() {
     let text = std::fs::read_to_string(format!("{PROJECT}/.github/workflows/caller.yml"))
         .expect("fixture");
-    let r = deploy_action::lint::lint_source(
+    let r = deploy_action_lint::lint::lint_source(
         "caller.yml",
         &text,
-        deploy_action::lint::FileKind::Workflow,
-        &deploy_action::lint::Config::default(),
+        deploy_action_lint::lint::FileKind::Workflow,
+        &deploy_action_lint::lint::Config::default(),
     );
     assert!(
         !r.findings.iter().any(|f| f.rule == "workflow-call"),

@@ -39,7 +39,7 @@ fn serve(status: u16) -> String {
 /// The `env:` of the promote job's promote step in a generated workflow.
 fn promote_env(workflow: &Path) -> Vec<(String, String)> {
     let text = std::fs::read_to_string(workflow).expect("workflow");
-    let doc = deploy_action::workflow::yaml::parse(&text);
+    let doc = deploy_action_lint::workflow::yaml::parse(&text);
     let root = doc.root.expect("root");
     let steps = root
         .get("jobs")

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use common::bin;
 use common::fake_github;
-use deploy_action::github::fake::Fault;
+use deploy_action_fake_github::Fault;
 use promote_local::*;
 
 #[test]
@@ -163,7 +163,7 @@ fn policy_errors_name_the_line_and_column() {
     );
 }
 
-fn github(cmd: &mut assert_cmd::Command, fake: &deploy_action::github::fake::FakeGithub) {
+fn github(cmd: &mut assert_cmd::Command, fake: &deploy_action_fake_github::FakeGithub) {
     cmd.env("GITHUB_TOKEN", fake.token())
         .env(
             "GITHUB_REPOSITORY",

@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use common::action_harness::Harness;
 use common::auth_registry::AuthRegistry;
 use common::{docker, fake_github};
-use deploy_action::github::fake::{FakeConfig, FakeGithub, Fault};
+use deploy_action_fake_github::{FakeConfig, FakeGithub, Fault};
 
 /// Where a case runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! input (every line, and every line's parent directories), so patterns meet paths like them.
 #![no_main]
 
-use deploy_action::image::dockerignore::{PatternMatcher, parse_ignore_file};
+use deploy_action_image::dockerignore::{PatternMatcher, parse_ignore_file};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

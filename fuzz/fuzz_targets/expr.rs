@@ -2,7 +2,7 @@
 //! scanner on the same text as a value with embedded expressions and as an `if:` condition.
 #![no_main]
 
-use deploy_action::expr::{TypeEnv, check, check_condition, check_template, parse};
+use deploy_action_lint::expr::{TypeEnv, check, check_condition, check_template, parse};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,7 +2,7 @@
 //! deployment, one status.
 #![no_main]
 
-use deploy_action::github::decode;
+use deploy_action_records::decode;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,7 +1,7 @@
 //! The ledger file: whatever decodes must save to text that decodes to the same history.
 #![no_main]
 
-use deploy_action::github::decode;
+use deploy_action_records::decode;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

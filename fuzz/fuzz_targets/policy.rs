@@ -9,5 +9,5 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let var = |name: &str| Some(format!("http://127.0.0.1:1/{name}"));
-    let _ = deploy_action::gate::policy::parse(text, &var);
+    let _ = deploy_action_lint::policy::parse(text, &var);
 });

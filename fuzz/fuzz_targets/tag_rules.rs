@@ -4,7 +4,7 @@
 #![no_main]
 
 use chrono::{TimeZone, Utc};
-use deploy_action::image::tags::{
+use deploy_action_image::tags::{
     Flavor, GitContext, ImageRef, TagOptions, TagRules, compute_tags,
 };
 use libfuzzer_sys::fuzz_target;

@@ -2,7 +2,7 @@
 //! workflow or (first byte odd) as an action metadata file.
 #![no_main]
 
-use deploy_action::lint::{Config, FileKind, lint_source, not_utf8};
+use deploy_action_lint::lint::{Config, FileKind, lint_source, not_utf8};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -18,21 +18,23 @@ use anyhow::{Context, Result};
 use self::options::BuildOptions;
 use super::{emit, exit, gitctx, log};
 use crate::cli::{BuildArgs, BuilderKind, OutputFormat};
-use crate::image::ImageError;
-use crate::image::auth::{DockerConfig, RegistryAuth};
-use crate::image::buildkey::{BUILD_KEY_LABEL, KeyInputs, SHAPE_KEY_LABEL, build_key};
-use crate::image::buildkit::{self, Failure, secrets::Secrets, services::Auth, session::Services};
-use crate::image::buildkit::{filesync::FileSync, ssh::SshAgents};
-use crate::image::context::{BuildContext, PackOptions, PackStats};
-use crate::image::daemon::Daemon;
-use crate::image::endpoint::{self, Resolved};
-use crate::image::labels::{LabelInputs, oci_labels, parse_label};
-use crate::image::push::{PushEvent, push};
-use crate::image::registry::Registry;
-use crate::image::retry::Backoff;
-use crate::image::tags::ImageRef;
 use crate::runner::Runner;
-use crate::secret::Secret;
+use deploy_action_image::ImageError;
+use deploy_action_image::auth::{DockerConfig, RegistryAuth};
+use deploy_action_image::buildkey::{BUILD_KEY_LABEL, KeyInputs, SHAPE_KEY_LABEL, build_key};
+use deploy_action_image::buildkit::{
+    self, Failure, secrets::Secrets, services::Auth, session::Services,
+};
+use deploy_action_image::buildkit::{filesync::FileSync, ssh::SshAgents};
+use deploy_action_image::context::{BuildContext, PackOptions, PackStats};
+use deploy_action_image::daemon::Daemon;
+use deploy_action_image::endpoint::{self, Resolved};
+use deploy_action_image::labels::{LabelInputs, oci_labels, parse_label};
+use deploy_action_image::push::{PushEvent, push};
+use deploy_action_image::registry::Registry;
+use deploy_action_image::retry::Backoff;
+use deploy_action_image::tags::ImageRef;
+use deploy_action_sys::secret::Secret;
 
 /// Gzip level for a context sent to a remote daemon; a local socket gets a plain tar.
 const REMOTE_GZIP_LEVEL: u32 = 6;
@@ -186,7 +188,7 @@ async fn check_platform(daemon: &Daemon, id: &str, wanted: &str) -> Result<Strin
         .await?
         .map(|i| i.platform)
         .unwrap_or_default();
-    if !built.is_empty() && !crate::image::build::same_platform(wanted, &built) {
+    if !built.is_empty() && !deploy_action_image::build::same_platform(wanted, &built) {
         return Err(ImageError::PlatformMismatch {
             wanted: wanted.to_owned(),
             built,

@@ -5,12 +5,12 @@ use serde_json::json;
 
 use super::{emit, exit, progress, rollout, store};
 use crate::cli::{DeployArgs, DeployTargetKind, RecordFormat};
-use crate::deploy::{
+use crate::runner::Runner;
+use deploy_action_image::tags::ImageRef;
+use deploy_action_records::{Artifact, DeploymentPayload, StatusState};
+use deploy_action_release::deploy::{
     CommandTarget, DeployOutcome, DeployPlan, OutputTo, Target, deploy, resolve_image,
 };
-use crate::github::{Artifact, DeploymentPayload, StatusState};
-use crate::image::tags::ImageRef;
-use crate::runner::Runner;
 
 /// Runs `deploy`.
 pub fn run(args: &DeployArgs) -> anyhow::Result<u8> {
@@ -211,12 +211,17 @@ fn infra(e: &dyn std::error::Error) -> u8 {
 async fn resolve_with_daemon(
     image: &str,
     parsed: &ImageRef,
-) -> Result<crate::deploy::ResolvedImage, crate::deploy::DeployError> {
-    let unresolved = |e: crate::deploy::DeployError| crate::deploy::DeployError::UnresolvedDigest {
-        image: image.to_owned(),
-        reason: e.to_string(),
+) -> Result<deploy_action_release::deploy::ResolvedImage, deploy_action_release::deploy::DeployError>
+{
+    let unresolved = |e: deploy_action_release::deploy::DeployError| {
+        deploy_action_release::deploy::DeployError::UnresolvedDigest {
+            image: image.to_owned(),
+            reason: e.to_string(),
+        }
     };
-    let docker = crate::deploy::connect().await.map_err(unresolved)?;
+    let docker = deploy_action_release::deploy::connect()
+        .await
+        .map_err(unresolved)?;
     resolve_image(&docker, image, parsed)
         .await
         .map_err(unresolved)

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::cli::GenWorkflowArgs;
-use crate::generate::detect::{self, Snapshot};
-use crate::generate::{self, Service, Settings};
+use deploy_action_generate::detect::{self, Snapshot};
+use deploy_action_generate::{self as generate, Service, Settings};
 
 use super::{emit, exit};
 
@@ -139,7 +139,7 @@ fn flags(args: &GenWorkflowArgs) -> Result<Settings> {
         host_port: args.host_port,
         deploy_command: args.deploy_command.clone(),
         action_ref: args.action_ref.clone(),
-        progressive: crate::generate::progressive::ProgressiveSettings {
+        progressive: deploy_action_generate::progressive::ProgressiveSettings {
             traffic_steps: args.traffic_steps.clone(),
             step_pause: args.step_pause.clone(),
             max_error_rate: args.max_error_rate.clone(),

@@ -12,9 +12,9 @@ use chrono::Utc;
 use serde_json::Value;
 
 use crate::cli::ImageArgs;
-use crate::image::ImageError;
-use crate::image::labels::RepoInfo;
-use crate::image::tags::{
+use deploy_action_image::ImageError;
+use deploy_action_image::labels::RepoInfo;
+use deploy_action_image::tags::{
     Flavor, GitContext, ImageRef, TagList, TagOptions, TagRules, compute_tags, default_tags,
 };
 

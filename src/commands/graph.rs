@@ -3,7 +3,7 @@
 use anyhow::{Context, Result};
 
 use crate::cli::GraphArgs;
-use crate::generate::graph;
+use deploy_action_generate::graph;
 
 use super::{emit, exit};
 

@@ -6,8 +6,8 @@ use serde_json::json;
 
 use super::{emit, exit, progress, store};
 use crate::cli::{HistoryArgs, RecordFormat};
-use crate::github::{DeploymentStore, HistoryEntry};
 use crate::runner::Runner;
+use deploy_action_records::{DeploymentStore, HistoryEntry};
 
 /// Runs `history`.
 pub fn run(args: &HistoryArgs) -> anyhow::Result<u8> {

@@ -8,10 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::{Context, Result};
 
 use crate::cli::{ColorChoice, FailOn, LintArgs};
-use crate::lint::rules::shellcheck::META as SHELLCHECK;
-use crate::lint::shellcheck::{Shellcheck, ShellcheckError};
-use crate::lint::{self, Config, FileKind, FileResult, Projects, Severity, discover};
-use crate::report::{self, Format};
+use deploy_action_lint::lint::rules::shellcheck::META as SHELLCHECK;
+use deploy_action_lint::lint::shellcheck::{Shellcheck, ShellcheckError};
+use deploy_action_lint::lint::{self, Config, FileKind, FileResult, Projects, Severity, discover};
+use deploy_action_lint::report::{self, Format};
 
 use super::{emit, exit};
 

@@ -1,6 +1,6 @@
 //! `deploy-action lint --fix`: the safe fixes of the lint rules, applied to the files (then
 //! `lint` goes on and reports what is left) or shown as a unified diff (`--fix=dry-run`).
-//! The fixes are edits on the source text ([`crate::lint::fix`]), never a re-serialised YAML.
+//! The fixes are edits on the source text ([`deploy_action_lint::lint::fix`]), never a re-serialised YAML.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use crate::cli::{FixMode, LintArgs};
-use crate::lint::{self, Config, FileKind, Project, discover};
+use deploy_action_lint::lint::{self, Config, FileKind, Project, discover};
 
 use super::{emit, exit, progress};
 

@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 use lsp_server::Connection;
 
 use crate::cli::LspArgs;
-use crate::lsp::{self, Options};
+use deploy_action_lsp::{self as lsp, Options};
 
 use super::exit;
 

@@ -20,25 +20,7 @@ pub mod tags;
 use std::io::Write;
 
 /// Exit statuses shared by every subcommand (documented in README and `--help`).
-pub mod exit {
-    /// Success, nothing to report.
-    pub const OK: u8 = 0;
-    /// Lint findings at or above `--fail-on` (default: error).
-    pub const FINDINGS: u8 = 1;
-    /// The image build failed (a Dockerfile error or a failing step).
-    pub const BUILD_FAILED: u8 = 1;
-    /// Usage or I/O error.
-    pub const USAGE: u8 = 2;
-    /// A promotion gate refused.
-    pub const REFUSED: u8 = 3;
-    /// Infrastructure failure: daemon, registry, GitHub.
-    pub const INFRA: u8 = 4;
-    /// A deployment failed (`deploy`: command non-zero, service unhealthy); same value as
-    /// [`FINDINGS`].
-    pub const DEPLOY_FAILED: u8 = 1;
-    /// Interrupted by SIGINT or SIGTERM (128 + 2, as shells report it).
-    pub const INTERRUPTED: u8 = 130;
-}
+pub use deploy_action_sys::exit;
 
 /// Writes results to standard output; the one place that prints them.
 pub fn emit(text: &str) -> std::io::Result<()> {

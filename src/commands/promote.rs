@@ -21,14 +21,16 @@ use chrono::Utc;
 use super::rollout::{self, Interrupt, get};
 use super::{emit, exit, progress, stepped, store};
 use crate::cli::{DeployTargetKind, PromoteArgs, RecordFormat};
-use crate::deploy::{DeployPlan, DockerTarget, Target, deploy_recorded, record};
-use crate::gate::{self, Decision, DecisionKind, GateError, GateResult, Policy, Subject, Verdict};
-use crate::github::{
+use crate::runner::Runner;
+use deploy_action_image::tags::ImageRef;
+use deploy_action_records::{
     Artifact, Deployment, DeploymentPayload, DeploymentStore, GithubStore, StatusRequest,
     StatusState,
 };
-use crate::image::tags::ImageRef;
-use crate::runner::Runner;
+use deploy_action_release::deploy::{DeployPlan, DockerTarget, Target, deploy_recorded, record};
+use deploy_action_release::gate::{
+    self, Decision, DecisionKind, GateError, GateResult, Policy, Subject, Verdict,
+};
 
 /// Runs `promote`.
 pub fn run(args: &PromoteArgs) -> anyhow::Result<u8> {
@@ -88,8 +90,8 @@ pub fn run(args: &PromoteArgs) -> anyhow::Result<u8> {
             subject: &subject,
             images: &images,
             github: match &selected.store {
-                crate::deploy::AnyStore::Github(g) => Some(g),
-                crate::deploy::AnyStore::Ledger(_) => None,
+                deploy_action_release::deploy::AnyStore::Github(g) => Some(g),
+                deploy_action_release::deploy::AnyStore::Ledger(_) => None,
             },
         };
         let code = job

@@ -7,8 +7,8 @@ use serde_json::json;
 use super::rollout::{self, Interrupt, get};
 use super::{emit, exit, progress, store};
 use crate::cli::{RecordFormat, RollbackArgs};
-use crate::github::{DeploymentStore, HistoryEntry, StatusState};
 use crate::runner::Runner;
+use deploy_action_records::{DeploymentStore, HistoryEntry, StatusState};
 
 /// Runs `rollback`.
 pub fn run(args: &RollbackArgs) -> anyhow::Result<u8> {

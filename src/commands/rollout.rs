@@ -9,15 +9,17 @@ use tokio::sync::watch;
 
 use super::{gitctx, progress};
 use crate::cli::{DeployTargetKind, TargetArgs};
-use crate::deploy::{
+use deploy_action_image::auth::DockerConfig;
+use deploy_action_image::registry::Registry;
+use deploy_action_image::retry::Backoff;
+use deploy_action_image::tags::ImageRef;
+use deploy_action_records::{
+    Deployment, DeploymentPayload, DeploymentStore, StatusRequest, StatusState,
+};
+use deploy_action_release::deploy::{
     CommandTarget, DeployError, DeployOutcome, DeployPlan, DockerTarget, OutputTo, Target, deploy,
 };
-use crate::gate::{GateError, retag};
-use crate::github::{Deployment, DeploymentPayload, DeploymentStore, StatusRequest, StatusState};
-use crate::image::auth::DockerConfig;
-use crate::image::registry::Registry;
-use crate::image::retry::Backoff;
-use crate::image::tags::ImageRef;
+use deploy_action_release::gate::{GateError, retag};
 
 /// Reads an environment variable (the commands' one way to do so).
 pub fn get(key: &str) -> Option<String> {

@@ -9,14 +9,14 @@ use std::time::Duration;
 use super::rollout::Interrupt;
 use super::{exit, progress};
 use crate::cli::{DeployTargetKind, PromoteArgs};
-use crate::deploy::{
+use deploy_action_lint::policy::{Analysis, Policy, TrafficStep};
+use deploy_action_records::{Deployment, DeploymentStore, StatusRequest, StatusState};
+use deploy_action_release::deploy::{
     CommandTraffic, DeployError, DeployPlan, DockerTarget, DockerTraffic, HealthCheck,
     docker_labels, docker_name, wait_healthy,
 };
-use crate::gate::policy::{Analysis, Policy, TrafficStep};
-use crate::gate::steps::{StepRecord, Traffic, WalkEnd, walk};
-use crate::gate::{Decision, DecisionKind};
-use crate::github::{Deployment, DeploymentStore, StatusRequest, StatusState};
+use deploy_action_release::gate::steps::{StepRecord, Traffic, WalkEnd, walk};
+use deploy_action_release::gate::{Decision, DecisionKind};
 
 /// How the traffic moves.
 pub(super) enum How<'a> {

@@ -4,8 +4,8 @@
 use anyhow::{Context, bail};
 
 use crate::cli::StoreArgs;
-use crate::deploy::AnyStore;
-use crate::github::{GithubConfig, GithubStore, LedgerStore, Secret};
+use deploy_action_records::{GithubConfig, GithubStore, LedgerStore, Secret};
+use deploy_action_release::deploy::AnyStore;
 
 /// The chosen store and the token it uses, if any (to mask it in the job log).
 #[derive(Debug)]

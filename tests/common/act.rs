@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use deploy_action::github::fake::FakeGithub;
+use deploy_action_fake_github::FakeGithub;
 
 use crate::common::action_harness::{pinned_action_dir, release_dir, serve_dir};
 use crate::common::docker::DockerEnv;

@@ -17,8 +17,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use deploy_action::expr::{CompareOp, Expr, ExprKind, LogicalOp, find_expressions, parse};
-use deploy_action::workflow::yaml::{self, Node};
+use deploy_action_lint::expr::{CompareOp, Expr, ExprKind, LogicalOp, find_expressions, parse};
+use deploy_action_lint::workflow::yaml::{self, Node};
 
 /// One run of the action: its inputs and the runner-like environment around it.
 #[derive(Debug)]

@@ -4,8 +4,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use deploy_action::github::fake::{FakeConfig, FakeGithub};
-use deploy_action::github::{
+use deploy_action_fake_github::{FakeConfig, FakeGithub};
+use deploy_action_records::{
     DeploymentPayload, GithubConfig, GithubStore, RetryPolicy, Secret, Sleeper,
 };
 

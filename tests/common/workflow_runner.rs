@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use deploy_action::workflow::yaml::{self, Node};
+use deploy_action_lint::workflow::yaml::{self, Node};
 
 use crate::common::action_harness::{Contexts, Harness, parse_key_values};
 

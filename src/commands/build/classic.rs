@@ -5,13 +5,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::{Job, Made, log, log_context};
-use crate::image::ImageError;
-use crate::image::auth::{RegistryAuth, server_address};
-use crate::image::build::{BuildSpec, Decision, build};
-use crate::image::buildkey::{BUILD_KEY_LABEL, SHAPE_KEY_LABEL};
-use crate::image::context::PackStats;
-use crate::image::daemon::{Daemon, credentials};
-use crate::image::registry::Registry;
+use deploy_action_image::ImageError;
+use deploy_action_image::auth::{RegistryAuth, server_address};
+use deploy_action_image::build::{BuildSpec, Decision, build};
+use deploy_action_image::buildkey::{BUILD_KEY_LABEL, SHAPE_KEY_LABEL};
+use deploy_action_image::context::PackStats;
+use deploy_action_image::daemon::{Daemon, credentials};
+use deploy_action_image::registry::Registry;
 
 impl Job<'_> {
     /// One build through the classic builder, reading the context once (see `image::build`).

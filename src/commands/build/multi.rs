@@ -7,14 +7,14 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 use super::{Job, Outcome, check_platform, log, log_context, push_one};
-use crate::image::ImageError;
-use crate::image::auth::RegistryAuth;
-use crate::image::build::same_platform;
-use crate::image::buildkey::{BUILD_KEY_LABEL, SHAPE_KEY_LABEL};
-use crate::image::buildkit::{self, Failure};
-use crate::image::daemon::Daemon;
-use crate::image::index::{PlatformManifest, put_index};
-use crate::image::registry::Registry;
+use deploy_action_image::ImageError;
+use deploy_action_image::auth::RegistryAuth;
+use deploy_action_image::build::same_platform;
+use deploy_action_image::buildkey::{BUILD_KEY_LABEL, SHAPE_KEY_LABEL};
+use deploy_action_image::buildkit::{self, Failure};
+use deploy_action_image::daemon::Daemon;
+use deploy_action_image::index::{PlatformManifest, put_index};
+use deploy_action_image::registry::Registry;
 
 /// One platform's image.
 struct PlatformImage {
@@ -99,7 +99,7 @@ async fn build_platform(
     daemon: &Daemon,
     auths: &HashMap<String, Option<RegistryAuth>>,
     user_labels: &BTreeMap<String, String>,
-    stats: &crate::image::context::PackStats,
+    stats: &deploy_action_image::context::PackStats,
     platform: &str,
 ) -> Result<PlatformImage, ImageError> {
     let args = job.args;
@@ -168,7 +168,7 @@ async fn push_all(
     local: &PlatformImage,
 ) -> Result<
     (
-        Vec<(crate::image::tags::ImageRef, String)>,
+        Vec<(deploy_action_image::tags::ImageRef, String)>,
         Vec<(String, String)>,
     ),
     ImageError,

@@ -2,11 +2,11 @@
 //! builder, parsed and checked before anything is contacted.
 
 use crate::cli::{BuildArgs, BuilderKind};
-use crate::image::ImageError;
-use crate::image::buildkit::secrets::{self, SecretSpec};
-use crate::image::buildkit::ssh::{self, SshSpec};
-use crate::image::cache;
-use crate::image::daemon::Daemon;
+use deploy_action_image::ImageError;
+use deploy_action_image::buildkit::secrets::{self, SecretSpec};
+use deploy_action_image::buildkit::ssh::{self, SshSpec};
+use deploy_action_image::cache;
+use deploy_action_image::daemon::Daemon;
 
 /// The parsed options.
 #[derive(Debug, Clone, Default)]

@@ -1,0 +1,4 @@
+//! Releases: promotion gates and policy evaluation, rollout targets, deployment runs.
+
+pub mod deploy;
+pub mod gate;
