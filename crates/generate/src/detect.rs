@@ -96,26 +96,7 @@ fn parent(path: &str) -> &str {
 pub fn detect(snap: &Snapshot, repo_name: &str) -> Detected {
     let mut d = Detected::default();
 
-    // Services: the root Dockerfile and those one or two levels down.
-    let mut services: Vec<Service> = Vec::new();
-    for p in snap.paths() {
-        if p.rsplit('/').next() != Some("Dockerfile") || p.split('/').count() > 3 {
-            continue;
-        }
-        let dir = parent(p);
-        let name = if dir == "." {
-            "app".to_string()
-        } else {
-            sanitize(dir.rsplit('/').next().unwrap_or(dir))
-        };
-        if let Ok(s) = Service::new(&name, p)
-            && !services.iter().any(|x| x.name == s.name)
-        {
-            services.push(s);
-        }
-    }
-    // The root first, then by path: a stable order for job ids and the golden files.
-    services.sort_by_key(|s| (s.context != ".", s.dockerfile.clone()));
+    let services = find_services(snap);
     if !services.is_empty() {
         d.notes.push(format!(
             "services: {}",
@@ -143,8 +124,62 @@ pub fn detect(snap: &Snapshot, repo_name: &str) -> Detected {
         }
     }
 
-    // The stack: first in the services' folders (what gets built is what gets tested), then
-    // the root, then the usual backend folders; a static frontend's folder counts last.
+    detect_stack(snap, &services, &mut d);
+
+    detect_target(snap, services.is_empty(), &mut d);
+    if let Some(f) = d.frontends.first() {
+        d.notes
+            .push(format!("frontend {} (Azure Static Web Apps)", f.dir));
+        d.settings.frontend = Some(f.clone());
+    }
+
+    // EXPOSE in the first Dockerfile is the app's port.
+    if let Some(port) = services
+        .first()
+        .and_then(|s| snap.text(&s.dockerfile))
+        .and_then(expose)
+    {
+        d.notes.push(format!("app-port {port}: EXPOSE"));
+        d.settings.app_port = Some(port);
+    }
+    if !services.is_empty() {
+        d.settings.services = Some(services);
+    }
+    let name = sanitize(repo_name);
+    if !name.is_empty() {
+        d.settings.image_name = Some(name);
+    }
+    d
+}
+
+/// Services: the root Dockerfile and those one or two levels down; the root first, then by
+/// path (a stable order for job ids and the golden files).
+fn find_services(snap: &Snapshot) -> Vec<Service> {
+    let mut services: Vec<Service> = Vec::new();
+    for p in snap.paths() {
+        if p.rsplit('/').next() != Some("Dockerfile") || p.split('/').count() > 3 {
+            continue;
+        }
+        let dir = parent(p);
+        let name = if dir == "." {
+            "app".to_string()
+        } else {
+            sanitize(dir.rsplit('/').next().unwrap_or(dir))
+        };
+        if let Ok(s) = Service::new(&name, p)
+            && !services.iter().any(|x| x.name == s.name)
+        {
+            services.push(s);
+        }
+    }
+    // The root first, then by path: a stable order for job ids and the golden files.
+    services.sort_by_key(|s| (s.context != ".", s.dockerfile.clone()));
+    services
+}
+
+/// The stack: first in the services' folders (what gets built is what gets tested), then the
+/// root, then the usual backend folders; a static frontend's folder counts last.
+fn detect_stack(snap: &Snapshot, services: &[Service], d: &mut Detected) {
     let mut dirs: Vec<String> = services.iter().map(|s| s.context.clone()).collect();
     dirs.extend([".", "backend", "api", "server", "app", "src"].map(String::from));
     dirs.extend(d.frontends.iter().map(|f| f.dir.clone()));
@@ -178,8 +213,11 @@ pub fn detect(snap: &Snapshot, repo_name: &str) -> Detected {
         }
         None => {}
     }
+}
 
-    // The target, from deployment files in the repository.
+/// The target, from deployment files in the repository: a Helm chart, Kubernetes manifests,
+/// else Static Web Apps for a frontend alone.
+fn detect_target(snap: &Snapshot, no_services: bool, d: &mut Detected) {
     let chart = snap
         .paths()
         .filter(|p| p.rsplit('/').next() == Some("Chart.yaml"))
@@ -210,36 +248,13 @@ pub fn detect(snap: &Snapshot, repo_name: &str) -> Detected {
     } else if let Some(k) = k8s {
         d.notes.push(format!("target kubernetes: {k}"));
         d.settings.target = Some(Target::Kubernetes);
-    } else if services.is_empty() && !d.frontends.is_empty() {
+    } else if no_services && !d.frontends.is_empty() {
         d.notes.push(format!(
             "target static-web-apps: {}/staticwebapp.config.json",
             d.frontends[0].dir
         ));
         d.settings.target = Some(Target::StaticWebApps);
     }
-    if let Some(f) = d.frontends.first() {
-        d.notes
-            .push(format!("frontend {} (Azure Static Web Apps)", f.dir));
-        d.settings.frontend = Some(f.clone());
-    }
-
-    // EXPOSE in the first Dockerfile is the app's port.
-    if let Some(port) = services
-        .first()
-        .and_then(|s| snap.text(&s.dockerfile))
-        .and_then(expose)
-    {
-        d.notes.push(format!("app-port {port}: EXPOSE"));
-        d.settings.app_port = Some(port);
-    }
-    if !services.is_empty() {
-        d.settings.services = Some(services);
-    }
-    let name = sanitize(repo_name);
-    if !name.is_empty() {
-        d.settings.image_name = Some(name);
-    }
-    d
 }
 
 /// The stack whose project file is in `dir`, its package manager, and why.

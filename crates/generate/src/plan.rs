@@ -193,9 +193,95 @@ const PNPM_MAJOR: u32 = 10;
 
 /// Builds the plan.
 pub fn plan(o: &Options) -> Plan {
+    let services = service_plans(o);
+    let frontend = o.frontend.as_ref().map(|f| FrontendPlan {
+        dir: f.dir.clone(),
+        package_manager: f.package_manager.as_str(),
+        output: f.output.clone(),
+        pnpm_version: (f.package_manager == PackageManager::Pnpm && !f.pnpm_pinned)
+            .then_some(PNPM_MAJOR),
+    });
+    let mut artifacts: Vec<String> = services.iter().map(|s| s.job.clone()).collect();
+    if frontend.is_some() {
+        artifacts.push("build-site".into());
+    }
+    // Step by step on a cloud target: promote itself retags, rolls out and records.
+    let promote_steps = o.progressive.is_some() && o.target != Target::Docker;
+    let references = references(&services, frontend.is_some());
+    // The docker target with one image: promote rolls out and records itself. Elsewhere the
+    // job's later steps roll out with the cloud's tools and `deploy --target external` records.
+    let promote_rolls_out = o.target == Target::Docker && services.len() == 1 && frontend.is_none();
+    let pm = o.package_manager.map_or("", PackageManager::as_str);
+    let mut push_branches = vec![o.staging_branch.clone()];
+    if o.production_branch != o.staging_branch {
+        push_branches.push(o.production_branch.clone());
+    }
+    let mut checks = vec!["test".to_string()];
+    checks.extend(artifacts.iter().cloned());
+    let mut helm = BTreeMap::new();
+    helm.insert("chart", Some(o.helm_chart.clone()));
+    helm.insert("release", Some(o.image_name.replace('/', "-")));
+    helm.insert("values_staging", o.helm_values.0.clone());
+    helm.insert("values_production", o.helm_values.1.clone());
+
+    Plan {
+        summary: summary(o, pm),
+        stack: o.stack.as_str(),
+        package_manager: pm,
+        app_dir: o.app_dir.clone(),
+        registry: o.registry.as_str(),
+        target: o.target.as_str(),
+        staging_branch: o.staging_branch.clone(),
+        production_branch: o.production_branch.clone(),
+        push_branches,
+        trivy: o.trivy,
+        notify: o.notify.map(|n| n.as_str()),
+        image_env_vars: services
+            .iter()
+            .map(|s| format!("{}IMAGE", s.env_prefix))
+            .collect(),
+        promote_args: promote_args(o, &services, &references, promote_rolls_out, promote_steps),
+        services,
+        frontend,
+        needs: needs(o, artifacts),
+        permissions: permissions(o, promote_steps),
+        action_ref_pinned: o
+            .action_ref
+            .rsplit_once('@')
+            .is_some_and(|(_, r)| r.len() == 40 && r.bytes().all(|b| b.is_ascii_hexdigit())),
+        action_ref: o.action_ref.clone(),
+        promote_rolls_out,
+        promote_steps,
+        progressive: progressive_plan(o),
+        staging_latency: o.staging_latency.clone(),
+        record_args: record_args(o, &references),
+        pip_install: o
+            .python_requirements
+            .clone()
+            .unwrap_or_else(|| "python -m pip install -r requirements.txt".into()),
+        node: node_plan(o, pm),
+        go_mod: if o.app_dir == "." {
+            "go.mod".into()
+        } else {
+            format!("{}/go.mod", o.app_dir)
+        },
+        deploy_command: o.deploy_command.clone(),
+        helm,
+        health_path: o.health_path.clone(),
+        staging_urls: staging_urls(o),
+        soak: o.soak.clone(),
+        checks,
+        variables: Vec::new(),
+        secrets: Vec::new(),
+        mermaid: Vec::new(),
+    }
+}
+
+/// One build job per service: its job id, image name, build arguments and the docker target's
+/// deploy arguments.
+fn service_plans(o: &Options) -> Vec<ServicePlan> {
     let multi = o.services.len() > 1;
-    let services: Vec<ServicePlan> = o
-        .services
+    o.services
         .iter()
         .enumerate()
         .map(|(i, s)| {
@@ -249,27 +335,18 @@ pub fn plan(o: &Options) -> Plan {
                 docker_args,
             }
         })
-        .collect();
+        .collect()
+}
 
-    let frontend = o.frontend.as_ref().map(|f| FrontendPlan {
-        dir: f.dir.clone(),
-        package_manager: f.package_manager.as_str(),
-        output: f.output.clone(),
-        pnpm_version: (f.package_manager == PackageManager::Pnpm && !f.pnpm_pinned)
-            .then_some(PNPM_MAJOR),
-    });
-
-    let build_jobs: Vec<String> = services.iter().map(|s| s.job.clone()).collect();
-    let mut artifacts = build_jobs.clone();
-    if frontend.is_some() {
-        artifacts.push("build-site".into());
-    }
-    let mut build_needs = vec!["test".to_string()];
+/// The `needs:` lists: build after the tests (and the scan), promote after staging and every
+/// artifact, the summary after everything.
+fn needs(o: &Options, artifacts: Vec<String>) -> Needs {
+    let mut build = vec!["test".to_string()];
     if o.trivy {
-        build_needs.push("scan".into());
+        build.push("scan".into());
     }
-    let mut promote_needs = vec!["deploy-staging".to_string()];
-    promote_needs.extend(artifacts.iter().cloned());
+    let mut promote = vec!["deploy-staging".to_string()];
+    promote.extend(artifacts.iter().cloned());
     let mut all = vec!["test".to_string()];
     if o.trivy {
         all.push("scan".into());
@@ -280,8 +357,17 @@ pub fn plan(o: &Options) -> Plan {
     if o.notify.is_some() {
         all.push("notify".into());
     }
+    Needs {
+        build,
+        deploy: artifacts,
+        promote,
+        notify: vec!["deploy-staging".into(), "promote".into()],
+        summary: all,
+    }
+}
 
-    // Permissions: nothing at the workflow level; each job asks for what it uses, and says why.
+/// Permissions: nothing at the workflow level; each job asks for what it uses, and says why.
+fn permissions(o: &Options, promote_steps: bool) -> Permissions {
     let login = |what: &str| format!("id-token: write # OIDC login: {what}");
     let registry_login = match o.registry {
         Registry::Acr => "azure/login for Azure Container Registry",
@@ -317,13 +403,20 @@ pub fn plan(o: &Options) -> Plan {
         1,
         "checks: read # promotion gate: the commit's checks passed".into(),
     );
-    // Step by step on a cloud target: promote itself retags, rolls out and records.
-    let promote_steps = o.progressive.is_some() && o.target != Target::Docker;
     if promote_steps && o.registry == Registry::Ghcr {
         promote.push("packages: write # retag the image in GHCR (:production)".into());
     }
 
-    let references: Vec<String> = services
+    Permissions {
+        build,
+        deploy,
+        promote,
+    }
+}
+
+/// `--image NAME@DIGEST` per service (and `--artifact site@DIGEST` for a frontend).
+fn references(services: &[ServicePlan], frontend: bool) -> Vec<String> {
+    services
         .iter()
         .map(|s| {
             format!(
@@ -332,14 +425,19 @@ pub fn plan(o: &Options) -> Plan {
             )
         })
         .chain(
-            frontend
-                .iter()
-                .map(|_| "--artifact site@${{ needs.build-site.outputs.digest }}".to_string()),
+            frontend.then(|| "--artifact site@${{ needs.build-site.outputs.digest }}".to_string()),
         )
-        .collect();
-    // The docker target with one image: promote rolls out and records itself. Elsewhere the
-    // job's later steps roll out with the cloud's tools and `deploy --target external` records.
-    let promote_rolls_out = o.target == Target::Docker && services.len() == 1 && frontend.is_none();
+        .collect()
+}
+
+/// The promote job's arguments: the policy, the references and how it rolls out.
+fn promote_args(
+    o: &Options,
+    services: &[ServicePlan],
+    references: &[String],
+    promote_rolls_out: bool,
+    promote_steps: bool,
+) -> String {
     let promote_target = match services.first() {
         Some(s) if promote_rolls_out => {
             let port = docker_host_port(o.host_port, "production", 0);
@@ -351,7 +449,16 @@ pub fn plan(o: &Options) -> Plan {
         _ if promote_steps => format!(" --url ${{{{ vars.APP_URL }}}}{}", o.health_path),
         _ => " --gate-only".to_owned(),
     };
-    let progressive = o.progressive.as_ref().map(|p| ProgressivePlan {
+    format!(
+        "--from staging --to production --policy {} {}{promote_target}",
+        o.policy_path,
+        references.join(" ")
+    )
+}
+
+/// The progressive rollout's plan, when the options ask for one.
+fn progressive_plan(o: &Options) -> Option<ProgressivePlan> {
+    o.progressive.as_ref().map(|p| ProgressivePlan {
         steps: p.steps.clone(),
         pause: p.pause.clone(),
         max_error_rate: p.max_error_rate.clone(),
@@ -369,13 +476,12 @@ pub fn plan(o: &Options) -> Plan {
             .map(|w| format!("{w} %"))
             .collect::<Vec<_>>()
             .join(" → "),
-    });
-    let promote_args = format!(
-        "--from staging --to production --policy {} {}{promote_target}",
-        o.policy_path,
-        references.join(" ")
-    );
-    let record_args = ["staging", "production"]
+    })
+}
+
+/// `deploy --target external` arguments per environment.
+fn record_args(o: &Options, references: &[String]) -> BTreeMap<&'static str, String> {
+    ["staging", "production"]
         .into_iter()
         .map(|env| {
             let url = if o.target == Target::Docker {
@@ -391,42 +497,39 @@ pub fn plan(o: &Options) -> Plan {
                 ),
             )
         })
-        .collect();
+        .collect()
+}
 
-    let pm = o.package_manager.map_or("", PackageManager::as_str);
-    let node = if o.stack == Stack::Node {
-        let exec = if o.package_manager == Some(PackageManager::Pnpm) {
-            "pnpm exec"
-        } else {
-            "npx --no-install"
-        };
-        let (runner, cmd) = match o.node.runner {
-            Some(NodeTestRunner::Vitest) => ("vitest".to_string(), format!("{exec} vitest run")),
-            Some(NodeTestRunner::Jest) => ("jest".to_string(), format!("{exec} jest --ci")),
-            None => (
-                "test script".to_string(),
-                format!("{pm} run --if-present test"),
-            ),
-        };
-        NodePlan {
-            typescript: o.node.typescript,
-            tsc_command: format!("{exec} tsc --noEmit"),
-            test_runner: runner,
-            test_command: cmd,
-            pnpm_version: (o.package_manager == Some(PackageManager::Pnpm) && !o.node.pnpm_pinned)
-                .then_some(PNPM_MAJOR),
-        }
-    } else {
-        NodePlan::default()
-    };
-
-    let mut push_branches = vec![o.staging_branch.clone()];
-    if o.production_branch != o.staging_branch {
-        push_branches.push(o.production_branch.clone());
+/// Node's test commands (type check, test runner), for the node stack.
+fn node_plan(o: &Options, pm: &str) -> NodePlan {
+    if o.stack != Stack::Node {
+        return NodePlan::default();
     }
-    let mut checks = vec!["test".to_string()];
-    checks.extend(artifacts.iter().cloned());
+    let exec = if o.package_manager == Some(PackageManager::Pnpm) {
+        "pnpm exec"
+    } else {
+        "npx --no-install"
+    };
+    let (runner, cmd) = match o.node.runner {
+        Some(NodeTestRunner::Vitest) => ("vitest".to_string(), format!("{exec} vitest run")),
+        Some(NodeTestRunner::Jest) => ("jest".to_string(), format!("{exec} jest --ci")),
+        None => (
+            "test script".to_string(),
+            format!("{pm} run --if-present test"),
+        ),
+    };
+    NodePlan {
+        typescript: o.node.typescript,
+        tsc_command: format!("{exec} tsc --noEmit"),
+        test_runner: runner,
+        test_command: cmd,
+        pnpm_version: (o.package_manager == Some(PackageManager::Pnpm) && !o.node.pnpm_pinned)
+            .then_some(PNPM_MAJOR),
+    }
+}
 
+/// One line saying what was detected and chosen.
+fn summary(o: &Options, pm: &str) -> String {
     let mut summary = format!("stack {}", o.stack);
     if !pm.is_empty() {
         summary.push_str(&format!(" ({pm})"));
@@ -454,84 +557,23 @@ pub fn plan(o: &Options) -> Plan {
     if let Some(n) = o.notify {
         summary.push_str(&format!(", notify {n}"));
     }
+    summary
+}
 
-    let mut helm = BTreeMap::new();
-    helm.insert("chart", Some(o.helm_chart.clone()));
-    helm.insert("release", Some(o.image_name.replace('/', "-")));
-    helm.insert("values_staging", o.helm_values.0.clone());
-    helm.insert("values_production", o.helm_values.1.clone());
-
-    Plan {
-        summary,
-        stack: o.stack.as_str(),
-        package_manager: pm,
-        app_dir: o.app_dir.clone(),
-        registry: o.registry.as_str(),
-        target: o.target.as_str(),
-        staging_branch: o.staging_branch.clone(),
-        production_branch: o.production_branch.clone(),
-        push_branches,
-        trivy: o.trivy,
-        notify: o.notify.map(|n| n.as_str()),
-        image_env_vars: services
-            .iter()
-            .map(|s| format!("{}IMAGE", s.env_prefix))
-            .collect(),
-        services,
-        frontend,
-        needs: Needs {
-            build: build_needs,
-            deploy: artifacts,
-            promote: promote_needs,
-            notify: vec!["deploy-staging".into(), "promote".into()],
-            summary: all,
-        },
-        permissions: Permissions {
-            build,
-            deploy,
-            promote,
-        },
-        action_ref_pinned: o
-            .action_ref
-            .rsplit_once('@')
-            .is_some_and(|(_, r)| r.len() == 40 && r.bytes().all(|b| b.is_ascii_hexdigit())),
-        action_ref: o.action_ref.clone(),
-        promote_args,
-        promote_rolls_out,
-        promote_steps,
-        progressive,
-        staging_latency: o.staging_latency.clone(),
-        record_args,
-        pip_install: o
-            .python_requirements
-            .clone()
-            .unwrap_or_else(|| "python -m pip install -r requirements.txt".into()),
-        node,
-        go_mod: if o.app_dir == "." {
-            "go.mod".into()
-        } else {
-            format!("{}/go.mod", o.app_dir)
-        },
-        deploy_command: o.deploy_command.clone(),
-        helm,
-        health_path: o.health_path.clone(),
-        staging_urls: if o.target == Target::Docker && !o.services.is_empty() {
-            (0..o.services.len())
-                .map(|i| {
-                    format!(
-                        "http://127.0.0.1:{}",
-                        docker_host_port(o.host_port, "staging", i)
-                    )
-                })
-                .collect()
-        } else {
-            vec!["${STAGING_URL}".to_owned()]
-        },
-        soak: o.soak.clone(),
-        checks,
-        variables: Vec::new(),
-        secrets: Vec::new(),
-        mermaid: Vec::new(),
+/// Where the staging deployment answers: the docker target's ports on the runner, else the
+/// `STAGING_URL` the deploy job exports.
+fn staging_urls(o: &Options) -> Vec<String> {
+    if o.target == Target::Docker && !o.services.is_empty() {
+        (0..o.services.len())
+            .map(|i| {
+                format!(
+                    "http://127.0.0.1:{}",
+                    docker_host_port(o.host_port, "staging", i)
+                )
+            })
+            .collect()
+    } else {
+        vec!["${STAGING_URL}".to_owned()]
     }
 }
 

@@ -145,7 +145,7 @@ impl ProgressiveSettings {
             .step_pause
             .clone()
             .unwrap_or_else(|| DEFAULT_PAUSE.into());
-        if deploy_action_release::gate::parse_duration(&pause).is_none_or(|d| d.is_zero()) {
+        if deploy_action_lint::policy::parse_duration(&pause).is_none_or(|d| d.is_zero()) {
             return Err(GenerateError::BadValue {
                 what: "step-pause".into(),
                 value: pause,
@@ -221,7 +221,7 @@ fn latencies(what: &str, text: &str) -> Result<Vec<Latency>, GenerateError> {
         let (p, d) = part.trim().split_once('=').ok_or_else(bad)?;
         let p = p.trim();
         if !matches!(p, "p50" | "p95" | "p99")
-            || deploy_action_release::gate::parse_duration(d.trim()).is_none()
+            || deploy_action_lint::policy::parse_duration(d.trim()).is_none()
         {
             return Err(bad());
         }

@@ -186,123 +186,136 @@ impl Settings {
             ));
         };
         for (k, v) in entries {
-            let key = k.as_str().unwrap_or_default();
-            let text =
-                || scalar(v).ok_or_else(|| invalid(Some(v), format!("{key:?} must be a string")));
-            let named = |kind: &str, all: &[&str], parsed: bool| {
-                if parsed {
-                    Ok(())
-                } else {
-                    Err(invalid(
-                        Some(v),
-                        format!(
-                            "unknown {kind} {:?}; expected one of {}",
-                            scalar(v).unwrap_or_default(),
-                            all.join(", ")
-                        ),
-                    ))
-                }
-            };
-            match key {
-                "stack" => {
-                    s.stack = Stack::parse(&text()?);
-                    named(
-                        "stack",
-                        &Stack::ALL.iter().map(|x| x.as_str()).collect::<Vec<_>>(),
-                        s.stack.is_some(),
-                    )?;
-                }
-                "registry" => {
-                    s.registry = Registry::parse(&text()?);
-                    named(
-                        "registry",
-                        &Registry::ALL.iter().map(|x| x.as_str()).collect::<Vec<_>>(),
-                        s.registry.is_some(),
-                    )?;
-                }
-                "target" => {
-                    s.target = Target::parse(&text()?);
-                    named(
-                        "target",
-                        &Target::ALL.iter().map(|x| x.as_str()).collect::<Vec<_>>(),
-                        s.target.is_some(),
-                    )?;
-                }
-                "package-manager" => {
-                    s.package_manager = PackageManager::parse(&text()?);
-                    named(
-                        "package manager",
-                        &PackageManager::ALL
-                            .iter()
-                            .map(|x| x.as_str())
-                            .collect::<Vec<_>>(),
-                        s.package_manager.is_some(),
-                    )?;
-                }
-                "notify" => {
-                    s.notify = Notify::parse(&text()?);
-                    named(
-                        "notify",
-                        &Notify::ALL.iter().map(|x| x.as_str()).collect::<Vec<_>>(),
-                        s.notify.is_some(),
-                    )?;
-                }
-                "services" => s.services = Some(services(v).map_err(|m| invalid(Some(v), m))?),
-                "frontend" => s.frontend_dir = Some(text()?),
-                "app-dir" => s.app_dir = Some(text()?),
-                "staging-branch" => s.staging_branch = Some(text()?),
-                "production-branch" => s.production_branch = Some(text()?),
-                "trivy" => {
-                    s.trivy = Some(v.as_bool().ok_or_else(|| {
-                        invalid(Some(v), "\"trivy\" must be true or false".into())
-                    })?);
-                }
-                "image-name" => s.image_name = Some(text()?),
-                "health-path" => s.health_path = Some(text()?),
-                "app-port" => {
-                    let port = text()?.parse::<u16>().ok().filter(|p| *p > 0);
-                    s.app_port = Some(port.ok_or_else(|| {
-                        invalid(
-                            Some(v),
-                            "\"app-port\" must be a port number (1-65535)".into(),
-                        )
-                    })?);
-                }
-                "soak" => s.soak = Some(text()?),
-                "host-port" => {
-                    let port = text()?
-                        .parse::<u16>()
-                        .ok()
-                        .filter(|p| (1..=MAX_HOST_PORT).contains(p));
-                    s.host_port = Some(port.ok_or_else(|| {
-                        invalid(
-                            Some(v),
-                            format!("\"host-port\" must be a port number from 1 to {MAX_HOST_PORT} (production uses the port 1000 above)"),
-                        )
-                    })?);
-                }
-                "deploy-command" => s.deploy_command = Some(text()?),
-                "action-ref" => s.action_ref = Some(text()?),
-                "helm-chart" => s.helm_chart = Some(text()?),
-                "output" => s.output = Some(text()?),
-                other if super::progressive::KEYS.contains(&other) => {
-                    s.progressive.set(other, text()?);
-                }
-                other => {
-                    return Err(invalid(
-                        Some(k),
-                        format!(
-                            "unknown key {other:?} in \"gen-workflow\"; expected one of stack, \
-                             registry, target, package-manager, services, frontend, app-dir, \
-                             staging-branch, production-branch, trivy, notify, image-name, \
-                             health-path, app-port, soak, host-port, deploy-command, action-ref, helm-chart, output, \
-                             traffic-steps, step-pause, max-error-rate, max-latency, staging-max-latency"
-                        ),
-                    ));
-                }
-            }
+            s.apply_key(k, v, &invalid)?;
         }
         Ok(s)
+    }
+
+    /// Applies one `gen-workflow:` key of a configuration file.
+    fn apply_key(
+        &mut self,
+        k: &Node,
+        v: &Node,
+        invalid: &dyn Fn(Option<&Node>, String) -> GenerateError,
+    ) -> Result<(), GenerateError> {
+        let s = self;
+        let key = k.as_str().unwrap_or_default();
+        let text =
+            || scalar(v).ok_or_else(|| invalid(Some(v), format!("{key:?} must be a string")));
+        let named = |kind: &str, all: &[&str], parsed: bool| {
+            if parsed {
+                Ok(())
+            } else {
+                Err(invalid(
+                    Some(v),
+                    format!(
+                        "unknown {kind} {:?}; expected one of {}",
+                        scalar(v).unwrap_or_default(),
+                        all.join(", ")
+                    ),
+                ))
+            }
+        };
+        match key {
+            "stack" => {
+                s.stack = Stack::parse(&text()?);
+                named(
+                    "stack",
+                    &Stack::ALL.iter().map(|x| x.as_str()).collect::<Vec<_>>(),
+                    s.stack.is_some(),
+                )?;
+            }
+            "registry" => {
+                s.registry = Registry::parse(&text()?);
+                named(
+                    "registry",
+                    &Registry::ALL.iter().map(|x| x.as_str()).collect::<Vec<_>>(),
+                    s.registry.is_some(),
+                )?;
+            }
+            "target" => {
+                s.target = Target::parse(&text()?);
+                named(
+                    "target",
+                    &Target::ALL.iter().map(|x| x.as_str()).collect::<Vec<_>>(),
+                    s.target.is_some(),
+                )?;
+            }
+            "package-manager" => {
+                s.package_manager = PackageManager::parse(&text()?);
+                named(
+                    "package manager",
+                    &PackageManager::ALL
+                        .iter()
+                        .map(|x| x.as_str())
+                        .collect::<Vec<_>>(),
+                    s.package_manager.is_some(),
+                )?;
+            }
+            "notify" => {
+                s.notify = Notify::parse(&text()?);
+                named(
+                    "notify",
+                    &Notify::ALL.iter().map(|x| x.as_str()).collect::<Vec<_>>(),
+                    s.notify.is_some(),
+                )?;
+            }
+            "services" => s.services = Some(services(v).map_err(|m| invalid(Some(v), m))?),
+            "frontend" => s.frontend_dir = Some(text()?),
+            "app-dir" => s.app_dir = Some(text()?),
+            "staging-branch" => s.staging_branch = Some(text()?),
+            "production-branch" => s.production_branch = Some(text()?),
+            "trivy" => {
+                s.trivy =
+                    Some(v.as_bool().ok_or_else(|| {
+                        invalid(Some(v), "\"trivy\" must be true or false".into())
+                    })?);
+            }
+            "image-name" => s.image_name = Some(text()?),
+            "health-path" => s.health_path = Some(text()?),
+            "app-port" => {
+                let port = text()?.parse::<u16>().ok().filter(|p| *p > 0);
+                s.app_port = Some(port.ok_or_else(|| {
+                    invalid(
+                        Some(v),
+                        "\"app-port\" must be a port number (1-65535)".into(),
+                    )
+                })?);
+            }
+            "soak" => s.soak = Some(text()?),
+            "host-port" => {
+                let port = text()?
+                    .parse::<u16>()
+                    .ok()
+                    .filter(|p| (1..=MAX_HOST_PORT).contains(p));
+                s.host_port = Some(port.ok_or_else(|| {
+                    invalid(
+                        Some(v),
+                        format!("\"host-port\" must be a port number from 1 to {MAX_HOST_PORT} (production uses the port 1000 above)"),
+                    )
+                })?);
+            }
+            "deploy-command" => s.deploy_command = Some(text()?),
+            "action-ref" => s.action_ref = Some(text()?),
+            "helm-chart" => s.helm_chart = Some(text()?),
+            "output" => s.output = Some(text()?),
+            other if super::progressive::KEYS.contains(&other) => {
+                s.progressive.set(other, text()?);
+            }
+            other => {
+                return Err(invalid(
+                    Some(k),
+                    format!(
+                        "unknown key {other:?} in \"gen-workflow\"; expected one of stack, \
+                         registry, target, package-manager, services, frontend, app-dir, \
+                         staging-branch, production-branch, trivy, notify, image-name, \
+                         health-path, app-port, soak, host-port, deploy-command, action-ref, helm-chart, output, \
+                         traffic-steps, step-pause, max-error-rate, max-latency, staging-max-latency"
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Applies the defaults and checks the result. `detected` supplies the facts about a
@@ -326,64 +339,16 @@ impl Settings {
         let app_dir = self.app_dir.unwrap_or_else(|| ".".into());
         check_path("app-dir", &app_dir)?;
 
-        let frontend = match (self.frontend_dir, self.frontend) {
-            (Some(dir), _) => {
-                let dir = normalize_dir(&dir);
-                check_path("frontend", &dir)?;
-                Some(
-                    detected_frontends
-                        .iter()
-                        .find(|f| f.dir == dir)
-                        .cloned()
-                        .unwrap_or(Frontend {
-                            dir,
-                            package_manager: PackageManager::Npm,
-                            output: "dist".into(),
-                            pnpm_pinned: false,
-                        }),
-                )
-            }
-            (None, f) => f,
-        };
-        let frontend = match (target, frontend) {
-            (Target::StaticWebApps, None) => Some(Frontend {
-                dir: if stack == Stack::Node {
-                    app_dir.clone()
-                } else {
-                    "frontend".into()
-                },
-                package_manager: match package_manager {
-                    Some(PackageManager::Pnpm) => PackageManager::Pnpm,
-                    _ => PackageManager::Npm,
-                },
-                output: "dist".into(),
-                pnpm_pinned: self.node.is_some_and(|n| n.pnpm_pinned),
-            }),
-            (_, f) => f,
-        };
+        let pnpm_pinned = self.node.is_some_and(|n| n.pnpm_pinned);
+        let frontend = resolve_frontend(
+            self.frontend_dir,
+            self.frontend,
+            detected_frontends,
+            (stack, target, package_manager, &app_dir),
+            pnpm_pinned,
+        )?;
 
-        let mut services = if target.runs_images() {
-            self.services.unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        if target.runs_images() && services.is_empty() {
-            services.push(Service::new("app", "Dockerfile")?);
-        }
-        let mut seen = std::collections::HashSet::new();
-        for s in &services {
-            if !seen.insert(s.name.as_str()) {
-                return Err(GenerateError::Conflict(format!(
-                    "two services are named {:?}; give each --service a different NAME",
-                    s.name
-                )));
-            }
-            if s.name == "site" {
-                return Err(GenerateError::Conflict(
-                    "the service name \"site\" is taken by the static site's build job; pick another".into(),
-                ));
-            }
-        }
+        let services = resolve_services(target, self.services)?;
 
         let staging_branch = self
             .staging_branch
@@ -404,77 +369,13 @@ impl Settings {
             }
         }
 
-        let image_name = self.image_name.unwrap_or_else(|| "app".into());
-        if !image_name.split('/').all(|part| {
-            !part.is_empty()
-                && part.chars().all(|c| {
-                    c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.')
-                })
-        }) {
-            return Err(GenerateError::BadValue {
-                what: "image-name".into(),
-                value: image_name,
-                fix: "use lower-case letters, digits, '-', '_', '.' (and '/' between parts)".into(),
-            });
-        }
-        // A static site has no health endpoint: its front page is the check.
-        let health_path = self.health_path.unwrap_or_else(|| {
-            if target == Target::StaticWebApps {
-                "/".into()
-            } else {
-                DEFAULT_HEALTH_PATH.into()
-            }
-        });
-        if !health_path.starts_with('/')
-            || !health_path
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "/-._~".contains(c))
-        {
-            return Err(GenerateError::BadValue {
-                what: "health-path".into(),
-                value: health_path,
-                fix: "use a path starting with '/' of letters, digits and '/-._~'".into(),
-            });
-        }
-        let action_ref = self.action_ref.unwrap_or_else(|| DEFAULT_ACTION_REF.into());
-        let ref_ok = action_ref.split_once('@').is_some_and(|(repo, r)| {
-            !r.is_empty()
-                && repo.split('/').count() >= 2
-                && (repo.to_string() + r)
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
-        });
-        if !ref_ok {
-            return Err(GenerateError::BadValue {
-                what: "action-ref".into(),
-                value: action_ref,
-                fix: "use OWNER/REPO@REF, e.g. org/deploy-action@v1 or a full commit SHA".into(),
-            });
-        }
-        let deploy_command: Vec<String> = self
-            .deploy_command
-            .unwrap_or_else(|| DEFAULT_DEPLOY_COMMAND.into())
-            .lines()
-            .map(|l| l.trim_end().to_string())
-            .collect();
-        if deploy_command.iter().all(|l| l.trim().is_empty()) {
-            return Err(GenerateError::BadValue {
-                what: "deploy-command".into(),
-                value: String::new(),
-                fix: "give the command the `command` target runs, e.g. ./deploy.sh".into(),
-            });
-        }
-        if deploy_command.iter().any(|l| l.contains("${{")) {
-            return Err(GenerateError::BadValue {
-                what: "deploy-command".into(),
-                value: deploy_command.join("\n"),
-                fix: "read values from the environment ($DEPLOY_ENVIRONMENT, $IMAGE) instead of \
-                      ${{ }} expressions, which would be expanded into the script"
-                    .into(),
-            });
-        }
+        let image_name = check_image_name(self.image_name.unwrap_or_else(|| "app".into()))?;
+        let health_path = resolve_health_path(self.health_path, target)?;
+        let action_ref =
+            check_action_ref(self.action_ref.unwrap_or_else(|| DEFAULT_ACTION_REF.into()))?;
+        let deploy_command = resolve_deploy_command(self.deploy_command)?;
         let soak = self.soak.unwrap_or_else(|| DEFAULT_SOAK.into());
-        if deploy_action_release::gate::parse_duration(&soak).is_none() {
+        if deploy_action_lint::policy::parse_duration(&soak).is_none() {
             return Err(GenerateError::BadValue {
                 what: "soak".into(),
                 value: soak,
@@ -513,6 +414,175 @@ impl Settings {
             staging_latency,
         })
     }
+}
+
+/// The frontend to build: the one named by `--frontend` (with what detection found there), the
+/// detected one, or for Static Web Apps a default folder.
+fn resolve_frontend(
+    frontend_dir: Option<String>,
+    frontend: Option<Frontend>,
+    detected_frontends: &[Frontend],
+    (stack, target, package_manager, app_dir): (Stack, Target, Option<PackageManager>, &str),
+    pnpm_pinned: bool,
+) -> Result<Option<Frontend>, GenerateError> {
+    let frontend = match (frontend_dir, frontend) {
+        (Some(dir), _) => {
+            let dir = normalize_dir(&dir);
+            check_path("frontend", &dir)?;
+            Some(
+                detected_frontends
+                    .iter()
+                    .find(|f| f.dir == dir)
+                    .cloned()
+                    .unwrap_or(Frontend {
+                        dir,
+                        package_manager: PackageManager::Npm,
+                        output: "dist".into(),
+                        pnpm_pinned: false,
+                    }),
+            )
+        }
+        (None, f) => f,
+    };
+    let frontend = match (target, frontend) {
+        (Target::StaticWebApps, None) => Some(Frontend {
+            dir: if stack == Stack::Node {
+                app_dir.to_owned()
+            } else {
+                "frontend".into()
+            },
+            package_manager: match package_manager {
+                Some(PackageManager::Pnpm) => PackageManager::Pnpm,
+                _ => PackageManager::Npm,
+            },
+            output: "dist".into(),
+            pnpm_pinned,
+        }),
+        (_, f) => f,
+    };
+    Ok(frontend)
+}
+
+/// The services to build: the configured ones, else one `app` from `Dockerfile` when the
+/// target runs images; names unique and not `site`.
+fn resolve_services(
+    target: Target,
+    services: Option<Vec<Service>>,
+) -> Result<Vec<Service>, GenerateError> {
+    let mut services = if target.runs_images() {
+        services.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    if target.runs_images() && services.is_empty() {
+        services.push(Service::new("app", "Dockerfile")?);
+    }
+    let mut seen = std::collections::HashSet::new();
+    for s in &services {
+        if !seen.insert(s.name.as_str()) {
+            return Err(GenerateError::Conflict(format!(
+                "two services are named {:?}; give each --service a different NAME",
+                s.name
+            )));
+        }
+        if s.name == "site" {
+            return Err(GenerateError::Conflict(
+                "the service name \"site\" is taken by the static site's build job; pick another"
+                    .into(),
+            ));
+        }
+    }
+    Ok(services)
+}
+
+/// An image name of lower-case parts joined by `/`.
+fn check_image_name(image_name: String) -> Result<String, GenerateError> {
+    if !image_name.split('/').all(|part| {
+        !part.is_empty()
+            && part.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.')
+            })
+    }) {
+        return Err(GenerateError::BadValue {
+            what: "image-name".into(),
+            value: image_name,
+            fix: "use lower-case letters, digits, '-', '_', '.' (and '/' between parts)".into(),
+        });
+    }
+    Ok(image_name)
+}
+
+/// The health check's path: given, else `/` for a static site and the default elsewhere.
+fn resolve_health_path(
+    health_path: Option<String>,
+    target: Target,
+) -> Result<String, GenerateError> {
+    // A static site has no health endpoint: its front page is the check.
+    let health_path = health_path.unwrap_or_else(|| {
+        if target == Target::StaticWebApps {
+            "/".into()
+        } else {
+            DEFAULT_HEALTH_PATH.into()
+        }
+    });
+    if !health_path.starts_with('/')
+        || !health_path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/-._~".contains(c))
+    {
+        return Err(GenerateError::BadValue {
+            what: "health-path".into(),
+            value: health_path,
+            fix: "use a path starting with '/' of letters, digits and '/-._~'".into(),
+        });
+    }
+    Ok(health_path)
+}
+
+/// `OWNER/REPO@REF` of the action the generated steps use.
+fn check_action_ref(action_ref: String) -> Result<String, GenerateError> {
+    let ref_ok = action_ref.split_once('@').is_some_and(|(repo, r)| {
+        !r.is_empty()
+            && repo.split('/').count() >= 2
+            && (repo.to_string() + r)
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+    });
+    if !ref_ok {
+        return Err(GenerateError::BadValue {
+            what: "action-ref".into(),
+            value: action_ref,
+            fix: "use OWNER/REPO@REF, e.g. org/deploy-action@v1 or a full commit SHA".into(),
+        });
+    }
+    Ok(action_ref)
+}
+
+/// The `command` target's script, one entry per line; no `${{ }}` (it would be expanded into
+/// the script).
+fn resolve_deploy_command(deploy_command: Option<String>) -> Result<Vec<String>, GenerateError> {
+    let deploy_command: Vec<String> = deploy_command
+        .unwrap_or_else(|| DEFAULT_DEPLOY_COMMAND.into())
+        .lines()
+        .map(|l| l.trim_end().to_string())
+        .collect();
+    if deploy_command.iter().all(|l| l.trim().is_empty()) {
+        return Err(GenerateError::BadValue {
+            what: "deploy-command".into(),
+            value: String::new(),
+            fix: "give the command the `command` target runs, e.g. ./deploy.sh".into(),
+        });
+    }
+    if deploy_command.iter().any(|l| l.contains("${{")) {
+        return Err(GenerateError::BadValue {
+            what: "deploy-command".into(),
+            value: deploy_command.join("\n"),
+            fix: "read values from the environment ($DEPLOY_ENVIRONMENT, $IMAGE) instead of \
+                  ${{ }} expressions, which would be expanded into the script"
+                .into(),
+        });
+    }
+    Ok(deploy_command)
 }
 
 /// `foo/` and `./foo` are `foo`; the empty path is `.`.
