@@ -271,22 +271,37 @@ impl State {
         body: Option<Value>,
         base: &str,
     ) -> Answer {
-        let body = body.unwrap_or(Value::Null);
-        let id = |name: &str| params.get(name).and_then(|v| v.parse::<u64>().ok());
-        let param = |name: &str| params.get(name).map(String::as_str).unwrap_or("");
-        let path = op
-            .template
-            .replace("{owner}", &self.owner)
-            .replace("{repo}", &self.repo);
-        let list_path = |p: &str| {
-            params.iter().fold(p.to_owned(), |acc, (k, v)| {
-                acc.replace(&format!("{{{k}}}"), &encode(v))
-            })
+        let call = Call {
+            params,
+            query,
+            body: body.unwrap_or(Value::Null),
+            base,
+            path: op
+                .template
+                .replace("{owner}", &self.owner)
+                .replace("{repo}", &self.repo),
         };
-        match (
-            op.method.as_str(),
-            op.template.trim_start_matches("/repos/{owner}/{repo}"),
-        ) {
+        let method = op.method.as_str();
+        let route = op.template.trim_start_matches("/repos/{owner}/{repo}");
+        let answer = if route.starts_with("/deployments") {
+            self.deployment_routes(method, route, &call)
+        } else if route.starts_with("/environments") || route.starts_with("/git/") {
+            self.repository_routes(method, route, &call)
+        } else {
+            self.commit_routes(method, route, &call)
+        };
+        answer.unwrap_or_else(|| {
+            let (status, example) = op.success();
+            match example {
+                Some(body) => Answer::json(status, body),
+                None => Answer::empty(status),
+            }
+        })
+    }
+
+    /// Deployments and their statuses. `None`: the route's documented example answers.
+    fn deployment_routes(&mut self, method: &str, route: &str, c: &Call) -> Option<Answer> {
+        let answer = match (method, route) {
             ("GET", "/deployments") => {
                 let items: Vec<Value> = self
                     .deployments
@@ -294,96 +309,107 @@ impl State {
                     .rev()
                     .filter(|d| {
                         ["sha", "ref", "task", "environment"].iter().all(|f| {
-                            query
+                            c.query
                                 .get(*f)
                                 .is_none_or(|want| want.is_empty() || d.field(f) == want)
                         })
                     })
                     .map(|d| d.json.clone())
                     .collect();
-                paginate(items, query, base, &path, Wrap::Array)
+                paginate(items, c.query, c.base, &c.path, Wrap::Array)
             }
-            ("POST", "/deployments") => self.create_deployment(base, &body),
+            ("POST", "/deployments") => self.create_deployment(c.base, &c.body),
             ("GET", "/deployments/{deployment_id}") => {
                 match self
                     .deployments
                     .iter()
-                    .find(|d| Some(d.id) == id("deployment_id"))
+                    .find(|d| Some(d.id) == c.id("deployment_id"))
                 {
                     Some(d) => Answer::json(200, d.json.clone()),
                     None => not_found(),
                 }
             }
             ("DELETE", "/deployments/{deployment_id}") => {
-                self.delete_deployment(id("deployment_id"))
+                self.delete_deployment(c.id("deployment_id"))
             }
             ("GET", "/deployments/{deployment_id}/statuses") => {
                 match self
                     .deployments
                     .iter()
-                    .find(|d| Some(d.id) == id("deployment_id"))
+                    .find(|d| Some(d.id) == c.id("deployment_id"))
                 {
                     Some(d) => {
                         let items = d.statuses.iter().rev().cloned().collect();
-                        paginate(items, query, base, &list_path(&path), Wrap::Array)
+                        paginate(items, c.query, c.base, &c.list_path(), Wrap::Array)
                     }
                     None => not_found(),
                 }
             }
             ("POST", "/deployments/{deployment_id}/statuses") => {
-                let Some(deployment_id) = id("deployment_id") else {
-                    return not_found();
+                let Some(deployment_id) = c.id("deployment_id") else {
+                    return Some(not_found());
                 };
                 if !self.deployments.iter().any(|d| d.id == deployment_id) {
-                    return not_found();
+                    return Some(not_found());
                 }
-                let description = body
+                let description = c
+                    .body
                     .get("description")
                     .and_then(Value::as_str)
                     .unwrap_or("");
                 if description.chars().count() > 140 {
-                    return unprocessable("description is too long (maximum is 140 characters)");
+                    return Some(unprocessable(
+                        "description is too long (maximum is 140 characters)",
+                    ));
                 }
-                let status = self.add_status(base, deployment_id, &body);
+                let status = self.add_status(c.base, deployment_id, &c.body);
                 Answer::json(201, status)
             }
             ("GET", "/deployments/{deployment_id}/statuses/{status_id}") => self
                 .deployments
                 .iter()
-                .find(|d| Some(d.id) == id("deployment_id"))
+                .find(|d| Some(d.id) == c.id("deployment_id"))
                 .and_then(|d| {
                     d.statuses
                         .iter()
-                        .find(|s| s.get("id").and_then(Value::as_u64) == id("status_id"))
+                        .find(|s| s.get("id").and_then(Value::as_u64) == c.id("status_id"))
                 })
                 .map(|s| Answer::json(200, s.clone()))
                 .unwrap_or_else(not_found),
+            _ => return None,
+        };
+        Some(answer)
+    }
+
+    /// Commit statuses, combined status, check runs and commits. `None`: the route's documented example answers.
+    fn commit_routes(&mut self, method: &str, route: &str, c: &Call) -> Option<Answer> {
+        let answer = match (method, route) {
             ("POST", "/statuses/{sha}") => {
-                let status = self.add_commit_status(base, param("sha"), &body);
+                let status = self.add_commit_status(c.base, c.param("sha"), &c.body);
                 Answer::json(201, status)
             }
-            ("GET", "/commits/{ref}/statuses") => match self.resolve(param("ref")) {
+            ("GET", "/commits/{ref}/statuses") => match self.resolve(c.param("ref")) {
                 Some(sha) => {
                     let items = self.statuses_of(&sha).into_iter().rev().collect();
-                    paginate(items, query, base, &list_path(&path), Wrap::Array)
+                    paginate(items, c.query, c.base, &c.list_path(), Wrap::Array)
                 }
                 None => not_found(),
             },
-            ("GET", "/commits/{ref}/status") => match self.resolve(param("ref")) {
-                Some(sha) => Answer::json(200, self.combined(base, &sha)),
+            ("GET", "/commits/{ref}/status") => match self.resolve(c.param("ref")) {
+                Some(sha) => Answer::json(200, self.combined(c.base, &sha)),
                 None => not_found(),
             },
             ("GET", "/commits/{ref}/check-runs") => {
-                let sha = self.resolve(param("ref")).unwrap_or_default();
+                let sha = self.resolve(c.param("ref")).unwrap_or_default();
                 let items: Vec<Value> = self
                     .check_runs
                     .iter()
                     .filter(|(s, run)| {
                         *s == sha
-                            && query
+                            && c.query
                                 .get("check_name")
                                 .is_none_or(|n| run.get("name").and_then(Value::as_str) == Some(n))
-                            && query.get("status").is_none_or(|n| {
+                            && c.query.get("status").is_none_or(|n| {
                                 run.get("status").and_then(Value::as_str) == Some(n)
                             })
                     })
@@ -392,60 +418,69 @@ impl State {
                     .collect();
                 paginate(
                     items,
-                    query,
-                    base,
-                    &list_path(&path),
+                    c.query,
+                    c.base,
+                    &c.list_path(),
                     Wrap::Object("check_runs"),
                 )
             }
+            ("GET", "/commits/{ref}") => match self.resolve(c.param("ref")) {
+                Some(sha) => {
+                    let mut commit = self.templates.commit.clone();
+                    commit["sha"] = json!(sha);
+                    commit["url"] = json!(format!("{}/commits/{sha}", self.repo_url(c.base)));
+                    Answer::json(200, commit)
+                }
+                None => unprocessable(&format!("No commit found for SHA: {}", c.param("ref"))),
+            },
+            _ => return None,
+        };
+        Some(answer)
+    }
+
+    /// Environments and git refs. `None`: the route's documented example answers.
+    fn repository_routes(&mut self, method: &str, route: &str, c: &Call) -> Option<Answer> {
+        let answer = match (method, route) {
             ("GET", "/environments") => {
                 let items = self.environments.values().cloned().collect();
-                paginate(items, query, base, &path, Wrap::Object("environments"))
+                paginate(
+                    items,
+                    c.query,
+                    c.base,
+                    &c.path,
+                    Wrap::Object("environments"),
+                )
             }
             ("GET", "/environments/{environment_name}") => {
-                match self.environments.get(param("environment_name")) {
+                match self.environments.get(c.param("environment_name")) {
                     Some(env) => Answer::json(200, env.clone()),
                     None => not_found(),
                 }
             }
             ("PUT", "/environments/{environment_name}") => {
-                let env = self.ensure_environment(base, param("environment_name"));
+                let env = self.ensure_environment(c.base, c.param("environment_name"));
                 Answer::json(200, env)
             }
             ("DELETE", "/environments/{environment_name}") => {
-                self.environments.remove(param("environment_name"));
+                self.environments.remove(c.param("environment_name"));
                 Answer::empty(204)
             }
             ("GET", "/git/ref/{ref}") => {
-                let name = param("ref").trim_start_matches("refs/").to_owned();
+                let name = c.param("ref").trim_start_matches("refs/").to_owned();
                 match self.refs.get(&name) {
                     Some(sha) => {
                         let mut r = self.templates.git_ref.clone();
                         r["ref"] = json!(format!("refs/{name}"));
-                        r["url"] = json!(format!("{}/git/refs/{name}", self.repo_url(base)));
+                        r["url"] = json!(format!("{}/git/refs/{name}", self.repo_url(c.base)));
                         r["object"]["sha"] = json!(sha);
                         Answer::json(200, r)
                     }
                     None => not_found(),
                 }
             }
-            ("GET", "/commits/{ref}") => match self.resolve(param("ref")) {
-                Some(sha) => {
-                    let mut c = self.templates.commit.clone();
-                    c["sha"] = json!(sha);
-                    c["url"] = json!(format!("{}/commits/{sha}", self.repo_url(base)));
-                    Answer::json(200, c)
-                }
-                None => unprocessable(&format!("No commit found for SHA: {}", param("ref"))),
-            },
-            _ => {
-                let (status, example) = op.success();
-                match example {
-                    Some(body) => Answer::json(status, body),
-                    None => Answer::empty(status),
-                }
-            }
-        }
+            _ => return None,
+        };
+        Some(answer)
     }
 
     fn create_deployment(&mut self, base: &str, body: &Value) -> Answer {
@@ -731,5 +766,34 @@ impl State {
         e["updated_at"] = json!(time);
         self.environments.insert(name.to_owned(), e.clone());
         e
+    }
+}
+
+/// One request's parts, as the route handlers read them.
+struct Call<'a> {
+    params: &'a HashMap<String, String>,
+    query: &'a HashMap<String, String>,
+    body: Value,
+    base: &'a str,
+    /// The operation's path with owner and repository filled in.
+    path: String,
+}
+
+impl Call<'_> {
+    /// A numeric path parameter.
+    fn id(&self, name: &str) -> Option<u64> {
+        self.params.get(name).and_then(|v| v.parse::<u64>().ok())
+    }
+
+    /// A path parameter, empty when absent.
+    fn param(&self, name: &str) -> &str {
+        self.params.get(name).map(String::as_str).unwrap_or("")
+    }
+
+    /// The path with every parameter filled in (pagination links).
+    fn list_path(&self) -> String {
+        self.params.iter().fold(self.path.clone(), |acc, (k, v)| {
+            acc.replace(&format!("{{{k}}}"), &encode(v))
+        })
     }
 }

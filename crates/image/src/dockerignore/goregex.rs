@@ -108,92 +108,24 @@ pub(crate) fn to_rust(go: &str) -> Result<String, Translate> {
                     out.push('?');
                     t = rest;
                 }
-                if last_repeat {
-                    return Err(Translate::Invalid("invalid nested repetition operator"));
-                }
-                if !can_repeat {
-                    return Err(Translate::Invalid(
-                        "missing argument to repetition operator",
-                    ));
-                }
+                check_repeat(can_repeat, last_repeat)?;
                 repeat = true;
             }
-            '{' => match repeat_count(t) {
-                // Not a well-formed count: Go reads the `{` as a literal.
-                None => {
-                    push_literal(&mut out, u32::from('{'));
-                    can_repeat = true;
-                    t = &t[1..];
-                }
-                Some((min, max, rest)) => {
-                    let too_big = |n: i64| !(0..=1000).contains(&n);
-                    if too_big(min) || max > 1000 || (max >= 0 && min > max) {
-                        return Err(Translate::Invalid("invalid repeat count"));
-                    }
-                    t = rest;
-                    match max {
-                        -1 => {
-                            let _ = write!(out, "{{{min},}}");
-                        }
-                        max => {
-                            let _ = write!(out, "{{{min},{max}}}");
-                        }
-                    }
-                    if let Some(rest) = t.strip_prefix('?') {
-                        out.push('?');
-                        t = rest;
-                    }
-                    if last_repeat {
-                        return Err(Translate::Invalid("invalid nested repetition operator"));
-                    }
-                    if !can_repeat {
-                        return Err(Translate::Invalid(
-                            "missing argument to repetition operator",
-                        ));
-                    }
+            '{' => {
+                let (rest, is_repeat) = brace(t, &mut out, can_repeat, last_repeat)?;
+                t = rest;
+                if is_repeat {
                     repeat = true;
+                } else {
+                    can_repeat = true;
                 }
-            },
+            }
             '\\' => {
-                let next = t[1..].chars().next();
-                match next {
-                    Some('A') => out.push_str("\\A"),
-                    Some('z') => out.push_str("\\z"),
-                    // Go's word boundaries are ASCII-only.
-                    Some('b') => out.push_str("(?-u:\\b)"),
-                    Some('B') => out.push_str("(?-u:\\B)"),
-                    Some('C') => return Err(Translate::Invalid("invalid escape sequence")),
-                    Some('Q') => {
-                        let quoted = &t[2..];
-                        let (lit, rest) = quoted.split_once("\\E").unwrap_or((quoted, ""));
-                        for ch in lit.chars() {
-                            push_literal(&mut out, u32::from(ch));
-                        }
-                        if !lit.is_empty() {
-                            can_repeat = true;
-                        }
-                        t = rest;
-                        last_repeat = false;
-                        continue;
-                    }
-                    Some(p @ ('p' | 'P')) => return Err(Translate::Unsupported(format!("\\{p}"))),
-                    Some(k @ ('d' | 'D' | 's' | 'S' | 'w' | 'W')) => {
-                        let mut ranges = Ranges::new();
-                        perl_class(k, &mut ranges);
-                        write_class(&mut out, false, &ranges);
-                    }
-                    _ => {
-                        let (r, rest) = escape(t)?;
-                        push_literal(&mut out, r);
-                        t = rest;
-                        can_repeat = true;
-                        last_repeat = false;
-                        continue;
-                    }
+                let (rest, produced) = escape_token(t, &mut out)?;
+                t = rest;
+                if produced {
+                    can_repeat = true;
                 }
-                // Two-character escapes handled above.
-                t = &t[1 + next.map_or(0, char::len_utf8)..];
-                can_repeat = true;
             }
             other => {
                 push_literal(&mut out, u32::from(other));
@@ -207,6 +139,87 @@ pub(crate) fn to_rust(go: &str) -> Result<String, Translate> {
         return Err(Translate::Invalid("missing closing )"));
     }
     Ok(out)
+}
+
+/// Go's checks on a repetition operator: it needs an argument and cannot follow another.
+fn check_repeat(can_repeat: bool, last_repeat: bool) -> Result<(), Translate> {
+    if last_repeat {
+        return Err(Translate::Invalid("invalid nested repetition operator"));
+    }
+    if !can_repeat {
+        return Err(Translate::Invalid(
+            "missing argument to repetition operator",
+        ));
+    }
+    Ok(())
+}
+
+/// A `{` at the start of `t`: a repeat count (`{n}`, `{n,}`, `{n,m}`, maybe lazy), or a literal
+/// `{` where Go reads it so. Returns the rest and whether it was a repetition.
+fn brace<'a>(
+    t: &'a str,
+    out: &mut String,
+    can_repeat: bool,
+    last_repeat: bool,
+) -> Result<(&'a str, bool), Translate> {
+    // Not a well-formed count: Go reads the `{` as a literal.
+    let Some((min, max, mut t)) = repeat_count(t) else {
+        push_literal(out, u32::from('{'));
+        return Ok((&t[1..], false));
+    };
+    let too_big = |n: i64| !(0..=1000).contains(&n);
+    if too_big(min) || max > 1000 || (max >= 0 && min > max) {
+        return Err(Translate::Invalid("invalid repeat count"));
+    }
+    match max {
+        -1 => {
+            let _ = write!(out, "{{{min},}}");
+        }
+        max => {
+            let _ = write!(out, "{{{min},{max}}}");
+        }
+    }
+    if let Some(rest) = t.strip_prefix('?') {
+        out.push('?');
+        t = rest;
+    }
+    check_repeat(can_repeat, last_repeat)?;
+    Ok((t, true))
+}
+
+/// A `\` escape at the start of `t`, written to `out`. Returns the rest and whether it produced
+/// something a repetition can apply to (an empty `\Q\E` does not).
+fn escape_token<'a>(t: &'a str, out: &mut String) -> Result<(&'a str, bool), Translate> {
+    let next = t[1..].chars().next();
+    match next {
+        Some('A') => out.push_str("\\A"),
+        Some('z') => out.push_str("\\z"),
+        // Go's word boundaries are ASCII-only.
+        Some('b') => out.push_str("(?-u:\\b)"),
+        Some('B') => out.push_str("(?-u:\\B)"),
+        Some('C') => return Err(Translate::Invalid("invalid escape sequence")),
+        Some('Q') => {
+            let quoted = &t[2..];
+            let (lit, rest) = quoted.split_once("\\E").unwrap_or((quoted, ""));
+            for ch in lit.chars() {
+                push_literal(out, u32::from(ch));
+            }
+            return Ok((rest, !lit.is_empty()));
+        }
+        Some(p @ ('p' | 'P')) => return Err(Translate::Unsupported(format!("\\{p}"))),
+        Some(k @ ('d' | 'D' | 's' | 'S' | 'w' | 'W')) => {
+            let mut ranges = Ranges::new();
+            perl_class(k, &mut ranges);
+            write_class(out, false, &ranges);
+        }
+        _ => {
+            let (r, rest) = escape(t)?;
+            push_literal(out, r);
+            return Ok((rest, true));
+        }
+    }
+    // Two-character escapes handled above.
+    Ok((&t[1 + next.map_or(0, char::len_utf8)..], true))
 }
 
 /// Go's `parseRepeat` on `t` (starting at `{`): `{n}`, `{n,}` or `{n,m}` as `(min, max, rest)`

@@ -231,34 +231,7 @@ fn evaluate(rule: &TagRule, env: &RenderEnv<'_>, warnings: &mut Vec<String>) -> 
             skip_major_zero,
         } => {
             let raw = version_input(value.as_ref(), matcher.as_ref(), env, &mut warn)?;
-            let Some(version) = parse_semver(&raw) else {
-                warn(format!(
-                    "`{raw}` is not a valid semver version (https://semver.org); no tag"
-                ));
-                return None;
-            };
-            let main = format!("{}.{}.{}", version.major, version.minor, version.patch);
-            let full = if version.pre.is_empty() {
-                main
-            } else {
-                format!("{main}-{}", version.pre)
-            };
-            if *skip_major_zero && version.major == 0 {
-                return None;
-            }
-            let stable = version.pre.is_empty();
-            let vars = VersionVars {
-                raw: raw.clone(),
-                version: full.clone(),
-                major: version.major.to_string(),
-                minor: version.minor.to_string(),
-                patch: version.patch.to_string(),
-            };
-            Some(Emitted {
-                value: render_version(pattern, stable, &vars, env),
-                auto_latest: stable,
-                candidate: Some(version),
-            })
+            semver_tag(pattern, &raw, *skip_major_zero, env, &mut warn)
         }
         Kind::Pep440 {
             pattern,
@@ -266,52 +239,13 @@ fn evaluate(rule: &TagRule, env: &RenderEnv<'_>, warnings: &mut Vec<String>) -> 
             matcher,
         } => {
             let raw = version_input(value.as_ref(), matcher.as_ref(), env, &mut warn)?;
-            let Some(version) = Pep440::parse(&raw) else {
-                warn(format!(
-                    "`{raw}` does not conform to PEP 440 (https://peps.python.org/pep-0440/); \
-                     no tag"
-                ));
-                return None;
-            };
-            let vars = VersionVars {
-                raw: raw.clone(),
-                version: version.normalized(),
-                major: version.major().to_string(),
-                minor: version.minor().to_string(),
-                patch: version.patch().to_string(),
-            };
-            let stable = version.is_final();
-            Some(Emitted {
-                value: render_version(pattern, stable, &vars, env),
-                auto_latest: stable,
-                candidate: parse_semver(&vars.version),
-            })
+            pep440_tag(pattern, &raw, env, &mut warn)
         }
         Kind::Match {
             pattern,
             group,
             value,
-        } => {
-            let input = match value {
-                Some(v) => v.render(env),
-                None => ctx.tag()?.to_owned(),
-            };
-            let Some(captures) = pattern.captures(&input) else {
-                warn(format!("the pattern does not match `{input}`; no tag"));
-                return None;
-            };
-            let Some(Some(matched)) = captures.get(*group).cloned() else {
-                warn(format!(
-                    "group {group} did not capture anything in `{input}`; no tag"
-                ));
-                return None;
-            };
-            Some(Emitted {
-                candidate: parse_semver(&matched),
-                value: matched,
-                auto_latest: true,
-            })
-        }
+        } => match_tag(pattern, *group, value.as_ref(), env, &mut warn),
         Kind::Edge { branch } => {
             let current = ctx.branch()?;
             let Some(target) = branch.as_deref().or(ctx.default_branch.as_deref()) else {
@@ -349,6 +283,103 @@ fn evaluate(rule: &TagRule, env: &RenderEnv<'_>, warnings: &mut Vec<String>) -> 
             ShaFormat::Long => ctx.revision().to_owned(),
         }),
     }
+}
+
+/// A semver rule's tag for version text `raw`: no tag (a warning) when it is not semver.
+fn semver_tag(
+    pattern: &Template,
+    raw: &str,
+    skip_major_zero: bool,
+    env: &RenderEnv<'_>,
+    warn: &mut impl FnMut(String),
+) -> Option<Emitted> {
+    let Some(version) = parse_semver(raw) else {
+        warn(format!(
+            "`{raw}` is not a valid semver version (https://semver.org); no tag"
+        ));
+        return None;
+    };
+    let main = format!("{}.{}.{}", version.major, version.minor, version.patch);
+    let full = if version.pre.is_empty() {
+        main
+    } else {
+        format!("{main}-{}", version.pre)
+    };
+    if skip_major_zero && version.major == 0 {
+        return None;
+    }
+    let stable = version.pre.is_empty();
+    let vars = VersionVars {
+        raw: raw.to_owned(),
+        version: full.clone(),
+        major: version.major.to_string(),
+        minor: version.minor.to_string(),
+        patch: version.patch.to_string(),
+    };
+    Some(Emitted {
+        value: render_version(pattern, stable, &vars, env),
+        auto_latest: stable,
+        candidate: Some(version),
+    })
+}
+
+/// A PEP 440 rule's tag for version text `raw`: no tag (a warning) when it does not conform.
+fn pep440_tag(
+    pattern: &Template,
+    raw: &str,
+    env: &RenderEnv<'_>,
+    warn: &mut impl FnMut(String),
+) -> Option<Emitted> {
+    let Some(version) = Pep440::parse(raw) else {
+        warn(format!(
+            "`{raw}` does not conform to PEP 440 (https://peps.python.org/pep-0440/); \
+             no tag"
+        ));
+        return None;
+    };
+    let vars = VersionVars {
+        raw: raw.to_owned(),
+        version: version.normalized(),
+        major: version.major().to_string(),
+        minor: version.minor().to_string(),
+        patch: version.patch().to_string(),
+    };
+    let stable = version.is_final();
+    Some(Emitted {
+        value: render_version(pattern, stable, &vars, env),
+        auto_latest: stable,
+        candidate: parse_semver(&vars.version),
+    })
+}
+
+/// A match rule's tag: capture group `group` of `pattern` in `value` (default: the git tag).
+fn match_tag(
+    pattern: &super::regex::Regex,
+    group: usize,
+    value: Option<&Template>,
+    env: &RenderEnv<'_>,
+    warn: &mut impl FnMut(String),
+) -> Option<Emitted> {
+    let ctx = env.ctx;
+    let input = match value {
+        Some(v) => v.render(env),
+        None => ctx.tag()?.to_owned(),
+    };
+    let Some(captures) = pattern.captures(&input) else {
+        warn(format!("the pattern does not match `{input}`; no tag"));
+        return None;
+    };
+    let Some(Some(matched)) = captures.get(group).cloned() else {
+        warn(format!(
+            "group {group} did not capture anything in `{input}`; no tag"
+        ));
+        return None;
+    };
+    Some(Emitted {
+        candidate: parse_semver(&matched),
+        value: matched,
+        auto_latest: true,
+    })
 }
 
 /// The string a semver or PEP 440 rule reads: `value=` when set, else the git tag; then

@@ -410,7 +410,32 @@ fn parse_rule(text: &str) -> Result<TagRule, RuleProblem> {
     let mut prefix = attrs.take("prefix");
     let suffix = attrs.take("suffix");
 
-    let kind = match kind_name {
+    let kind = kind_of(kind_name, &mut attrs, &mut prefix)?;
+
+    Ok(TagRule {
+        kind,
+        enable,
+        priority,
+        prefix: prefix
+            .map(|p| template("prefix", &p, Scope::Global))
+            .transpose()?,
+        suffix: suffix
+            .map(|s| template("suffix", &s, Scope::Global))
+            .transpose()?,
+        quiet: false,
+        line: 0,
+        text: text.to_owned(),
+    })
+}
+
+/// The rule's kind from its `type` and the attributes that type takes; `prefix` gets the
+/// kind's default (`pr-`, `sha-`) when none was given.
+fn kind_of(
+    kind_name: &str,
+    attrs: &mut Attrs,
+    prefix: &mut Option<String>,
+) -> Result<Kind, RuleProblem> {
+    Ok(match kind_name {
         "schedule" => {
             let pattern = attrs
                 .take("pattern")
@@ -420,9 +445,9 @@ fn parse_rule(text: &str) -> Result<TagRule, RuleProblem> {
             }
         }
         "semver" | "pep440" => {
-            let pattern = required(&mut attrs, "pattern", "pattern={{version}}")?;
+            let pattern = required(attrs, "pattern", "pattern={{version}}")?;
             let pattern = template("pattern", &pattern, Scope::Version)?;
-            let value = non_empty_value(&mut attrs)?;
+            let value = non_empty_value(attrs)?;
             let matcher = match attrs.take("match").filter(|m| !m.is_empty()) {
                 Some(m) => Some(regex("match", &m, false)?),
                 None => None,
@@ -443,7 +468,7 @@ fn parse_rule(text: &str) -> Result<TagRule, RuleProblem> {
             }
         }
         "match" => {
-            let pattern = required(&mut attrs, "pattern", r"pattern=v(\d.\d.\d),group=1")?;
+            let pattern = required(attrs, "pattern", r"pattern=v(\d.\d.\d),group=1")?;
             let pattern = regex("pattern", &pattern, true)?;
             let group_text = attrs.take("group").unwrap_or_else(|| "0".to_owned());
             let group = group_text.parse().map_err(|_| RuleProblem::InvalidValue {
@@ -454,7 +479,7 @@ fn parse_rule(text: &str) -> Result<TagRule, RuleProblem> {
             Kind::Match {
                 pattern,
                 group,
-                value: non_empty_value(&mut attrs)?,
+                value: non_empty_value(attrs)?,
             }
         }
         "edge" => Kind::Edge {
@@ -464,7 +489,7 @@ fn parse_rule(text: &str) -> Result<TagRule, RuleProblem> {
                 .filter(|b| !b.is_empty() && b != "$repo.default_branch"),
         },
         "ref" => {
-            let event_text = required(&mut attrs, "event", "event=branch")?;
+            let event_text = required(attrs, "event", "event=branch")?;
             let event = match event_text.as_str() {
                 "branch" => RefEvent::Branch,
                 "tag" => RefEvent::Tag,
@@ -478,7 +503,7 @@ fn parse_rule(text: &str) -> Result<TagRule, RuleProblem> {
                 }
             };
             if event == RefEvent::Pr && prefix.is_none() {
-                prefix = Some("pr-".to_owned());
+                *prefix = Some("pr-".to_owned());
             }
             Kind::Ref {
                 event,
@@ -486,7 +511,7 @@ fn parse_rule(text: &str) -> Result<TagRule, RuleProblem> {
             }
         }
         "raw" => {
-            let value = required(&mut attrs, "value", "value=latest")?;
+            let value = required(attrs, "value", "value=latest")?;
             Kind::Raw {
                 value: template("value", &value, Scope::Global)?,
             }
@@ -505,25 +530,10 @@ fn parse_rule(text: &str) -> Result<TagRule, RuleProblem> {
                 }
             };
             if prefix.is_none() {
-                prefix = Some("sha-".to_owned());
+                *prefix = Some("sha-".to_owned());
             }
             Kind::Sha { format }
         }
-    };
-
-    Ok(TagRule {
-        kind,
-        enable,
-        priority,
-        prefix: prefix
-            .map(|p| template("prefix", &p, Scope::Global))
-            .transpose()?,
-        suffix: suffix
-            .map(|s| template("suffix", &s, Scope::Global))
-            .transpose()?,
-        quiet: false,
-        line: 0,
-        text: text.to_owned(),
     })
 }
 
