@@ -1,12 +1,12 @@
-//! An in-process fake of the GitHub REST endpoints deploy-action calls, for tests (feature
-//! `fake-github`). GitHub cannot be reached from CI, so this fake is held to GitHub's published
+//! An in-process fake of the GitHub REST endpoints deploy-action calls, for tests (a
+//! dev-dependency: never in the shipped binary). GitHub cannot be reached from CI, so this fake is held to GitHub's published
 //! contract instead: it validates every request body against the request schema in GitHub's
 //! OpenAPI description, answers with the documented example shapes filled with its own state,
 //! paginates with `Link` headers, and can be scripted to fail the way GitHub and networks do.
 //!
 //! ```no_run
-//! # fn demo() -> Result<(), deploy_action::github::fake::FakeError> {
-//! use deploy_action::github::fake::{FakeConfig, FakeGithub, Fault};
+//! # fn demo() -> Result<(), deploy_action_fake_github::FakeError> {
+//! use deploy_action_fake_github::{FakeConfig, FakeGithub, Fault};
 //! let fake = FakeGithub::start(FakeConfig::new("../shared/github-api/openapi-subset.json"))?;
 //! fake.inject("POST", "/repos/{owner}/{repo}/deployments", 1, Fault::server_error(502))?;
 //! // Point a GithubStore at fake.api_url(), fake.owner(), fake.repo(), fake.token().

@@ -6,7 +6,7 @@
 //! was handed in, so a caller maps them into the YAML source by adding the scalar's offset.
 //!
 //! ```
-//! use deploy_action::expr::{check_template, TypeEnv};
+//! use deploy_action_lint::expr::{check_template, TypeEnv};
 //!
 //! let env = TypeEnv::for_workflow_key("jobs.<job_id>.steps.run");
 //! let out = check_template("echo ${{ github.shaa }}", &env);
