@@ -54,11 +54,30 @@ if [ -d "$root/../shared/bench" ]; then
   bash "$root/../shared/bench/install-peers.sh" >/dev/null
 fi
 
-echo "== cargo fmt --check"
+# Each step's wall time, printed at the end (the CI budget is in docs/architecture.md).
+timings=()
+step_start=$SECONDS
+step_name=setup
+step() {
+  timings+=("$(printf '%5ds  %s' $((SECONDS - step_start)) "$step_name")")
+  step_name=$1
+  step_start=$SECONDS
+  echo "== $1"
+}
+report_timings() {
+  timings+=("$(printf '%5ds  %s' $((SECONDS - step_start)) "$step_name")")
+  echo "== step times"
+  printf '%s\n' "${timings[@]}"
+  echo "total ${SECONDS}s"
+}
+
+step "cargo fmt --check"
 cargo fmt --all -- --check
-echo "== cargo clippy --all-targets -- -D warnings"
-cargo clippy --quiet --all-targets -- -D warnings
-echo "== cargo deny (deny.toml: licenses, bans, sources; advisories when the database is here)"
+step "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --quiet --workspace --all-targets -- -D warnings
+step "the house: scripts/check-layout"
+scripts/check-layout
+step "cargo deny (deny.toml: licenses, bans, sources; advisories when the database is here)"
 if ! cargo deny --version >/dev/null 2>&1; then
   echo "cargo-deny missing: cargo install --locked cargo-deny" >&2
   cargo install --locked --quiet cargo-deny
@@ -75,18 +94,19 @@ else
   echo "warning: advisories NOT checked: no RustSec database under $db_root" >&2
   echo "         (set DENY_FETCH_ADVISORIES=1 where GitHub is reachable to fetch it)" >&2
 fi
-echo "== cargo test"
-cargo test --quiet --no-fail-fast 2>&1 | tee target/test-output.log
-echo "== generated pipelines under act (nektos/act): scripts/test-act.sh"
+step "cargo test --workspace"
+cargo test --quiet --workspace --no-fail-fast 2>&1 | tee target/test-output.log
+step "generated pipelines under act (nektos/act): scripts/test-act.sh"
 scripts/test-act.sh
-echo "== generated workflows through actionlint, GitHub's parser and zizmor"
+step "generated workflows through actionlint, GitHub's parser and zizmor"
 scripts/check-generated.sh
-echo "== deploy-action lints its own workflows and action.yml"
+step "deploy-action lints its own workflows and action.yml"
 cargo run --quiet -- lint
-echo "== pre-commit hook through the real pre-commit"
+step "pre-commit hook through the real pre-commit"
 cargo build --release --quiet
 scripts/test-precommit.sh
-echo "== the language server through a real LSP client (pygls): scripts/test-lsp.sh"
+step "the language server through a real LSP client (pygls): scripts/test-lsp.sh"
 scripts/test-lsp.sh target/release/deploy-action
-echo "== the wheel (maturin) in a fresh venv and its pre-commit hook: scripts/test-wheel.sh"
+step "the wheel (maturin) in a fresh venv and its pre-commit hook: scripts/test-wheel.sh"
 scripts/test-wheel.sh
+report_timings
