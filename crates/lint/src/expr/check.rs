@@ -1,6 +1,8 @@
 //! The type checker: infers an expression's type and reports what actionlint's `expression`
 //! rule reports for it.
 
+use std::borrow::Cow;
+
 use super::ast::{CompareOp, Expr, ExprKind, LogicalOp};
 use super::availability::special_function_places;
 use super::contexts::TypeEnv;
@@ -136,7 +138,7 @@ struct Checker<'e> {
     untrusted: Option<UntrustedChecker>,
 }
 
-impl Checker<'_> {
+impl<'e> Checker<'e> {
     fn report(&mut self, span: Span, kind: DiagKind, message: String) {
         self.diags.push(ExprDiag::new(span, kind, message));
     }
@@ -165,30 +167,38 @@ impl Checker<'_> {
     }
 
     fn check(&mut self, e: &Expr) -> Type {
+        self.check_ref(e).into_owned()
+    }
+
+    /// The type of `e`, borrowed when it is a context's or a property of one (`github.event.x`),
+    /// so that looking up a large context type does not copy it.
+    fn check_ref(&mut self, e: &Expr) -> Cow<'e, Type> {
         if let Some(u) = self.untrusted.as_mut() {
             u.enter(e);
         }
         let ty = match &e.kind {
-            ExprKind::Null => Type::Null,
-            ExprKind::Bool(_) => Type::Bool,
-            ExprKind::Int(_) | ExprKind::Float(_) => Type::Number,
-            ExprKind::String(_) => Type::String,
+            ExprKind::Null => Cow::Owned(Type::Null),
+            ExprKind::Bool(_) => Cow::Owned(Type::Bool),
+            ExprKind::Int(_) | ExprKind::Float(_) => Cow::Owned(Type::Number),
+            ExprKind::String(_) => Cow::Owned(Type::String),
             ExprKind::Variable { name, raw } => self.variable(e.span, name, raw),
             ExprKind::Property {
                 receiver,
                 name,
                 name_span,
             } => self.property(e.span, receiver, name, *name_span),
-            ExprKind::Filter { receiver } => self.filter(e.span, receiver),
-            ExprKind::Index { receiver, index } => self.index(e.span, receiver, index),
-            ExprKind::Call { name, args } => self.call(e.span, name, args),
+            ExprKind::Filter { receiver } => Cow::Owned(self.filter(e.span, receiver)),
+            ExprKind::Index { receiver, index } => Cow::Owned(self.index(e.span, receiver, index)),
+            ExprKind::Call { name, args } => Cow::Owned(self.call(e.span, name, args)),
             ExprKind::Not(operand) => {
                 // Anything can be negated: `!` converts its operand to bool.
-                self.check(operand);
-                Type::Bool
+                self.check_ref(operand);
+                Cow::Owned(Type::Bool)
             }
-            ExprKind::Compare { op, left, right } => self.compare(e.span, *op, left, right),
-            ExprKind::Logical { op, left, right } => self.logical(*op, left, right),
+            ExprKind::Compare { op, left, right } => {
+                Cow::Owned(self.compare(e.span, *op, left, right))
+            }
+            ExprKind::Logical { op, left, right } => Cow::Owned(self.logical(*op, left, right)),
         };
         if let Some(u) = self.untrusted.as_mut() {
             u.leave(e);
@@ -196,8 +206,9 @@ impl Checker<'_> {
         ty
     }
 
-    fn variable(&mut self, span: Span, name: &str, raw: &str) -> Type {
-        let Some(ty) = self.env.context(name) else {
+    fn variable(&mut self, span: Span, name: &str, raw: &str) -> Cow<'e, Type> {
+        let env: &'e TypeEnv = self.env;
+        let Some(ty) = env.context(name) else {
             let names: Vec<&String> = self.env.context_names().collect();
             let unknown = Unknown {
                 span,
@@ -209,7 +220,7 @@ impl Checker<'_> {
             self.report_unknown(unknown, names.iter().map(|n| n.as_str()), || {
                 format!(". available variables are {}", quote_list(&names))
             });
-            return Type::Any;
+            return Cow::Owned(Type::Any);
         };
         if !self.env.is_context_available(name) {
             let avail = self.env.available_contexts().unwrap_or_default();
@@ -227,11 +238,41 @@ impl Checker<'_> {
                 ),
             );
         }
-        ty.clone()
+        Cow::Borrowed(ty)
     }
 
-    fn property(&mut self, span: Span, receiver: &Expr, name: &str, name_span: Span) -> Type {
-        match self.check(receiver) {
+    fn property(
+        &mut self,
+        span: Span,
+        receiver: &Expr,
+        name: &str,
+        name_span: Span,
+    ) -> Cow<'e, Type> {
+        let recv = self.check_ref(receiver);
+        if let Cow::Borrowed(Type::Object(o)) = recv {
+            if let Some(t) = o.props.get(name) {
+                return Cow::Borrowed(t);
+            }
+            if let Some(m) = &o.mapped {
+                if matches!(&receiver.kind, ExprKind::Variable { name: v, .. } if v == "vars") {
+                    self.config_variable(span, name, name_span);
+                }
+                return Cow::Borrowed(m);
+            }
+        }
+        Cow::Owned(self.property_of(span, recv.into_owned(), receiver, name, name_span))
+    }
+
+    /// `property` on a receiver of an owned type.
+    fn property_of(
+        &mut self,
+        span: Span,
+        recv: Type,
+        receiver: &Expr,
+        name: &str,
+        name_span: Span,
+    ) -> Type {
+        match recv {
             Type::Any => Type::Any,
             Type::Object(o) => {
                 if let Some(t) = o.props.get(name) {
@@ -440,10 +481,11 @@ impl Checker<'_> {
     fn index(&mut self, span: Span, receiver: &Expr, index: &Expr) -> Type {
         // The index is checked first, as in actionlint: the untrusted-input walk relies on it.
         let idx = self.check(index);
-        match self.check(receiver) {
+        let recv = self.check_ref(receiver);
+        match &*recv {
             Type::Any => Type::Any,
             Type::Array(a) => match idx {
-                Type::Any | Type::Number => *a.elem,
+                Type::Any | Type::Number => (*a.elem).clone(),
                 other => {
                     self.report(
                         index.span,
@@ -485,7 +527,7 @@ impl Checker<'_> {
         }
     }
 
-    fn object_index(&mut self, span: Span, o: ObjectType, index: &Expr) -> Type {
+    fn object_index(&mut self, span: Span, o: &ObjectType, index: &Expr) -> Type {
         // `a['NAME']` is `a.name`: GitHub compares property names without case either way.
         if let ExprKind::String(lit) = &index.kind {
             let found = o.props.get(lit).or_else(|| {
@@ -508,8 +550,8 @@ impl Checker<'_> {
                 );
             }
         }
-        match o.mapped {
-            Some(m) => *m,
+        match &o.mapped {
+            Some(m) => (**m).clone(),
             None => Type::Any,
         }
     }
