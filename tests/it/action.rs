@@ -562,7 +562,7 @@ fn action_yml_scripts_pass_shellcheck() {
             .expect("stdin")
             .write_all(script.as_bytes())
             .expect("write");
-        let out = child.wait_with_output().expect("shellcheck runs");
+        let out = harness::output_within(child, harness::WAIT_DEADLINE);
         assert!(
             out.status.success(),
             "shellcheck:\n{}",

@@ -219,7 +219,7 @@ fn sigterm_during_a_github_deploy_posts_error_not_in_progress() {
     let dir = tempfile::tempdir().expect("tempdir");
     let marker = dir.path().join("started");
     let script = format!("touch {}; sleep 60", marker.display());
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("deploy-action"))
+    let mut child = harness::bin_command()
         .current_dir(dir.path())
         .env_remove("CI")
         .env_remove("GITHUB_ACTIONS")
@@ -247,7 +247,7 @@ fn sigterm_during_a_github_deploy_posts_error_not_in_progress() {
     let signal = nix::sys::signal::Signal::SIGTERM;
     let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
     nix::sys::signal::kill(pid, signal).expect("SIGTERM");
-    let out = child.wait_with_output().expect("wait");
+    let out = harness::output_within(child, harness::WAIT_DEADLINE);
     assert_eq!(
         out.status.code(),
         Some(130),

@@ -4,8 +4,9 @@
 //! stay under a memory bound (200 MB for every case, 50 MB files included: files over
 //! `lint::MAX_FILE_BYTES` get a finding without being read).
 //!
-//! Memory: `getrusage(RUSAGE_CHILDREN)` reports the largest peak RSS of any child this test
-//! process has waited for, so asserting it after each case bounds every case so far.
+//! Memory: each case runs under GNU time (`harness::memory`), which reports the peak RSS of that
+//! child alone (in the one test binary, `getrusage(RUSAGE_CHILDREN)` would count other tests'
+//! children too).
 //! Time is not asserted (`scripts/bench-hostile` prints it); a watchdog only fails a hung case.
 
 use crate::harness;
@@ -14,20 +15,12 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use harness::bin;
-use nix::sys::resource::{UsageWho, getrusage};
+use harness::memory::measured;
 
 /// Peak resident memory any case may reach.
 const MEMORY_BOUND_MB: u64 = 200;
 /// Only to fail a hung case; not a performance assertion.
 const WATCHDOG: Duration = Duration::from_secs(60);
-
-/// Largest peak RSS, in MB, of the children waited for so far.
-fn children_max_rss_mb() -> u64 {
-    let usage = getrusage(UsageWho::RUSAGE_CHILDREN).expect("getrusage");
-    // Linux reports kilobytes.
-    u64::try_from(usage.max_rss()).unwrap_or(0) / 1024
-}
 
 /// What one `lint` run gave.
 struct Outcome {
@@ -53,11 +46,13 @@ fn lint_bytes(name: &str, bytes: &[u8], bound_mb: u64) -> Outcome {
 
 /// Lints `path` from `cwd` and checks what every case shares.
 fn lint_path(cwd: &Path, path: &Path, bound_mb: u64) -> Outcome {
-    let out = bin()
-        .current_dir(cwd)
+    let mut lint = harness::bin_command();
+    lint.current_dir(cwd)
         .arg("lint")
         .arg("--color=never")
-        .arg(path)
+        .arg(path);
+    let (lint, report) = measured(&lint);
+    let out = assert_cmd::Command::from_std(lint)
         .timeout(WATCHDOG)
         .output()
         .expect("lint runs");
@@ -80,7 +75,7 @@ fn lint_path(cwd: &Path, path: &Path, bound_mb: u64) -> Outcome {
         outcome.stdout,
         outcome.stderr
     );
-    let rss = children_max_rss_mb();
+    let rss = report.peak_rss_mb();
     assert!(
         rss < bound_mb,
         "peak RSS {rss} MB is over {bound_mb} MB on {}",
@@ -399,10 +394,11 @@ fn a_50_mb_standard_input_is_a_finding() {
         "      - run: echo 12345678\n",
     );
     // Straight from the file: assert_cmd's `pipe_stdin` would read it into this process.
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("deploy-action"))
-        .current_dir(dir.path())
-        .env_remove("CI")
-        .args(["lint", "--color=never", "-"])
+    let mut lint = harness::bin_command();
+    lint.current_dir(dir.path())
+        .args(["lint", "--color=never", "-"]);
+    let (mut lint, report) = measured(&lint);
+    let mut child = lint
         .stdin(std::fs::File::open(&path).expect("open case"))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -420,6 +416,6 @@ fn a_50_mb_standard_input_is_a_finding() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("the linter reads"), "{stdout}");
-    let rss = children_max_rss_mb();
+    let rss = report.peak_rss_mb();
     assert!(rss < MEMORY_BOUND_MB, "peak RSS {rss} MB");
 }

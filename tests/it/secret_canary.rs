@@ -9,7 +9,7 @@ use crate::harness;
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use deploy_action::github::fake::{FakeConfig, FakeGithub, Fault};
 use harness::action_harness::Harness;
@@ -160,12 +160,7 @@ fn no_command_prints_the_secrets() {
             out_dir.path().join("summary"),
             out_dir.path().join("log"),
         );
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_deploy-action"));
-        for (k, _) in std::env::vars() {
-            if k == "CI" || k.starts_with("GITHUB_") || k.starts_with("RUNNER_") {
-                cmd.env_remove(&k);
-            }
-        }
+        let mut cmd = harness::bin_command();
         let mut fake_server = None;
         let mut auth = String::new();
         match case.setup {
@@ -226,7 +221,7 @@ fn no_command_prints_the_secrets() {
                 .write_all(format!("{canary}\n").as_bytes())
                 .expect("password");
         }
-        let status = child.wait().expect("exits");
+        let status = harness::output_within(child, harness::WAIT_DEADLINE).status;
         let text = std::fs::read_to_string(&log_path).unwrap_or_default();
         assert_eq!(status.code(), Some(case.status), "{what}:\n{text}");
         let ledger = dir.path().join("ledger.json");

@@ -2,10 +2,9 @@
 //! port; a broken one fails its deployment while the old container keeps serving.
 
 use crate::harness;
-use crate::harness::docker_env;
 
-use docker_env::{docker, docker_host};
 use harness::bin;
+use harness::docker::{daemon_host as docker_host, docker_ok as docker};
 
 const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
 

@@ -159,7 +159,7 @@ fn sigterm_during_a_long_command_records_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let marker = dir.path().join("started");
     let script = format!("touch {}; sleep 60", marker.display());
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("deploy-action"))
+    let mut child = harness::bin_command()
         .current_dir(dir.path())
         .env_remove("GITHUB_TOKEN")
         .env_remove("GITHUB_REPOSITORY")
@@ -182,15 +182,17 @@ fn sigterm_during_a_long_command_records_error() {
         .spawn()
         .expect("spawn");
     // Wait until the command runs (so the deployment is in_progress), not for a fixed time.
-    while !marker.exists() {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    harness::wait_until(
+        "the deploy command to start",
+        harness::WAIT_DEADLINE,
+        || marker.exists() || child.try_wait().is_ok_and(|s| s.is_some()),
+    );
     let killed = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .expect("kill");
     assert!(killed.success());
-    let status = child.wait().expect("wait");
+    let status = harness::output_within(child, harness::WAIT_DEADLINE).status;
     assert_eq!(status.code(), Some(130));
     let h = history(dir.path());
     assert_eq!(h["deployments"][0]["state"], "error");

@@ -195,6 +195,13 @@ fn eight_threads_writing_fifty_records_each_lose_nothing() {
 
 const CHILD_ENV: &str = "DEPLOY_ACTION_TEST_LEDGER_CHILD";
 
+/// `ledger_child_writer`'s name in this test binary: its module path without the crate's name.
+fn child_test_name() -> String {
+    let module = module_path!();
+    let module = module.split_once("::").map_or(module, |(_, m)| m);
+    format!("{module}::ledger_child_writer")
+}
+
 /// Run by `four_processes_writing_at_once_lose_nothing` in child processes; does nothing when
 /// run directly (and asserts that the child variable is absent then).
 #[test]
@@ -222,15 +229,16 @@ fn four_processes_writing_at_once_lose_nothing() {
     let children: Vec<_> = (0..4)
         .map(|_| {
             std::process::Command::new(&exe)
-                .args(["--exact", "ledger_child_writer", "--test-threads=1"])
+                .args(["--exact", &child_test_name(), "--test-threads=1"])
                 .env(CHILD_ENV, &path)
                 .stdout(std::process::Stdio::null())
                 .spawn()
                 .expect("spawn child")
         })
         .collect();
-    for mut child in children {
-        assert!(child.wait().expect("child exit").success());
+    for child in children {
+        let out = harness::output_within(child, harness::WAIT_DEADLINE);
+        assert!(out.status.success());
     }
     check_all_records(&path, 100);
 }

@@ -485,11 +485,7 @@ impl Harness {
                 .stdin(Stdio::null())
                 .stdout(log.try_clone().expect("log fd"))
                 .stderr(log);
-            for (k, _) in std::env::vars() {
-                if k == "CI" || k.starts_with("GITHUB_") || k.starts_with("RUNNER_") {
-                    cmd.env_remove(&k);
-                }
-            }
+            super::scrub(&mut cmd);
             let mut path_var = paths.clone();
             path_var.push(std::env::var("PATH").unwrap_or_default());
             cmd.env("PATH", path_var.join(":"))

@@ -28,9 +28,9 @@ pub struct DockerEnv {
     pub base_image: String,
 }
 
-/// Finds the environment: `DOCKER_HOST` (else the test-env socket) with a daemon answering
-/// `/_ping`, and the registry answering `/v2/`.
-pub fn env() -> Option<DockerEnv> {
+/// The one daemon finder: `DOCKER_HOST` (else the test-env socket) with a daemon answering
+/// `/_ping`, or why there is none.
+fn find_daemon() -> Result<String, String> {
     let host = std::env::var("DOCKER_HOST")
         .ok()
         .filter(|h| !h.is_empty())
@@ -39,31 +39,50 @@ pub fn env() -> Option<DockerEnv> {
                 .exists()
                 .then(|| format!("unix://{TEST_ENV_SOCKET}"))
         });
+    match host {
+        None => Err("DOCKER_HOST is not set and scripts/test-env.sh is not up".to_owned()),
+        Some(h) if !daemon_answers(&h) => Err(format!("no Docker daemon answers at {h}")),
+        Some(h) => Ok(h),
+    }
+}
+
+/// `None` (skip, with the reason printed) outside CI; a panic under `CI=true`, where the tests
+/// must run rather than pass by skipping.
+fn skip_or_fail<T>(problem: &str) -> Option<T> {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{problem}; CI needs the daemon: run scripts/test-env.sh up");
+    }
+    eprintln!("skipping: {problem} (run scripts/test-env.sh up)");
+    None
+}
+
+/// The daemon alone (`DOCKER_HOST` value), for tests that need no registry.
+pub fn daemon_host() -> Option<String> {
+    find_daemon().map_or_else(|p| skip_or_fail(&p), Some)
+}
+
+/// Finds the environment: the daemon of [`daemon_host`], and the registry answering `/v2/`.
+pub fn env() -> Option<DockerEnv> {
     let registry =
         std::env::var("DEPLOY_ACTION_TEST_REGISTRY").unwrap_or_else(|_| "127.0.0.1:5000".into());
     let base_image = std::env::var("DEPLOY_ACTION_TEST_BASE_IMAGE")
         .unwrap_or_else(|_| "deploy-action-test/busybox:latest".into());
-    let problem = match &host {
-        None => Some("DOCKER_HOST is not set and scripts/test-env.sh is not up".to_owned()),
-        Some(h) if !daemon_answers(h) => Some(format!("no Docker daemon answers at {h}")),
-        Some(_) => match http("GET", &format!("http://{registry}/v2/"), &[]) {
-            Ok(r) if r.status == 200 => None,
-            Ok(r) => Some(format!("registry {registry} answered HTTP {}", r.status)),
-            Err(e) => Some(format!("registry {registry} does not answer: {e}")),
-        },
-    };
-    if let Some(problem) = problem {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("{problem}; CI needs the daemon: run scripts/test-env.sh up");
-        }
-        eprintln!("skipping: {problem} (run scripts/test-env.sh up)");
-        return None;
+    let found =
+        find_daemon().and_then(
+            |host| match http("GET", &format!("http://{registry}/v2/"), &[]) {
+                Ok(r) if r.status == 200 => Ok(host),
+                Ok(r) => Err(format!("registry {registry} answered HTTP {}", r.status)),
+                Err(e) => Err(format!("registry {registry} does not answer: {e}")),
+            },
+        );
+    match found {
+        Ok(host) => Some(DockerEnv {
+            host,
+            registry,
+            base_image,
+        }),
+        Err(problem) => skip_or_fail(&problem),
     }
-    Some(DockerEnv {
-        host: host.unwrap_or_default(),
-        registry,
-        base_image,
-    })
 }
 
 fn daemon_answers(host: &str) -> bool {
@@ -96,6 +115,17 @@ pub fn docker_cli(host: &str, args: &[&str]) -> Output {
         )
         .output()
         .expect("the docker CLI runs")
+}
+
+/// [`docker_cli`] that must succeed: its stdout, or a panic with its stderr.
+pub fn docker_ok(host: &str, args: &[&str]) -> String {
+    let out = docker_cli(host, args);
+    assert!(
+        out.status.success(),
+        "docker {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// `docker run --rm image sh -c script`, returning stdout.

@@ -344,7 +344,7 @@ impl WorkflowRunner {
             .arg(&script_path)
             .current_dir(&self.workspace)
             .stdin(Stdio::null());
-        clear_runner_env(&mut cmd);
+        crate::harness::scrub(&mut cmd);
         cmd.envs(&self.env)
             .envs(env)
             .env("CI", "true")
@@ -362,14 +362,6 @@ impl WorkflowRunner {
                 String::from_utf8_lossy(&out.stderr)
             ),
             outputs: parse_key_values(&std::fs::read_to_string(&output).unwrap_or_default()),
-        }
-    }
-}
-
-fn clear_runner_env(cmd: &mut Command) {
-    for (k, _) in std::env::vars() {
-        if k == "CI" || k.starts_with("GITHUB_") || k.starts_with("RUNNER_") {
-            cmd.env_remove(&k);
         }
     }
 }

@@ -3,8 +3,6 @@
 
 use crate::harness;
 
-use serde_json::Value;
-
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/expr");
 
 /// The rules this file covers; the security rules have tests of their own.
@@ -12,15 +10,7 @@ const RULES: &[&str] = &["expression", "if-cond", "deprecated-commands"];
 
 /// `line:col rule severity message` of every finding of `file` by [`RULES`], in order.
 fn findings(file: &str) -> Vec<String> {
-    let out = harness::bin()
-        .current_dir(FIXTURES)
-        .args(["lint", "--format", "json", file])
-        .output()
-        .expect("run");
-    let json: Value = serde_json::from_slice(&out.stdout).expect("json");
-    json["findings"]
-        .as_array()
-        .expect("findings")
+    harness::lint::findings(FIXTURES, &[file])
         .iter()
         .filter(|f| RULES.contains(&f["rule"].as_str().unwrap_or("")))
         .map(|f| {

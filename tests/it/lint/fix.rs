@@ -47,13 +47,7 @@ const CASES: &[(&str, &[&str])] = &[
 
 /// The JSON findings of one file.
 fn lint_json(dir: &Path, file: &str) -> Vec<Value> {
-    let out = harness::bin()
-        .current_dir(dir)
-        .args(["lint", "--format", "json", file])
-        .output()
-        .expect("run lint");
-    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
-    v["findings"].as_array().cloned().unwrap_or_default()
+    harness::lint::findings(dir, &[file])
 }
 
 /// A fresh folder holding a copy of the corpus file.

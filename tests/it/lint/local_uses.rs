@@ -5,8 +5,6 @@
 
 use crate::harness;
 
-use serde_json::Value;
-
 const PROJECT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/project");
 
 /// `file:line:col rule severity message` of every finding of the project, linted from inside,
@@ -17,15 +15,7 @@ fn findings() -> Vec<String> {
 
 /// The same, linting `path` from the directory `cwd`.
 fn findings_from(cwd: &str, path: &str) -> Vec<String> {
-    let out = harness::bin()
-        .current_dir(cwd)
-        .args(["lint", "--format", "json", path])
-        .output()
-        .expect("run");
-    let json: Value = serde_json::from_slice(&out.stdout).expect("json");
-    json["findings"]
-        .as_array()
-        .expect("findings")
+    harness::lint::findings(cwd, &[path])
         .iter()
         .filter(|f| f.get("zizmor_severity").is_none())
         .map(|f| {

@@ -6,29 +6,22 @@
 use crate::harness;
 
 use harness::bin;
+use harness::lint::text;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/lint");
 
 /// (rule, line, column, severity) of every finding of a pipeline rule (`deploy-*`) in a
 /// fixture; the security rules have tests of their own.
 fn findings(path: &str) -> Vec<(String, u64, u64, String)> {
-    let out = bin()
-        .current_dir(FIXTURES)
-        .args(["lint", "--format", "json", path])
-        .output()
-        .expect("run");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    v["findings"]
-        .as_array()
-        .expect("findings")
+    harness::lint::findings(FIXTURES, &[path])
         .iter()
         .filter(|f| f["rule"].as_str().is_some_and(|r| r.starts_with("deploy-")))
         .map(|f| {
             (
-                f["rule"].as_str().unwrap_or_default().to_string(),
+                text(f, "rule"),
                 f["line"].as_u64().unwrap_or_default(),
                 f["column"].as_u64().unwrap_or_default(),
-                f["severity"].as_str().unwrap_or_default().to_string(),
+                text(f, "severity"),
             )
         })
         .collect()

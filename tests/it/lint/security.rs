@@ -7,6 +7,7 @@
 use crate::harness;
 
 use harness::bin;
+use harness::lint::text;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/lint");
 
@@ -14,24 +15,16 @@ const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/lint");
 type Row = (String, u64, u64, String, String, String);
 
 fn findings_in(dir: &str, path: &str) -> Vec<Row> {
-    let out = bin()
-        .current_dir(dir)
-        .args(["lint", "--format", "json", path])
-        .output()
-        .expect("run");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    v["findings"]
-        .as_array()
-        .expect("findings")
+    harness::lint::findings(dir, &[path])
         .iter()
         .map(|f| {
             (
-                f["rule"].as_str().unwrap_or_default().to_string(),
+                text(f, "rule"),
                 f["line"].as_u64().unwrap_or_default(),
                 f["column"].as_u64().unwrap_or_default(),
-                f["severity"].as_str().unwrap_or_default().to_string(),
-                f["message"].as_str().unwrap_or_default().to_string(),
-                f["help"].as_str().unwrap_or_default().to_string(),
+                text(f, "severity"),
+                text(f, "message"),
+                text(f, "help"),
             )
         })
         .collect()

@@ -23,16 +23,7 @@ fn have_shellcheck() -> bool {
 
 /// `path:line:col severity message` of the shellcheck findings.
 fn findings(args: &[&str]) -> Vec<String> {
-    let out = harness::bin()
-        .current_dir(DIR)
-        .args(["lint", "--format", "json"])
-        .args(args)
-        .output()
-        .expect("run");
-    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
-    v["findings"]
-        .as_array()
-        .expect("findings")
+    harness::lint::findings(DIR, args)
         .iter()
         .filter(|f| f["rule"] == "shellcheck")
         .map(|f| {

@@ -132,12 +132,7 @@ impl Service {
     fn promote_cmd(&self, image: &str, sha: &str, policy: &str) -> std::process::Command {
         let file = self.dir().join(format!("policy-{sha}.yml"));
         std::fs::write(&file, policy).expect("policy");
-        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("deploy-action"));
-        for (k, _) in std::env::vars() {
-            if k == "CI" || k.starts_with("GITHUB_") || k.starts_with("RUNNER_") {
-                c.env_remove(&k);
-            }
-        }
+        let mut c = harness::bin_command();
         c.current_dir(self.dir())
             .env("DOCKER_HOST", &self.env.host)
             .env("DEPLOY_ACTION_BALANCER_IMAGE", harness::balancer_image())
@@ -518,7 +513,7 @@ fn sigterm_mid_rollout_puts_the_old_version_back() {
     std::thread::sleep(Duration::from_millis(1500));
     let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("kill");
-    let out = child.wait_with_output().expect("wait");
+    let out = harness::output_within(child, harness::WAIT_DEADLINE);
     let log = reader.join().expect("reader");
     let tally = load.stop();
     assert_eq!(out.status.code(), Some(130), "{log}");

@@ -144,9 +144,8 @@ fn two_promotions_at_once_cannot_both_win() {
         String::from_utf8_lossy(&out.stderr)
     );
     std::fs::write(dir.path().join("promotion.yml"), HEAD).expect("policy");
-    let bin_path = assert_cmd::cargo::cargo_bin("deploy-action");
     let spawn = || {
-        std::process::Command::new(&bin_path)
+        harness::bin_command()
             .current_dir(dir.path())
             .env_remove("GITHUB_TOKEN")
             .env_remove("GITHUB_REPOSITORY")
@@ -169,8 +168,8 @@ fn two_promotions_at_once_cannot_both_win() {
     };
     let (a, b) = (spawn(), spawn());
     let outs = [
-        a.wait_with_output().expect("a"),
-        b.wait_with_output().expect("b"),
+        harness::output_within(a, harness::WAIT_DEADLINE),
+        harness::output_within(b, harness::WAIT_DEADLINE),
     ];
     let decisions: Vec<String> = outs
         .iter()
@@ -223,7 +222,7 @@ fn sigterm_during_the_rollout_leaves_nothing_in_progress() {
     assert_eq!(out.status.code(), Some(0));
     std::fs::write(dir.path().join("promotion.yml"), HEAD).expect("policy");
     let marker = dir.path().join("started");
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("deploy-action"))
+    let mut child = harness::bin_command()
         .current_dir(dir.path())
         .args([
             "promote",
@@ -246,12 +245,14 @@ fn sigterm_during_the_rollout_leaves_nothing_in_progress() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn");
-    while !marker.exists() {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    harness::wait_until(
+        "the promotion's command to start",
+        harness::WAIT_DEADLINE,
+        || marker.exists() || child.try_wait().is_ok_and(|s| s.is_some()),
+    );
     let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("kill");
-    let out = child.wait_with_output().expect("wait");
+    let out = harness::output_within(child, harness::WAIT_DEADLINE);
     assert_eq!(
         out.status.code(),
         Some(130),
