@@ -3,8 +3,8 @@
 //! Each module was a test binary of its own (`tests/build_buildkit.rs` is now `build::buildkit`),
 //! so `cargo test --test it build::` runs an area and `cargo test --test it build::buildkit::`
 //! one former file. All modules run as threads of this one process: nothing here may change the
-//! current directory or the process environment; children get theirs from `harness::bin()` or
-//! `harness::command()`.
+//! current directory or the process environment; every CLI child gets a scrubbed one from
+//! `harness::bin()` or `harness::bin_command()`, and every wait has a deadline.
 
 mod harness;
 

@@ -11,7 +11,7 @@
 //!
 //! What act does differently from GitHub, and how the tests work around it, is in docs/act.md.
 
-#![allow(dead_code, clippy::print_stderr)]
+#![allow(clippy::print_stderr)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

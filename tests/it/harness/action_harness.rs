@@ -10,8 +10,6 @@
 //! `always()`); anything else panics with the expression, so a new form is noticed, not
 //! silently mis-evaluated.
 
-#![allow(dead_code)]
-
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -47,7 +45,8 @@ pub struct Harness {
 pub struct StepRun {
     /// `id:` or `__N`.
     pub id: String,
-    /// `name:`.
+    /// `name:` (no test reads it yet; failure messages show it through `Debug`).
+    #[allow(dead_code)]
     pub name: String,
     /// False when its `if:` skipped it.
     pub ran: bool,

@@ -6,8 +6,6 @@
 //!   connection once the daemon's output contains a marker, and refuses new ones: to the client
 //!   the daemon is gone, while the shared daemon itself keeps running.
 
-#![allow(dead_code)]
-
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::net::SocketAddr;

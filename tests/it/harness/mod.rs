@@ -1,6 +1,6 @@
 //! Shared test helpers: where `../shared` is, and a command with the environment scrubbed.
 
-#![allow(dead_code, clippy::print_stderr)]
+#![allow(clippy::print_stderr)]
 
 pub mod act;
 pub mod action_harness;

@@ -1,7 +1,7 @@
 //! Helpers of the promotion end-to-end tests: small HTTP service images made from the harness's
 //! busybox and pushed to the test registry, and the commands that deploy and promote them.
 
-#![allow(dead_code, clippy::print_stderr)]
+#![allow(clippy::print_stderr)]
 
 use std::path::Path;
 use std::process::Output;
@@ -89,15 +89,6 @@ pub fn container_digest(env: &DockerEnv, name: &str) -> String {
         o.status.success(),
         "inspect {name}: {}",
         String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).trim().to_owned()
-}
-
-/// The image id of `reference` on the daemon.
-pub fn image_id(env: &DockerEnv, reference: &str) -> String {
-    let o = docker_cli(
-        &env.host,
-        &["image", "inspect", "--format", "{{.Id}}", reference],
     );
     String::from_utf8_lossy(&o.stdout).trim().to_owned()
 }

@@ -1,8 +1,6 @@
 //! Helpers of the promotion tests without Docker: tiny HTTP servers, a staging record in the
 //! local ledger, `promote` with a policy, and readers of its results.
 
-#![allow(dead_code)]
-
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
