@@ -251,7 +251,8 @@ fn the_inline_cache_round_trip_brings_steps_back_cached() {
         "{}",
         String::from_utf8_lossy(&rmi.stderr)
     );
-    docker::prune_build_cache(&env);
+    // This test alone uses the daemon from here on (its rebuild on the emptied cache included).
+    let _alone = docker::prune_build_cache(&env);
 
     let cache_from = format!("type=registry,ref={pushed}");
     let (code, stdout, stderr) = build(

@@ -42,7 +42,10 @@ fn find_daemon() -> Result<String, String> {
     match host {
         None => Err("DOCKER_HOST is not set and scripts/test-env.sh is not up".to_owned()),
         Some(h) if !daemon_answers(&h) => Err(format!("no Docker daemon answers at {h}")),
-        Some(h) => Ok(h),
+        Some(h) => {
+            super::daemon_users::enter();
+            Ok(h)
+        }
     }
 }
 
@@ -277,7 +280,15 @@ pub fn registry_blob_json(registry: &str, repository: &str, digest: &str) -> ser
 }
 
 /// Empties the daemon's BuildKit cache, as on a fresh runner (`POST /build/prune?all=1`).
-pub fn prune_build_cache(env: &DockerEnv) {
+/// Waits until no other test of this process uses the daemon, and keeps it so while the
+/// returned guard lives (`daemon_users`): a prune racing a build crashes dockerd 20.10.
+pub fn prune_build_cache(env: &DockerEnv) -> super::daemon_users::Alone {
+    let alone = super::daemon_users::alone();
+    prune_all(env);
+    alone
+}
+
+fn prune_all(env: &DockerEnv) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

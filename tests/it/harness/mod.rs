@@ -5,6 +5,7 @@
 pub mod act;
 pub mod action_harness;
 pub mod auth_registry;
+pub mod daemon_users;
 pub mod docker;
 pub mod fake_github;
 pub mod faults;
