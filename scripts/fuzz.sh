@@ -9,7 +9,7 @@
 # `tags:` lines), the OpenAPI description's examples and the repository's fixtures; nothing of
 # the shared corpus is copied into the repository. Crash inputs land in
 # $FUZZ_WORK/artifacts/<target>/; add each as fixtures/fuzz/<target>/<name> (see
-# tests/fuzz_regressions.rs) once it is fixed.
+# tests/it/fuzz_regressions.rs) once it is fixed.
 #
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]   (default 60 s, every target)
 # Exits 1 when any target crashed, 2 when the targets could not be built.

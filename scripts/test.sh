@@ -36,8 +36,10 @@ fi
 #   pre-commit test install their PyPI tools into venvs of their own;
 # - nodejs and npm: GitHub's parser (ghparse.mjs, installed with the peers by npm). This
 #   machine kind ships Node.js 20 with npm; where there is none, Debian's is installed, and
-#   check-generated.sh says so if it is older than the parser needs (20.6).
+#   check-generated.sh says so if it is older than the parser needs (20.6);
+# - time (GNU time): the hostile-YAML tests bound each lint's own peak memory with it.
 missing=()
+[ -x /usr/bin/time ] || missing+=(time)
 command -v shellcheck >/dev/null || missing+=(shellcheck)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3 python3-venv python3-pip)
 command -v node >/dev/null || missing+=(nodejs)
