@@ -7,7 +7,7 @@ use super::action::Action;
 use super::yaml::{self, Node};
 
 /// The marker line that opens the generated section.
-pub const START: &str = "<!-- action-docs:start: generated from action.yml by `UPDATE_DOCS=1 cargo test --test docs` -->";
+pub const START: &str = "<!-- action-docs:start: generated from action.yml by `UPDATE_DOCS=1 cargo test --test it docs::` -->";
 /// The marker line that closes it.
 pub const END: &str = "<!-- action-docs:end -->";
 
