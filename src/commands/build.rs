@@ -27,7 +27,7 @@ use deploy_action_image::buildkit::{
 };
 use deploy_action_image::buildkit::{filesync::FileSync, ssh::SshAgents};
 use deploy_action_image::context::{BuildContext, PackOptions, PackStats};
-use deploy_action_image::daemon::Daemon;
+use deploy_action_image::daemon::{Daemon, Labelled};
 use deploy_action_image::endpoint::{self, Resolved};
 use deploy_action_image::labels::{LabelInputs, oci_labels, parse_label};
 use deploy_action_image::push::{PushEvent, push};
@@ -418,16 +418,22 @@ impl Job<'_> {
         Some(base.join("deploy-action").join("stat"))
     }
 
-    /// Looks for an image with build key `key`: the daemon's, then (pushing) a registry's under
-    /// the computed tags.
+    /// Looks for an image with build key `key`: the daemon's (in `local`, its images listed
+    /// while the digest was read, when given), then (pushing) a registry's under the computed
+    /// tags.
     async fn find_existing(
         &self,
         daemon: &Daemon,
+        local: Option<&Labelled>,
         registries: &HashMap<String, Registry>,
         auths: &HashMap<String, Option<RegistryAuth>>,
         key: &str,
     ) -> Result<Option<(String, &'static str)>, ImageError> {
-        if let Some(id) = daemon.find_by_label(BUILD_KEY_LABEL, key).await? {
+        let found = match local {
+            Some(local) => local.newest(key),
+            None => daemon.find_by_label(BUILD_KEY_LABEL, key).await?,
+        };
+        if let Some(id) = found {
             log(&format!(
                 "reusing {id}: the daemon has an image with build key {key}\n"
             ));
@@ -493,13 +499,23 @@ impl Job<'_> {
         let args = self.args;
         let platform = self.options.single_platform();
         let user_labels = self.user_labels()?;
-        let stats = self.digest().await?;
+        let rebuild = args.rebuild || args.no_cache || args.pull;
+        // The daemon lists its images with a build key while the digest is read (it takes a
+        // tenth of a second or more with thousands of images); the key is matched afterwards.
+        let local = async {
+            if rebuild {
+                return Ok(None);
+            }
+            daemon.labelled(BUILD_KEY_LABEL).await.map(Some)
+        };
+        let (stats, local) = tokio::join!(self.digest(), local);
+        let stats = stats?;
         log_context(args, &stats);
         let key = self.key_of(&user_labels, &stats.context_digest, platform);
-        let rebuild = args.rebuild || args.no_cache || args.pull;
-        if !rebuild
-            && let Some((image_id, from)) =
-                self.find_existing(daemon, registries, auths, &key).await?
+        if let Some(local) = local?
+            && let Some((image_id, from)) = self
+                .find_existing(daemon, Some(&local), registries, auths, &key)
+                .await?
         {
             return Ok(Made {
                 image_id,

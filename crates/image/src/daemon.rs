@@ -66,6 +66,38 @@ pub struct LocalImage {
     pub platform: String,
 }
 
+/// The daemon's images that carry one label, each with its value ([`Daemon::labelled`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Labelled {
+    /// `(id, created, value)` in the daemon's order.
+    images: Vec<(String, i64, String)>,
+}
+
+impl Labelled {
+    /// The most recently created image whose label equals `value`: what
+    /// [`Daemon::find_by_label`] answers for the same key and value.
+    pub fn newest(&self, value: &str) -> Option<String> {
+        newest(
+            self.images
+                .iter()
+                .filter(|(_, _, v)| v == value)
+                .map(|(id, created, _)| (id.as_str(), *created)),
+        )
+    }
+}
+
+/// The id of the most recently created of `images` (`(id, created)`); the first listed wins a
+/// tie, as a stable sort of the daemon's order would have it.
+fn newest<'a>(images: impl Iterator<Item = (&'a str, i64)>) -> Option<String> {
+    let mut best: Option<(&str, i64)> = None;
+    for (id, created) in images {
+        if best.is_none_or(|(_, c)| created > c) {
+            best = Some((id, created));
+        }
+    }
+    best.map(|(id, _)| id.to_owned())
+}
+
 impl Daemon {
     /// Connects to the daemon `resolved` names and negotiates the API version down to what it
     /// speaks (bollard's default is newer than Docker 20.10). Unix sockets and plain TCP use
@@ -190,18 +222,39 @@ impl Daemon {
         key: &str,
         value: &str,
     ) -> Result<Option<String>, ImageError> {
-        let filters = HashMap::from([("label".to_owned(), vec![format!("{key}={value}")])]);
+        let images = self.list_labelled(format!("{key}={value}")).await?;
+        Ok(newest(images.iter().map(|i| (i.id.as_str(), i.created))))
+    }
+
+    /// Every image that carries label `key`, whatever its value: a listing that can be asked
+    /// for before the value is known (the daemon takes as long to filter on the key alone).
+    pub async fn labelled(&self, key: &str) -> Result<Labelled, ImageError> {
+        let images = self.list_labelled(key.to_owned()).await?;
+        Ok(Labelled {
+            images: images
+                .into_iter()
+                .filter_map(|mut i| {
+                    let value = i.labels.remove(key)?;
+                    Some((i.id, i.created, value))
+                })
+                .collect(),
+        })
+    }
+
+    /// The images whose labels match `filter` (`key` or `key=value`).
+    async fn list_labelled(
+        &self,
+        filter: String,
+    ) -> Result<Vec<bollard::models::ImageSummary>, ImageError> {
+        let filters = HashMap::from([("label".to_owned(), vec![filter])]);
         let options = ListImagesOptions {
             filters: Some(filters),
             ..Default::default()
         };
-        let mut images = self
-            .docker
+        self.docker
             .list_images(Some(options))
             .await
-            .map_err(|e| self.error("list images", e))?;
-        images.sort_by_key(|i| std::cmp::Reverse(i.created));
-        Ok(images.into_iter().next().map(|i| i.id))
+            .map_err(|e| self.error("list images", e))
     }
 
     /// Inspects `reference` (a name or ID); `None` when the daemon has no such image.
@@ -307,5 +360,33 @@ pub fn credentials(registry: &str, auth: Option<&RegistryAuth>) -> DockerCredent
             serveraddress,
             ..Default::default()
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Labelled;
+
+    fn labelled(images: &[(&str, i64, &str)]) -> Labelled {
+        Labelled {
+            images: images
+                .iter()
+                .map(|(id, created, value)| ((*id).to_owned(), *created, (*value).to_owned()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_newest_image_with_the_value_wins() {
+        let images = labelled(&[("a", 10, "k1"), ("b", 30, "k2"), ("c", 20, "k1")]);
+        assert_eq!(images.newest("k1").as_deref(), Some("c"));
+        assert_eq!(images.newest("k2").as_deref(), Some("b"));
+        assert_eq!(images.newest("k3"), None);
+    }
+
+    #[test]
+    fn a_tie_goes_to_the_first_listed() {
+        let images = labelled(&[("a", 10, "k"), ("b", 10, "k")]);
+        assert_eq!(images.newest("k").as_deref(), Some("a"));
     }
 }

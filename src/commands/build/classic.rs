@@ -67,7 +67,10 @@ impl Job<'_> {
                     labels: labels.clone(),
                 });
             }
-            if let Some((id, from)) = self.find_existing(daemon, registries, auths, &key).await? {
+            if let Some((id, from)) = self
+                .find_existing(daemon, None, registries, auths, &key)
+                .await?
+            {
                 reused_from = Some(from);
                 return Ok(Decision::Reuse { image_id: id });
             }

@@ -453,6 +453,13 @@ fn an_unchanged_context_is_reused_from_the_stat_cache() {
     assert_ne!(third["context_digest"], first["context_digest"]);
     let id = third["image_id"].as_str().expect("id");
     assert_eq!(docker::run_in(&env, id, "cat /src/a.txt"), other);
+    // Back to the first content: of the daemon's images with a build key (listed while the
+    // digest is read), the one whose key matches is reused, not the newest.
+    std::fs::write(dir.path().join("a.txt"), &nonce).expect("rewrite");
+    let fourth = run();
+    assert_eq!(fourth["reused"], true);
+    assert_eq!(fourth["image_id"], first["image_id"]);
+    assert_eq!(fourth["build_key"], first["build_key"]);
 }
 
 /// An image with the host's `ssh-add` (and the libraries it loads) on the test base image.
