@@ -15,6 +15,41 @@ fi
 with_docker=1
 [ "${1:-}" = "--no-docker" ] && with_docker=0
 
+# The release build here feeds the pre-commit, LSP and wheel tests, which need a working binary,
+# not the shipped one's link-time optimisation (the release workflow builds that). Without LTO it
+# takes a fraction of the time; pre-commit's `cargo install` and maturin reuse it (same profile).
+export CARGO_PROFILE_RELEASE_LTO=${CARGO_PROFILE_RELEASE_LTO:-false}
+export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=${CARGO_PROFILE_RELEASE_CODEGEN_UNITS:-16}
+
+# The compiles need none of the tools installed below: start them now, so they use the cores
+# while apt-get, pip and npm wait on the network. `wait_for NAME` joins one and shows its log
+# when it failed.
+mkdir -p target
+declare -A background=()
+in_background() {
+  local name=$1
+  shift
+  ("$@" >"target/ci-$name.log" 2>&1; echo $? >"target/ci-$name.rc") &
+  background[$name]=$!
+}
+wait_for() {
+  [ -n "${background[$1]:-}" ] || return 0
+  wait "${background[$1]}" || true
+  local rc
+  rc=$(cat "target/ci-$1.rc" 2>/dev/null || echo 0)
+  if [ "$rc" != 0 ]; then
+    cat "target/ci-$1.log" >&2
+    echo "error: $1 failed (exit $rc)" >&2
+    exit 1
+  fi
+}
+rm -f target/ci-*.rc
+if ! cargo deny --version >/dev/null 2>&1; then
+  echo "== cargo-deny missing: cargo install --locked cargo-deny (in the background)"
+  in_background deny-install cargo install --locked --quiet cargo-deny
+fi
+in_background test-build cargo test --workspace --no-run --locked --quiet
+
 started=0
 cleanup() {
   if [ "$started" = 1 ]; then scripts/test-env.sh down >/dev/null 2>&1 || true; fi
@@ -75,27 +110,12 @@ report_timings() {
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
+step "the test build (started in the background)"
+wait_for test-build
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --quiet --workspace --all-targets -- -D warnings
 step "the house: scripts/check-layout"
 scripts/check-layout
-step "cargo deny (deny.toml: licenses, bans, sources; advisories when the database is here)"
-if ! cargo deny --version >/dev/null 2>&1; then
-  echo "cargo-deny missing: cargo install --locked cargo-deny" >&2
-  cargo install --locked --quiet cargo-deny
-fi
-cargo deny --all-features check --hide-inclusion-graph licenses bans sources
-# The database lives under $CARGO_HOME/advisory-dbs (cargo-deny's default). Fetching it needs
-# GitHub; without a copy the advisories check is skipped, loudly.
-db_root=${CARGO_HOME:-$HOME/.cargo}/advisory-dbs
-if compgen -G "$db_root/*/crates" >/dev/null 2>&1 || compgen -G "$db_root/*/.git" >/dev/null 2>&1; then
-  cargo deny --offline --all-features check --hide-inclusion-graph advisories
-elif [ "${DENY_FETCH_ADVISORIES:-}" = 1 ]; then
-  cargo deny --all-features check --hide-inclusion-graph advisories
-else
-  echo "warning: advisories NOT checked: no RustSec database under $db_root" >&2
-  echo "         (set DENY_FETCH_ADVISORIES=1 where GitHub is reachable to fetch it)" >&2
-fi
 step "cargo test --workspace"
 cargo test --quiet --workspace --no-fail-fast 2>&1 | tee target/test-output.log
 step "generated pipelines under act (nektos/act): scripts/test-act.sh"
@@ -111,4 +131,18 @@ step "the language server through a real LSP client (pygls): scripts/test-lsp.sh
 scripts/test-lsp.sh target/release/deploy-action
 step "the wheel (maturin) in a fresh venv and its pre-commit hook: scripts/test-wheel.sh"
 scripts/test-wheel.sh
+step "cargo deny (deny.toml: licenses, bans, sources; advisories when the database is here)"
+wait_for deny-install
+cargo deny --all-features check --hide-inclusion-graph licenses bans sources
+# The database lives under $CARGO_HOME/advisory-dbs (cargo-deny's default). Fetching it needs
+# GitHub; without a copy the advisories check is skipped, loudly.
+db_root=${CARGO_HOME:-$HOME/.cargo}/advisory-dbs
+if compgen -G "$db_root/*/crates" >/dev/null 2>&1 || compgen -G "$db_root/*/.git" >/dev/null 2>&1; then
+  cargo deny --offline --all-features check --hide-inclusion-graph advisories
+elif [ "${DENY_FETCH_ADVISORIES:-}" = 1 ]; then
+  cargo deny --all-features check --hide-inclusion-graph advisories
+else
+  echo "warning: advisories NOT checked: no RustSec database under $db_root" >&2
+  echo "         (set DENY_FETCH_ADVISORIES=1 where GitHub is reachable to fetch it)" >&2
+fi
 report_timings
