@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Generates src/lint/popular_actions/data.rs from the action.yml files of popular actions.
+"""Generates crates/lint/src/lint/popular_actions/data.rs from the action.yml files of popular actions.
 
-Usage: gen_popular_actions.py MIRRORS_DIR > src/lint/popular_actions/data.rs
+Usage: gen_popular_actions.py MIRRORS_DIR > crates/lint/src/lint/popular_actions/data.rs
 
 MIRRORS_DIR holds bare-ish git clones named owner+repo/repo (as `fetch` leaves them). For each
 action below, every listed ref's action.yml (or action.yaml) is read with git; refs whose
