@@ -420,7 +420,7 @@ impl Job<'_> {
                 "promoted {} to {to} (deployment {}) and verified for {}",
                 short_sha(sha),
                 mine.id,
-                gate::probe::human(verify.window)
+                deploy_action_release::probe::human(verify.window)
             );
             return decide(decision, DecisionKind::Promoted, why, exit::OK);
         };
@@ -588,7 +588,7 @@ impl Job<'_> {
                     .as_ref()
                     .map_or("pending", |s| s.state.as_str()),
                 holder.deployment.created_at.format("%H:%M:%S UTC"),
-                gate::probe::human(self.args.lock_timeout),
+                deploy_action_release::probe::human(self.args.lock_timeout),
             );
             rollout::close(
                 store,

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::Value;
 
-use super::policy::{JsonCondition, JsonTest};
+use deploy_action_lint::policy::{JsonCondition, JsonTest};
 use deploy_action_sys::secret::Secret;
 
 /// A finished HTTP exchange.
