@@ -10,6 +10,7 @@ use crate::cli::{RecordFormat, RollbackArgs};
 use crate::runner::Runner;
 use deploy_action_records::StatusState;
 use deploy_action_release::rollback::{self, RollbackError};
+use deploy_action_sys::exit::Failure;
 
 /// Runs `rollback`.
 pub fn run(args: &RollbackArgs) -> anyhow::Result<u8> {
@@ -24,10 +25,7 @@ pub fn run(args: &RollbackArgs) -> anyhow::Result<u8> {
         let store = &selected.store;
         let choice = match rollback::plan(store, env, args.to.as_deref()).await {
             Ok(c) => c,
-            Err(RollbackError::Store(e)) => {
-                progress(&format!("error: {e}"));
-                return Ok(exit::INFRA);
-            }
+            Err(RollbackError::Store(e)) => return Err(Failure::new(e.exit_code(), &e).into()),
             Err(e) => return Err(e.into()),
         };
         let (current, restore) = (&choice.current, &choice.restore);
@@ -40,10 +38,7 @@ pub fn run(args: &RollbackArgs) -> anyhow::Result<u8> {
         ));
         let docker = match rollout::docker_target(&args.rollout).await {
             Ok(d) => d,
-            Err(e) => {
-                progress(&format!("error: {e:#}"));
-                return Ok(exit::INFRA);
-            }
+            Err(e) => return Err(Failure::new(exit::INFRA, &format!("{e:#}")).into()),
         };
         let target = rollout::target(docker.clone(), &args.command);
         let how = rollout::Rollout {
@@ -66,10 +61,9 @@ pub fn run(args: &RollbackArgs) -> anyhow::Result<u8> {
         .await;
         let outcome = match restored {
             Ok(o) => o,
-            Err(e) => {
-                progress(&format!("error: {e}"));
-                return Ok(exit::INFRA);
-            }
+            // Kept at INFRA for every cause, as before (GateError::exit_code would say USAGE
+            // for a record without a digest).
+            Err(e) => return Err(Failure::new(exit::INFRA, &e).into()),
         };
         let ok = outcome.state == StatusState::Success;
         let said = if ok {

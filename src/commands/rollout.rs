@@ -5,8 +5,6 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use tokio::sync::watch;
-
 use super::{gitctx, progress};
 use crate::cli::{DeployTargetKind, TargetArgs};
 use deploy_action_image::auth::DockerConfig;
@@ -20,53 +18,10 @@ use deploy_action_release::deploy::{
 use deploy_action_release::gate::{GateError, retag};
 use deploy_action_release::rollback::{self, payload_images};
 
-/// Reads an environment variable (the commands' one way to do so).
-pub fn get(key: &str) -> Option<String> {
-    std::env::var(key).ok().filter(|v| !v.is_empty())
-}
-
-/// Watches SIGINT and SIGTERM; every clone can wait for the signal's name.
-#[derive(Clone)]
-pub struct Interrupt(watch::Receiver<Option<String>>);
-
-impl Interrupt {
-    /// Starts listening (inside a Tokio runtime).
-    pub fn listen() -> anyhow::Result<Self> {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate())?;
-        let mut int = signal(SignalKind::interrupt())?;
-        let (tx, rx) = watch::channel(None);
-        tokio::spawn(async move {
-            let name = tokio::select! {
-                _ = term.recv() => "SIGTERM",
-                _ = int.recv() => "SIGINT",
-            };
-            let _ = tx.send(Some(name.to_owned()));
-        });
-        Ok(Self(rx))
-    }
-
-    /// Resolves to the signal's name once one arrives.
-    pub fn wait(&self) -> impl std::future::Future<Output = String> + Send + 'static {
-        let mut rx = self.0.clone();
-        async move {
-            loop {
-                if let Some(name) = rx.borrow().clone() {
-                    return name;
-                }
-                if rx.changed().await.is_err() {
-                    // The listener is gone: no signal will come.
-                    std::future::pending::<()>().await;
-                }
-            }
-        }
-    }
-
-    /// The signal that arrived, if any.
-    pub fn fired(&self) -> Option<String> {
-        self.0.borrow().clone()
-    }
-}
+/// Reads an environment variable (see [`deploy_action_sys::env::var`]).
+pub use deploy_action_sys::env::var as get;
+/// Watches SIGINT and SIGTERM (see [`deploy_action_sys::signals::Interrupt`]).
+pub use deploy_action_sys::signals::Interrupt;
 
 /// The Docker target (when `--target docker`), checked and connected.
 pub async fn docker_target(args: &TargetArgs) -> Result<Option<DockerTarget>, anyhow::Error> {
@@ -257,15 +212,5 @@ pub fn branch() -> Option<String> {
 
 /// The URL of the workflow run, when in GitHub Actions.
 pub fn run_url() -> Option<String> {
-    match (
-        get("GITHUB_SERVER_URL"),
-        get("GITHUB_REPOSITORY"),
-        get("GITHUB_RUN_ID"),
-    ) {
-        (Some(server), Some(repo), Some(run)) => Some(format!(
-            "{}/{repo}/actions/runs/{run}",
-            server.trim_end_matches('/')
-        )),
-        _ => None,
-    }
+    deploy_action_sys::env::run_url(&get)
 }
