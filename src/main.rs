@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use deploy_action::cli::{Cli, Command};
 use deploy_action::commands::{self, exit};
+use deploy_action_sys::exit::Failure;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -23,17 +24,31 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
+            let (message, code) = render(&e);
             #[allow(clippy::print_stderr)]
             {
-                eprintln!("error: {}", chain.join(": "));
+                eprintln!("error: {message}");
             }
-            let code = e
-                .downcast_ref::<deploy_action_image::ImageError>()
-                .map_or(exit::USAGE, deploy_action_image::ImageError::exit_code);
             ExitCode::from(code)
         }
     }
+}
+
+/// The one line `main` prints for an error, and the exit status its type maps it to. A
+/// [`Failure`] was rendered by its command; any other error prints its whole chain.
+fn render(e: &anyhow::Error) -> (String, u8) {
+    if let Some(f) = e.downcast_ref::<Failure>() {
+        return (f.message.clone(), f.code);
+    }
+    let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
+    let code = if let Some(i) = e.downcast_ref::<deploy_action_image::ImageError>() {
+        i.exit_code()
+    } else if let Some(r) = e.downcast_ref::<deploy_action_release::rollback::RollbackError>() {
+        r.exit_code()
+    } else {
+        exit::USAGE
+    };
+    (chain.join(": "), code)
 }
 
 /// Linting allocates many small strings and nodes; mimalloc roughly halves the time spent in the

@@ -3,18 +3,17 @@
 
 use serde_json::json;
 
+use super::rollout::{Interrupt, get};
 use super::{emit, exit, progress, rollout, store};
 use crate::cli::{DeployArgs, DeployTargetKind, RecordFormat};
 use crate::runner::Runner;
 use deploy_action_image::tags::ImageRef;
 use deploy_action_records::{Artifact, DeploymentPayload, StatusState};
-use deploy_action_release::deploy::{
-    CommandTarget, DeployOutcome, DeployPlan, OutputTo, Target, deploy, resolve_image,
-};
+use deploy_action_release::deploy::{DeployOutcome, DeployPlan, Target, deploy, resolve_image};
+use deploy_action_sys::exit::Failure;
 
 /// Runs `deploy`.
 pub fn run(args: &DeployArgs) -> anyhow::Result<u8> {
-    let get = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let runner = Runner::from_env(get);
     let selected = store::select_masked(&args.store, &get, &runner)?;
     let extra = extra_artifacts(args)?;
@@ -33,40 +32,27 @@ pub fn run(args: &DeployArgs) -> anyhow::Result<u8> {
         );
     }
     let sha = rollout::commit(args.sha.as_deref())?;
-    let run_url = match (
-        get("GITHUB_SERVER_URL"),
-        get("GITHUB_REPOSITORY"),
-        get("GITHUB_RUN_ID"),
-    ) {
-        (Some(server), Some(repo), Some(run)) => Some(format!(
-            "{}/{repo}/actions/runs/{run}",
-            server.trim_end_matches('/')
-        )),
-        _ => None,
-    };
+    let run_url = rollout::run_url();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     rt.block_on(async {
         // Listen before anything is recorded, so an early signal still ends in `error`.
-        let interrupt = interrupted()?;
+        let interrupt = Interrupt::listen()?.wait();
         // --publish was checked above, so an error here is the daemon's.
         let docker = match rollout::docker_target(&args.rollout).await {
             Ok(d) => d,
-            Err(e) => {
-                progress(&format!("error: {e}"));
-                return Ok(exit::INFRA);
-            }
+            Err(e) => return Err(Failure::new(exit::INFRA, &e).into()),
         };
         let (digest, run_image) = match (parsed.digest(), &docker) {
             (_, Some(d)) => match d.resolve(image, &parsed).await {
                 Ok(r) => (r.digest, r.id),
-                Err(e) => return Ok(infra(&e)),
+                Err(e) => return Err(infra(&e)),
             },
             (Some(digest), None) => (digest.to_owned(), image.clone()),
             (None, None) => match resolve_with_daemon(image, &parsed).await {
                 Ok(r) => (r.digest, r.id),
-                Err(e) => return Ok(infra(&e)),
+                Err(e) => return Err(infra(&e)),
             },
         };
         progress(&format!(
@@ -89,18 +75,11 @@ pub fn run(args: &DeployArgs) -> anyhow::Result<u8> {
             production: args.production,
             container_name: args.rollout.name.clone(),
         };
-        let target = match (docker, args.command.is_empty()) {
-            (Some(d), _) => Target::Docker(d),
-            (None, false) => Target::Command(CommandTarget {
-                argv: args.command.clone(),
-                stdout: OutputTo::Stderr,
-            }),
-            (None, true) => Target::Record,
-        };
+        let target = rollout::target(docker, &args.command);
         let mut log = |line: &str| progress(line);
         let outcome = match deploy(&selected.store, &plan, &target, interrupt, &mut log).await {
             Ok(o) => o,
-            Err(e) => return Ok(infra(&e)),
+            Err(e) => return Err(infra(&e)),
         };
         report(args, &plan, &outcome, &runner)
     })
@@ -191,21 +170,20 @@ fn record_artifacts(
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let interrupt = interrupted()?;
+        let interrupt = Interrupt::listen()?.wait();
         let mut log = |line: &str| progress(line);
         let outcome =
             match deploy(&selected.store, &plan, &Target::Record, interrupt, &mut log).await {
                 Ok(o) => o,
-                Err(e) => return Ok(infra(&e)),
+                Err(e) => return Err(infra(&e)),
             };
         report(args, &plan, &outcome, runner)
     })
 }
 
-/// Prints an infrastructure error and returns its exit status.
-fn infra(e: &dyn std::error::Error) -> u8 {
-    progress(&format!("error: {e}"));
-    exit::INFRA
+/// An infrastructure error: `main` prints it and exits with [`exit::INFRA`].
+fn infra(e: &dyn std::error::Error) -> anyhow::Error {
+    Failure::new(exit::INFRA, &e).into()
 }
 
 async fn resolve_with_daemon(
@@ -225,19 +203,6 @@ async fn resolve_with_daemon(
     resolve_image(&docker, image, parsed)
         .await
         .map_err(unresolved)
-}
-
-/// Resolves to the signal's name on SIGINT or SIGTERM.
-fn interrupted() -> anyhow::Result<impl std::future::Future<Output = String>> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
-    Ok(async move {
-        tokio::select! {
-            _ = term.recv() => "SIGTERM".to_owned(),
-            _ = int.recv() => "SIGINT".to_owned(),
-        }
-    })
 }
 
 /// Writes the result (stdout), step outputs and summary; returns the exit status.

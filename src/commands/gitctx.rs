@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::Command;
 
 use chrono::Utc;
 use serde_json::Value;
@@ -208,23 +207,8 @@ pub fn tagging(args: &ImageArgs, facts: &GitFacts) -> Result<Tagging, ImageError
     Ok(Tagging { list, images, refs })
 }
 
-/// Runs `git -C dir args...`; `None` when git fails, is missing or prints nothing. The one
-/// place the commands run git.
-pub fn git(dir: &Path, args: &[&str]) -> Option<String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    let text = String::from_utf8(out.stdout).ok()?;
-    let text = text.trim();
-    (!text.is_empty()).then(|| text.to_owned())
-}
+/// Runs `git -C dir args...` (see [`deploy_action_sys::git::git`], the one place git runs).
+pub use deploy_action_sys::git::git;
 
 /// Of the tags on HEAD, the highest semver one, else the first by name.
 fn pick_tag<'a>(tags: impl Iterator<Item = &'a str>) -> Option<String> {

@@ -4,14 +4,15 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 
-use super::{emit, exit, progress, store};
+use super::{emit, exit, store};
 use crate::cli::{HistoryArgs, RecordFormat};
 use crate::runner::Runner;
 use deploy_action_records::{DeploymentStore, HistoryEntry};
+use deploy_action_sys::exit::Failure;
 
 /// Runs `history`.
 pub fn run(args: &HistoryArgs) -> anyhow::Result<u8> {
-    let get = |k: &str| std::env::var(k).ok();
+    let get = deploy_action_sys::env::var;
     let runner = Runner::from_env(get);
     let selected = store::select_masked(&args.store, &get, &runner)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -19,10 +20,7 @@ pub fn run(args: &HistoryArgs) -> anyhow::Result<u8> {
         .build()?;
     let entries = match rt.block_on(selected.store.history(&args.environment, args.limit)) {
         Ok(e) => e,
-        Err(e) => {
-            progress(&format!("error: {e}"));
-            return Ok(exit::INFRA);
-        }
+        Err(e) => return Err(Failure::new(exit::INFRA, &e).into()),
     };
     let text = match args.format {
         RecordFormat::Human => human(&args.environment, &entries),

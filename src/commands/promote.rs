@@ -13,10 +13,8 @@
 //! 4. Retag, roll out (as `deploy`), verify, roll back.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::Context;
-use chrono::Utc;
 
 use super::rollout::{self, Interrupt, get};
 use super::{emit, exit, progress, stepped, store};
@@ -24,13 +22,11 @@ use crate::cli::{DeployTargetKind, PromoteArgs, RecordFormat};
 use crate::runner::Runner;
 use deploy_action_image::tags::ImageRef;
 use deploy_action_records::{
-    Artifact, Deployment, DeploymentPayload, DeploymentStore, GithubStore, StatusRequest,
-    StatusState,
+    Artifact, Deployment, DeploymentPayload, DeploymentStore, GithubStore, StatusState,
 };
-use deploy_action_release::deploy::{DeployPlan, DockerTarget, Target, deploy_recorded, record};
-use deploy_action_release::gate::{
-    self, Decision, DecisionKind, GateError, GateResult, Policy, Subject, Verdict,
-};
+use deploy_action_release::deploy::{DeployPlan, DockerTarget, Target, deploy_recorded};
+use deploy_action_release::gate::{self, Decision, DecisionKind, GateError, Policy, Subject};
+use deploy_action_release::promote::{self, decide, short_sha};
 
 /// Runs `promote`.
 pub fn run(args: &PromoteArgs) -> anyhow::Result<u8> {
@@ -42,7 +38,7 @@ pub fn run(args: &PromoteArgs) -> anyhow::Result<u8> {
     })?;
     let policy = gate::policy::parse(&text, &get)
         .map_err(|problems| GateError::policy(args.policy.clone(), problems))?;
-    let (from, to) = environments(args, &policy)?;
+    let (from, to) = promote::environments(args.from.as_ref(), args.to.as_ref(), &policy)?;
     stepped::usage(args, &policy)?;
     let sha = rollout::commit(args.sha.as_deref())?;
     let (given_images, given_artifacts) = subject_artifacts(args)?;
@@ -51,10 +47,11 @@ pub fn run(args: &PromoteArgs) -> anyhow::Result<u8> {
         .build()?;
     let (decision, code) = rt.block_on(async {
         let interrupt = Interrupt::listen()?;
+        let show = |line: &str| progress(line);
         let mut decision = Decision::new(DecisionKind::Error, &from, &to, &sha, &given_artifacts);
         // Without --image/--artifact: what `from` runs for the commit, from its records.
         let (images, artifacts) = if given_images.is_empty() && given_artifacts.is_empty() {
-            match staged_subject(&selected.store, &from, &sha).await {
+            match promote::staged_subject(&selected.store, &from, &sha, &show).await {
                 Ok(found) => found,
                 Err((kind, why, code)) => {
                     let code = decide(&mut decision, kind, why, code);
@@ -103,83 +100,6 @@ pub fn run(args: &PromoteArgs) -> anyhow::Result<u8> {
     Ok(code)
 }
 
-/// `--from`/`--to` against the policy's `from`/`to`: given twice, they must agree.
-fn environments(args: &PromoteArgs, policy: &Policy) -> anyhow::Result<(String, String)> {
-    let pick = |flag: &Option<String>, file: &Option<String>, name: &str| match (flag, file) {
-        (Some(a), Some(b)) if a != b => Err(anyhow::anyhow!(
-            "--{name} {a} disagrees with the policy's `{name}: {b}`; change one of them"
-        )),
-        (Some(a), _) | (None, Some(a)) => Ok(a.clone()),
-        (None, None) => Err(anyhow::anyhow!(
-            "no `{name}` environment: pass --{name} ENV or set `{name}:` in the policy"
-        )),
-    };
-    let from = pick(&args.from, &policy.from, "from")?;
-    let to = pick(&args.to, &policy.to, "to")?;
-    if from == to {
-        anyhow::bail!(
-            "promoting from {from} to itself makes no sense; check --from/--to and the policy"
-        );
-    }
-    Ok((from, to))
-}
-
-/// What `from` runs for `sha`, read from its deployment records (every service deployed at that
-/// commit), as images and artifacts; else the decision, its reason and exit status.
-async fn staged_subject<S: DeploymentStore>(
-    store: &S,
-    from: &str,
-    sha: &str,
-) -> Result<(Vec<ImageRef>, Vec<Artifact>), (DecisionKind, String, u8)> {
-    let records = store
-        .history(from, Some(gate::RECORDS_READ))
-        .await
-        .map_err(|e| {
-            (
-                DecisionKind::Error,
-                format!("cannot read what {from} runs: {e}"),
-                exit::INFRA,
-            )
-        })?;
-    let artifacts = gate::staged_artifacts(&records, sha);
-    if artifacts.is_empty() {
-        return Err((
-            DecisionKind::Refused,
-            format!(
-                "{from} has no successful deployment of {} that records a digest, so there is \
-                 nothing to promote; deploy the commit to {from} first, or name what to promote \
-                 with --image REPOSITORY@sha256:…",
-                short_sha(sha)
-            ),
-            exit::REFUSED,
-        ));
-    }
-    let mut images = Vec::new();
-    for a in &artifacts {
-        if let Some(repo) = &a.repository {
-            let text = format!("{repo}@{}", a.digest);
-            let image = ImageRef::parse(&text).map_err(|e| {
-                (
-                    DecisionKind::Error,
-                    format!("{from} records the image {text}, which is not a reference: {e}"),
-                    exit::USAGE,
-                )
-            })?;
-            images.push(image);
-        }
-    }
-    let list: Vec<String> = artifacts
-        .iter()
-        .map(|a| format!("{}@{}", a.name, a.digest))
-        .collect();
-    progress(&format!(
-        "promoting what {from} runs at {}: {}",
-        short_sha(sha),
-        list.join(", ")
-    ));
-    Ok((images, artifacts))
-}
-
 /// The `--image`s (with digests) and `--artifact`s, sorted by name; both empty when none was
 /// given (then what the source environment runs is promoted).
 fn subject_artifacts(args: &PromoteArgs) -> anyhow::Result<(Vec<ImageRef>, Vec<Artifact>)> {
@@ -216,16 +136,6 @@ fn subject_artifacts(args: &PromoteArgs) -> anyhow::Result<(Vec<ImageRef>, Vec<A
     Ok((images, artifacts))
 }
 
-/// The outcome of taking the promotion lock.
-enum Lock {
-    /// This run holds it, through its `queued` deployment.
-    Held(Box<Deployment>),
-    /// Another run holds it.
-    Busy(String),
-    /// Another run already promoted the same digests.
-    Done(String),
-}
-
 struct Job<'a> {
     args: &'a PromoteArgs,
     policy: &'a Policy,
@@ -245,52 +155,20 @@ impl Job<'_> {
         decision: &mut Decision,
     ) -> u8 {
         let (to, sha) = (self.to, &self.subject.sha);
-        // 1. Idempotence.
-        let live = match store.latest_successful(to).await {
-            Ok(live) => live,
-            Err(e) => return decide(decision, DecisionKind::Error, e.to_string(), exit::INFRA),
-        };
-        if let Some(live) = &live
-            && self.is_subject(live)
-        {
-            decision.deployment_id = Some(live.id);
-            let why = format!(
-                "{to} already runs {} with these digests (deployment {}); nothing to do",
-                short_sha(sha),
-                live.id
-            );
-            progress(&why);
-            return decide(decision, DecisionKind::AlreadyPromoted, why, exit::OK);
-        }
-
-        // 2. Gates.
         let show = |line: &str| progress(line);
-        let gates = gate::evaluate(
-            &self.policy.gates,
-            store,
-            self.github,
-            self.from,
-            self.subject,
-            &show,
-        );
-        let results = tokio::select! {
-            r = gates => r,
-            signal = interrupt.wait() => {
-                return decide(decision, DecisionKind::Error, format!("interrupted by {signal} while evaluating gates"), exit::INTERRUPTED);
-            }
+        // 1. Idempotence, 2. gates.
+        let check = promote::Check {
+            policy: self.policy,
+            from: self.from,
+            to,
+            subject: self.subject,
+            checks: self.github,
+            gate_only: self.args.gate_only,
         };
-        decision.gates = results;
-        if let Some(why) = blocked(&decision.gates) {
-            return decide(decision, DecisionKind::Refused, why, exit::REFUSED);
-        }
-        if self.args.gate_only {
-            let why = format!(
-                "every gate passed; {} may go to {to} (--gate-only: nothing recorded, retagged or rolled out)",
-                short_sha(sha)
-            );
-            progress(&why);
-            return decide(decision, DecisionKind::Approved, why, exit::OK);
-        }
+        let live = match promote::check(store, &check, interrupt.wait(), decision, &show).await {
+            Ok(live) => live,
+            Err(code) => return code,
+        };
 
         // 3. Lock.
         let docker = match rollout::docker_target(&self.args.rollout).await {
@@ -302,12 +180,14 @@ impl Job<'_> {
             Ok(p) => p,
             Err(e) => return decide(decision, DecisionKind::Error, e.to_string(), exit::INFRA),
         };
-        let mine = match self.lock(store, &plan).await {
-            Ok(Lock::Held(d)) => *d,
-            Ok(Lock::Busy(why)) => {
+        let mut log = |line: &str| progress(line);
+        let lock = promote::lock(store, &plan, self.subject, self.args.lock_timeout, &mut log);
+        let mine = match lock.await {
+            Ok(promote::Lock::Held(d)) => *d,
+            Ok(promote::Lock::Busy(why)) => {
                 return decide(decision, DecisionKind::Refused, why, exit::REFUSED);
             }
-            Ok(Lock::Done(why)) => {
+            Ok(promote::Lock::Done(why)) => {
                 return decide(decision, DecisionKind::AlreadyPromoted, why, exit::OK);
             }
             Err(e) => return decide(decision, DecisionKind::Error, e.to_string(), exit::INFRA),
@@ -346,7 +226,6 @@ impl Job<'_> {
                 .await;
         }
         let target = rollout::target(docker.clone(), &self.args.command);
-        let mut log = |line: &str| progress(line);
         let outcome = match deploy_recorded(
             store,
             &plan,
@@ -401,6 +280,7 @@ impl Job<'_> {
         decision: &mut Decision,
     ) -> u8 {
         let (to, sha) = (self.to, &self.subject.sha);
+        let show = |line: &str| progress(line);
         let Some(verify) = &self.policy.verify else {
             let why = format!(
                 "promoted {} to {to} (deployment {})",
@@ -410,7 +290,7 @@ impl Job<'_> {
             return decide(decision, DecisionKind::Promoted, why, exit::OK);
         };
         let failed = tokio::select! {
-            f = verify_window(verify, &mut decision.verification) => f,
+            f = promote::verify_window(verify, &mut decision.verification, &show) => f,
             signal = interrupt.wait() => {
                 return decide(decision, DecisionKind::Error, format!("interrupted by {signal} during verification; {to} keeps the new deployment"), exit::INTERRUPTED);
             }
@@ -420,7 +300,7 @@ impl Job<'_> {
                 "promoted {} to {to} (deployment {}) and verified for {}",
                 short_sha(sha),
                 mine.id,
-                gate::probe::human(verify.window)
+                deploy_action_release::probe::human(verify.window)
             );
             return decide(decision, DecisionKind::Promoted, why, exit::OK);
         };
@@ -487,14 +367,6 @@ impl Job<'_> {
         }
     }
 
-    /// Whether `d` deployed this commit with exactly these digests.
-    fn is_subject(&self, d: &Deployment) -> bool {
-        d.sha == self.subject.sha
-            && d.payload
-                .as_ref()
-                .is_some_and(|p| p.all_artifacts() == self.subject.artifacts)
-    }
-
     /// The target's deployment plan (payload, what the target runs).
     async fn plan(
         &self,
@@ -531,103 +403,6 @@ impl Job<'_> {
             production: false,
             container_name: self.args.rollout.name.clone(),
         })
-    }
-
-    /// Records the target's deployment as `queued` and checks that no earlier unfinished one
-    /// holds the lock.
-    async fn lock<S: DeploymentStore>(
-        &self,
-        store: &S,
-        plan: &DeployPlan,
-    ) -> Result<Lock, GateError> {
-        let mine = record(store, plan).await?;
-        let queued = StatusRequest::new(StatusState::Queued, "Promotion: holding the lock");
-        if let Err(e) = store.post_status(mine.id, &queued).await {
-            rollout::close(
-                store,
-                mine.id,
-                StatusState::Error,
-                "Could not take the lock",
-            )
-            .await;
-            return Err(e.into());
-        }
-        let recent = match store.history(self.to, Some(50)).await {
-            Ok(r) => r,
-            Err(e) => {
-                rollout::close(
-                    store,
-                    mine.id,
-                    StatusState::Error,
-                    "Could not check the lock",
-                )
-                .await;
-                return Err(e.into());
-            }
-        };
-        let timeout = chrono::Duration::from_std(self.args.lock_timeout)
-            .unwrap_or_else(|_| chrono::Duration::days(1));
-        let holder = recent.iter().find(|e| {
-            e.deployment.id < mine.id
-                && Utc::now() - e.deployment.created_at < timeout
-                && matches!(
-                    e.latest_status.as_ref().map(|s| s.state),
-                    None | Some(
-                        StatusState::Queued | StatusState::InProgress | StatusState::Pending
-                    )
-                )
-        });
-        if let Some(holder) = holder {
-            let why = format!(
-                "deployment {} to {} (commit {}) is still {} since {}; another promotion holds the lock; retry when it finishes (or after --lock-timeout {})",
-                holder.deployment.id,
-                self.to,
-                short_sha(&holder.deployment.sha),
-                holder
-                    .latest_status
-                    .as_ref()
-                    .map_or("pending", |s| s.state.as_str()),
-                holder.deployment.created_at.format("%H:%M:%S UTC"),
-                gate::probe::human(self.args.lock_timeout),
-            );
-            rollout::close(
-                store,
-                mine.id,
-                StatusState::Error,
-                &format!(
-                    "Lost the promotion lock to deployment {}",
-                    holder.deployment.id
-                ),
-            )
-            .await;
-            return Ok(Lock::Busy(why));
-        }
-        // A promotion of the same digests may have finished between the first look and the
-        // lock: then this one has nothing left to do.
-        if let Some(done) = recent.iter().find(|e| {
-            e.deployment.id < mine.id
-                && e.latest_status.as_ref().map(|s| s.state) == Some(StatusState::Success)
-                && self.is_subject(&e.deployment)
-        }) {
-            let id = done.deployment.id;
-            rollout::close(
-                store,
-                mine.id,
-                StatusState::Error,
-                &format!("Already promoted by deployment {id}"),
-            )
-            .await;
-            return Ok(Lock::Done(format!(
-                "{} already runs {} with these digests (deployment {id}, promoted concurrently)",
-                self.to,
-                short_sha(&self.subject.sha)
-            )));
-        }
-        progress(&format!(
-            "deployment {} to {} holds the promotion lock",
-            mine.id, self.to
-        ));
-        Ok(Lock::Held(Box::new(mine)))
     }
 
     /// Marks `mine` failed and redeploys the deployment that was live before it.
@@ -693,51 +468,6 @@ impl Job<'_> {
             ),
         }
     }
-}
-
-/// Runs verification rounds for the window; `Some(problem)` at the first non-pass.
-async fn verify_window(
-    verify: &gate::policy::Verify,
-    results: &mut Vec<GateResult>,
-) -> Option<String> {
-    let show = |line: &str| progress(line);
-    let deadline = tokio::time::Instant::now() + verify.window;
-    loop {
-        let round = gate::verify_round(verify.health.as_ref(), &verify.metrics, &show).await;
-        let problem = blocked(&round);
-        // Keep the first round and every failing one: enough evidence, not a flood.
-        if results.is_empty() || problem.is_some() {
-            results.extend(round);
-        }
-        if problem.is_some() {
-            return problem;
-        }
-        let now = tokio::time::Instant::now();
-        if now + verify.interval > deadline {
-            return None;
-        }
-        tokio::time::sleep(verify.interval.max(Duration::from_millis(10))).await;
-    }
-}
-
-/// The first gate that did not pass, as `gate: evidence`.
-fn blocked(results: &[GateResult]) -> Option<String> {
-    results
-        .iter()
-        .find(|r| r.verdict != Verdict::Pass)
-        .map(|r| format!("gate {} {}: {}", r.gate, r.verdict.as_str(), r.evidence))
-}
-
-/// Sets the decision and reason; returns `code`.
-fn decide(decision: &mut Decision, kind: DecisionKind, reason: String, code: u8) -> u8 {
-    decision.decision = kind;
-    decision.reason = reason;
-    decision.decided_at = Utc::now();
-    code
-}
-
-fn short_sha(sha: &str) -> String {
-    sha.chars().take(7).collect()
 }
 
 /// Writes the decision file, stdout, GITHUB_OUTPUT and the step summary.

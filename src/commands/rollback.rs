@@ -8,7 +8,9 @@ use super::rollout::{self, Interrupt, get};
 use super::{emit, exit, progress, store};
 use crate::cli::{RecordFormat, RollbackArgs};
 use crate::runner::Runner;
-use deploy_action_records::{DeploymentStore, HistoryEntry, StatusState};
+use deploy_action_records::StatusState;
+use deploy_action_release::rollback::{self, RollbackError};
+use deploy_action_sys::exit::Failure;
 
 /// Runs `rollback`.
 pub fn run(args: &RollbackArgs) -> anyhow::Result<u8> {
@@ -21,14 +23,12 @@ pub fn run(args: &RollbackArgs) -> anyhow::Result<u8> {
     rt.block_on(async {
         let interrupt = Interrupt::listen()?;
         let store = &selected.store;
-        let history = match store.history(env, None).await {
-            Ok(h) => h,
-            Err(e) => {
-                progress(&format!("error: {e}"));
-                return Ok(exit::INFRA);
-            }
+        let choice = match rollback::plan(store, env, args.to.as_deref()).await {
+            Ok(c) => c,
+            Err(RollbackError::Store(e)) => return Err(Failure::new(e.exit_code(), &e).into()),
+            Err(e) => return Err(e.into()),
         };
-        let (current, restore) = choose(&history, env, args.to.as_deref())?;
+        let (current, restore) = (&choice.current, &choice.restore);
         progress(&format!(
             "rolling {env} back from deployment {} ({}) to deployment {} ({})",
             current.deployment.id,
@@ -38,42 +38,34 @@ pub fn run(args: &RollbackArgs) -> anyhow::Result<u8> {
         ));
         let docker = match rollout::docker_target(&args.rollout).await {
             Ok(d) => d,
-            Err(e) => {
-                progress(&format!("error: {e:#}"));
-                return Ok(exit::INFRA);
-            }
+            Err(e) => return Err(Failure::new(exit::INFRA, &format!("{e:#}")).into()),
         };
         let target = rollout::target(docker.clone(), &args.command);
-        let promoted = current
-            .deployment
-            .payload
-            .as_ref()
-            .is_some_and(|p| p.tags.iter().any(|t| t == env));
         let how = rollout::Rollout {
             docker: docker.as_ref(),
             target: &target,
             args: &args.rollout,
             interrupt: &interrupt,
         };
-        let outcome = match rollout::redeploy(store, &restore.deployment, env, promoted, &how)
-        .await
-        {
+        let retag_back = choice.promoted(env).then(|| rollout::retag_to(env));
+        let mut log = |line: &str| progress(line);
+        let restored = rollback::restore(
+            store,
+            &choice,
+            env,
+            retag_back,
+            &rollout::redeploy_how(&how),
+            interrupt.wait(),
+            &mut log,
+        )
+        .await;
+        let outcome = match restored {
             Ok(o) => o,
-            Err(e) => {
-                progress(&format!("error: {e}"));
-                return Ok(exit::INFRA);
-            }
+            // Kept at INFRA for every cause, as before (GateError::exit_code would say USAGE
+            // for a record without a digest).
+            Err(e) => return Err(Failure::new(exit::INFRA, &e).into()),
         };
         let ok = outcome.state == StatusState::Success;
-        if ok {
-            rollout::close(
-                store,
-                current.deployment.id,
-                StatusState::Failure,
-                &format!("Rolled back by deployment {}", outcome.deployment_id),
-            )
-            .await;
-        }
         let said = if ok {
             format!(
                 "rolled {env} back to {} (deployment {} redeployed as {}); deployment {} marked failure",
@@ -121,53 +113,6 @@ pub fn run(args: &RollbackArgs) -> anyhow::Result<u8> {
             _ => exit::DEPLOY_FAILED,
         })
     })
-}
-
-/// The live deployment and the one to restore: `--to` (a SHA prefix of 7+ characters or a
-/// digest) or the newest earlier one that was successful (now `success` or `inactive`).
-fn choose<'h>(
-    history: &'h [HistoryEntry],
-    env: &str,
-    to: Option<&str>,
-) -> anyhow::Result<(&'h HistoryEntry, &'h HistoryEntry)> {
-    let state = |e: &HistoryEntry| e.latest_status.as_ref().map(|s| s.state);
-    let Some(current) = history
-        .iter()
-        .find(|e| state(e) == Some(StatusState::Success))
-    else {
-        anyhow::bail!(
-            "nothing is live in {env} (no deployment with status success); deploy first, or check --environment"
-        );
-    };
-    let candidates = history.iter().filter(|e| {
-        e.deployment.id < current.deployment.id
-            && matches!(state(e), Some(StatusState::Success | StatusState::Inactive))
-            && e.deployment.payload.is_some()
-    });
-    let found = match to {
-        Some(want) => {
-            let want = want.trim();
-            let hit = |e: &&HistoryEntry| {
-                (want.len() >= 7 && e.deployment.sha.starts_with(want))
-                    || e.deployment
-                        .payload
-                        .as_ref()
-                        .is_some_and(|p| p.all_artifacts().iter().any(|a| a.digest == want))
-            };
-            candidates.clone().find(hit).ok_or_else(|| {
-                anyhow::anyhow!(
-                    "no earlier successful deployment of {env} matches --to {want}; `deploy-action history {env}` lists them"
-                )
-            })?
-        }
-        None => candidates.clone().next().ok_or_else(|| {
-            anyhow::anyhow!(
-                "{env} has no successful deployment before deployment {}; nothing to roll back to",
-                current.deployment.id
-            )
-        })?,
-    };
-    Ok((current, found))
 }
 
 fn short(sha: &str) -> String {

@@ -5,69 +5,23 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use tokio::sync::watch;
-
 use super::{gitctx, progress};
 use crate::cli::{DeployTargetKind, TargetArgs};
 use deploy_action_image::auth::DockerConfig;
 use deploy_action_image::registry::Registry;
 use deploy_action_image::retry::Backoff;
 use deploy_action_image::tags::ImageRef;
-use deploy_action_records::{
-    Deployment, DeploymentPayload, DeploymentStore, StatusRequest, StatusState,
-};
+use deploy_action_records::{Deployment, DeploymentStore, StatusState};
 use deploy_action_release::deploy::{
-    CommandTarget, DeployError, DeployOutcome, DeployPlan, DockerTarget, OutputTo, Target, deploy,
+    CommandTarget, DeployError, DeployOutcome, DockerTarget, OutputTo, Target,
 };
 use deploy_action_release::gate::{GateError, retag};
+use deploy_action_release::rollback::{self, payload_images};
 
-/// Reads an environment variable (the commands' one way to do so).
-pub fn get(key: &str) -> Option<String> {
-    std::env::var(key).ok().filter(|v| !v.is_empty())
-}
-
-/// Watches SIGINT and SIGTERM; every clone can wait for the signal's name.
-#[derive(Clone)]
-pub struct Interrupt(watch::Receiver<Option<String>>);
-
-impl Interrupt {
-    /// Starts listening (inside a Tokio runtime).
-    pub fn listen() -> anyhow::Result<Self> {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate())?;
-        let mut int = signal(SignalKind::interrupt())?;
-        let (tx, rx) = watch::channel(None);
-        tokio::spawn(async move {
-            let name = tokio::select! {
-                _ = term.recv() => "SIGTERM",
-                _ = int.recv() => "SIGINT",
-            };
-            let _ = tx.send(Some(name.to_owned()));
-        });
-        Ok(Self(rx))
-    }
-
-    /// Resolves to the signal's name once one arrives.
-    pub fn wait(&self) -> impl std::future::Future<Output = String> + Send + 'static {
-        let mut rx = self.0.clone();
-        async move {
-            loop {
-                if let Some(name) = rx.borrow().clone() {
-                    return name;
-                }
-                if rx.changed().await.is_err() {
-                    // The listener is gone: no signal will come.
-                    std::future::pending::<()>().await;
-                }
-            }
-        }
-    }
-
-    /// The signal that arrived, if any.
-    pub fn fired(&self) -> Option<String> {
-        self.0.borrow().clone()
-    }
-}
+/// Reads an environment variable (see [`deploy_action_sys::env::var`]).
+pub use deploy_action_sys::env::var as get;
+/// Watches SIGINT and SIGTERM (see [`deploy_action_sys::signals::Interrupt`]).
+pub use deploy_action_sys::signals::Interrupt;
 
 /// The Docker target (when `--target docker`), checked and connected.
 pub async fn docker_target(args: &TargetArgs) -> Result<Option<DockerTarget>, anyhow::Error> {
@@ -104,24 +58,13 @@ pub fn target(docker: Option<DockerTarget>, command: &[String]) -> Target {
     }
 }
 
-/// What the target runs for `image@digest`: the daemon's image id for the Docker target (pulled
-/// when absent), the reference itself otherwise.
+/// What the target runs for `image@digest` (see [`rollback::run_image`]).
 pub async fn run_image(
     docker: Option<&DockerTarget>,
     image: &str,
     digest: &str,
 ) -> Result<String, DeployError> {
-    let reference = format!("{image}@{digest}");
-    match docker {
-        Some(d) => {
-            let parsed = ImageRef::parse(&reference).map_err(|e| DeployError::BadImage {
-                image: reference.clone(),
-                reason: e.to_string(),
-            })?;
-            Ok(d.resolve(&reference, &parsed).await?.id)
-        }
-        None => Ok(reference),
-    }
+    rollback::run_image(docker, image, digest).await
 }
 
 /// One registry client per registry host of `images`, with the credentials of the Docker
@@ -192,18 +135,6 @@ pub async fn retag_back(live: Option<&Deployment>, to: &str, retagged: bool) {
     }
 }
 
-/// The images of a recorded payload, as `REPOSITORY@DIGEST` references.
-pub fn payload_images(payload: &DeploymentPayload) -> Vec<ImageRef> {
-    payload
-        .all_artifacts()
-        .iter()
-        .filter_map(|a| {
-            let repo = a.repository.as_ref()?;
-            ImageRef::parse(&format!("{repo}@{}", a.digest)).ok()
-        })
-        .collect()
-}
-
 /// How a redeploy rolls out.
 pub struct Rollout<'a> {
     /// The Docker target, when used (to resolve images).
@@ -226,37 +157,40 @@ pub async fn redeploy<S: DeploymentStore>(
     retag_back: bool,
     how: &Rollout<'_>,
 ) -> Result<DeployOutcome, GateError> {
-    let payload = previous.payload.clone().ok_or_else(|| {
-        GateError::Usage(format!(
-            "deployment {} records no image digest (made by another tool?); pick another with --to",
-            previous.id
-        ))
-    })?;
-    if retag_back {
-        let images = payload_images(&payload);
-        retag_all(&images, &[environment.to_owned()]).await?;
-    }
-    let plan = DeployPlan {
-        environment: environment.to_owned(),
-        sha: previous.sha.clone(),
-        run_image: run_image(how.docker, &payload.image, &payload.digest).await?,
-        payload,
+    let mut log = |line: &str| progress(line);
+    rollback::redeploy(
+        store,
+        previous,
+        environment,
+        retag_back.then_some(retag_to(environment)),
+        &redeploy_how(how),
+        how.interrupt.wait(),
+        &mut log,
+    )
+    .await
+}
+
+/// Moves `:environment` to the images it receives (a rollback's retag).
+pub fn retag_to(environment: &str) -> impl AsyncFnOnce(Vec<ImageRef>) -> Result<(), GateError> {
+    let tag = environment.to_owned();
+    async move |images: Vec<ImageRef>| retag_all(&images, &[tag]).await.map(|_| ())
+}
+
+/// The library's view of a rollout's flags.
+pub fn redeploy_how<'a>(how: &Rollout<'a>) -> rollback::Redeploy<'a> {
+    rollback::Redeploy {
+        docker: how.docker,
+        target: how.target,
         environment_url: how.args.url.clone(),
         health_timeout: how.args.health_timeout,
-        production: previous.production_environment,
         container_name: how.args.name.clone(),
-    };
-    let mut log = |line: &str| progress(line);
-    Ok(deploy(store, &plan, how.target, how.interrupt.wait(), &mut log).await?)
+    }
 }
 
 /// Posts a final status, logging (not failing) when the store does not take it.
 pub async fn close<S: DeploymentStore>(store: &S, id: u64, state: StatusState, why: &str) {
-    if let Err(e) = store.post_status(id, &StatusRequest::new(state, why)).await {
-        progress(&format!(
-            "warning: could not mark deployment {id} {state}: {e}"
-        ));
-    }
+    let mut log = |line: &str| progress(line);
+    rollback::close(store, id, state, why, &mut log).await;
 }
 
 /// The commit a command records: `--sha`, then GITHUB_SHA in GitHub Actions, then `git
@@ -278,15 +212,5 @@ pub fn branch() -> Option<String> {
 
 /// The URL of the workflow run, when in GitHub Actions.
 pub fn run_url() -> Option<String> {
-    match (
-        get("GITHUB_SERVER_URL"),
-        get("GITHUB_REPOSITORY"),
-        get("GITHUB_RUN_ID"),
-    ) {
-        (Some(server), Some(repo), Some(run)) => Some(format!(
-            "{}/{repo}/actions/runs/{run}",
-            server.trim_end_matches('/')
-        )),
-        _ => None,
-    }
+    deploy_action_sys::env::run_url(&get)
 }

@@ -11,11 +11,12 @@ use super::{exit, progress};
 use crate::cli::{DeployTargetKind, PromoteArgs};
 use deploy_action_lint::policy::{Analysis, Policy, TrafficStep};
 use deploy_action_records::{Deployment, DeploymentStore, StatusRequest, StatusState};
+use deploy_action_release::deploy::Traffic;
 use deploy_action_release::deploy::{
     CommandTraffic, DeployError, DeployPlan, DockerTarget, DockerTraffic, HealthCheck,
     docker_labels, docker_name, wait_healthy,
 };
-use deploy_action_release::gate::steps::{StepRecord, Traffic, WalkEnd, walk};
+use deploy_action_release::gate::steps::{StepRecord, WalkEnd, walk};
 use deploy_action_release::gate::{Decision, DecisionKind};
 
 /// How the traffic moves.

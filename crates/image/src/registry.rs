@@ -101,8 +101,7 @@ impl Registry {
         } else {
             "https"
         };
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("deploy-action/", env!("CARGO_PKG_VERSION")))
+        let http = deploy_action_sys::http::client_builder()
             .connect_timeout(std::time::Duration::from_secs(10))
             .timeout(std::time::Duration::from_secs(60))
             .build()

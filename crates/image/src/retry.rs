@@ -3,35 +3,8 @@
 use std::future::Future;
 use std::time::Duration;
 
-/// How often and how patiently to retry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Backoff {
-    /// Attempts in total, the first included (at least 1).
-    pub attempts: u32,
-    /// The wait before the second attempt; it doubles after each failure.
-    pub first_delay: Duration,
-    /// The longest wait between two attempts.
-    pub max_delay: Duration,
-}
-
-impl Default for Backoff {
-    /// Four attempts, waiting 0.5 s, 1 s and 2 s between them.
-    fn default() -> Self {
-        Self {
-            attempts: 4,
-            first_delay: Duration::from_millis(500),
-            max_delay: Duration::from_secs(8),
-        }
-    }
-}
-
-impl Backoff {
-    /// The wait after failed attempt `n` (1-based).
-    pub fn delay(&self, n: u32) -> Duration {
-        let factor = 2u32.saturating_pow(n.saturating_sub(1));
-        self.first_delay.saturating_mul(factor).min(self.max_delay)
-    }
-}
+/// How often and how patiently to retry (the one backoff, in deploy-action-sys).
+pub use deploy_action_sys::backoff::Backoff;
 
 /// Runs `op` until it succeeds, fails with an error `transient` rejects, or the attempts are
 /// used up; `on_retry(error, attempt, wait)` is told before each wait.

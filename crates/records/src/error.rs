@@ -252,3 +252,14 @@ pub enum GithubError {
         supported: u64,
     },
 }
+
+impl GithubError {
+    /// The process exit status for this error: a bad configuration is the user's to fix
+    /// (usage), everything else is the store's (infrastructure).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::BadConfig { .. } => deploy_action_sys::exit::USAGE,
+            _ => deploy_action_sys::exit::INFRA,
+        }
+    }
+}

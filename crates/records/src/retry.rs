@@ -7,6 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use deploy_action_sys::backoff::Backoff;
 use http::{HeaderMap, StatusCode};
 
 /// How hard to try before giving up.
@@ -99,13 +100,15 @@ fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
     headers.get(name)?.to_str().ok()?.trim().parse().ok()
 }
 
-/// Exponential back-off for attempt `attempt` (1-based), capped at the policy's longest wait.
+/// Exponential back-off for attempt `attempt` (1-based), capped at the policy's longest wait
+/// (the one backoff, in deploy-action-sys).
 fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
-    let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
-    policy
-        .base_delay
-        .saturating_mul(factor)
-        .min(policy.max_delay)
+    Backoff {
+        attempts: policy.max_attempts,
+        first_delay: policy.base_delay,
+        max_delay: policy.max_delay,
+    }
+    .delay(attempt)
 }
 
 /// Decides whether attempt number `attempt` (1-based) should be repeated, and after how long.

@@ -96,6 +96,12 @@ pub struct BalancerError {
 }
 
 impl DeployError {
+    /// The process exit status for this error: a deployment that could not be carried out is
+    /// an infrastructure failure (the rollout itself failing is an outcome, not an error).
+    pub fn exit_code(&self) -> u8 {
+        deploy_action_sys::exit::INFRA
+    }
+
     /// Wraps a bollard error with what was being done.
     pub(crate) fn docker(action: impl Into<String>) -> impl FnOnce(bollard::errors::Error) -> Self {
         let action = action.into();

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::gate::probe;
+use crate::probe;
 
 /// Where and how long to wait.
 #[derive(Debug, Clone, PartialEq, Eq)]

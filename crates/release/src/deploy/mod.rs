@@ -24,4 +24,4 @@ pub use run::{
     DeployOutcome, DeployPlan, Target, deploy, deploy_recorded, docker_labels, docker_name, record,
 };
 pub use store::AnyStore;
-pub use traffic::{CommandTraffic, DockerTraffic};
+pub use traffic::{CommandTraffic, DockerTraffic, Traffic};

@@ -2,12 +2,19 @@
 //! its load balancer, any other target through the user's commands (`--start-command` starts
 //! the new version beside the old one, `--traffic-command` moves the traffic).
 
+use std::future::Future;
 use std::path::PathBuf;
 
 use super::command_target::{CommandTarget, OutputTo, Running};
 use super::docker_target::{Candidate, DockerTarget};
 use super::error::DeployError;
-use crate::gate::steps::Traffic;
+
+/// Moves traffic between the old and the new version of a target.
+pub trait Traffic: Send {
+    /// Sends `weight` % of the traffic to the new version (the rest to the old one).
+    /// `Err` with a one-line reason when the target did not take the change.
+    fn shift(&mut self, weight: u8) -> impl Future<Output = Result<(), String>> + Send;
+}
 
 /// The docker target's traffic: the candidate beside the live container in the balancer.
 pub struct DockerTraffic<'a> {

@@ -18,7 +18,7 @@ use tokio::time::Instant;
 
 use super::eval::{Verdict, metric_value, percentile};
 use super::policy::{Analysis, Metric, Requests};
-use super::probe::{self, human};
+use crate::probe::{self, human};
 
 /// One sample of a step: what was measured and whether every threshold held.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -61,6 +61,19 @@ pub enum GateError {
 }
 
 impl GateError {
+    /// The process exit status for this error: the policy and the command line are the
+    /// user's to fix (usage); the registry, the store and the rollout are infrastructure.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::PolicyRead { .. } | Self::Policy { .. } | Self::Usage(_) => {
+                deploy_action_sys::exit::USAGE
+            }
+            Self::Retag { .. } => deploy_action_sys::exit::INFRA,
+            Self::Store(e) => e.exit_code(),
+            Self::Deploy(e) => e.exit_code(),
+        }
+    }
+
     /// The error for a policy with `problems` (not empty).
     pub fn policy(path: PathBuf, problems: Vec<PolicyProblem>) -> Self {
         let more = match problems.len() {

@@ -12,8 +12,8 @@ use chrono::Utc;
 use serde::Serialize;
 
 use super::policy::{Gates, HttpProbe, Metric, Smoke};
-use super::probe::{self, check_json, human};
 use super::staged;
+use crate::probe::{self, check_json, human};
 use deploy_action_records::{Artifact, CommitCheck, DeploymentStore, GithubError, HistoryEntry};
 
 /// A gate's outcome.

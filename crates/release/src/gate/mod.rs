@@ -8,7 +8,6 @@ pub mod analysis;
 mod error;
 mod eval;
 pub use deploy_action_lint::policy;
-pub mod probe;
 mod record;
 mod retag;
 mod staged;

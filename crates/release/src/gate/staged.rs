@@ -16,7 +16,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::eval::{Subject, Verdict};
-use super::probe::human;
+use crate::probe::human;
 use deploy_action_records::{Artifact, HistoryEntry, StatusState};
 
 /// How many of the source environment's newest records are read: far more than the services a

@@ -3,7 +3,6 @@
 //! step that fails, at a traffic change that fails, or at a signal; putting the traffic back is
 //! the caller's (it knows the target).
 
-use std::future::Future;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -11,13 +10,7 @@ use serde::Serialize;
 use super::analysis::{Sample, analyse};
 use super::eval::Verdict;
 use super::policy::{Analysis, TrafficStep};
-
-/// Moves traffic between the old and the new version of a target.
-pub trait Traffic: Send {
-    /// Sends `weight` % of the traffic to the new version (the rest to the old one).
-    /// `Err` with a one-line reason when the target did not take the change.
-    fn shift(&mut self, weight: u8) -> impl Future<Output = Result<(), String>> + Send;
-}
+use crate::deploy::Traffic;
 
 /// One step as it went, for the decision record and the step summary.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -104,7 +97,7 @@ where
                     None => {
                         progress(&format!(
                             "{label}: pausing {} (no analysis)",
-                            super::probe::human(step.pause)
+                            crate::probe::human(step.pause)
                         ));
                         tokio::time::sleep(step.pause).await;
                         Ok(super::analysis::StepAnalysis {

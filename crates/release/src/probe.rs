@@ -1,13 +1,12 @@
 //! HTTP requests of the health, smoke and metric gates, and the JSON conditions on their
 //! answers. Errors never carry request headers (they may hold secrets), only the URL.
 
-use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
 use serde_json::Value;
 
-use super::policy::{JsonCondition, JsonTest};
+use deploy_action_lint::policy::{JsonCondition, JsonTest};
 use deploy_action_sys::secret::Secret;
 
 /// A finished HTTP exchange.
@@ -23,13 +22,7 @@ pub struct Answer {
 
 /// A client shared by every probe of one promotion.
 pub fn client() -> Result<reqwest::Client, String> {
-    static PROVIDER: Once = Once::new();
-    // reqwest is built without a default TLS provider; ring is the one linked in.
-    PROVIDER.call_once(|| {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
-    reqwest::Client::builder()
-        .user_agent(concat!("deploy-action/", env!("CARGO_PKG_VERSION")))
+    deploy_action_sys::http::client_builder()
         .redirect(reqwest::redirect::Policy::limited(5))
         .build()
         .map_err(|e| format!("cannot set up an HTTP client: {e}"))
