@@ -274,26 +274,15 @@ impl Settings {
             "image-name" => s.image_name = Some(text()?),
             "health-path" => s.health_path = Some(text()?),
             "app-port" => {
-                let port = text()?.parse::<u16>().ok().filter(|p| *p > 0);
-                s.app_port = Some(port.ok_or_else(|| {
-                    invalid(
-                        Some(v),
-                        "\"app-port\" must be a port number (1-65535)".into(),
-                    )
-                })?);
+                let problem = "\"app-port\" must be a port number (1-65535)".to_owned();
+                s.app_port = Some(port(&text()?, 65535, || invalid(Some(v), problem))?);
             }
             "soak" => s.soak = Some(text()?),
             "host-port" => {
-                let port = text()?
-                    .parse::<u16>()
-                    .ok()
-                    .filter(|p| (1..=MAX_HOST_PORT).contains(p));
-                s.host_port = Some(port.ok_or_else(|| {
-                    invalid(
-                        Some(v),
-                        format!("\"host-port\" must be a port number from 1 to {MAX_HOST_PORT} (production uses the port 1000 above)"),
-                    )
-                })?);
+                let problem = format!(
+                    "\"host-port\" must be a port number from 1 to {MAX_HOST_PORT} (production uses the port 1000 above)"
+                );
+                s.host_port = Some(port(&text()?, MAX_HOST_PORT, || invalid(Some(v), problem))?);
             }
             "deploy-command" => s.deploy_command = Some(text()?),
             "action-ref" => s.action_ref = Some(text()?),
@@ -583,6 +572,18 @@ fn resolve_deploy_command(deploy_command: Option<String>) -> Result<Vec<String>,
         });
     }
     Ok(deploy_command)
+}
+
+/// A port number from 1 to `max`, else the error `problem` makes.
+fn port(
+    text: &str,
+    max: u16,
+    problem: impl FnOnce() -> GenerateError,
+) -> Result<u16, GenerateError> {
+    text.parse::<u16>()
+        .ok()
+        .filter(|p| (1..=max).contains(p))
+        .ok_or_else(problem)
 }
 
 /// `foo/` and `./foo` are `foo`; the empty path is `.`.
