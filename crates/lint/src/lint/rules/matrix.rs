@@ -6,7 +6,7 @@ use crate::lint::{Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::model::{Job, Workflow};
 use crate::workflow::yaml::{Kind, Node};
 
-/// See the module docs.
+/// The `matrix` rule: Matrix rows, include and exclude.
 pub struct Matrix;
 
 static META: RuleMeta = RuleMeta {
@@ -15,6 +15,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: Some("matrix"),
     summary: "Matrix rows, include and exclude",
     severity: Severity::Error,
+    actionlint_also: &["syntax-check"],
 };
 
 /// Renders a node as compact JSON-like text for messages.
