@@ -21,22 +21,7 @@ const WORKER_STACK: usize = 64 * 1024 * 1024;
 /// Runs the linter and returns the exit status.
 pub fn run(args: &LintArgs) -> Result<u8> {
     if args.list_rules {
-        let text = match args.format {
-            Some(Format::Json) => {
-                let rules: Vec<serde_json::Value> = lint::registry::metas()
-                    .iter()
-                    .map(|m| serde_json::json!({"id": m.id, "severity": m.severity.as_str(), "summary": m.summary, "help_uri": m.help_uri(), "zizmor": m.zizmor, "actionlint": m.actionlint}))
-                    .collect();
-                format!("{}\n", serde_json::to_string_pretty(&rules)?)
-            }
-            Some(_) => lint::registry::markdown(),
-            None => lint::registry::metas()
-                .iter()
-                .map(|m| format!("{:<24} {:<8} {}\n", m.id, m.severity.as_str(), m.summary))
-                .collect(),
-        };
-        emit(&text).context("cannot write to standard output")?;
-        return Ok(exit::OK);
+        return list_rules(args);
     }
     if let Some(mode) = args.fix
         && let Some(status) = super::lint_fix::run(args, mode)?
@@ -45,17 +30,7 @@ pub fn run(args: &LintArgs) -> Result<u8> {
     }
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let root = discover::repo_root(&cwd);
-    let mut config = match &args.config {
-        Some(p) => Config::load(p)?,
-        None => {
-            let default = root.join(".github/deploy-action.yml");
-            if default.is_file() {
-                Config::load(&default)?
-            } else {
-                Config::default()
-            }
-        }
-    };
+    let mut config = load_config(args, &root)?;
     if args.shellcheck == "off" {
         // No script is even queued.
         config.disabled.push(SHELLCHECK.id.to_string());
@@ -146,6 +121,41 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         .iter()
         .any(|r| r.findings.iter().any(|f| f.severity <= threshold));
     Ok(if failed { exit::FINDINGS } else { exit::OK })
+}
+
+/// Prints the rules (`--list-rules`) in the chosen format.
+fn list_rules(args: &LintArgs) -> Result<u8> {
+    let text = match args.format {
+        Some(Format::Json) => {
+            let rules: Vec<serde_json::Value> = lint::registry::metas()
+                .iter()
+                .map(|m| serde_json::json!({"id": m.id, "severity": m.severity.as_str(), "summary": m.summary, "help_uri": m.help_uri(), "zizmor": m.zizmor, "actionlint": m.actionlint}))
+                .collect();
+            format!("{}\n", serde_json::to_string_pretty(&rules)?)
+        }
+        Some(_) => lint::registry::markdown(),
+        None => lint::registry::metas()
+            .iter()
+            .map(|m| format!("{:<24} {:<8} {}\n", m.id, m.severity.as_str(), m.summary))
+            .collect(),
+    };
+    emit(&text).context("cannot write to standard output")?;
+    Ok(exit::OK)
+}
+
+/// The lint configuration: `--config`, else `.github/deploy-action.yml` when present.
+fn load_config(args: &LintArgs, root: &Path) -> Result<Config> {
+    Ok(match &args.config {
+        Some(p) => Config::load(p)?,
+        None => {
+            let default = root.join(".github/deploy-action.yml");
+            if default.is_file() {
+                Config::load(&default)?
+            } else {
+                Config::default()
+            }
+        }
+    })
 }
 
 /// Runs shellcheck over the scripts the files queued. A missing default shellcheck is one note

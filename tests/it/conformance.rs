@@ -20,42 +20,6 @@ fn empty() -> lint::FileResult {
     lint::lint_source("", "", FileKind::Workflow, &Config::default())
 }
 
-/// Which of our rules answer for each actionlint rule kind.
-fn our_rules(kind: &str) -> &'static [&'static str] {
-    match kind {
-        "syntax-check" => &[
-            "yaml-syntax",
-            "workflow-schema",
-            "events",
-            "schedule",
-            "matrix",
-            "uses-format",
-            "id",
-            "job-needs",
-            "action-metadata",
-            "runner-label",
-        ],
-        "events" => &["events", "schedule"],
-        "glob" => &["glob"],
-        "runner-label" => &["runner-label"],
-        "job-needs" => &["job-needs"],
-        "id" => &["id"],
-        "matrix" => &["matrix"],
-        "permissions" => &["permissions"],
-        "shell-name" => &["shell-name"],
-        "env-var" => &["env-var"],
-        "credentials" => &["credentials"],
-        // Untrusted inputs in inline scripts are the `script-injection` rule's.
-        "expression" => &["expression", "script-injection"],
-        "action" => &["action", "action-metadata", "uses-format"],
-        "workflow-call" => &["workflow-call", "uses-format"],
-        "if-cond" => &["if-cond"],
-        "deprecated-commands" => &["deprecated-commands"],
-        "shellcheck" => &["shellcheck"],
-        _ => &[],
-    }
-}
-
 /// The floor (percent) of recall over all kinds but shellcheck.
 const OVERALL_FLOOR: f64 = 97.0;
 
@@ -177,8 +141,7 @@ fn score_file(
         let rules: Vec<&str> = exp
             .kinds
             .iter()
-            .flat_map(|k| our_rules(k))
-            .copied()
+            .flat_map(|k| lint::registry::for_actionlint_kind(k))
             .collect();
         let lines = covered_lines(src, exp.line);
         // Line 0 means actionlint has no position (a parse error): any finding of the kind counts.

@@ -271,58 +271,77 @@ pub fn type_of_json(src: &str) -> Result<Type, JsonError> {
                 }
                 _ => return Err(s.invalid(s.i, "after array element")),
             },
-            Expect::Value | Expect::ValueOrArrayEnd => match c {
-                b']' if matches!(expect, Expect::ValueOrArrayEnd) => {
-                    s.i += 1;
-                    stack.pop();
-                    Some(Type::array(Type::Any))
-                }
-                b'{' => {
-                    s.i += 1;
-                    stack.push(Frame::Object(BTreeMap::new(), String::new()));
-                    expect = Expect::KeyOrObjectEnd;
-                    None
-                }
-                b'[' => {
-                    s.i += 1;
-                    stack.push(Frame::Array(None));
-                    expect = Expect::ValueOrArrayEnd;
-                    None
-                }
-                b'"' => {
-                    s.string()?;
-                    Some(Type::String)
-                }
-                b'-' | b'0'..=b'9' => {
-                    s.number()?;
-                    Some(Type::Number)
-                }
-                b't' => s.literal("true").map(|()| Some(Type::Bool))?,
-                b'f' => s.literal("false").map(|()| Some(Type::Bool))?,
-                b'n' => s.literal("null").map(|()| Some(Type::Null))?,
-                _ => return Err(s.invalid(s.i, "looking for beginning of value")),
-            },
+            Expect::Value | Expect::ValueOrArrayEnd => {
+                value_start(&mut s, c, &mut expect, &mut stack)?
+            }
         };
         let Some(mut v) = value else { continue };
         if stack.len() >= MAX_TYPE_DEPTH {
             v = Type::Any;
         }
-        match stack.last_mut() {
-            None => {
-                result = v;
-                expect = Expect::End;
-            }
-            Some(Frame::Array(elem)) => {
-                *elem = Some(match elem.take() {
-                    None => v,
-                    Some(e) => e.merge(v),
-                });
-                expect = Expect::AfterArrayElement;
-            }
-            Some(Frame::Object(props, key)) => {
-                props.insert(std::mem::take(key), v);
-                expect = Expect::AfterObjectValue;
-            }
+        attach(v, &mut stack, &mut expect, &mut result);
+    }
+}
+
+/// Starts a value at `c`: a scalar is read whole and returned; `{` or `[` opens a frame.
+fn value_start(
+    s: &mut Scanner<'_>,
+    c: u8,
+    expect: &mut Expect,
+    stack: &mut Vec<Frame>,
+) -> Result<Option<Type>, JsonError> {
+    let expect_now = *expect;
+    Ok(match c {
+        b']' if matches!(expect_now, Expect::ValueOrArrayEnd) => {
+            s.i += 1;
+            stack.pop();
+            Some(Type::array(Type::Any))
+        }
+        b'{' => {
+            s.i += 1;
+            stack.push(Frame::Object(BTreeMap::new(), String::new()));
+            *expect = Expect::KeyOrObjectEnd;
+            None
+        }
+        b'[' => {
+            s.i += 1;
+            stack.push(Frame::Array(None));
+            *expect = Expect::ValueOrArrayEnd;
+            None
+        }
+        b'"' => {
+            s.string()?;
+            Some(Type::String)
+        }
+        b'-' | b'0'..=b'9' => {
+            s.number()?;
+            Some(Type::Number)
+        }
+        b't' => s.literal("true").map(|()| Some(Type::Bool))?,
+        b'f' => s.literal("false").map(|()| Some(Type::Bool))?,
+        b'n' => s.literal("null").map(|()| Some(Type::Null))?,
+        _ => return Err(s.invalid(s.i, "looking for beginning of value")),
+    })
+}
+
+/// Puts a complete value where it belongs: the result, an array's element type or an object's
+/// property; says what comes next.
+fn attach(v: Type, stack: &mut [Frame], expect: &mut Expect, result: &mut Type) {
+    match stack.last_mut() {
+        None => {
+            *result = v;
+            *expect = Expect::End;
+        }
+        Some(Frame::Array(elem)) => {
+            *elem = Some(match elem.take() {
+                None => v,
+                Some(e) => e.merge(v),
+            });
+            *expect = Expect::AfterArrayElement;
+        }
+        Some(Frame::Object(props, key)) => {
+            props.insert(std::mem::take(key), v);
+            *expect = Expect::AfterObjectValue;
         }
     }
 }

@@ -131,6 +131,9 @@ pub struct RuleMeta {
     pub summary: &'static str,
     /// Severity of its findings unless a finding says otherwise.
     pub severity: Severity,
+    /// Other actionlint kinds whose expected errors this rule's findings also answer
+    /// (`syntax-check` for most structure rules): what the conformance tests tally.
+    pub actionlint_also: &'static [&'static str],
 }
 
 impl RuleMeta {
@@ -155,6 +158,8 @@ pub trait Rule: Sync {
     fn step(&self, _wf: &Workflow<'_>, _job: &Job<'_>, _step: &Step<'_>, _cx: &mut Ctx<'_>) {}
     /// Called once per action metadata file.
     fn action(&self, _action: &Action<'_>, _cx: &mut Ctx<'_>) {}
+    /// Called for each step of a composite action's `runs.steps`, after [`Rule::action`].
+    fn composite_step(&self, _action: &Action<'_>, _step: &Node, _cx: &mut Ctx<'_>) {}
     /// Called once per promotion policy file, with its YAML root.
     fn policy(&self, _root: &Node, _cx: &mut Ctx<'_>) {}
 }
@@ -364,6 +369,7 @@ pub static YAML_SYNTAX: RuleMeta = RuleMeta {
     actionlint: Some("syntax-check"),
     summary: "YAML must parse: syntax errors, duplicate keys, alias bombs, nesting limits",
     severity: Severity::Error,
+    actionlint_also: &[],
 };
 
 /// The largest file the linter reads: five times the largest workflow in a corpus of 2,400 real
@@ -588,6 +594,9 @@ fn run_rules(
                 }
                 let mut cx = file.ctx(rule.meta(), &exprs);
                 rule.action(&action, &mut cx);
+                for step in sec::composite_steps(&action) {
+                    rule.composite_step(&action, step, &mut cx);
+                }
                 out.append(&mut cx.findings);
                 scripts.append(&mut cx.scripts);
             }

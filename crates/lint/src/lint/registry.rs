@@ -101,6 +101,16 @@ pub fn rule_for_zizmor(audit: &str) -> Option<&'static RuleMeta> {
         .find(|m| m.zizmor == Some(audit))
 }
 
+/// The ids of the rules that answer for an actionlint rule kind: those declaring it as their
+/// counterpart or among the kinds they also answer.
+pub fn for_actionlint_kind(kind: &str) -> Vec<&'static str> {
+    metas()
+        .into_iter()
+        .filter(|m| m.actionlint == Some(kind) || m.actionlint_also.contains(&kind))
+        .map(|m| m.id)
+        .collect()
+}
+
 fn counterpart(name: Option<&str>) -> String {
     name.map_or_else(|| "—".to_string(), |n| format!("`{n}`"))
 }

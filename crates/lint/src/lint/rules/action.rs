@@ -13,7 +13,8 @@ use crate::workflow::action::{Action, Using};
 use crate::workflow::model::Workflow;
 use crate::workflow::yaml::Node;
 
-/// See the module docs.
+/// The `action` rule: Actions run by steps: local action metadata, inputs of local and popular
+/// actions.
 pub struct ActionRule;
 
 static META: RuleMeta = RuleMeta {
@@ -22,6 +23,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: Some("action"),
     summary: "Actions run by steps: local action metadata, inputs of local and popular actions",
     severity: Severity::Error,
+    actionlint_also: &[],
 };
 
 /// One input as both kinds of metadata describe it.

@@ -6,7 +6,8 @@ use crate::lint::{Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::action::{Action, Using};
 use crate::workflow::yaml::{Kind, Node};
 
-/// See the module docs.
+/// The `action-metadata` rule: Action metadata: required keys, inputs, outputs and runs per
+/// runtime.
 pub struct ActionMetadata;
 
 static META: RuleMeta = RuleMeta {
@@ -15,6 +16,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: Some("action"),
     summary: "Action metadata: required keys, inputs, outputs and runs per runtime",
     severity: Severity::Error,
+    actionlint_also: &["syntax-check"],
 };
 
 static INPUT: Obj = Obj {

@@ -11,7 +11,7 @@ use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::position::value_span;
 use crate::workflow::yaml::Node;
 
-/// See the module docs.
+/// The `adhoc-packages` rule: run: installs packages by name, outside a lockfile.
 pub struct AdhocPackages;
 
 static META: RuleMeta = RuleMeta {
@@ -20,6 +20,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "run: installs packages by name, outside a lockfile",
     severity: Severity::Note,
+    actionlint_also: &[],
 };
 
 /// npm's spellings of `install` (it accepts abbreviations and common typos).

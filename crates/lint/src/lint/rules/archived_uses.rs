@@ -9,7 +9,7 @@ use crate::workflow::action::Action;
 use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::yaml::Node;
 
-/// See the module docs.
+/// The `archived-uses` rule: Action or reusable workflow from an archived repository.
 pub struct ArchivedUses;
 
 static META: RuleMeta = RuleMeta {
@@ -18,6 +18,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "Action or reusable workflow from an archived repository",
     severity: Severity::Warning,
+    actionlint_also: &[],
 };
 
 const MEDIUM: Audit = Audit::new(AuditSeverity::Medium, Confidence::High);

@@ -10,7 +10,7 @@ use crate::workflow::action::Action;
 use crate::workflow::model::{Job, Workflow};
 use crate::workflow::yaml::{Kind, Node};
 
-/// See the module docs.
+/// The `artipacked` rule: actions/checkout keeps the token on disk (no persist-credentials: false).
 pub struct Artipacked;
 
 static META: RuleMeta = RuleMeta {
@@ -19,6 +19,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "actions/checkout keeps the token on disk (no persist-credentials: false)",
     severity: Severity::Warning,
+    actionlint_also: &[],
 };
 
 /// The checkout's major version from its ref (`v4`, `v6.0.1`); `None` for a SHA or a branch.

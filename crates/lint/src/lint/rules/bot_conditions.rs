@@ -11,7 +11,7 @@ use crate::lint::{Audit, AuditSeverity, Confidence, Ctx, Rule, RuleMeta, Severit
 use crate::workflow::model::Workflow;
 use crate::workflow::position::value_span;
 
-/// See the module docs.
+/// The `bot-conditions` rule: if: trusts github.actor being a bot, which anyone can arrange.
 pub struct BotConditions;
 
 static META: RuleMeta = RuleMeta {
@@ -20,6 +20,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "if: trusts github.actor being a bot, which anyone can arrange",
     severity: Severity::Warning,
+    actionlint_also: &[],
 };
 
 /// Actor names that can be spoofed.

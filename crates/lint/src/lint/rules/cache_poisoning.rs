@@ -14,7 +14,7 @@ use crate::lint::{Audit, AuditSeverity, Confidence, Ctx, Rule, RuleMeta, Severit
 use crate::workflow::model::{Job, Workflow};
 use crate::workflow::yaml::Node;
 
-/// See the module docs.
+/// The `cache-poisoning` rule: A release or publishing job restores a cache any workflow can write.
 pub struct CachePoisoning;
 
 static META: RuleMeta = RuleMeta {
@@ -23,6 +23,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "A release or publishing job restores a cache any workflow can write",
     severity: Severity::Warning,
+    actionlint_also: &[],
 };
 
 const HIGH_LOW: Audit = Audit::new(AuditSeverity::High, Confidence::Low);

@@ -7,7 +7,7 @@ use crate::lint::{Audit, AuditSeverity, Confidence, Ctx, Rule, RuleMeta, Severit
 use crate::workflow::model::{Job, Workflow};
 use crate::workflow::yaml::Node;
 
-/// See the module docs.
+/// The `credentials` rule: Hard-coded registry passwords in container and services.
 pub struct Credentials;
 
 static META: RuleMeta = RuleMeta {
@@ -16,6 +16,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: Some("credentials"),
     summary: "Hard-coded registry passwords in container and services",
     severity: Severity::Warning,
+    actionlint_also: &[],
 };
 
 fn check(cx: &mut Ctx<'_>, container: &Node, what: &str) {

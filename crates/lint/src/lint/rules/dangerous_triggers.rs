@@ -11,7 +11,8 @@ use crate::lint::{Audit, AuditSeverity, Confidence, Ctx, Rule, RuleMeta, Severit
 use crate::workflow::model::Workflow;
 use crate::workflow::yaml::Span;
 
-/// See the module docs.
+/// The `dangerous-triggers` rule: pull_request_target, workflow_run or issue_comment: privileged
+/// runs anyone can start.
 pub struct DangerousTriggers;
 
 static META: RuleMeta = RuleMeta {
@@ -20,6 +21,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "pull_request_target, workflow_run or issue_comment: privileged runs anyone can start",
     severity: Severity::Warning,
+    actionlint_also: &[],
 };
 
 const HIGH_MEDIUM: Audit = Audit::new(AuditSeverity::High, Confidence::Medium);

@@ -6,7 +6,7 @@ use crate::lint::deploy::{environment, job_deploys};
 use crate::lint::{Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::model::{Job, Workflow};
 
-/// See the module docs.
+/// The `deploy-concurrency` rule: A deploy job has no concurrency group.
 pub struct DeployConcurrency;
 
 static META: RuleMeta = RuleMeta {
@@ -15,6 +15,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "A deploy job has no concurrency group",
     severity: Severity::Warning,
+    actionlint_also: &[],
 };
 
 impl Rule for DeployConcurrency {

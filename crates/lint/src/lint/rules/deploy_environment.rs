@@ -9,7 +9,7 @@ use crate::lint::deploy::job_deploys;
 use crate::lint::{Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::model::{Job, Workflow};
 
-/// See the module docs.
+/// The `deploy-environment` rule: A deploy job has no environment.
 pub struct DeployEnvironment;
 
 static META: RuleMeta = RuleMeta {
@@ -18,6 +18,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "A deploy job has no environment",
     severity: Severity::Warning,
+    actionlint_also: &[],
 };
 
 impl Rule for DeployEnvironment {

@@ -14,7 +14,7 @@ use crate::lint::{Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::model::{Job, Workflow};
 use crate::workflow::yaml::Node;
 
-/// See the module docs.
+/// The `deploy-from-fork` rule: A deploy job can run for pull requests without an if: guard.
 pub struct DeployFromFork;
 
 static META: RuleMeta = RuleMeta {
@@ -23,6 +23,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "A deploy job can run for pull requests without an if: guard",
     severity: Severity::Warning,
+    actionlint_also: &[],
 };
 
 /// Whether an `if:` condition tells pull requests apart from other runs.

@@ -11,7 +11,7 @@ use crate::lint::{Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::model::{Job, Workflow};
 use crate::workflow::position::value_span;
 
-/// See the module docs.
+/// The `deploy-mutable-tag` rule: A deploy names its image by a mutable tag.
 pub struct DeployMutableTag;
 
 static META: RuleMeta = RuleMeta {
@@ -20,6 +20,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "A deploy names its image by a mutable tag",
     severity: Severity::Warning,
+    actionlint_also: &[],
 };
 
 impl Rule for DeployMutableTag {

@@ -13,7 +13,8 @@ use crate::lint::{Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::model::{Job, Workflow};
 use crate::workflow::yaml::Node;
 
-/// See the module docs.
+/// The `deploy-production-gate` rule: A production deploy does not follow a staging deploy or
+/// verification.
 pub struct DeployProductionGate;
 
 static META: RuleMeta = RuleMeta {
@@ -22,6 +23,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "A production deploy does not follow a staging deploy or verification",
     severity: Severity::Warning,
+    actionlint_also: &[],
 };
 
 /// Whether an environment name is production (and not pre-production).

@@ -8,7 +8,8 @@ use crate::workflow::action::{Action, Using};
 use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::yaml::Node;
 
-/// See the module docs.
+/// The `deprecated-commands` rule: Disabled or deprecated workflow commands (::set-output,
+/// ::set-env, ...) in run:.
 pub struct DeprecatedCommands;
 
 static META: RuleMeta = RuleMeta {
@@ -17,6 +18,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: Some("deprecated-commands"),
     summary: "Disabled or deprecated workflow commands (::set-output, ::set-env, ...) in run:",
     severity: Severity::Error,
+    actionlint_also: &[],
 };
 
 /// Command, whether it takes `name=`, the replacement, and whether GitHub disabled it.

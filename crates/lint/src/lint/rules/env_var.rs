@@ -4,7 +4,7 @@ use crate::lint::{Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::yaml::Node;
 
-/// See the module docs.
+/// The `env-var` rule: Environment variable names.
 pub struct EnvVar;
 
 static META: RuleMeta = RuleMeta {
@@ -13,6 +13,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: Some("env-var"),
     summary: "Environment variable names",
     severity: Severity::Error,
+    actionlint_also: &[],
 };
 
 fn check(cx: &mut Ctx<'_>, env: Option<&Node>) {

@@ -6,7 +6,8 @@ use crate::lint::{Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::model::Workflow;
 use crate::workflow::yaml::{Kind, Node, ScalarType};
 
-/// See the module docs.
+/// The `events` rule: Triggers: known events, valid filters and activity types, dispatch and call
+/// inputs.
 pub struct Events;
 
 static META: RuleMeta = RuleMeta {
@@ -15,6 +16,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: Some("events"),
     summary: "Triggers: known events, valid filters and activity types, dispatch and call inputs",
     severity: Severity::Error,
+    actionlint_also: &["syntax-check"],
 };
 
 /// An event GitHub can trigger a workflow on: its name, the keys its mapping takes, and its

@@ -15,7 +15,8 @@ use crate::lint::{Audit, AuditSeverity, Confidence, Ctx, Fix, Rule, RuleMeta, Se
 use crate::workflow::model::{Job, Workflow};
 use crate::workflow::yaml::{Node, Span};
 
-/// See the module docs.
+/// The `excessive-permissions` rule: Token permissions broader than needed: write-all, read-all,
+/// workflow-wide write, or none set.
 pub struct ExcessivePermissions;
 
 static META: RuleMeta = RuleMeta {
@@ -24,6 +25,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "Token permissions broader than needed: write-all, read-all, workflow-wide write, or none set",
     severity: Severity::Warning,
+    actionlint_also: &[],
 };
 
 const HELP_SCOPES: &str = "set `permissions: {}` for the workflow and give each job only the \

@@ -17,7 +17,8 @@ use crate::workflow::action::{Action, Using};
 use crate::workflow::model::{Job, Workflow};
 use crate::workflow::yaml::Node;
 
-/// See the module docs.
+/// The `expression` rule: ${{ }} expressions: syntax, types, and contexts and functions available
+/// where used.
 pub struct Expression;
 
 static META: RuleMeta = RuleMeta {
@@ -26,6 +27,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: Some("expression"),
     summary: "${{ }} expressions: syntax, types, and contexts and functions available where used",
     severity: Severity::Error,
+    actionlint_also: &[],
 };
 
 /// What GitHub refuses (syntax, unknown functions, contexts where they are not available) or

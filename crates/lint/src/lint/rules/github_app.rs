@@ -10,7 +10,8 @@ use crate::workflow::action::Action;
 use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::yaml::Node;
 
-/// See the module docs.
+/// The `github-app` rule: GitHub App token with every permission, every repository, or no
+/// revocation.
 pub struct GithubApp;
 
 static META: RuleMeta = RuleMeta {
@@ -19,6 +20,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "GitHub App token with every permission, every repository, or no revocation",
     severity: Severity::Warning,
+    actionlint_also: &[],
 };
 
 /// The actions toolkit's boolean (`true`, `True`, `TRUE`, and the same for false).
@@ -101,9 +103,7 @@ impl Rule for GithubApp {
         check(cx, step.node);
     }
 
-    fn action(&self, action: &Action<'_>, cx: &mut Ctx<'_>) {
-        for step in sec::composite_steps(action) {
-            check(cx, step);
-        }
+    fn composite_step(&self, _action: &Action<'_>, step: &Node, cx: &mut Ctx<'_>) {
+        check(cx, step);
     }
 }

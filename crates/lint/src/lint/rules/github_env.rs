@@ -16,7 +16,7 @@ use crate::workflow::action::Action;
 use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::yaml::Node;
 
-/// See the module docs.
+/// The `github-env` rule: run: writes possibly untrusted data to GITHUB_ENV or GITHUB_PATH.
 pub struct GithubEnv;
 
 static META: RuleMeta = RuleMeta {
@@ -25,6 +25,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "run: writes possibly untrusted data to GITHUB_ENV or GITHUB_PATH",
     severity: Severity::Warning,
+    actionlint_also: &[],
 };
 
 /// cmd.exe: `... >> %GITHUB_ENV%` on one line.

@@ -5,7 +5,7 @@ use crate::lint::{Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::model::Workflow;
 use crate::workflow::yaml::{Kind, Node, Span};
 
-/// See the module docs.
+/// The `glob` rule: Branch, tag and path filter patterns.
 pub struct Glob;
 
 static META: RuleMeta = RuleMeta {
@@ -14,6 +14,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: Some("glob"),
     summary: "Branch, tag and path filter patterns",
     severity: Severity::Error,
+    actionlint_also: &[],
 };
 
 const NOTE: &str = "note: filter pattern syntax is explained at https://docs.github.com/en/actions/using-workflows/workflow-syntax-for-github-actions#filter-pattern-cheat-sheet";

@@ -6,7 +6,7 @@ use crate::lint::{Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::model::{Job, Workflow};
 use crate::workflow::yaml::Span;
 
-/// See the module docs.
+/// The `id` rule: Job and step ids: syntax and uniqueness.
 pub struct Id;
 
 static META: RuleMeta = RuleMeta {
@@ -15,6 +15,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: Some("id"),
     summary: "Job and step ids: syntax and uniqueness",
     severity: Severity::Error,
+    actionlint_also: &["syntax-check"],
 };
 
 /// GitHub's id syntax: starts with a letter or `_`, then letters, digits, `-` or `_`.

@@ -7,7 +7,7 @@ use crate::workflow::action::{Action, Using};
 use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::yaml::Node;
 
-/// See the module docs.
+/// The `if-cond` rule: if: conditions that are always true or constant.
 pub struct IfCond;
 
 static META: RuleMeta = RuleMeta {
@@ -16,6 +16,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: Some("if-cond"),
     summary: "if: conditions that are always true or constant",
     severity: Severity::Error,
+    actionlint_also: &[],
 };
 
 fn check(cx: &mut Ctx<'_>, n: Option<&Node>) {

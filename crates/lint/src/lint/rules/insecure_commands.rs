@@ -9,7 +9,7 @@ use crate::workflow::action::Action;
 use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::yaml::Node;
 
-/// See the module docs.
+/// The `insecure-commands` rule: ACTIONS_ALLOW_UNSECURE_COMMANDS re-enables set-env and add-path.
 pub struct InsecureCommands;
 
 static META: RuleMeta = RuleMeta {
@@ -18,6 +18,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "ACTIONS_ALLOW_UNSECURE_COMMANDS re-enables set-env and add-path",
     severity: Severity::Warning,
+    actionlint_also: &[],
 };
 
 const HIGH: Audit = Audit::new(AuditSeverity::High, Confidence::High);

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use crate::lint::{Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::model::Workflow;
 
-/// See the module docs.
+/// The `job-needs` rule: needs: unknown jobs, duplicates and dependency cycles.
 pub struct JobNeeds;
 
 static META: RuleMeta = RuleMeta {
@@ -14,6 +14,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: Some("job-needs"),
     summary: "needs: unknown jobs, duplicates and dependency cycles",
     severity: Severity::Error,
+    actionlint_also: &["syntax-check"],
 };
 
 impl Rule for JobNeeds {

@@ -9,7 +9,7 @@ use crate::workflow::action::Action;
 use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::yaml::Node;
 
-/// See the module docs.
+/// The `misfeature` rule: setup-python's pip-install, or the Windows cmd shell.
 pub struct Misfeature;
 
 static META: RuleMeta = RuleMeta {
@@ -18,6 +18,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "setup-python's pip-install, or the Windows cmd shell",
     severity: Severity::Note,
+    actionlint_also: &[],
 };
 
 const LOW: Audit = Audit::new(AuditSeverity::Low, Confidence::High);
@@ -62,9 +63,7 @@ impl Rule for Misfeature {
         check(cx, Some(wf), Some(job.node), step.node);
     }
 
-    fn action(&self, action: &Action<'_>, cx: &mut Ctx<'_>) {
-        for step in sec::composite_steps(action) {
-            check(cx, None, None, step);
-        }
+    fn composite_step(&self, _action: &Action<'_>, step: &Node, cx: &mut Ctx<'_>) {
+        check(cx, None, None, step);
     }
 }

@@ -12,7 +12,8 @@ use crate::workflow::model::{Step, Workflow};
 use crate::workflow::position::value_span;
 use crate::workflow::yaml::Node;
 
-/// See the module docs.
+/// The `obfuscation` rule: Obfuscated uses: paths, constant ${{ }} expressions, with: as an
+/// expression.
 pub struct Obfuscation;
 
 static META: RuleMeta = RuleMeta {
@@ -21,6 +22,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "Obfuscated uses: paths, constant ${{ }} expressions, with: as an expression",
     severity: Severity::Note,
+    actionlint_also: &[],
 };
 
 const LOW: Audit = Audit::new(AuditSeverity::Low, Confidence::High);
@@ -167,11 +169,12 @@ impl Rule for Obfuscation {
         check_step(cx, step.node);
     }
 
-    fn action(&self, action: &Action<'_>, cx: &mut Ctx<'_>) {
+    fn action(&self, _action: &Action<'_>, cx: &mut Ctx<'_>) {
         check_expressions(cx);
-        for step in sec::composite_steps(action) {
-            check_step(cx, step);
-        }
+    }
+
+    fn composite_step(&self, _action: &Action<'_>, step: &Node, cx: &mut Ctx<'_>) {
+        check_step(cx, step);
     }
 }
 

@@ -8,7 +8,8 @@ use crate::workflow::action::Action;
 use crate::workflow::model::Workflow;
 use crate::workflow::position::value_span;
 
-/// See the module docs.
+/// The `overprovisioned-secrets` rule: toJSON(secrets) or secrets[computed] exposes every secret to
+/// the job.
 pub struct OverprovisionedSecrets;
 
 static META: RuleMeta = RuleMeta {
@@ -17,6 +18,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "toJSON(secrets) or secrets[computed] exposes every secret to the job",
     severity: Severity::Warning,
+    actionlint_also: &[],
 };
 
 fn is_secrets(e: &Expr) -> bool {

@@ -5,7 +5,7 @@ use crate::lint::{Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::model::{Job, Workflow};
 use crate::workflow::yaml::{Kind, Node};
 
-/// See the module docs.
+/// The `permissions` rule: Permission scopes and levels.
 pub struct Permissions;
 
 static META: RuleMeta = RuleMeta {
@@ -14,6 +14,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: Some("permissions"),
     summary: "Permission scopes and levels",
     severity: Severity::Error,
+    actionlint_also: &[],
 };
 
 /// Every scope with the levels it accepts.

@@ -15,7 +15,8 @@ use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::position::value_span;
 use crate::workflow::yaml::{Node, Span};
 
-/// See the module docs.
+/// The `pr-target-checkout` rule: pull_request_target or workflow_run workflow checks out the pull
+/// request's code.
 pub struct PrTargetCheckout;
 
 static META: RuleMeta = RuleMeta {
@@ -24,6 +25,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "pull_request_target or workflow_run workflow checks out the pull request's code",
     severity: Severity::Warning,
+    actionlint_also: &[],
 };
 
 /// References to the pull request's code, lower-case, white space removed.

@@ -8,7 +8,8 @@ use crate::lint::{Ctx, Rule, RuleMeta, Severity};
 use crate::policy::parse_tree;
 use crate::workflow::yaml::{Node, Pos, Span};
 
-/// See the module docs.
+/// The `promotion-policy` rule: The promotion policy (.github/promotion.yml) does not follow
+/// promote's schema.
 pub struct PromotionPolicy;
 
 static META: RuleMeta = RuleMeta {
@@ -17,6 +18,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "The promotion policy (.github/promotion.yml) does not follow promote's schema",
     severity: Severity::Error,
+    actionlint_also: &[],
 };
 
 /// Stands in for every `${VAR}`, so URL checks see an absolute URL.

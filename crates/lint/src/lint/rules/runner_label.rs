@@ -5,7 +5,8 @@ use crate::lint::{Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::model::{Job, Workflow};
 use crate::workflow::yaml::{Kind, Node};
 
-/// See the module docs.
+/// The `runner-label` rule: Runner labels in runs-on: known GitHub-hosted images or configured
+/// self-hosted labels.
 pub struct RunnerLabel;
 
 static META: RuleMeta = RuleMeta {
@@ -14,6 +15,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: Some("runner-label"),
     summary: "Runner labels in runs-on: known GitHub-hosted images or configured self-hosted labels",
     severity: Severity::Error,
+    actionlint_also: &["syntax-check"],
 };
 
 /// GitHub-hosted runner images (as of 2026); each selects one machine image.

@@ -7,7 +7,7 @@ use crate::lint::schema::{self, T, check};
 use crate::lint::{Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::model::Workflow;
 
-/// See the module docs.
+/// The `schedule` rule: Cron expressions and time zones of scheduled triggers.
 pub struct Schedule;
 
 static META: RuleMeta = RuleMeta {
@@ -16,6 +16,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: Some("events"),
     summary: "Cron expressions and time zones of scheduled triggers",
     severity: Severity::Error,
+    actionlint_also: &["syntax-check"],
 };
 
 const MONTHS: &[&str] = &[

@@ -22,7 +22,8 @@ use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::position::value_span;
 use crate::workflow::yaml::Node;
 
-/// See the module docs.
+/// The `script-injection` rule: ${{ }} expanded into a run script or an action's code input
+/// (template injection).
 pub struct ScriptInjection;
 
 static META: RuleMeta = RuleMeta {
@@ -31,6 +32,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: Some("expression"),
     summary: "${{ }} expanded into a run script or an action's code input (template injection)",
     severity: Severity::Warning,
+    actionlint_also: &[],
 };
 
 /// Which interpreter reads the code, for the message and the hint.

@@ -7,7 +7,7 @@
 use crate::lint::{Audit, AuditSeverity, Confidence, Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::model::{Job, Workflow};
 
-/// See the module docs.
+/// The `secrets-inherit` rule: secrets: inherit hands every secret to a reusable workflow.
 pub struct SecretsInherit;
 
 static META: RuleMeta = RuleMeta {
@@ -16,6 +16,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "secrets: inherit hands every secret to a reusable workflow",
     severity: Severity::Warning,
+    actionlint_also: &[],
 };
 
 impl Rule for SecretsInherit {

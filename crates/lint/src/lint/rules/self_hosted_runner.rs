@@ -8,7 +8,7 @@ use crate::lint::{Audit, AuditSeverity, Confidence, Ctx, Rule, RuleMeta, Severit
 use crate::workflow::model::{Job, Workflow};
 use crate::workflow::yaml::Node;
 
-/// See the module docs.
+/// The `self-hosted-runner` rule: Job runs on a self-hosted runner.
 pub struct SelfHostedRunner;
 
 static META: RuleMeta = RuleMeta {
@@ -17,6 +17,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "Job runs on a self-hosted runner",
     severity: Severity::Note,
+    actionlint_also: &[],
 };
 
 const HELP: &str = "use self-hosted runners only in private repositories, or make them \

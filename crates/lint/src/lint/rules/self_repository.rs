@@ -10,7 +10,7 @@ use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::position::value_span;
 use crate::workflow::yaml::Node;
 
-/// See the module docs.
+/// The `self-repository` rule: Local action or workflow referenced as ./path instead of $/path.
 pub struct SelfRepository;
 
 static META: RuleMeta = RuleMeta {
@@ -19,6 +19,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "Local action or workflow referenced as ./path instead of $/path",
     severity: Severity::Note,
+    actionlint_also: &[],
 };
 
 const LOW: Audit = Audit::new(AuditSeverity::Low, Confidence::High);

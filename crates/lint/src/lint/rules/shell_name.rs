@@ -4,7 +4,7 @@ use crate::lint::{Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::yaml::Node;
 
-/// See the module docs.
+/// The `shell-name` rule: shell: must be a shell the runner knows, or a custom command with {0}.
 pub struct ShellName;
 
 static META: RuleMeta = RuleMeta {
@@ -13,6 +13,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: Some("shell-name"),
     summary: "shell: must be a shell the runner knows, or a custom command with {0}",
     severity: Severity::Error,
+    actionlint_also: &[],
 };
 
 /// Shells available on some runner OS.

@@ -15,7 +15,7 @@ use crate::workflow::action::{Action, Using};
 use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::yaml::Node;
 
-/// See the module docs.
+/// The `shellcheck` rule: queues the `run:` scripts of bash and sh steps for shellcheck.
 pub struct Shellcheck;
 
 /// The rule's metadata (findings are made by `lint::shellcheck`).
@@ -26,6 +26,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     zizmor: None,
     actionlint: Some("shellcheck"),
+    actionlint_also: &[],
 };
 
 /// `defaults.run.shell` of a workflow or job mapping.

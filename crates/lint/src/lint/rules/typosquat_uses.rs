@@ -4,14 +4,14 @@
 //! code in every workflow that makes the typo. Offline we cannot tell whether the repository
 //! exists, so confidence is low, as in zizmor.
 
+use crate::lint::sec::Uses;
 use crate::lint::sec::data::popular::{POPULAR, is_popular};
-use crate::lint::sec::{self, Uses};
 use crate::lint::{Audit, AuditSeverity, Confidence, Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::action::Action;
 use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::yaml::Node;
 
-/// See the module docs.
+/// The `typosquat-uses` rule: Action name one typo away from a popular action of another owner.
 pub struct TyposquatUses;
 
 static META: RuleMeta = RuleMeta {
@@ -20,6 +20,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "Action name one typo away from a popular action of another owner",
     severity: Severity::Warning,
+    actionlint_also: &[],
 };
 
 const HIGH_LOW: Audit = Audit::new(AuditSeverity::High, Confidence::Low);
@@ -89,11 +90,9 @@ impl Rule for TyposquatUses {
         }
     }
 
-    fn action(&self, action: &Action<'_>, cx: &mut Ctx<'_>) {
-        for step in sec::composite_steps(action) {
-            if let Some(uses) = step.get("uses") {
-                check(cx, step, uses);
-            }
+    fn composite_step(&self, _action: &Action<'_>, step: &Node, cx: &mut Ctx<'_>) {
+        if let Some(uses) = step.get("uses") {
+            check(cx, step, uses);
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::position::value_span;
 use crate::workflow::yaml::Node;
 
-/// See the module docs.
+/// The `unpinned-images` rule: Container image without a tag, or tagged latest, and no digest.
 pub struct UnpinnedImages;
 
 static META: RuleMeta = RuleMeta {
@@ -23,6 +23,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "Container image without a tag, or tagged latest, and no digest",
     severity: Severity::Warning,
+    actionlint_also: &[],
 };
 
 const HELP: &str = "pin the image by digest (`image: name:1.2@sha256:...`); \
@@ -202,10 +203,11 @@ impl Rule for UnpinnedImages {
         docker_step(cx, step.node, Some(job.node));
     }
 
+    fn composite_step(&self, _action: &Action<'_>, step: &Node, cx: &mut Ctx<'_>) {
+        docker_step(cx, step, None);
+    }
+
     fn action(&self, action: &Action<'_>, cx: &mut Ctx<'_>) {
-        for step in sec::composite_steps(action) {
-            docker_step(cx, step, None);
-        }
         if action.using != Some(Using::Docker) {
             return;
         }

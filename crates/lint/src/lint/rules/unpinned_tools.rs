@@ -9,7 +9,7 @@ use crate::workflow::action::Action;
 use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::yaml::Node;
 
-/// See the module docs.
+/// The `unpinned-tools` rule: Action installs the latest release of a tool unless given a version.
 pub struct UnpinnedTools;
 
 static META: RuleMeta = RuleMeta {
@@ -18,6 +18,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "Action installs the latest release of a tool unless given a version",
     severity: Severity::Warning,
+    actionlint_also: &[],
 };
 
 const HELP: &str = "set the action's version input (`with: version:`, or `just-version:` for \

@@ -3,13 +3,13 @@
 //! branches move: whoever controls the repository (or steals its token) changes the code every
 //! workflow that uses it runs. zizmor's default policy, hash-pinning everything, is ours.
 
-use crate::lint::sec::{self, Uses};
+use crate::lint::sec::Uses;
 use crate::lint::{Audit, AuditSeverity, Confidence, Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::action::Action;
 use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::yaml::Node;
 
-/// See the module docs.
+/// The `unpinned-uses` rule: Action or reusable workflow not pinned to a full commit SHA.
 pub struct UnpinnedUses;
 
 static META: RuleMeta = RuleMeta {
@@ -18,6 +18,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "Action or reusable workflow not pinned to a full commit SHA",
     severity: Severity::Warning,
+    actionlint_also: &[],
 };
 
 const HIGH: Audit = Audit::new(AuditSeverity::High, Confidence::High);
@@ -62,11 +63,9 @@ impl Rule for UnpinnedUses {
         }
     }
 
-    fn action(&self, action: &Action<'_>, cx: &mut Ctx<'_>) {
-        for step in sec::composite_steps(action) {
-            if let Some(uses) = step.get("uses") {
-                check(cx, step, uses);
-            }
+    fn composite_step(&self, _action: &Action<'_>, step: &Node, cx: &mut Ctx<'_>) {
+        if let Some(uses) = step.get("uses") {
+            check(cx, step, uses);
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::workflow::action::Action;
 use crate::workflow::model::Workflow;
 use crate::workflow::position::value_span;
 
-/// See the module docs.
+/// The `unredacted-secrets` rule: fromJSON() of a secret: its fields are not masked in logs.
 pub struct UnredactedSecrets;
 
 static META: RuleMeta = RuleMeta {
@@ -18,6 +18,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "fromJSON() of a secret: its fields are not masked in logs",
     severity: Severity::Warning,
+    actionlint_also: &[],
 };
 
 /// `fromJSON()` calls of secrets in `e`.

@@ -10,7 +10,7 @@ use crate::workflow::action::Action;
 use crate::workflow::model::Workflow;
 use crate::workflow::position::value_span;
 
-/// See the module docs.
+/// The `unsound-contains` rule: contains('a b', value) in if: is a substring test, not membership.
 pub struct UnsoundContains;
 
 static META: RuleMeta = RuleMeta {
@@ -19,6 +19,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "contains('a b', value) in if: is a substring test, not membership",
     severity: Severity::Warning,
+    actionlint_also: &[],
 };
 
 /// Values an outsider or a pusher can choose (zizmor's list).

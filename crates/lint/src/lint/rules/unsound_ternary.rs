@@ -9,7 +9,8 @@ use crate::workflow::action::Action;
 use crate::workflow::model::Workflow;
 use crate::workflow::position::value_span;
 
-/// See the module docs.
+/// The `unsound-ternary` rule: A pseudo-ternary (cond && value, or else fallback) whose value is
+/// falsy.
 pub struct UnsoundTernary;
 
 static META: RuleMeta = RuleMeta {
@@ -18,6 +19,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "A pseudo-ternary (cond && value, or else fallback) whose value is falsy",
     severity: Severity::Note,
+    actionlint_also: &[],
 };
 
 fn is_constant(e: &Expr) -> bool {

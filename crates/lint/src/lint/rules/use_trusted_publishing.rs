@@ -14,7 +14,8 @@ use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::position::value_span;
 use crate::workflow::yaml::Node;
 
-/// See the module docs.
+/// The `use-trusted-publishing` rule: Package published with a long-lived token where Trusted
+/// Publishing is supported.
 pub struct UseTrustedPublishing;
 
 static META: RuleMeta = RuleMeta {
@@ -23,6 +24,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: None,
     summary: "Package published with a long-lived token where Trusted Publishing is supported",
     severity: Severity::Note,
+    actionlint_also: &[],
 };
 
 const INFO: Audit = Audit::new(AuditSeverity::Informational, Confidence::High);
@@ -185,10 +187,8 @@ impl Rule for UseTrustedPublishing {
         }
     }
 
-    fn action(&self, action: &Action<'_>, cx: &mut Ctx<'_>) {
-        for step in sec::composite_steps(action) {
-            check_uses(cx, step);
-        }
+    fn composite_step(&self, _action: &Action<'_>, step: &Node, cx: &mut Ctx<'_>) {
+        check_uses(cx, step);
     }
 }
 

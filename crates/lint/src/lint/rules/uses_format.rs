@@ -5,7 +5,7 @@ use crate::lint::{Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::yaml::Node;
 
-/// See the module docs.
+/// The `uses-format` rule: Format of uses: for actions and reusable workflows.
 pub struct UsesFormat;
 
 static META: RuleMeta = RuleMeta {
@@ -14,6 +14,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: Some("syntax-check"),
     summary: "Format of uses: for actions and reusable workflows",
     severity: Severity::Error,
+    actionlint_also: &["action", "workflow-call"],
 };
 
 /// Checks a step's `uses:`; returns what is wrong.

@@ -10,7 +10,8 @@ use crate::lint::{Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::model::{Job, Workflow};
 use crate::workflow::yaml::Node;
 
-/// See the module docs.
+/// The `workflow-call` rule: Calls of local reusable workflows: the file, its inputs and its
+/// secrets.
 pub struct WorkflowCall;
 
 static META: RuleMeta = RuleMeta {
@@ -19,6 +20,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: Some("workflow-call"),
     summary: "Calls of local reusable workflows: the file, its inputs and its secrets",
     severity: Severity::Error,
+    actionlint_also: &[],
 };
 
 /// `defined inputs are "a", "b"`, or its singular or empty form.

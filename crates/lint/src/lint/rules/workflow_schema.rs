@@ -7,7 +7,7 @@ use crate::lint::{Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::yaml::{Kind, Node};
 
-/// See the module docs.
+/// The `workflow-schema` rule: Workflow keys: unknown, missing, mistyped or empty sections.
 pub struct WorkflowSchema;
 
 static META: RuleMeta = RuleMeta {
@@ -16,6 +16,7 @@ static META: RuleMeta = RuleMeta {
     actionlint: Some("syntax-check"),
     summary: "Workflow keys: unknown, missing, mistyped or empty sections",
     severity: Severity::Error,
+    actionlint_also: &[],
 };
 
 static CREDENTIALS: Obj = Obj {

@@ -11,6 +11,9 @@ use super::json::type_of_json;
 use super::types::{ArrayType, ObjectType, Type};
 use super::untrusted::UntrustedChecker;
 use super::{Span, go_quote, quote_list};
+use fit::{comparable, signature_error};
+
+mod fit;
 
 /// What kind of problem a diagnostic is, so callers can group or filter them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -120,16 +123,6 @@ pub fn check(expr: &Expr, env: &TypeEnv) -> (Type, Vec<ExprDiag>) {
         diags.extend(u.finish());
     }
     (ty, diags)
-}
-
-fn ordinal(i: usize) -> String {
-    let suffix = match (i % 10, i % 100) {
-        (1, r) if r != 11 => "st",
-        (2, r) if r != 12 => "nd",
-        (3, r) if r != 13 => "rd",
-        _ => "th",
-    };
-    format!("{i}{suffix}")
 }
 
 struct Checker<'e> {
@@ -738,89 +731,5 @@ impl<'e> Checker<'e> {
             ExprKind::Not(operand) => self.check_narrowed(operand, !truthy),
             _ => self.check(e),
         }
-    }
-}
-
-/// Checks a call against one signature; the diagnostic says why it does not fit.
-fn signature_error(span: Span, sig: &FuncSig, args: &[Expr], tys: &[Type]) -> Option<ExprDiag> {
-    let (np, na) = (sig.params.len(), tys.len());
-    if (sig.variadic && np > na) || (!sig.variadic && np != na) {
-        let at_least = if sig.variadic { "at least " } else { "" };
-        return Some(ExprDiag::new(
-            span,
-            DiagKind::WrongArity,
-            format!(
-                "number of arguments is wrong. function {} takes {at_least}{np} parameters but \
-                 {na} arguments are given",
-                go_quote(&sig.to_string())
-            ),
-        ));
-    }
-    let last = sig.params.last().cloned().unwrap_or(Type::Any);
-    for (i, (a, arg)) in tys.iter().zip(args).enumerate() {
-        let p = sig.params.get(i).unwrap_or(&last);
-        if !p.assignable(a) {
-            return Some(ExprDiag::new(
-                arg.span,
-                DiagKind::ArgumentType,
-                format!(
-                    "{} argument of function call is not assignable. {} cannot be assigned to \
-                     {}. called function type is {}",
-                    ordinal(i + 1),
-                    go_quote(&a.to_string()),
-                    go_quote(&p.to_string()),
-                    go_quote(&sig.to_string())
-                ),
-            ));
-        }
-    }
-    None
-}
-
-/// Whether actionlint accepts comparing `l` and `r` with `op`. Equality is loose (GitHub
-/// coerces), except that objects and arrays compared with scalars are always unequal; ordering
-/// needs numbers or strings.
-fn comparable(op: CompareOp, l: &Type, r: &Type) -> bool {
-    if op.is_equality() {
-        match l {
-            Type::Any | Type::Null => true,
-            Type::Number | Type::Bool | Type::String => {
-                !matches!(r, Type::Object(_) | Type::Array(_))
-            }
-            Type::Object(_) => matches!(r, Type::Object(_) | Type::Null | Type::Any),
-            Type::Array(la) => match r {
-                Type::Array(ra) => comparable(op, &la.elem, &ra.elem),
-                Type::Null | Type::Any => true,
-                _ => false,
-            },
-        }
-    } else {
-        match l {
-            Type::Any | Type::Number | Type::String => !matches!(
-                r,
-                Type::Null | Type::Bool | Type::Object(_) | Type::Array(_)
-            ),
-            Type::Null | Type::Bool | Type::Object(_) | Type::Array(_) => false,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::ordinal;
-
-    #[test]
-    fn ordinals() {
-        let got: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111]
-            .into_iter()
-            .map(ordinal)
-            .collect();
-        assert_eq!(
-            got,
-            [
-                "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st",
-                "111th"
-            ]
-        );
     }
 }
