@@ -1,21 +1,17 @@
 //! What `promote` and `rollback` share: the target from the flags, interrupt signals that every
-//! step can watch, registries with credentials, retagging, and redeploying a recorded
+//! step can watch, retagging with the Docker config's credentials, and redeploying a recorded
 //! deployment (rollback).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::{gitctx, progress};
 use crate::cli::{DeployTargetKind, TargetArgs};
-use deploy_action_image::auth::DockerConfig;
-use deploy_action_image::registry::Registry;
-use deploy_action_image::retry::Backoff;
 use deploy_action_image::tags::ImageRef;
 use deploy_action_records::{Deployment, DeploymentStore, StatusState};
 use deploy_action_release::deploy::{
     CommandTarget, DeployError, DeployOutcome, DockerTarget, OutputTo, Target,
 };
-use deploy_action_release::gate::{GateError, retag};
+use deploy_action_release::gate::GateError;
 use deploy_action_release::rollback::{self, payload_images};
 
 /// Reads an environment variable (see [`deploy_action_sys::env::var`]).
@@ -67,60 +63,18 @@ pub async fn run_image(
     rollback::run_image(docker, image, digest).await
 }
 
-/// One registry client per registry host of `images`, with the credentials of the Docker
-/// config (DOCKER_CONFIG, else ~/.docker).
-pub fn registries(images: &[ImageRef]) -> Result<HashMap<String, Registry>, GateError> {
-    let dir: Option<PathBuf> = get("DOCKER_CONFIG")
+/// The Docker config folder whose credentials retagging uses: DOCKER_CONFIG, else ~/.docker.
+fn docker_config_dir() -> Option<PathBuf> {
+    get("DOCKER_CONFIG")
         .map(PathBuf::from)
-        .or_else(|| get("HOME").map(|h| Path::new(&h).join(".docker")));
-    let config = match dir {
-        Some(d) if d.join("config.json").exists() => {
-            Some(DockerConfig::load(&d).map_err(|source| GateError::Retag {
-                image: "(docker config)".into(),
-                tag: String::new(),
-                source: Box::new(source),
-            })?)
-        }
-        _ => None,
-    };
-    let mut out = HashMap::new();
-    for image in images {
-        let host = image.registry().to_owned();
-        if out.contains_key(&host) {
-            continue;
-        }
-        let wrap = |source| GateError::Retag {
-            image: image.name(),
-            tag: String::new(),
-            source: Box::new(source),
-        };
-        let auth = match &config {
-            Some(c) => c.credentials(&host).map_err(wrap)?,
-            None => None,
-        };
-        let registry = Registry::new(&host, auth, Backoff::default()).map_err(wrap)?;
-        out.insert(host, registry);
-    }
-    Ok(out)
+        .or_else(|| get("HOME").map(|h| Path::new(&h).join(".docker")))
 }
 
 /// Retags every image (with a digest) as each of `tags`; returns what was written.
 pub async fn retag_all(images: &[ImageRef], tags: &[String]) -> Result<Vec<String>, GateError> {
-    let registries = registries(images)?;
-    let mut written = Vec::new();
-    for image in images {
-        let Some(registry) = registries.get(image.registry()) else {
-            continue;
-        };
-        progress(&format!(
-            "retagging {}@{} as {}",
-            image.name(),
-            image.digest().unwrap_or_default(),
-            tags.join(", ")
-        ));
-        written.extend(retag(registry, image, tags).await?);
-    }
-    Ok(written)
+    let mut log = |line: &str| progress(line);
+    deploy_action_release::gate::retag_all(images, tags, docker_config_dir().as_deref(), &mut log)
+        .await
 }
 
 /// Moves `:to` back to what `live` runs (the target kept it) when images were retagged.

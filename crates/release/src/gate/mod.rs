@@ -17,5 +17,5 @@ pub use error::GateError;
 pub use eval::{ChecksSource, GateResult, Subject, Verdict, evaluate, verify_round};
 pub use policy::{DEFAULT_POLICY_PATH, Policy, PolicyProblem, parse_duration};
 pub use record::{Decision, DecisionKind};
-pub use retag::retag;
+pub use retag::{registries, retag, retag_all};
 pub use staged::{RECORDS_READ, staged_artifacts};
