@@ -20,6 +20,7 @@ use std::io::{self, Write};
 
 use bollard::auth::DockerCredentials;
 use bollard::errors::Error as BollardError;
+use bollard::models::BuildInfo;
 use bollard::query_parameters::BuildImageOptions;
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -126,19 +127,7 @@ pub async fn build(
         rx.recv().await.map(|item| (item, rx))
     });
 
-    let options = BuildImageOptions {
-        dockerfile: context.dockerfile().to_owned(),
-        nocache: spec.no_cache,
-        cachefrom: (!spec.cache_from.is_empty()).then(|| spec.cache_from.clone()),
-        // Only ask when told: the base images of tests exist locally and cannot be pulled.
-        pull: spec.pull.then(|| "1".to_owned()),
-        rm: true,
-        forcerm: true,
-        buildargs: Some(spec.build_args.clone().into_iter().collect()),
-        platform: spec.platform.clone().unwrap_or_default(),
-        target: spec.target.clone().unwrap_or_default(),
-        ..Default::default()
-    };
+    let options = image_options(context, spec);
     let registry_config = (!spec.registry_config.is_empty()).then(|| spec.registry_config.clone());
     let mut stream = daemon.docker().build_image(
         options,
@@ -178,25 +167,7 @@ pub async fn build(
             }
             item = stream.next() => match item {
                 None => break,
-                Some(Ok(info)) => {
-                    if let Some(text) = info.stream.as_deref() {
-                        for line in text.lines() {
-                            if let Some(s) = parse_step(line) {
-                                step = Some(s);
-                            }
-                            if let Some(id) = line.strip_prefix("Successfully built ") {
-                                image_id.get_or_insert_with(|| id.trim().to_owned());
-                            }
-                        }
-                        log(text);
-                    }
-                    if let Some(status) = info.status.as_deref() {
-                        log(&format!("{status}\n"));
-                    }
-                    if let Some(id) = info.aux.and_then(|a| a.id) {
-                        image_id = Some(id);
-                    }
-                }
+                Some(Ok(info)) => follow(info, &mut step, &mut image_id, &mut log),
                 Some(Err(err)) => {
                     failure = Some(classify(daemon, context, spec, step.as_deref(), err));
                     break;
@@ -212,34 +183,10 @@ pub async fn build(
         action: "pack the build context".to_owned(),
         message: e.to_string(),
     })?;
-    let lost = || ImageError::DaemonLost {
-        host: daemon.host().to_owned(),
-        action: "receiving the build context".to_owned(),
+    let (stats, labels) = match settle(daemon, packed, decision, failure, gate_stats)? {
+        Settled::Reused(built) => return Ok(built),
+        Settled::Built { stats, labels } => (stats, labels),
     };
-    let labels = match (packed, decision, failure) {
-        (Err(ContextError::Withdrawn), Some(Ok(Decision::Reuse { image_id })), _) => {
-            // Nothing was built; what was packed is what the gate saw.
-            if let Some(stats) = gate_stats {
-                return Ok(Built {
-                    image_id,
-                    stats,
-                    reused: true,
-                });
-            }
-            return Err(lost());
-        }
-        (_, Some(Err(err)), _) => return Err(err),
-        // A context that could not be read explains a broken upload better than the daemon.
-        (Err(ContextError::Write { .. }), _, Some(failure)) => return Err(failure),
-        (Err(ContextError::Write { .. }), _, None) => return Err(lost()),
-        (Err(ContextError::Withdrawn), _, Some(failure)) => return Err(failure),
-        (Err(ContextError::Withdrawn), _, None) => return Err(lost()),
-        (Err(err), _, _) => return Err(err.into()),
-        (Ok(_), _, Some(failure)) => return Err(failure),
-        (Ok(stats), Some(Ok(Decision::Build { labels })), None) => (stats, labels),
-        (Ok(_), _, None) => return Err(lost()),
-    };
-    let (stats, labels) = labels;
     let Some(id) = image_id else {
         return Err(ImageError::BuildFailed {
             step,
@@ -252,6 +199,101 @@ pub async fn build(
         stats,
         reused: false,
     })
+}
+
+/// The build request's query parameters.
+fn image_options(context: &BuildContext, spec: &BuildSpec) -> BuildImageOptions {
+    BuildImageOptions {
+        dockerfile: context.dockerfile().to_owned(),
+        nocache: spec.no_cache,
+        cachefrom: (!spec.cache_from.is_empty()).then(|| spec.cache_from.clone()),
+        // Only ask when told: the base images of tests exist locally and cannot be pulled.
+        pull: spec.pull.then(|| "1".to_owned()),
+        rm: true,
+        forcerm: true,
+        buildargs: Some(spec.build_args.clone().into_iter().collect()),
+        platform: spec.platform.clone().unwrap_or_default(),
+        target: spec.target.clone().unwrap_or_default(),
+        ..Default::default()
+    }
+}
+
+/// Hands one message of the daemon's build output to `log`, noting the step it is at and the
+/// image it reports.
+fn follow(
+    info: BuildInfo,
+    step: &mut Option<String>,
+    image_id: &mut Option<String>,
+    log: &mut impl FnMut(&str),
+) {
+    if let Some(text) = info.stream.as_deref() {
+        for line in text.lines() {
+            if let Some(s) = parse_step(line) {
+                *step = Some(s);
+            }
+            if let Some(id) = line.strip_prefix("Successfully built ") {
+                image_id.get_or_insert_with(|| id.trim().to_owned());
+            }
+        }
+        log(text);
+    }
+    if let Some(status) = info.status.as_deref() {
+        log(&format!("{status}\n"));
+    }
+    if let Some(id) = info.aux.and_then(|a| a.id) {
+        *image_id = Some(id);
+    }
+}
+
+/// How a build ended, before labelling.
+enum Settled {
+    /// The decision was to reuse; nothing was built.
+    Reused(Built),
+    /// The daemon built an image from what was packed; it gets `labels`.
+    Built {
+        stats: PackStats,
+        labels: BTreeMap<String, String>,
+    },
+}
+
+/// Weighs the packer's result, the decision and the daemon's failure: which explains the end of
+/// the build best.
+fn settle(
+    daemon: &Daemon,
+    packed: Result<PackStats, ContextError>,
+    decision: Option<Result<Decision, ImageError>>,
+    failure: Option<ImageError>,
+    gate_stats: Option<PackStats>,
+) -> Result<Settled, ImageError> {
+    let lost = || ImageError::DaemonLost {
+        host: daemon.host().to_owned(),
+        action: "receiving the build context".to_owned(),
+    };
+    match (packed, decision, failure) {
+        (Err(ContextError::Withdrawn), Some(Ok(Decision::Reuse { image_id })), _) => {
+            // Nothing was built; what was packed is what the gate saw.
+            match gate_stats {
+                Some(stats) => Ok(Settled::Reused(Built {
+                    image_id,
+                    stats,
+                    reused: true,
+                })),
+                None => Err(lost()),
+            }
+        }
+        (_, Some(Err(err)), _) => Err(err),
+        // A context that could not be read explains a broken upload better than the daemon.
+        (Err(ContextError::Write { .. }), _, Some(failure)) => Err(failure),
+        (Err(ContextError::Write { .. }), _, None) => Err(lost()),
+        (Err(ContextError::Withdrawn), _, Some(failure)) => Err(failure),
+        (Err(ContextError::Withdrawn), _, None) => Err(lost()),
+        (Err(err), _, _) => Err(err.into()),
+        (Ok(_), _, Some(failure)) => Err(failure),
+        (Ok(stats), Some(Ok(Decision::Build { labels })), None) => {
+            Ok(Settled::Built { stats, labels })
+        }
+        (Ok(_), _, None) => Err(lost()),
+    }
 }
 
 /// Sets `labels` on the built image `id` with a build of `FROM <id>` (the classic builder's own

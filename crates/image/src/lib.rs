@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod build;
+pub mod build_job;
 pub mod buildkey;
 pub mod buildkit;
 pub mod cache;

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::Outcome;
+use deploy_action_image::build_job::BuildOutcome as Outcome;
 
 /// The pushed manifest digest (the first tag's), empty when nothing was pushed.
 fn digest(o: &Outcome) -> &str {

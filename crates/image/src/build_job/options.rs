@@ -1,16 +1,41 @@
 //! The build options that go beyond one classic build: platforms, cache, secrets, SSH and the
 //! builder, parsed and checked before anything is contacted.
 
-use crate::cli::{BuildArgs, BuilderKind};
-use deploy_action_image::ImageError;
-use deploy_action_image::buildkit::secrets::{self, SecretSpec};
-use deploy_action_image::buildkit::ssh::{self, SshSpec};
-use deploy_action_image::cache;
-use deploy_action_image::daemon::Daemon;
+use std::collections::HashMap;
+
+use crate::ImageError;
+use crate::buildkit::secrets::{self, SecretSpec, Secrets};
+use crate::buildkit::ssh::{self, SshSpec};
+use crate::cache;
+use crate::daemon::Daemon;
+
+/// Which builder runs a build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuilderKind {
+    /// The daemon's built-in BuildKit.
+    Buildkit,
+    /// The legacy builder (`DOCKER_BUILDKIT=0`).
+    Classic,
+}
+
+/// The flags [`BuildOptions::parse`] reads, as typed.
+#[derive(Debug, Clone, Copy)]
+pub struct OptionFlags<'a> {
+    /// `--platform` (comma-separated).
+    pub platform: Option<&'a str>,
+    /// `--cache-from` entries.
+    pub cache_from: &'a [String],
+    /// `--cache-to` entries.
+    pub cache_to: &'a [String],
+    /// `--secret` entries.
+    pub secrets: &'a [String],
+    /// `--ssh` entries.
+    pub ssh: &'a [String],
+}
 
 /// The parsed options.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct BuildOptions {
+pub struct BuildOptions {
     /// Platforms asked for; empty for the daemon's own.
     pub platforms: Vec<String>,
     /// Cache source references.
@@ -25,7 +50,7 @@ pub(crate) struct BuildOptions {
 
 impl BuildOptions {
     /// Parses the flags of `args`.
-    pub fn parse(args: &BuildArgs) -> Result<Self, ImageError> {
+    pub fn parse(args: &OptionFlags<'_>) -> Result<Self, ImageError> {
         let mut platforms: Vec<String> = Vec::new();
         for p in args.platform.iter().flat_map(|p| p.split(',')) {
             let p = p.trim();
@@ -46,7 +71,7 @@ impl BuildOptions {
             .iter()
             .map(|c| cache::parse_from(c).map(|s| s.reference))
             .collect::<Result<_, _>>()?;
-        for c in &args.cache_to {
+        for c in args.cache_to {
             cache::parse_to(c)?;
         }
         Ok(Self {
@@ -64,6 +89,11 @@ impl BuildOptions {
                 .map(|s| ssh::parse_spec(s))
                 .collect::<Result<_, _>>()?,
         })
+    }
+
+    /// Reads the `--secret` values (files, or the environment values in `env`).
+    pub fn load_secrets(&self, env: &HashMap<String, String>) -> Result<Secrets, ImageError> {
+        Secrets::load(&self.secrets, &|k: &str| env.get(k).cloned())
     }
 
     /// Refuses flags that need BuildKit with `--builder classic`, before anything is read or

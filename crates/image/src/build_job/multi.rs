@@ -6,15 +6,15 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
-use super::{Job, Outcome, check_platform, log, log_context, push_one};
-use deploy_action_image::ImageError;
-use deploy_action_image::auth::RegistryAuth;
-use deploy_action_image::build::same_platform;
-use deploy_action_image::buildkey::{BUILD_KEY_LABEL, SHAPE_KEY_LABEL};
-use deploy_action_image::buildkit::{self, Failure};
-use deploy_action_image::daemon::Daemon;
-use deploy_action_image::index::{PlatformManifest, put_index};
-use deploy_action_image::registry::Registry;
+use super::{BuildOutcome as Outcome, Job, check_platform};
+use crate::ImageError;
+use crate::auth::RegistryAuth;
+use crate::build::same_platform;
+use crate::buildkey::{BUILD_KEY_LABEL, SHAPE_KEY_LABEL};
+use crate::buildkit::{self, Failure};
+use crate::daemon::Daemon;
+use crate::index::{PlatformManifest, put_index};
+use crate::registry::Registry;
 
 /// One platform's image.
 struct PlatformImage {
@@ -36,12 +36,12 @@ pub(super) async fn run(
     auths: &HashMap<String, Option<RegistryAuth>>,
     started: Instant,
 ) -> Result<Outcome, ImageError> {
-    let args = job.args;
+    let args = job.req;
     let user_labels = job.user_labels()?;
     let stats = job.digest().await?;
-    log_context(args, &stats);
+    job.log_context(&stats);
     let mut images = Vec::new();
-    for platform in &job.options.platforms {
+    for platform in &job.req.options.platforms {
         images.push(build_platform(job, daemon, auths, &user_labels, &stats, platform).await?);
     }
     let native = format!("{}/{}", daemon.info().os, daemon.info().arch);
@@ -50,7 +50,7 @@ pub(super) async fn run(
         .find(|i| same_platform(&native, &i.actual))
         .or(images.first())
         .ok_or_else(|| ImageError::Usage("--platform names no platform".to_owned()))?;
-    for reference in &job.tagging.refs {
+    for reference in &job.req.refs {
         daemon.tag(&local.image_id, reference).await?;
     }
 
@@ -60,9 +60,9 @@ pub(super) async fn run(
         .map(|i| (i.platform.clone(), i.image_id.clone()))
         .collect();
     if args.push {
-        log(&job.runner.group_start("docker push"));
+        job.progress.group_start("docker push");
         let result = push_all(job, daemon, registries, auths, &images, local).await;
-        log(job.runner.group_end());
+        job.progress.group_end();
         let (refs, digests) = result?;
         pushed = refs;
         platforms = digests;
@@ -84,8 +84,8 @@ pub(super) async fn run(
         context_bytes: stats.content_bytes,
         build_key: local.key.clone(),
         labels,
-        refs: job.tagging.refs.clone(),
-        images: job.tagging.images.clone(),
+        refs: job.req.refs.clone(),
+        images: job.req.images.clone(),
         pushed,
         platforms,
         steps: Some(steps),
@@ -99,14 +99,14 @@ async fn build_platform(
     daemon: &Daemon,
     auths: &HashMap<String, Option<RegistryAuth>>,
     user_labels: &BTreeMap<String, String>,
-    stats: &deploy_action_image::context::PackStats,
+    stats: &crate::context::PackStats,
     platform: &str,
 ) -> Result<PlatformImage, ImageError> {
-    let args = job.args;
+    let args = job.req;
     let key = job.key_of(user_labels, &stats.context_digest, Some(platform));
-    let rebuild = args.rebuild || args.no_cache || args.pull;
+    let rebuild = args.rebuild();
     if !rebuild && let Some(id) = daemon.find_by_label(BUILD_KEY_LABEL, &key).await? {
-        log(&format!("{platform}: reusing {id} (same build key)\n"));
+        job.log(&format!("{platform}: reusing {id} (same build key)\n"));
         let actual = check_platform(daemon, &id, platform).await?;
         return Ok(PlatformImage {
             platform: platform.to_owned(),
@@ -125,20 +125,19 @@ async fn build_platform(
     );
     let spec = job.buildkit_spec(Some(platform), labels, None);
     let services = job.services(auths)?;
-    log(&job
-        .runner
-        .group_start(&format!("docker build ({platform})")));
-    let mut sink = |text: &str| log(text);
+    job.progress
+        .group_start(&format!("docker build ({platform})"));
+    let mut sink = |text: &str| job.log(text);
     let built = buildkit::build(
         daemon,
-        &job.context,
+        &job.req.context,
         &spec,
         services,
-        job.secrets.redactions(),
+        job.req.secrets.redactions(),
         &mut sink,
     )
     .await;
-    log(job.runner.group_end());
+    job.progress.group_end();
     let built = built.map_err(|failure| match failure {
         Failure::Image(err) => err,
         Failure::Unsupported(why) => {
@@ -166,21 +165,15 @@ async fn push_all(
     auths: &HashMap<String, Option<RegistryAuth>>,
     images: &[PlatformImage],
     local: &PlatformImage,
-) -> Result<
-    (
-        Vec<(deploy_action_image::tags::ImageRef, String)>,
-        Vec<(String, String)>,
-    ),
-    ImageError,
-> {
+) -> Result<(Vec<(crate::tags::ImageRef, String)>, Vec<(String, String)>), ImageError> {
     let mut pushed = Vec::new();
     let mut platforms = Vec::new();
-    for image in &job.tagging.images {
+    for image in &job.req.images {
         let Some(registry) = registries.get(image.registry()) else {
             continue;
         };
         let refs: Vec<_> = job
-            .tagging
+            .req
             .refs
             .iter()
             .filter(|r| r.name() == image.name())
@@ -189,8 +182,8 @@ async fn push_all(
         let mut manifests = Vec::new();
         for built in images {
             daemon.tag(&built.image_id, first).await?;
-            let digest = push_one(daemon, registry, auths, first).await?;
-            log(&format!("  {}: {digest}\n", built.actual));
+            let digest = job.push_one(daemon, registry, auths, first).await?;
+            job.log(&format!("  {}: {digest}\n", built.actual));
             manifests.push(PlatformManifest {
                 platform: built.actual.clone(),
                 digest,
@@ -202,7 +195,7 @@ async fn push_all(
             .filter_map(|r| r.tag().map(str::to_owned))
             .collect();
         let index = put_index(registry, image.repository(), &tags, &manifests).await?;
-        log(&format!(
+        job.log(&format!(
             "index {}@{index}: {} platforms\n",
             image.name(),
             manifests.len()

@@ -4,14 +4,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::{Job, Made, log, log_context};
-use deploy_action_image::ImageError;
-use deploy_action_image::auth::{RegistryAuth, server_address};
-use deploy_action_image::build::{BuildSpec, Decision, build};
-use deploy_action_image::buildkey::{BUILD_KEY_LABEL, SHAPE_KEY_LABEL};
-use deploy_action_image::context::PackStats;
-use deploy_action_image::daemon::{Daemon, credentials};
-use deploy_action_image::registry::Registry;
+use super::{Job, Made};
+use crate::ImageError;
+use crate::auth::{RegistryAuth, server_address};
+use crate::build::{BuildSpec, Decision, build};
+use crate::buildkey::{BUILD_KEY_LABEL, SHAPE_KEY_LABEL};
+use crate::context::PackStats;
+use crate::daemon::{Daemon, credentials};
+use crate::registry::Registry;
 
 impl Job<'_> {
     /// One build through the classic builder, reading the context once (see `image::build`).
@@ -21,9 +21,9 @@ impl Job<'_> {
         registries: &HashMap<String, Registry>,
         auths: &HashMap<String, Option<RegistryAuth>>,
     ) -> Result<Made, ImageError> {
-        let args = self.args;
+        let args = self.req;
         let platform = args.platform.as_deref();
-        let primary = self.tagging.refs.first().cloned().ok_or_else(|| {
+        let primary = self.req.refs.first().cloned().ok_or_else(|| {
             ImageError::Usage("no image reference to build; pass --image".to_owned())
         })?;
         let user_labels = self.user_labels()?;
@@ -33,11 +33,11 @@ impl Job<'_> {
         // can, so the context streams to the daemon and is hashed on the way (`image::build`).
         // When one does, the context is likely unchanged: it is read for its digest first, and
         // only uploaded (read a second time) if no image has the same build key after all.
-        let rebuild = args.rebuild || args.no_cache || args.pull;
+        let rebuild = args.rebuild();
         let may_reuse = if rebuild {
             false
         } else {
-            let shape_context = self.context.clone();
+            let shape_context = self.req.context.clone();
             let shape = tokio::task::spawn_blocking(move || shape_context.shape_digest())
                 .await
                 .map_err(|e| ImageError::Usage(format!("listing the context failed: {e}")))??;
@@ -54,7 +54,7 @@ impl Job<'_> {
         let mut reused_from = None;
         let looked = std::cell::Cell::new(!may_reuse);
         let mut decide = async |stats: &PackStats| -> Result<Decision, ImageError> {
-            log_context(args, stats);
+            self.log_context(stats);
             labels = self.labels_for(Some(&stats.context_digest))?;
             key = self.key_of(&user_labels, &stats.context_digest, platform);
             labels.insert(BUILD_KEY_LABEL.to_owned(), key.clone());
@@ -80,7 +80,9 @@ impl Job<'_> {
         };
         let mut reused = None;
         if may_reuse {
-            log("an image with this context's shape exists: reading the context for its digest\n");
+            self.log(
+                "an image with this context's shape exists: reading the context for its digest\n",
+            );
             let stats = self.digest().await?;
             if let Decision::Reuse { image_id } = decide(&stats).await? {
                 reused = Some((image_id, stats));
@@ -89,10 +91,10 @@ impl Job<'_> {
 
         let spec = BuildSpec {
             tag: primary.to_string(),
-            build_args: self.build_args.clone(),
+            build_args: self.req.build_args.clone(),
             target: args.target.clone(),
             platform: platform.map(str::to_owned),
-            cache_from: self.options.cache_from.clone(),
+            cache_from: self.req.options.cache_from.clone(),
             pull: args.pull,
             no_cache: args.no_cache,
             registry_config: auths
@@ -106,9 +108,18 @@ impl Job<'_> {
         let (image_id, stats) = match reused {
             Some(found) => found,
             None => {
-                log(&self.runner.group_start(&format!("docker build {primary}")));
-                let built = build(daemon, &self.context, self.pack, &spec, &mut decide, log).await;
-                log(self.runner.group_end());
+                self.progress
+                    .group_start(&format!("docker build {primary}"));
+                let built = build(
+                    daemon,
+                    &self.req.context,
+                    self.pack,
+                    &spec,
+                    &mut decide,
+                    |t: &str| self.log(t),
+                )
+                .await;
+                self.progress.group_end();
                 let built = built?;
                 (built.image_id, built.stats)
             }
