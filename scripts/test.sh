@@ -15,11 +15,13 @@ fi
 with_docker=1
 [ "${1:-}" = "--no-docker" ] && with_docker=0
 
-# The release build here feeds the pre-commit, LSP and wheel tests, which need a working binary,
-# not the shipped one's link-time optimisation (the release workflow builds that). Without LTO it
-# takes a fraction of the time; pre-commit's `cargo install` and maturin reuse it (same profile).
+# The release-profile build here feeds the pre-commit, LSP and wheel tests, which need a working
+# binary, not the shipped one's optimisation (the release workflow and scripts/release.sh build
+# that; the benchmarks build their own). Unoptimised, it takes a fraction of the time, and
+# pre-commit's `cargo install` and maturin build with the same settings, so they reuse it.
+export CARGO_PROFILE_RELEASE_OPT_LEVEL=${CARGO_PROFILE_RELEASE_OPT_LEVEL:-0}
 export CARGO_PROFILE_RELEASE_LTO=${CARGO_PROFILE_RELEASE_LTO:-false}
-export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=${CARGO_PROFILE_RELEASE_CODEGEN_UNITS:-16}
+export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=${CARGO_PROFILE_RELEASE_CODEGEN_UNITS:-256}
 
 # The compiles need none of the tools installed below: start them now, so they use the cores
 # while apt-get, pip and npm wait on the network. `wait_for NAME` joins one and shows its log
@@ -112,6 +114,8 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 step "the test build (started in the background)"
 wait_for test-build
+# The release-profile build (its own lock: target/release) runs beside clippy, the tests and act.
+in_background release-build cargo build --release --locked --quiet --bin deploy-action
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --quiet --workspace --all-targets -- -D warnings
 step "the house: scripts/check-layout"
@@ -125,7 +129,7 @@ scripts/check-generated.sh
 step "deploy-action lints its own workflows and action.yml"
 cargo run --quiet -- lint
 step "pre-commit hook through the real pre-commit"
-cargo build --release --quiet
+wait_for release-build
 scripts/test-precommit.sh
 step "the language server through a real LSP client (pygls): scripts/test-lsp.sh"
 scripts/test-lsp.sh target/release/deploy-action
