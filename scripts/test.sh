@@ -54,7 +54,10 @@ in_background test-build cargo test --workspace --no-run --locked --quiet
 
 started=0
 cleanup() {
+  local rc=$?
+  if [ "$(type -t report_timings)" = function ]; then report_timings; fi
   if [ "$started" = 1 ]; then scripts/test-env.sh down >/dev/null 2>&1 || true; fi
+  return $rc
 }
 trap cleanup EXIT
 
@@ -122,8 +125,9 @@ step "the house: scripts/check-layout"
 scripts/check-layout
 step "cargo test --workspace"
 cargo test --quiet --workspace --no-fail-fast 2>&1 | tee target/test-output.log
-step "generated pipelines under act (nektos/act): scripts/test-act.sh"
-scripts/test-act.sh
+# act waits on the daemon for minutes: it runs beside the checks that follow (none uses Docker).
+echo "== generated pipelines under act (nektos/act): scripts/test-act.sh (in the background)"
+in_background act scripts/test-act.sh
 step "generated workflows through actionlint, GitHub's parser and zizmor"
 scripts/check-generated.sh
 step "deploy-action lints its own workflows and action.yml"
@@ -135,6 +139,9 @@ step "the language server through a real LSP client (pygls): scripts/test-lsp.sh
 scripts/test-lsp.sh target/release/deploy-action
 step "the wheel (maturin) in a fresh venv and its pre-commit hook: scripts/test-wheel.sh"
 scripts/test-wheel.sh
+step "generated pipelines under act (started after the tests)"
+wait_for act
+tail -n 3 target/ci-act.log
 step "cargo deny (deny.toml: licenses, bans, sources; advisories when the database is here)"
 wait_for deny-install
 cargo deny --all-features check --hide-inclusion-graph licenses bans sources
@@ -149,4 +156,3 @@ else
   echo "warning: advisories NOT checked: no RustSec database under $db_root" >&2
   echo "         (set DENY_FETCH_ADVISORIES=1 where GitHub is reachable to fetch it)" >&2
 fi
-report_timings
