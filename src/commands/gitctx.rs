@@ -91,7 +91,7 @@ pub fn commit_sha(
     {
         return full_sha("GITHUB_SHA", value.trim()).map(|s| (s, ShaSource::Actions));
     }
-    match git(dir, &["rev-parse", "HEAD"]) {
+    match deploy_action_sys::git::head(dir) {
         Some(head) => full_sha("--sha", &head).map(|s| (s, ShaSource::Git)),
         None => Err(ShaError::Missing {
             dir: dir.display().to_string(),
@@ -152,7 +152,7 @@ pub fn facts(
         });
     }
     // The branch and tags of the checkout describe the commit only when it is HEAD.
-    let head = git(dir, &["rev-parse", "HEAD"]).map(|h| h.to_ascii_lowercase());
+    let head = deploy_action_sys::git::head(dir).map(|h| h.to_ascii_lowercase());
     let at_head = head.as_deref() == Some(commit.as_str());
     let symbolic = at_head
         .then(|| git(dir, &["symbolic-ref", "-q", "HEAD"]))

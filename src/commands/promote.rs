@@ -383,7 +383,7 @@ impl Job<'_> {
         let run_image = if self.images.is_empty() {
             format!("{image}@{digest}")
         } else {
-            rollout::run_image(docker, &image, &digest).await?
+            deploy_action_release::rollback::run_image(docker, &image, &digest).await?
         };
         let mut payload = DeploymentPayload::single(&image, &digest);
         payload.run_url = rollout::run_url();

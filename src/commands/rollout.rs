@@ -8,9 +8,7 @@ use super::{gitctx, progress};
 use crate::cli::{DeployTargetKind, TargetArgs};
 use deploy_action_image::tags::ImageRef;
 use deploy_action_records::{Deployment, DeploymentStore, StatusState};
-use deploy_action_release::deploy::{
-    CommandTarget, DeployError, DeployOutcome, DockerTarget, OutputTo, Target,
-};
+use deploy_action_release::deploy::{CommandTarget, DeployOutcome, DockerTarget, OutputTo, Target};
 use deploy_action_release::gate::GateError;
 use deploy_action_release::rollback::{self, payload_images};
 
@@ -52,15 +50,6 @@ pub fn target(docker: Option<DockerTarget>, command: &[String]) -> Target {
         }),
         (None, true) => Target::Record,
     }
-}
-
-/// What the target runs for `image@digest` (see [`rollback::run_image`]).
-pub async fn run_image(
-    docker: Option<&DockerTarget>,
-    image: &str,
-    digest: &str,
-) -> Result<String, DeployError> {
-    rollback::run_image(docker, image, digest).await
 }
 
 /// The Docker config folder whose credentials retagging uses: DOCKER_CONFIG, else ~/.docker.
