@@ -43,7 +43,7 @@ fn find_daemon() -> Result<String, String> {
         None => Err("DOCKER_HOST is not set and scripts/test-env.sh is not up".to_owned()),
         Some(h) if !daemon_answers(&h) => Err(format!("no Docker daemon answers at {h}")),
         Some(h) => {
-            super::daemon_users::enter();
+            super::daemon_users::enter(&h);
             Ok(h)
         }
     }
@@ -283,7 +283,7 @@ pub fn registry_blob_json(registry: &str, repository: &str, digest: &str) -> ser
 /// Waits until no other test of this process uses the daemon, and keeps it so while the
 /// returned guard lives (`daemon_users`): a prune racing a build crashes dockerd 20.10.
 pub fn prune_build_cache(env: &DockerEnv) -> super::daemon_users::Alone {
-    let alone = super::daemon_users::alone();
+    let alone = super::daemon_users::alone(&env.host);
     prune_all(env);
     alone
 }
