@@ -1,6 +1,6 @@
 //! `deploy-action lint`.
 
-use std::io::{IsTerminal, Read};
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,7 +11,7 @@ use crate::cli::{ColorChoice, FailOn, LintArgs};
 use deploy_action_lint::lint::rules::shellcheck::META as SHELLCHECK;
 use deploy_action_lint::lint::shellcheck::{Shellcheck, ShellcheckError};
 use deploy_action_lint::lint::{self, Config, FileKind, FileResult, Projects, Severity, discover};
-use deploy_action_lint::report::{self, Format};
+use deploy_action_lint::report::{self, Format, Part};
 
 use super::{emit, exit};
 
@@ -88,29 +88,33 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         root: &root,
         projects: Projects::new(),
     };
-    let mut results = lint_all(&inputs, &config, &place)?;
-    run_shellcheck(args, &config, &mut results)?;
-    let files_checked = results.len();
-    let shown: Vec<FileResult> = results
-        .into_iter()
-        .filter(|r| !r.findings.is_empty())
-        .collect();
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => !args.no_color && std::io::stdout().is_terminal(),
     };
     let format = args.format.unwrap_or(Format::Human);
-    let mut text = report::render(format, &shown, files_checked, color);
-    if args.format.is_none() && args.github_actions {
-        text.push_str(&report::render(
-            Format::Github,
-            &shown,
-            files_checked,
-            false,
-        ));
-    }
-    emit(&text).context("cannot write to standard output")?;
+    // Shellcheck's findings come after the lint pass: then the report is rendered after it.
+    let early = (!config.rule_enabled(SHELLCHECK.id)).then_some((format, color));
+    let (mut results, parts): (Vec<FileResult>, Vec<Option<Part>>) =
+        lint_all(&inputs, &config, &place, early)?
+            .into_iter()
+            .unzip();
+    run_shellcheck(args, &config, &mut results)?;
+    let parts: Vec<Part> = match early {
+        Some(_) => parts.into_iter().flatten().collect(),
+        None => on_workers(results.len(), |i| Part::of(format, &results[i], color))?
+            .into_iter()
+            .flatten()
+            .collect(),
+    };
+    let files_checked = results.len();
+    let shown: Vec<FileResult> = results
+        .into_iter()
+        .filter(|r| !r.findings.is_empty())
+        .collect();
+    write_report(args, format, &shown, &parts, files_checked)
+        .context("cannot write to standard output")?;
     let threshold = match args.fail_on {
         FailOn::Error => Severity::Error,
         FailOn::Warning => Severity::Warning,
@@ -120,7 +124,33 @@ pub fn run(args: &LintArgs) -> Result<u8> {
     let failed = shown
         .iter()
         .any(|r| r.findings.iter().any(|f| f.severity <= threshold));
+    // The process ends next: freeing every file's text and findings one by one (a corpus run
+    // has tens of thousands) would only delay the exit.
+    std::mem::forget(shown);
+    std::mem::forget(parts);
     Ok(if failed { exit::FINDINGS } else { exit::OK })
+}
+
+/// Writes the report to standard output: the parts rendered per file (SARIF as one document),
+/// then, with `--github-actions` and no `--format`, the annotations too.
+fn write_report(
+    args: &LintArgs,
+    format: Format,
+    shown: &[FileResult],
+    parts: &[Part],
+    files_checked: usize,
+) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    match format {
+        Format::Sarif => {
+            out.write_all(report::render(format, shown, files_checked, false).as_bytes())?
+        }
+        _ => report::assemble(format, parts, files_checked, &mut out)?,
+    }
+    if args.format.is_none() && args.github_actions {
+        out.write_all(report::render(Format::Github, shown, files_checked, false).as_bytes())?;
+    }
+    out.flush()
 }
 
 /// Prints the rules (`--list-rules`) in the chosen format.
@@ -303,21 +333,37 @@ fn lint_one(input: &Input, config: &Config, place: &Where<'_>) -> Result<FileRes
     })
 }
 
-/// Lints every input on all cores, keeping input order.
-fn lint_all(inputs: &[Input], config: &Config, place: &Where<'_>) -> Result<Vec<FileResult>> {
+/// Lints every input on all cores, keeping input order; with `render`, each file's part of the
+/// report is rendered on the worker that linted it.
+fn lint_all(
+    inputs: &[Input],
+    config: &Config,
+    place: &Where<'_>,
+    render: Option<(Format, bool)>,
+) -> Result<Vec<(FileResult, Option<Part>)>> {
+    on_workers(inputs.len(), |i| {
+        let r = lint_one(&inputs[i], config, place)?;
+        let part = render.and_then(|(format, color)| Part::of(format, &r, color));
+        Ok((r, part))
+    })?
+    .into_iter()
+    .collect()
+}
+
+/// `f(0..n)` on all cores (each worker takes the next index), the results in index order.
+fn on_workers<R: Send>(n: usize, f: impl Fn(usize) -> R + Sync) -> Result<Vec<R>> {
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(inputs.len())
+        .min(n)
         .max(1);
     if workers == 1 {
         // Still on a big stack: the main thread's may be small.
         return std::thread::Builder::new()
             .stack_size(WORKER_STACK)
-            .spawn_scoped_compat(|| inputs.iter().map(|i| lint_one(i, config, place)).collect());
+            .spawn_scoped_compat(|| Ok((0..n).map(&f).collect()));
     }
     let next = AtomicUsize::new(0);
-    let slots: Mutex<Vec<Option<Result<FileResult>>>> =
-        Mutex::new((0..inputs.len()).map(|_| None).collect());
+    let slots: Mutex<Vec<Option<R>>> = Mutex::new((0..n).map(|_| None).collect());
     std::thread::scope(|s| -> Result<()> {
         let mut handles = Vec::new();
         for _ in 0..workers {
@@ -326,10 +372,10 @@ fn lint_all(inputs: &[Input], config: &Config, place: &Where<'_>) -> Result<Vec<
                 .spawn_scoped(s, || {
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= inputs.len() {
+                        if i >= n {
                             break;
                         }
-                        let r = lint_one(&inputs[i], config, place);
+                        let r = f(i);
                         if let Ok(mut v) = slots.lock() {
                             v[i] = Some(r);
                         }
@@ -348,7 +394,7 @@ fn lint_all(inputs: &[Input], config: &Config, place: &Where<'_>) -> Result<Vec<
         .map_err(|_| anyhow::anyhow!("a lint worker panicked"))?;
     slots
         .into_iter()
-        .map(|s| s.unwrap_or_else(|| Err(anyhow::anyhow!("a file was not linted"))))
+        .map(|s| s.ok_or_else(|| anyhow::anyhow!("a file was not linted")))
         .collect()
 }
 

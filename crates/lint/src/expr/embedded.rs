@@ -23,6 +23,20 @@ impl Embedded {
     }
 }
 
+/// Whether `s` holds `${{`: the test the rules make of nearly every scalar, so a byte search
+/// (`memchr`) rather than a substring search set up anew for each short text.
+pub fn has_expr(s: &(impl AsRef<str> + ?Sized)) -> bool {
+    find_open(s.as_ref().as_bytes(), 0).is_some()
+}
+
+/// The offset of the first `${{` in `bytes` at or after `from`.
+fn find_open(bytes: &[u8], from: usize) -> Option<usize> {
+    let rest = bytes.get(from..)?;
+    memchr::memchr_iter(b'$', rest)
+        .find(|&i| rest[i + 1..].starts_with(b"{{"))
+        .map(|i| from + i)
+}
+
 /// Locates every `${{ ... }}` in `s`.
 ///
 /// The end is the first `}}` outside a single-quoted string literal (where `''` is an escaped
@@ -32,8 +46,7 @@ pub fn find_expressions(s: &str) -> Vec<Embedded> {
     let bytes = s.as_bytes();
     let mut out = Vec::new();
     let mut from = 0;
-    while let Some(found) = s.get(from..).and_then(|rest| rest.find("${{")) {
-        let start = from + found;
+    while let Some(start) = find_open(bytes, from) {
         let inner_start = start + 3;
         let mut i = inner_start;
         let mut in_string = false;

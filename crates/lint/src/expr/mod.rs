@@ -31,7 +31,7 @@ pub use ast::{Ast, CompareOp, Expr, ExprKind, LogicalOp};
 pub use availability::{Availability, availability, special_function_places};
 pub use check::{DiagKind, ExprDiag, check};
 pub use contexts::{TypeEnv, builtin_contexts};
-pub use embedded::{Embedded, find_expressions, is_single_expression};
+pub use embedded::{Embedded, find_expressions, has_expr, is_single_expression};
 pub use parser::{MAX_DEPTH, parse};
 pub use template::{TemplateCheck, TypedExpr, check_condition, check_embedded, check_template};
 pub use types::{ArrayType, ObjectType, Type};

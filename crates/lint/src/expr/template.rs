@@ -6,6 +6,7 @@
 
 use super::check::{DiagKind, ExprDiag, check};
 use super::contexts::TypeEnv;
+use super::embedded::has_expr;
 use super::embedded::{Embedded, find_expressions, is_single_expression};
 use super::parser::parse;
 use super::types::Type;
@@ -115,7 +116,7 @@ pub fn check_template(s: &str, env: &TypeEnv) -> TemplateCheck {
 /// the whole string is one expression (GitHub evaluates it even with operators in it), ending
 /// at a `}}` outside string literals if there is one, as actionlint reads it.
 pub fn check_condition(s: &str, env: &TypeEnv) -> TemplateCheck {
-    if s.contains("${{") {
+    if has_expr(&s) {
         return check_template(s, env);
     }
     let text = s.get(..expression_end(s)).unwrap_or(s);

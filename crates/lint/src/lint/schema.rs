@@ -80,7 +80,7 @@ pub const fn req(name: &'static str, ty: T) -> Field {
 
 /// True when a scalar contains a `${{ }}` expression.
 pub fn has_expr(n: &Node) -> bool {
-    n.as_str().is_some_and(|s| s.contains("${{"))
+    n.as_str().is_some_and(crate::expr::has_expr)
 }
 
 /// True when the whole scalar is one `${{ ... }}` expression.

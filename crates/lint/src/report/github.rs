@@ -16,30 +16,33 @@ pub fn escape_property(s: &str) -> String {
 
 /// Renders one annotation line per finding.
 pub fn render(results: &[FileResult]) -> String {
+    results.iter().map(part).collect()
+}
+
+/// One file's annotations.
+pub fn part(r: &FileResult) -> String {
     let mut out = String::new();
-    for r in results {
-        for f in &r.findings {
-            let cmd = match f.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-                Severity::Note => "notice",
-            };
-            let mut msg = f.message.clone();
-            if let Some(h) = &f.help {
-                msg.push_str("\nhelp: ");
-                msg.push_str(h);
-            }
-            out.push_str(&format!(
-                "::{cmd} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
-                escape_property(&r.path),
-                f.span.start.line,
-                f.span.start.col,
-                f.span.end.line.max(f.span.start.line),
-                f.span.end.col,
-                escape_property(&format!("deploy-action {}", f.rule)),
-                escape_data(&msg)
-            ));
+    for f in &r.findings {
+        let cmd = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "notice",
+        };
+        let mut msg = f.message.clone();
+        if let Some(h) = &f.help {
+            msg.push_str("\nhelp: ");
+            msg.push_str(h);
         }
+        out.push_str(&format!(
+            "::{cmd} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+            escape_property(&r.path),
+            f.span.start.line,
+            f.span.start.col,
+            f.span.end.line.max(f.span.start.line),
+            f.span.end.col,
+            escape_property(&format!("deploy-action {}", f.rule)),
+            escape_data(&msg)
+        ));
     }
     out
 }

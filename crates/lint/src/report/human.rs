@@ -6,35 +6,51 @@ use crate::lint::{FileResult, Finding, Severity};
 
 /// Renders every finding with a snippet, then a one-line summary.
 pub fn render(results: &[FileResult], color: bool) -> String {
+    let mut out = String::new();
+    let mut counts = [0usize; 3];
+    let mut files = 0;
+    for r in results {
+        out.push_str(&part(r, color));
+        for f in &r.findings {
+            counts[f.severity as usize] += 1;
+        }
+        files += usize::from(!r.findings.is_empty());
+    }
+    out.push_str(&summary(counts, files));
+    out
+}
+
+/// One file's findings, each with its snippet.
+pub fn part(r: &FileResult, color: bool) -> String {
     let renderer = if color {
         Renderer::styled()
     } else {
         Renderer::plain()
     };
     let mut out = String::new();
-    let mut counts = [0usize; 3];
-    for r in results {
-        for f in &r.findings {
-            counts[f.severity as usize] += 1;
-            out.push_str(&render_one(&renderer, r, f));
-            out.push_str("\n\n");
-        }
-    }
-    let total: usize = counts.iter().sum();
-    if total > 0 {
-        out.push_str(&format!(
-            "{} error{}, {} warning{}, {} note{} in {} file{}\n",
-            counts[0],
-            plural(counts[0]),
-            counts[1],
-            plural(counts[1]),
-            counts[2],
-            plural(counts[2]),
-            results.iter().filter(|r| !r.findings.is_empty()).count(),
-            plural(results.iter().filter(|r| !r.findings.is_empty()).count()),
-        ));
+    for f in &r.findings {
+        out.push_str(&render_one(&renderer, r, f));
+        out.push_str("\n\n");
     }
     out
+}
+
+/// The last line: findings by severity and the files they are in (nothing when there are none).
+pub fn summary(counts: [usize; 3], files: usize) -> String {
+    if counts.iter().sum::<usize>() == 0 {
+        return String::new();
+    }
+    format!(
+        "{} error{}, {} warning{}, {} note{} in {} file{}\n",
+        counts[0],
+        plural(counts[0]),
+        counts[1],
+        plural(counts[1]),
+        counts[2],
+        plural(counts[2]),
+        files,
+        plural(files),
+    )
 }
 
 fn plural(n: usize) -> &'static str {

@@ -9,6 +9,7 @@ pub mod pos;
 pub mod sites;
 pub mod types;
 
+use crate::expr::has_expr;
 use crate::expr::{TemplateCheck, Type, TypeEnv, find_expressions};
 use crate::workflow::yaml::Node;
 
@@ -114,7 +115,7 @@ impl<'a> Site<'a> {
             Mode::Condition => !s.trim().is_empty() && !node.is_null(),
             // Literal values are typed too (`true` is a bool).
             Mode::CallWith => true,
-            _ => s.contains("${{"),
+            _ => has_expr(&s),
         };
         wanted.then_some(Site { node, scope, mode })
     }

@@ -3,6 +3,7 @@
 //! Property names are stored in lower case, as the checker looks them up.
 
 use super::{is_whole_expression, whole_type};
+use crate::expr::has_expr;
 use crate::expr::{ObjectType, Type, TypeEnv, check_embedded};
 use crate::lint::Config;
 use crate::lint::popular_actions;
@@ -77,7 +78,7 @@ pub fn workflow_env(wf: &Workflow<'_>, config: &Config) -> TypeEnv {
 fn call_outputs(uses: Option<&Node>, project: Option<&Project>) -> Type {
     let callee = uses
         .and_then(Node::as_str)
-        .filter(|u| u.starts_with("./") && !u.contains("${{"))
+        .filter(|u| u.starts_with("./") && !has_expr(&u))
         .zip(project)
         .map(|(u, p)| p.workflow(u));
     match callee.as_deref().and_then(|c| c.found()) {
@@ -214,7 +215,7 @@ pub fn matrix_type(job: &Job<'_>, env: &TypeEnv) -> Option<Type> {
 /// The outputs of the action a step runs (`uses`): declared outputs of a local action or a
 /// popular action, anything for `actions/github-script`, else any string.
 pub fn action_outputs(uses: Option<&str>, project: Option<&Project>) -> Type {
-    let Some(uses) = uses.filter(|u| !u.contains("${{")) else {
+    let Some(uses) = uses.filter(|u| !has_expr(&u)) else {
         return Type::map(Type::String);
     };
     if uses.starts_with("./") {
@@ -243,7 +244,7 @@ pub fn add_step(steps: &mut Type, step: &Node, project: Option<&Project>) {
     let Some(obj) = steps.as_object_mut() else {
         return;
     };
-    if id.contains("${{") {
+    if has_expr(&id) {
         obj.make_loose();
     }
     let uses = step.get("uses").and_then(Node::as_str);

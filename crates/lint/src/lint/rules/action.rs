@@ -3,6 +3,7 @@
 //! popular action at a known version (`actions/checkout@v4`, ...) is checked against the
 //! inputs that version declares, and flagged when it runs on a retired Node.js runtime.
 
+use crate::expr::has_expr;
 use std::collections::HashSet;
 
 use crate::expr::quote_list;
@@ -172,7 +173,7 @@ fn popular(cx: &mut Ctx<'_>, step: &Node, uses: &Node, spec: &str) {
 fn check_step(cx: &mut Ctx<'_>, step: &Node, seen: &mut HashSet<String>) {
     let Some(uses) = step.get("uses") else { return };
     let Some(spec) = uses.as_str() else { return };
-    if spec.contains("${{") {
+    if has_expr(&spec) {
         return;
     }
     if spec.starts_with("./") {

@@ -4,6 +4,7 @@
 //! workspace, low for checkout v6 and later, which keeps it outside the workspace), as in
 //! zizmor. The fix adds `persist-credentials: false` to the step's `with:`.
 
+use crate::expr::has_expr;
 use crate::lint::sec;
 use crate::lint::{Audit, AuditSeverity, Confidence, Ctx, Edit, Fix, Rule, RuleMeta, Severity};
 use crate::workflow::action::Action;
@@ -37,8 +38,7 @@ fn uploads_workspace(step: &Node) -> bool {
         return false;
     };
     path.lines().map(str::trim).any(|p| {
-        matches!(p, "." | "./" | ".." | "../")
-            || (p.contains("${{") && p.contains("github.workspace"))
+        matches!(p, "." | "./" | ".." | "../") || (has_expr(&p) && p.contains("github.workspace"))
     })
 }
 

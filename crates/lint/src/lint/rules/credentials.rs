@@ -3,6 +3,7 @@
 //! runs such a workflow, so this is a warning (zizmor rates it high); the message is
 //! actionlint's.
 
+use crate::expr::has_expr;
 use crate::lint::{Audit, AuditSeverity, Confidence, Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::model::{Job, Workflow};
 use crate::workflow::yaml::Node;
@@ -24,7 +25,7 @@ fn check(cx: &mut Ctx<'_>, container: &Node, what: &str) {
         return;
     };
     let Some(s) = p.as_str() else { return };
-    if !s.is_empty() && !s.contains("${{") {
+    if !s.is_empty() && !has_expr(&s) {
         cx.audit(
             Audit::new(AuditSeverity::High, Confidence::High),
             p.span,

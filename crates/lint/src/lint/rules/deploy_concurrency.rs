@@ -2,6 +2,7 @@
 //! workflow's), so that two runs never deploy at the same time and an older run cannot
 //! overwrite a newer one.
 
+use crate::expr::has_expr;
 use crate::lint::deploy::{environment, job_deploys};
 use crate::lint::{Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::model::{Job, Workflow};
@@ -32,7 +33,7 @@ impl Rule for DeployConcurrency {
             return;
         };
         let group = match environment(job) {
-            Some((name, _)) if !name.contains("${{") => format!("deploy-{name}"),
+            Some((name, _)) if !has_expr(&name) => format!("deploy-{name}"),
             _ => format!("deploy-{}", job.id),
         };
         cx.report_help(

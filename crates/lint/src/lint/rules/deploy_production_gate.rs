@@ -6,6 +6,7 @@
 //!
 //! Workflows started by `workflow_run` are left alone: their gate is the workflow before them.
 
+use crate::expr::has_expr;
 use std::collections::HashSet;
 
 use crate::lint::deploy::{environment, job_deploys};
@@ -88,7 +89,7 @@ impl Rule for DeployProductionGate {
         let Some((env, node)) = environment(job) else {
             return;
         };
-        if env.contains("${{") || !is_production(env) || wf.event("workflow_run").is_some() {
+        if has_expr(&env) || !is_production(env) || wf.event("workflow_run").is_some() {
             return;
         }
         if is_gate(job) || ancestors(wf, job).into_iter().any(|j| is_gate(j)) {

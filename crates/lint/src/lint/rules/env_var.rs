@@ -1,5 +1,6 @@
 //! `env-var`: names of environment variables under every `env:`.
 
+use crate::expr::has_expr;
 use crate::lint::{Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::yaml::Node;
@@ -22,7 +23,7 @@ fn check(cx: &mut Ctx<'_>, env: Option<&Node>) {
     };
     for (k, _) in entries {
         let Some(name) = k.as_str() else { continue };
-        if name.contains("${{") {
+        if has_expr(&name) {
             continue;
         }
         if name.is_empty() || name.contains(['&', '=', ' ']) {

@@ -7,6 +7,7 @@
 //! workflow and the local actions and reusable workflows it uses. Untrusted inputs in inline
 //! scripts are left to the `script-injection` rule.
 
+use crate::expr::has_expr;
 use crate::expr::{DiagKind, ExprDiag, ObjectType, TemplateCheck, Type, TypeEnv};
 use crate::expr::{check_condition, check_embedded, check_template};
 use crate::lint::exprs::pos::value_span;
@@ -48,6 +49,11 @@ fn severity(d: &ExprDiag, _value: &str, _in_action: bool) -> Severity {
         }
         _ => Severity::Error,
     }
+}
+
+/// Whether checking `site` reads the type environment: an `if:` condition, or text with `${{`.
+fn needs_env(site: &Site<'_>) -> bool {
+    site.mode == Mode::Condition || site.node.as_str().is_some_and(|s| has_expr(&s))
 }
 
 fn fits(want: Want, ty: &Type) -> bool {
@@ -95,6 +101,13 @@ impl Checker<'_, '_> {
         call: Option<(&str, &Callee, &Job<'_>)>,
     ) {
         let Some(s) = site.node.as_str() else { return };
+        if !needs_env(site) {
+            // Text without `${{`: nothing to check but a literal's type against a callee's input.
+            if let (Mode::CallWith, Some((uses, callee, job))) = (&site.mode, call) {
+                self.call_input(site.node, &TemplateCheck::default(), uses, callee, job);
+            }
+            return;
+        }
         site.scope.apply(env);
         let out: TemplateCheck = match site.mode {
             Mode::Template | Mode::Script | Mode::CallWith => check_template(s, env),
@@ -240,12 +253,19 @@ impl Rule for Expression {
             inputs.props.insert(input.name, input.ty);
         }
         for job in &wf.jobs {
+            let job_sites = sites::job_sites(job);
+            let step_sites: Vec<Vec<Site<'_>>> = job.steps.iter().map(sites::step_sites).collect();
+            let post_sites = sites::job_post_sites(job);
             let mut env = base.clone();
-            env.set_context("needs", types::needs_type(wf, job, project));
-            let mut strategy = env.clone();
-            strategy.set_workflow_key("jobs.<job_id>.strategy");
-            if let Some(m) = types::matrix_type(job, &strategy) {
-                env.set_context("matrix", m);
+            // The job's types are built only when an expression of the job can read them.
+            let any = |sites: &[Site<'_>]| sites.iter().any(needs_env);
+            if any(&job_sites) || step_sites.iter().any(|s| any(s)) || any(&post_sites) {
+                env.set_context("needs", types::needs_type(wf, job, project));
+                let mut strategy = env.clone();
+                strategy.set_workflow_key("jobs.<job_id>.strategy");
+                if let Some(m) = types::matrix_type(job, &strategy) {
+                    env.set_context("matrix", m);
+                }
             }
             let uses = job
                 .get("uses")
@@ -256,17 +276,26 @@ impl Rule for Expression {
                 Loaded::Found(c) => Some((*u, c, job)),
                 _ => None,
             });
-            for s in sites::job_sites(job) {
-                ck.site(&s, &mut env, call);
+            for s in &job_sites {
+                ck.site(s, &mut env, call);
             }
+            // `steps` is read by the steps after a step and by the job's outputs.
+            let read_until = match any(&post_sites) {
+                true => step_sites.len(),
+                false => step_sites.iter().rposition(|s| any(s)).unwrap_or(0),
+            };
             let mut steps = Type::empty_strict_object();
-            for step in &job.steps {
-                env.set_context("steps", steps.clone());
-                ck.all(&sites::step_sites(step), &mut env);
-                types::add_step(&mut steps, step.node, project);
+            for (i, (step, sites)) in job.steps.iter().zip(&step_sites).enumerate() {
+                if any(sites) {
+                    env.set_context("steps", steps.clone());
+                    ck.all(sites, &mut env);
+                }
+                if i < read_until {
+                    types::add_step(&mut steps, step.node, project);
+                }
             }
             env.set_context("steps", steps);
-            ck.all(&sites::job_post_sites(job), &mut env);
+            ck.all(&post_sites, &mut env);
         }
         let outputs = sites::call_output_sites(wf);
         if !outputs.is_empty() {

@@ -3,6 +3,7 @@
 //! `repositories:` (every repository of the owner), or `skip-token-revoke: true` (the token
 //! outlives the job).
 
+use crate::expr::has_expr;
 use crate::lint::sec;
 use crate::lint::sec::data::github_app::ORG_ONLY_PERMISSIONS;
 use crate::lint::{Audit, AuditSeverity, Confidence, Ctx, Rule, RuleMeta, Severity};
@@ -47,7 +48,7 @@ fn check(cx: &mut Ctx<'_>, step: &Node) {
     {
         let confidence = match toolkit_bool(s) {
             Some(true) => Some(Confidence::High),
-            None if s.contains("${{") => Some(Confidence::Low),
+            None if has_expr(&s) => Some(Confidence::Low),
             _ => None,
         };
         if let Some(c) = confidence {

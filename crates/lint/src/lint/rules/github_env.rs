@@ -5,6 +5,7 @@
 //! every command. `echo`/`printf` of fixed text is left alone; bash/sh, PowerShell and cmd
 //! scripts are read. Low confidence, as in zizmor: the value may be harmless.
 
+use crate::expr::has_expr;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -107,7 +108,7 @@ fn bash_writes(script: &str) -> Vec<&'static str> {
             };
             let raw = script.get(first.end..args_end).unwrap_or("$");
             // `${{ }}` is pasted in by GitHub whatever the shell's quotes say.
-            let fixed = matches!(name, "echo" | "printf") && !expands(raw) && !raw.contains("${{");
+            let fixed = matches!(name, "echo" | "printf") && !expands(raw) && !has_expr(&raw);
             if !fixed {
                 out.push(file);
             }

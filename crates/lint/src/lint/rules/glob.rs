@@ -1,6 +1,7 @@
 //! `glob`: branch, tag and path filter patterns: GitHub's filter glob syntax (`*`, `**`, `?`,
 //! `+`, `[...]`, leading `!`, `\` escapes) and git's ref-name rules for branches and tags.
 
+use crate::expr::has_expr;
 use crate::lint::{Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::model::Workflow;
 use crate::workflow::yaml::{Kind, Node, Span};
@@ -196,7 +197,7 @@ fn check_list(cx: &mut Ctx<'_>, list: &Node, target: Target) {
     };
     for item in items {
         let Some(pat) = item.as_str() else { continue };
-        if pat.is_empty() || pat.contains("${{") {
+        if pat.is_empty() || has_expr(&pat) {
             continue;
         }
         for e in validate(pat, target) {

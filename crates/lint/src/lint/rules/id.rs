@@ -1,5 +1,6 @@
 //! `id`: job and step ids: allowed characters, and unique (case-insensitively) where they must be.
 
+use crate::expr::has_expr;
 use std::collections::HashMap;
 
 use crate::lint::{Ctx, Rule, RuleMeta, Severity};
@@ -64,7 +65,7 @@ impl Rule for Id {
 
     fn workflow(&self, wf: &Workflow<'_>, cx: &mut Ctx<'_>) {
         for job in &wf.jobs {
-            if job.id.contains("${{") {
+            if has_expr(&job.id) {
                 continue;
             }
             if !valid_id(job.id) {
@@ -80,7 +81,7 @@ impl Rule for Id {
         for step in &job.steps {
             let Some(node) = step.id() else { continue };
             let Some(id) = node.as_str() else { continue };
-            if id.contains("${{") {
+            if has_expr(&id) {
                 continue;
             }
             if !valid_id(id) {

@@ -1,5 +1,6 @@
 //! `job-needs`: `needs:` names jobs that exist, not the job itself, once each, and no cycles.
 
+use crate::expr::has_expr;
 use std::collections::HashMap;
 
 use crate::lint::{Ctx, Rule, RuleMeta, Severity};
@@ -34,7 +35,7 @@ impl Rule for JobNeeds {
             let mut seen: Vec<String> = Vec::new();
             for n in &job.needs {
                 let Some(name) = n.as_str() else { continue };
-                if name.contains("${{") {
+                if has_expr(&name) {
                     continue;
                 }
                 let lower = name.to_ascii_lowercase();

@@ -5,6 +5,7 @@
 //! as in zizmor; the `uses:` paths get a fix.
 
 use crate::expr::ast::{Expr, ExprKind};
+use crate::expr::has_expr;
 use crate::lint::sec::{self, Uses, uses::Repo};
 use crate::lint::{Audit, AuditSeverity, Confidence, Ctx, Edit, Fix, Rule, RuleMeta, Severity};
 use crate::workflow::action::Action;
@@ -138,7 +139,7 @@ fn check_step(cx: &mut Ctx<'_>, step: &Node) {
         f.fix = fix;
     }
     if let Some((key, with)) = step.entry("with")
-        && with.as_str().is_some_and(|s| s.contains("${{"))
+        && with.as_str().is_some_and(|s| has_expr(&s))
     {
         cx.audit(
             Audit::new(AuditSeverity::Informational, Confidence::High),

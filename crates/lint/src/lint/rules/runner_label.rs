@@ -1,6 +1,7 @@
 //! `runner-label`: `runs-on` labels: GitHub-hosted labels are known; self-hosted labels come from
 //! the configuration; two GitHub-hosted images in one `runs-on` can never match a runner.
 
+use crate::expr::has_expr;
 use crate::lint::{Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::model::{Job, Workflow};
 use crate::workflow::yaml::{Kind, Node};
@@ -97,7 +98,7 @@ fn check_labels(cx: &mut Ctx<'_>, labels: &[&Node]) {
     let mut first_hosted: Option<&Node> = None;
     for l in labels {
         let Some(name) = l.as_str() else { continue };
-        if name.contains("${{") {
+        if has_expr(&name) {
             continue;
         }
         if !known(name, cx) {
@@ -150,7 +151,7 @@ fn check_labels(cx: &mut Ctx<'_>, labels: &[&Node]) {
 /// and a name, as GitHub requires (it refuses the workflow otherwise).
 fn check_group(cx: &mut Ctx<'_>, group: &Node) {
     let Some(name) = group.as_str() else { return };
-    if name.contains("${{") {
+    if has_expr(&name) {
         return;
     }
     let parts: Vec<&str> = name.split('/').collect();
@@ -201,7 +202,7 @@ impl Rule for RunnerLabel {
         let fixed: Vec<&Node> = labels
             .iter()
             .copied()
-            .filter(|l| !l.as_str().is_some_and(|s| s.contains("${{")))
+            .filter(|l| !l.as_str().is_some_and(|s| has_expr(&s)))
             .collect();
         let fixed_hosted = fixed
             .iter()

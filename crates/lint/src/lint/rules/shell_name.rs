@@ -1,5 +1,6 @@
 //! `shell-name`: `shell:` names a shell the runner knows, or a custom `cmd {0}` template.
 
+use crate::expr::has_expr;
 use crate::lint::{Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::yaml::Node;
@@ -37,7 +38,7 @@ fn job_os(job: &Job<'_>) -> Os {
         Some(items) => items.iter().filter_map(Node::as_str).collect(),
         None => r.as_str().into_iter().collect(),
     };
-    if labels.iter().any(|l| l.contains("${{")) {
+    if labels.iter().any(|l| has_expr(&l)) {
         return Os::Unknown;
     }
     let lower: Vec<String> = labels.iter().map(|l| l.to_ascii_lowercase()).collect();
@@ -77,7 +78,7 @@ fn check_os(cx: &mut Ctx<'_>, n: &Node, os: Os) {
 
 fn check(cx: &mut Ctx<'_>, n: &Node) {
     let Some(s) = n.as_str() else { return };
-    if s.is_empty() || s.contains("${{") {
+    if s.is_empty() || has_expr(&s) {
         return;
     }
     let first = s

@@ -9,6 +9,7 @@
 //! runner stays unknown the script is checked as bash, but a parse error there is only a
 //! warning: it may be PowerShell on a Windows runner.
 
+use crate::expr::has_expr;
 use crate::lint::shellcheck::Script;
 use crate::lint::{Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::action::{Action, Using};
@@ -63,7 +64,7 @@ fn runner(job: &Job<'_>) -> Runner {
     let mut out = Runner::Posix;
     for item in items {
         let Some(l) = item.as_str() else { continue };
-        let this = if l.contains("${{") {
+        let this = if has_expr(&l) {
             matrix_runner(job, l)
         } else if is_windows_label(l) {
             Runner::Windows
@@ -129,7 +130,7 @@ fn matrix_runner(job: &Job<'_>, label: &str) -> Runner {
             None => strings.push(v.as_str()),
         }
     }
-    if strings.is_empty() || strings.iter().any(|s| s.is_none_or(|s| s.contains("${{"))) {
+    if strings.is_empty() || strings.iter().any(|s| s.is_none_or(|s| has_expr(&s))) {
         return Runner::Unknown;
     }
     let windows = strings

@@ -5,6 +5,7 @@
 //! A fixed tag without a digest is left alone (zizmor's pedantic level).
 
 use crate::expr::ast::{Expr, ExprKind, LogicalOp};
+use crate::expr::has_expr;
 use crate::expr::{find_expressions, parse};
 use crate::lint::sec::uses::Image;
 use crate::lint::sec::{self, Uses, matrix};
@@ -104,7 +105,7 @@ fn problems(job: Option<&Node>, value: &str) -> Vec<(Option<String>, &'static st
                     Some(vs) => {
                         for v in vs {
                             match v.as_str() {
-                                Some(s) if s.contains("${{") => out.push((
+                                Some(s) if has_expr(&s) => out.push((
                                     None,
                                     "comes from a matrix value computed by an expression",
                                 )),
@@ -142,7 +143,7 @@ fn check(cx: &mut Ctx<'_>, job: Option<&Node>, node: &Node, what: &str) {
         // A literal inside an expression is pointed at where it is written.
         let span = image
             .as_deref()
-            .filter(|i| value.contains("${{") && !i.is_empty())
+            .filter(|i| has_expr(&value) && !i.is_empty())
             .and_then(|i| {
                 value
                     .find(&format!("'{i}'"))

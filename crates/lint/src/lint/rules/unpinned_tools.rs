@@ -2,6 +2,7 @@
 //! unless its version input (`with: version:`) names one. The action may be pinned; what it installs is not. The
 //! actions are [`crate::lint::sec::data::tools::LATEST_BY_DEFAULT`].
 
+use crate::expr::has_expr;
 use crate::lint::sec;
 use crate::lint::sec::data::tools::LATEST_BY_DEFAULT;
 use crate::lint::{Audit, AuditSeverity, Confidence, Ctx, Rule, RuleMeta, Severity};
@@ -46,7 +47,7 @@ fn check(cx: &mut Ctx<'_>, step: &Node) {
             v.span,
             format!("`{input}: latest` makes {name} install whatever was released last"),
         ),
-        Some((v, s)) if s.contains("${{") => (
+        Some((v, s)) if has_expr(&s) => (
             Audit::new(AuditSeverity::Medium, Confidence::Low),
             v.span,
             format!("the version {name} installs is computed and may be `latest`"),

@@ -1,6 +1,7 @@
 //! `uses-format`: `uses:` of steps and jobs: `owner/repo[/path]@ref`, `./local/path`, or
 //! `docker://image`; reusable workflows as `owner/repo/.github/workflows/x.yml@ref` or local.
 
+use crate::expr::has_expr;
 use crate::lint::{Ctx, Rule, RuleMeta, Severity};
 use crate::workflow::model::{Job, Step, Workflow};
 use crate::workflow::yaml::Node;
@@ -66,7 +67,7 @@ pub fn check_workflow_ref(s: &str) -> Option<String> {
 }
 
 fn literal(n: &Node) -> Option<&str> {
-    n.as_str().filter(|s| !s.is_empty() && !s.contains("${{"))
+    n.as_str().filter(|s| !s.is_empty() && !has_expr(&s))
 }
 
 impl Rule for UsesFormat {

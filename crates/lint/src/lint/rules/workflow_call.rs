@@ -4,6 +4,7 @@
 //! `secrets: inherit`). The types of the values passed are checked by `expression`, and the
 //! callee's outputs type `needs.<job>.outputs` there too.
 
+use crate::expr::has_expr;
 use crate::expr::quote_list;
 use crate::lint::project::{Callee, Loaded};
 use crate::lint::{Ctx, Rule, RuleMeta, Severity};
@@ -115,7 +116,7 @@ impl Rule for WorkflowCall {
     fn job(&self, _wf: &Workflow<'_>, job: &Job<'_>, cx: &mut Ctx<'_>) {
         let Some(uses) = job.get("uses") else { return };
         let Some(spec) = uses.as_str() else { return };
-        let local = spec.starts_with("./") && !spec.contains('@') && !spec.contains("${{");
+        let local = spec.starts_with("./") && !spec.contains('@') && !has_expr(&spec);
         let Some(project) = cx.project.filter(|_| local) else {
             return;
         };

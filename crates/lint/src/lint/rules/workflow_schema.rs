@@ -1,5 +1,6 @@
 //! `workflow-schema`: unknown, missing, mistyped and empty keys in every section of a workflow.
 
+use crate::expr::has_expr;
 use std::collections::HashMap;
 
 use crate::lint::schema::{self, Field, Obj, T, check, check_map, opt, req};
@@ -262,7 +263,7 @@ fn background_control(cx: &mut Ctx<'_>, job: &Job<'_>, step: &Step<'_>) -> bool 
         };
         (&WAIT_STEP, targets)
     } else if let Some(w) = node.get("wait-all") {
-        let ok = w.is_null() || w.as_str().is_some_and(|v| v == "true" || v.contains("${{"));
+        let ok = w.is_null() || w.as_str().is_some_and(|v| v == "true" || has_expr(&v));
         if !ok {
             cx.report(w.span, "the value of \"wait-all\" must be true or omitted");
         }
@@ -280,7 +281,7 @@ fn background_control(cx: &mut Ctx<'_>, job: &Job<'_>, step: &Step<'_>) -> bool 
         .collect();
     for t in targets {
         let Some(name) = t.as_str() else { continue };
-        if name.contains("${{") || name.is_empty() {
+        if has_expr(&name) || name.is_empty() {
             continue;
         }
         let problem = if name.starts_with("__") {

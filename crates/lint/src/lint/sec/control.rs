@@ -4,6 +4,7 @@
 //! the answer "maybe".
 
 use super::Uses;
+use crate::expr::has_expr;
 use crate::workflow::yaml::Node;
 
 /// How an input is read.
@@ -98,7 +99,7 @@ pub fn usage(
     let uses = Uses::parse(uses_node.as_str()?)?;
     let coord = coordinates.iter().find(|c| uses.is(c.action))?;
     let with = step.get("with");
-    if with.is_some_and(|w| w.as_str().is_some_and(|s| s.contains("${{"))) {
+    if with.is_some_and(|w| w.as_str().is_some_and(|s| has_expr(&s))) {
         return Some((coord, Tri::Maybe));
     }
     let version = version_of(&uses, uses_node, source);
@@ -156,7 +157,7 @@ fn eval(c: &Control, with: Option<&Node>, version: Option<u64>) -> Tri {
                 return if *default { Tri::Yes } else { Tri::No };
             };
             let text = value.as_str().unwrap_or_default().trim();
-            let matched = if text.contains("${{") {
+            let matched = if has_expr(&text) {
                 return Tri::Maybe;
             } else {
                 match kind {

@@ -3,6 +3,7 @@
 //! file's expressions are parsed once however many rules read them; and likewise the commands
 //! of its `run:` scripts.
 
+use crate::expr::has_expr;
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -118,7 +119,7 @@ fn walk<'a>(node: &'a Node, key: Option<&'a str>, out: &mut Vec<Site<'a>>, depth
         Kind::Map(entries) => {
             for (k, v) in entries {
                 if let Some(s) = k.as_str()
-                    && s.contains("${{")
+                    && has_expr(&s)
                     && let Some(site) = site(k, s, None, false)
                 {
                     out.push(site);
@@ -136,7 +137,7 @@ fn site<'a>(
     condition: bool,
 ) -> Option<Site<'a>> {
     let mut exprs = Vec::new();
-    if value.contains("${{") {
+    if has_expr(&value) {
         for at in find_expressions(value) {
             if at.error.is_some() {
                 continue;

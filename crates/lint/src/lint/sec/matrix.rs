@@ -55,7 +55,7 @@ pub fn is_static(job: &Node, key: &str) -> bool {
     let Some(entries) = m.as_map() else {
         return false;
     };
-    let has_expr = |v: &Node| v.as_str().is_some_and(|s| s.contains("${{"));
+    let has_expr = |v: &Node| v.as_str().is_some_and(crate::expr::has_expr);
     let (head, rest) = key.split_once('.').unwrap_or((key, ""));
     let deep = |v: &Node| -> bool {
         let mut n = Some(v);

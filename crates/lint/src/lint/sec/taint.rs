@@ -5,6 +5,7 @@
 use super::data::contexts::{Capability, capability};
 use super::{context_path, matrix};
 use crate::expr::ast::{Expr, ExprKind, LogicalOp};
+use crate::expr::has_expr;
 use crate::lint::{Audit, AuditSeverity, Confidence};
 use crate::workflow::model::Workflow;
 use crate::workflow::yaml::Node;
@@ -79,7 +80,7 @@ fn env_is_static(scope: &Scope<'_>, name: &str) -> bool {
             return false;
         };
         if let Some((_, v)) = entries.iter().find(|(k, _)| k.as_str() == Some(name)) {
-            return v.as_str().is_none_or(|s| !s.contains("${{"));
+            return v.as_str().is_none_or(|s| !has_expr(&s));
         }
     }
     false

@@ -2,6 +2,7 @@
 //! (`owner/repo[/path]@ref`), a Docker image (`docker://image[:tag][@digest]`) or a path in this
 //! repository (`./path`, `$/path`).
 
+use crate::expr::has_expr;
 /// A parsed `uses:` value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Uses<'a> {
@@ -83,7 +84,7 @@ impl<'a> Uses<'a> {
     /// expression, which GitHub refuses there).
     pub fn parse(s: &'a str) -> Option<Uses<'a>> {
         let s = s.trim();
-        if s.contains("${{") {
+        if has_expr(&s) {
             return None;
         }
         if s.starts_with("./") || s.starts_with("../") || s == "." {
@@ -101,11 +102,20 @@ impl<'a> Uses<'a> {
         if let Some(image) = s.strip_prefix("docker://") {
             return Some(Uses::Docker(Image::parse(image)));
         }
-        let (path, git_ref) = s.split_once('@').unwrap_or((s, ""));
-        let mut parts = path.splitn(3, '/');
-        let owner = parts.next().filter(|p| !p.is_empty())?;
-        let repo = parts.next().filter(|p| !p.is_empty())?;
-        let path = parts.next();
+        // Byte searches: every rule asks for the `uses:` of every step it visits.
+        let (path, git_ref) = match memchr::memchr(b'@', s.as_bytes()) {
+            Some(i) => (&s[..i], &s[i + 1..]),
+            None => (s, ""),
+        };
+        let slash = memchr::memchr(b'/', path.as_bytes())?;
+        let (owner, rest) = (&path[..slash], &path[slash + 1..]);
+        let (repo, path) = match memchr::memchr(b'/', rest.as_bytes()) {
+            Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+            None => (rest, None),
+        };
+        if owner.is_empty() || repo.is_empty() {
+            return None;
+        }
         Some(Uses::Repo(Repo {
             owner,
             repo,

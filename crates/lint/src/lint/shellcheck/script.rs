@@ -3,6 +3,7 @@
 //! script's own.
 
 use crate::expr::find_expressions;
+use crate::expr::has_expr;
 
 /// The shell dialects shellcheck is run for (GitHub's `bash` and `sh`, or a custom command
 /// starting one of them).
@@ -31,7 +32,7 @@ impl Dialect {
 /// else.
 pub fn shell_of(shell: &str) -> Option<(Dialect, String)> {
     let shell = shell.trim();
-    if shell.contains("${{") {
+    if has_expr(&shell) {
         return None;
     }
     let mut words = shell.split_whitespace();
