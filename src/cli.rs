@@ -336,6 +336,12 @@ pub struct TargetArgs {
     #[arg(long)]
     pub name: Option<String>,
 
+    /// The Docker context (as `docker --context`) whose daemon runs the docker target; default
+    /// DOCKER_HOST (with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH), then DOCKER_CONTEXT, then the
+    /// Docker CLI's current context, as for `build`.
+    #[arg(long = "docker-context", value_name = "NAME")]
+    pub docker_context: Option<String>,
+
     /// Path of the container's health endpoint (docker target).
     #[arg(long, default_value = "/health")]
     pub health_path: String,

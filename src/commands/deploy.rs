@@ -42,7 +42,7 @@ pub fn run(args: &DeployArgs) -> anyhow::Result<u8> {
         // --publish was checked above, so an error here is the daemon's.
         let docker = match rollout::docker_target(&args.rollout).await {
             Ok(d) => d,
-            Err(e) => return Err(Failure::new(exit::INFRA, &e).into()),
+            Err(failure) => return Err(failure.into()),
         };
         let (digest, run_image) = match (parsed.digest(), &docker) {
             (_, Some(d)) => match d.resolve(image, &parsed).await {
@@ -50,7 +50,7 @@ pub fn run(args: &DeployArgs) -> anyhow::Result<u8> {
                 Err(e) => return Err(infra(&e)),
             },
             (Some(digest), None) => (digest.to_owned(), image.clone()),
-            (None, None) => match resolve_with_daemon(image, &parsed).await {
+            (None, None) => match resolve_with_daemon(image, &parsed, &args.rollout).await {
                 Ok(r) => (r.digest, r.id),
                 Err(e) => return Err(infra(&e)),
             },
@@ -189,6 +189,7 @@ fn infra(e: &dyn std::error::Error) -> anyhow::Error {
 async fn resolve_with_daemon(
     image: &str,
     parsed: &ImageRef,
+    rollout_args: &crate::cli::TargetArgs,
 ) -> Result<deploy_action_release::deploy::ResolvedImage, deploy_action_release::deploy::DeployError>
 {
     let unresolved = |e: deploy_action_release::deploy::DeployError| {
@@ -197,7 +198,13 @@ async fn resolve_with_daemon(
             reason: e.to_string(),
         }
     };
-    let docker = deploy_action_release::deploy::connect()
+    let config_dir = rollout::docker_config_dir();
+    let choice = deploy_action_release::deploy::DaemonChoice {
+        context: rollout_args.docker_context.as_deref(),
+        env: &rollout::get,
+        config_dir: config_dir.as_deref(),
+    };
+    let docker = deploy_action_release::deploy::connect(&choice)
         .await
         .map_err(unresolved)?;
     resolve_image(&docker, image, parsed)

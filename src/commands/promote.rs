@@ -173,7 +173,7 @@ impl Job<'_> {
         // 3. Lock.
         let docker = match rollout::docker_target(&self.args.rollout).await {
             Ok(d) => d,
-            Err(e) => return decide(decision, DecisionKind::Error, format!("{e:#}"), exit::INFRA),
+            Err(f) => return decide(decision, DecisionKind::Error, f.message, f.code),
         };
         let tags = vec![to.to_owned(), format!("{to}-{}", short_sha(sha))];
         let plan = match self.plan(docker.as_ref(), &tags).await {

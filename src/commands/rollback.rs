@@ -38,7 +38,7 @@ pub fn run(args: &RollbackArgs) -> anyhow::Result<u8> {
         ));
         let docker = match rollout::docker_target(&args.rollout).await {
             Ok(d) => d,
-            Err(e) => return Err(Failure::new(exit::INFRA, &format!("{e:#}")).into()),
+            Err(failure) => return Err(failure.into()),
         };
         let target = rollout::target(docker.clone(), &args.command);
         let how = rollout::Rollout {

@@ -8,33 +8,45 @@ use super::{gitctx, progress};
 use crate::cli::{DeployTargetKind, TargetArgs};
 use deploy_action_image::tags::ImageRef;
 use deploy_action_records::{Deployment, DeploymentStore, StatusState};
-use deploy_action_release::deploy::{CommandTarget, DeployOutcome, DockerTarget, OutputTo, Target};
+use deploy_action_release::deploy::{
+    CommandTarget, DaemonChoice, DeployOutcome, DockerTarget, OutputTo, Target,
+};
 use deploy_action_release::gate::GateError;
 use deploy_action_release::rollback::{self, payload_images};
+use deploy_action_sys::exit::{self, Failure};
 
 /// Reads an environment variable (see [`deploy_action_sys::env::var`]).
 pub use deploy_action_sys::env::var as get;
 /// Watches SIGINT and SIGTERM (see [`deploy_action_sys::signals::Interrupt`]).
 pub use deploy_action_sys::signals::Interrupt;
 
-/// The Docker target (when `--target docker`), checked and connected.
-pub async fn docker_target(args: &TargetArgs) -> Result<Option<DockerTarget>, anyhow::Error> {
+/// The Docker target (when `--target docker`), checked and connected; a failure carries its
+/// exit status (usage for a bad daemon address or context, infrastructure otherwise).
+pub async fn docker_target(args: &TargetArgs) -> Result<Option<DockerTarget>, Failure> {
     match args.target {
         Some(DeployTargetKind::Docker) => {
             let publish = args.publish.ok_or_else(|| {
-                anyhow::anyhow!(
-                    "--target docker needs --publish HOST:CONTAINER so the service can be checked and reached"
+                Failure::new(
+                    exit::USAGE,
+                    &"--target docker needs --publish HOST:CONTAINER so the service can be checked and reached",
                 )
             })?;
-            Ok(Some(
-                DockerTarget::connect(
-                    publish,
-                    &args.health_path,
-                    args.health_timeout,
-                    &args.balancer_image,
-                )
-                .await?,
-            ))
+            let config_dir = docker_config_dir();
+            let choice = DaemonChoice {
+                context: args.docker_context.as_deref(),
+                env: &get,
+                config_dir: config_dir.as_deref(),
+            };
+            DockerTarget::connect(
+                &choice,
+                publish,
+                &args.health_path,
+                args.health_timeout,
+                &args.balancer_image,
+            )
+            .await
+            .map(Some)
+            .map_err(|e| Failure::new(e.exit_code(), &e))
         }
         Some(DeployTargetKind::External) | None => Ok(None),
     }
@@ -53,7 +65,7 @@ pub fn target(docker: Option<DockerTarget>, command: &[String]) -> Target {
 }
 
 /// The Docker config folder whose credentials retagging uses: DOCKER_CONFIG, else ~/.docker.
-fn docker_config_dir() -> Option<PathBuf> {
+pub fn docker_config_dir() -> Option<PathBuf> {
     get("DOCKER_CONFIG")
         .map(PathBuf::from)
         .or_else(|| get("HOME").map(|h| Path::new(&h).join(".docker")))

@@ -80,7 +80,7 @@ fn tls_daemons_by_environment_and_by_context() {
 
     // A Docker context in the CLI's store, named by --docker-context and by DOCKER_CONTEXT.
     let config = tempfile::tempdir().expect("DOCKER_CONFIG");
-    write_context(config.path(), "remote-tls", &host, certs.client_dir());
+    remote_daemons::write_context(config.path(), "remote-tls", &host, Some(certs.client_dir()));
     let config_dir = config.path().to_string_lossy().into_owned();
     for how in ["flag", "env"] {
         let mut vars = vec![("DOCKER_CONFIG", config_dir.as_str())];
@@ -234,27 +234,4 @@ fn a_daemon_without_buildkit_falls_back_to_the_classic_builder_with_one_line() {
         stderr.contains("error: --builder buildkit: the daemon at"),
         "{stderr}"
     );
-}
-
-/// A context named `name` for `host` with the TLS files of `certs`, as `docker context create`
-/// stores it.
-fn write_context(config: &Path, name: &str, host: &str, certs: &Path) {
-    use sha2::Digest;
-    let id: String = sha2::Sha256::digest(name.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let meta = config.join("contexts/meta").join(&id);
-    std::fs::create_dir_all(&meta).expect("mkdir");
-    let json = serde_json::json!({
-        "Name": name,
-        "Metadata": {},
-        "Endpoints": { "docker": { "Host": host, "SkipTLSVerify": false } }
-    });
-    std::fs::write(meta.join("meta.json"), json.to_string()).expect("meta.json");
-    let tls = config.join("contexts/tls").join(&id).join("docker");
-    std::fs::create_dir_all(&tls).expect("mkdir");
-    for f in ["ca.pem", "cert.pem", "key.pem"] {
-        std::fs::copy(certs.join(f), tls.join(f)).expect("copy");
-    }
 }

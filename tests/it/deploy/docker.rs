@@ -1,5 +1,6 @@
 //! The Docker target end to end on the test daemon: a healthy image goes live on the published
-//! port; a broken one fails its deployment while the old container keeps serving.
+//! port; a broken one fails its deployment while the old container keeps serving; the daemon
+//! can be named by a Docker context, as for `build`.
 
 use crate::harness;
 
@@ -106,9 +107,56 @@ fn healthy_image_goes_live_and_broken_one_leaves_the_old_serving() {
     clean(&host);
 }
 
+#[test]
+fn a_docker_context_names_the_daemon_the_container_runs_on() {
+    let Some(host) = docker_host() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let image = "deploy-action-test/web-context:good";
+    build(&host, dir.path(), image, true);
+    clean_service(&host, "deploy-action-web-context-staging");
+    // No DOCKER_HOST (`bin` removes DOCKER_*): only the context leads to the test daemon.
+    let config = tempfile::tempdir().expect("tempdir");
+    harness::remote_daemons::write_context(config.path(), "test-daemon", &host, None);
+    let deploy_in = |context: &str| {
+        bin()
+            .current_dir(dir.path())
+            .env("DOCKER_CONFIG", config.path())
+            .args(["deploy", "-e", "staging", "--image", image, "--sha", SHA])
+            .args(["--target", "docker", "--publish", "18182:8080"])
+            .args(["--health-timeout", "10s", "--docker-context", context])
+            .output()
+            .expect("deploy runs")
+    };
+
+    let out = deploy_in("no-such-context");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no-such-context"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+
+    let out = deploy_in("test-daemon");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(get("http://127.0.0.1:18182/health"), "200");
+    let running = docker(&host, &["ps", "--format", "{{.Names}}"]);
+    assert!(
+        running.contains("deploy-action-web-context-staging"),
+        "{running}"
+    );
+    clean_service(&host, "deploy-action-web-context-staging");
+}
+
 /// Removes the test's container, its candidate, load balancer and network.
 fn clean(host: &str) {
-    let c = "deploy-action-web-staging";
+    clean_service(host, "deploy-action-web-staging");
+}
+
+/// Removes the container `c`, its candidate, load balancer and network.
+fn clean_service(host: &str, c: &str) {
     let _ = std::process::Command::new("docker")
         .args(["-H", host, "rm", "-f", c])
         .args([

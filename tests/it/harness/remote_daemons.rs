@@ -441,3 +441,27 @@ impl Drop for RewritingProxy {
         let _ = std::fs::remove_file(&self.socket);
     }
 }
+
+/// A context named `name` for `host` (with the TLS files of `certs`, if any) in the Docker
+/// config folder `config`, as `docker context create` stores it.
+pub fn write_context(config: &Path, name: &str, host: &str, certs: Option<&Path>) {
+    use sha2::Digest;
+    let id: String = sha2::Sha256::digest(name.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let meta = config.join("contexts/meta").join(&id);
+    std::fs::create_dir_all(&meta).expect("mkdir");
+    let json = serde_json::json!({
+        "Name": name,
+        "Metadata": {},
+        "Endpoints": { "docker": { "Host": host, "SkipTLSVerify": false } }
+    });
+    std::fs::write(meta.join("meta.json"), json.to_string()).expect("meta.json");
+    let Some(certs) = certs else { return };
+    let tls = config.join("contexts/tls").join(&id).join("docker");
+    std::fs::create_dir_all(&tls).expect("mkdir");
+    for f in ["ca.pem", "cert.pem", "key.pem"] {
+        std::fs::copy(certs.join(f), tls.join(f)).expect("copy");
+    }
+}

@@ -14,6 +14,7 @@
 //! (a fraction of a second without a listener, once: about 0.2 s in the tests).
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -31,6 +32,9 @@ use futures_util::StreamExt;
 use super::balancer::{Balancer, BalancerSpec, SLOT_LABEL, Slot, ensure_network};
 use super::error::DeployError;
 use super::health::{HealthCheck, wait_healthy};
+use deploy_action_image::ImageError;
+use deploy_action_image::daemon::Daemon;
+use deploy_action_image::endpoint;
 use deploy_action_image::tags::ImageRef;
 
 /// `--publish HOST:CONTAINER`.
@@ -138,14 +142,15 @@ pub(super) fn is_not_found(e: &BollardError) -> bool {
 }
 
 impl DockerTarget {
-    /// Connects to the daemon (DOCKER_HOST or the default socket) and agrees on an API version.
+    /// Connects to the daemon `choice` names and agrees on an API version.
     pub async fn connect(
+        choice: &DaemonChoice<'_>,
         publish: PortMapping,
         health_path: &str,
         health_timeout: Duration,
         balancer_image: &str,
     ) -> Result<Self, DeployError> {
-        let docker = connect().await?;
+        let docker = connect(choice).await?;
         Ok(Self {
             docker,
             publish,
@@ -549,14 +554,27 @@ pub(super) async fn published_port(
         })
 }
 
-/// Connects to the daemon from DOCKER_HOST or the platform default and negotiates the API
-/// version (older daemons reject newer versions).
-pub async fn connect() -> Result<Docker, DeployError> {
-    Docker::connect_with_defaults()
-        .map_err(DeployError::docker("connect"))?
-        .negotiate_version()
-        .await
-        .map_err(DeployError::docker("answer a version request"))
+/// Which daemon the docker target runs on, decided as the Docker CLI and `build` decide it:
+/// `--docker-context`, else `DOCKER_HOST` (with `DOCKER_TLS_VERIFY` and `DOCKER_CERT_PATH`),
+/// else `DOCKER_CONTEXT`, else the Docker config's current context, else the local socket.
+#[derive(Clone, Copy)]
+pub struct DaemonChoice<'a> {
+    /// `--docker-context`.
+    pub context: Option<&'a str>,
+    /// The environment (the library reads none itself).
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+    /// The Docker CLI's configuration folder (`DOCKER_CONFIG`, else `~/.docker`), where contexts
+    /// and `currentContext` live.
+    pub config_dir: Option<&'a Path>,
+}
+
+/// Connects to the daemon `choice` names (a Unix socket, plain or TLS TCP, SSH, a context)
+/// and negotiates the API version (older daemons reject newer versions).
+pub async fn connect(choice: &DaemonChoice<'_>) -> Result<Docker, DeployError> {
+    let resolved = endpoint::resolve(choice.context, choice.env, choice.config_dir)
+        .map_err(ImageError::from)?;
+    let daemon = Daemon::connect(&resolved).await?;
+    Ok(daemon.docker().clone())
 }
 
 /// Finds `image` locally, pulling it when absent; the digest is the registry's manifest digest

@@ -23,6 +23,10 @@ pub enum DeployError {
         source: bollard::errors::Error,
     },
 
+    /// The daemon could not be chosen (a bad `DOCKER_HOST`, an unknown context) or reached.
+    #[error(transparent)]
+    Daemon(#[from] deploy_action_image::ImageError),
+
     /// The image is neither present locally nor pullable.
     #[error(
         "image {image} was not found locally or in its registry: {reason}; build or push it first, or check the reference"
@@ -97,9 +101,14 @@ pub struct BalancerError {
 
 impl DeployError {
     /// The process exit status for this error: a deployment that could not be carried out is
-    /// an infrastructure failure (the rollout itself failing is an outcome, not an error).
+    /// an infrastructure failure (the rollout itself failing is an outcome, not an error), a
+    /// daemon address or context that cannot be used a usage error.
     pub fn exit_code(&self) -> u8 {
-        deploy_action_sys::exit::INFRA
+        match self {
+            // A bad daemon address or context is a usage error, as it is for `build`.
+            Self::Daemon(e) => e.exit_code(),
+            _ => deploy_action_sys::exit::INFRA,
+        }
     }
 
     /// Wraps a bollard error with what was being done.

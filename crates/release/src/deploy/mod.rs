@@ -16,7 +16,8 @@ mod traffic;
 pub use balancer::DEFAULT_BALANCER_IMAGE;
 pub use command_target::{CommandTarget, OutputTo, Running};
 pub use docker_target::{
-    Candidate, DockerTarget, PortMapping, ResolvedImage, connect, container_name, resolve_image,
+    Candidate, DaemonChoice, DockerTarget, PortMapping, ResolvedImage, connect, container_name,
+    resolve_image,
 };
 pub use error::{BalancerError, DeployError};
 pub use health::{HealthCheck, wait_healthy};
