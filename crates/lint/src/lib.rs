@@ -2,6 +2,7 @@
 //! the `${{ }}` language, the rules and the renderers. No async runtime, no Docker, no HTTP:
 //! pre-commit hooks and editors link only this.
 
+pub mod bytes;
 pub mod expr;
 pub mod lint;
 pub mod policy;

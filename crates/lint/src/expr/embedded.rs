@@ -24,7 +24,7 @@ impl Embedded {
 }
 
 /// Whether `s` holds `${{`: the test the rules make of nearly every scalar, so a byte search
-/// (`memchr`) rather than a substring search set up anew for each short text.
+/// ([`crate::bytes`]) rather than a substring search set up anew for each short text.
 pub fn has_expr(s: &(impl AsRef<str> + ?Sized)) -> bool {
     find_open(s.as_ref().as_bytes(), 0).is_some()
 }
@@ -32,7 +32,7 @@ pub fn has_expr(s: &(impl AsRef<str> + ?Sized)) -> bool {
 /// The offset of the first `${{` in `bytes` at or after `from`.
 fn find_open(bytes: &[u8], from: usize) -> Option<usize> {
     let rest = bytes.get(from..)?;
-    memchr::memchr_iter(b'$', rest)
+    crate::bytes::positions(b'$', rest)
         .find(|&i| rest[i + 1..].starts_with(b"{{"))
         .map(|i| from + i)
 }

@@ -48,7 +48,7 @@ impl LineIndex {
     /// Indexes `source`.
     pub fn new(source: &str) -> Self {
         let mut starts = vec![0];
-        starts.extend(memchr::memchr_iter(b'\n', source.as_bytes()).map(|i| i + 1));
+        starts.extend(crate::bytes::positions(b'\n', source.as_bytes()).map(|i| i + 1));
         LineIndex { starts }
     }
 

@@ -103,13 +103,13 @@ impl<'a> Uses<'a> {
             return Some(Uses::Docker(Image::parse(image)));
         }
         // Byte searches: every rule asks for the `uses:` of every step it visits.
-        let (path, git_ref) = match memchr::memchr(b'@', s.as_bytes()) {
+        let (path, git_ref) = match crate::bytes::find(b'@', s.as_bytes()) {
             Some(i) => (&s[..i], &s[i + 1..]),
             None => (s, ""),
         };
-        let slash = memchr::memchr(b'/', path.as_bytes())?;
+        let slash = crate::bytes::find(b'/', path.as_bytes())?;
         let (owner, rest) = (&path[..slash], &path[slash + 1..]);
-        let (repo, path) = match memchr::memchr(b'/', rest.as_bytes()) {
+        let (repo, path) = match crate::bytes::find(b'/', rest.as_bytes()) {
             Some(i) => (&rest[..i], Some(&rest[i + 1..])),
             None => (rest, None),
         };
