@@ -74,7 +74,7 @@ pub enum OutputFormat {
 
 /// Which builder `build` uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum BuilderKind {
+pub enum BuilderChoice {
     /// The daemon's built-in BuildKit (`docker build` since Docker 23).
     Buildkit,
     /// The legacy builder (`DOCKER_BUILDKIT=0`).
@@ -163,7 +163,7 @@ pub struct BuildArgs {
     /// The builder: `buildkit` (the daemon's built-in BuildKit) or `classic`. Default:
     /// BuildKit when the daemon has it, else the classic builder, with one line saying so.
     #[arg(long, value_enum, value_name = "BUILDER")]
-    pub builder: Option<BuilderKind>,
+    pub builder: Option<BuilderChoice>,
 
     /// The Docker context (as `docker --context`) whose daemon builds; default DOCKER_HOST,
     /// then DOCKER_CONTEXT, then the Docker CLI's current context.

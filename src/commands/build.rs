@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use super::{emit, exit, gitctx, log};
-use crate::cli::{BuildArgs, BuilderKind, OutputFormat};
+use crate::cli::{BuildArgs, BuilderChoice, OutputFormat};
 use crate::runner::Runner;
 use deploy_action_image::ImageError;
 use deploy_action_image::auth::RegistryAuth;
@@ -34,8 +34,8 @@ pub fn run(args: &BuildArgs) -> Result<u8> {
         ssh: &args.ssh,
     })?;
     let builder = args.builder.map(|b| match b {
-        BuilderKind::Buildkit => build_job::BuilderKind::Buildkit,
-        BuilderKind::Classic => build_job::BuilderKind::Classic,
+        BuilderChoice::Buildkit => build_job::BuilderKind::Buildkit,
+        BuilderChoice::Classic => build_job::BuilderKind::Classic,
     });
     options.check_builder(builder)?;
     let secrets = options.load_secrets(&env)?;

@@ -79,7 +79,7 @@ pub fn run(args: &PromoteArgs) -> anyhow::Result<u8> {
             artifacts,
             branch: rollout::branch(),
         };
-        let job = Job {
+        let job = PromoteRun {
             args,
             policy: &policy,
             from: &from,
@@ -136,7 +136,8 @@ fn subject_artifacts(args: &PromoteArgs) -> anyhow::Result<(Vec<ImageRef>, Vec<A
     Ok((images, artifacts))
 }
 
-struct Job<'a> {
+/// One promotion under way: its arguments, records and policy.
+struct PromoteRun<'a> {
     args: &'a PromoteArgs,
     policy: &'a Policy,
     from: &'a str,
@@ -146,7 +147,7 @@ struct Job<'a> {
     github: Option<&'a GithubStore>,
 }
 
-impl Job<'_> {
+impl PromoteRun<'_> {
     /// The whole promotion; fills `decision` and returns the exit status.
     async fn promote<S: DeploymentStore>(
         &self,

@@ -5,7 +5,7 @@
 //!    hashed on the way;
 //! 2. when every entry is sent the digest is known, but the tar's end-of-archive blocks are held
 //!    back: the daemon reads the whole context before it runs any step, so it waits while the
-//!    caller's [`Decision`] is made from the digest (look for an image to reuse, compute the
+//!    caller's [`BuildOrReuse`] is made from the digest (look for an image to reuse, compute the
 //!    labels that carry the digest);
 //! 3. `Reuse` withdraws the upload (the daemon builds nothing); `Build` completes it, the
 //!    daemon's step output is handed to the caller line by line, and failures name the step;
@@ -56,7 +56,7 @@ pub struct BuildSpec {
 
 /// What to do once the context is packed and its digest known, before the daemon starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
+pub enum BuildOrReuse {
     /// Complete the upload and build; the image gets these labels.
     Build {
         /// Labels for the image (they may carry the context digest).
@@ -76,7 +76,7 @@ pub struct Built {
     pub image_id: String,
     /// What was packed (`archive_bytes` counts what was sent, also when withdrawn).
     pub stats: PackStats,
-    /// The decision was [`Decision::Reuse`]: nothing was built.
+    /// The decision was [`BuildOrReuse::Reuse`]: nothing was built.
     pub reused: bool,
 }
 
@@ -106,7 +106,7 @@ pub async fn build(
     context: &BuildContext,
     pack: PackOptions,
     spec: &BuildSpec,
-    decide: impl AsyncFnOnce(&PackStats) -> Result<Decision, ImageError>,
+    decide: impl AsyncFnOnce(&PackStats) -> Result<BuildOrReuse, ImageError>,
     mut log: impl FnMut(&str),
 ) -> Result<Built, ImageError> {
     let (tx, rx) = mpsc::channel::<Result<Bytes, io::Error>>(CHANNEL_DEPTH);
@@ -141,7 +141,7 @@ pub async fn build(
     let mut digest_rx = Some(digest_rx);
     let mut go_tx = Some(go_tx);
     let mut decide = Some(decide);
-    let mut decision: Option<Result<Decision, ImageError>> = None;
+    let mut decision: Option<Result<BuildOrReuse, ImageError>> = None;
     let mut gate_stats: Option<PackStats> = None;
     loop {
         tokio::select! {
@@ -156,7 +156,7 @@ pub async fn build(
                 let (Some(stats), Some(decide)) = (stats, decide.take()) else { continue };
                 let made = decide(&stats).await;
                 gate_stats = Some(stats);
-                let go = matches!(made, Ok(Decision::Build { .. }));
+                let go = matches!(made, Ok(BuildOrReuse::Build { .. }));
                 if let Some(go_tx) = go_tx.take() {
                     let _ = go_tx.send(go);
                 }
@@ -261,7 +261,7 @@ enum Settled {
 fn settle(
     daemon: &Daemon,
     packed: Result<PackStats, ContextError>,
-    decision: Option<Result<Decision, ImageError>>,
+    decision: Option<Result<BuildOrReuse, ImageError>>,
     failure: Option<ImageError>,
     gate_stats: Option<PackStats>,
 ) -> Result<Settled, ImageError> {
@@ -270,7 +270,7 @@ fn settle(
         action: "receiving the build context".to_owned(),
     };
     match (packed, decision, failure) {
-        (Err(ContextError::Withdrawn), Some(Ok(Decision::Reuse { image_id })), _) => {
+        (Err(ContextError::Withdrawn), Some(Ok(BuildOrReuse::Reuse { image_id })), _) => {
             // Nothing was built; what was packed is what the gate saw.
             match gate_stats {
                 Some(stats) => Ok(Settled::Reused(Built {
@@ -289,7 +289,7 @@ fn settle(
         (Err(ContextError::Withdrawn), _, None) => Err(lost()),
         (Err(err), _, _) => Err(err.into()),
         (Ok(_), _, Some(failure)) => Err(failure),
-        (Ok(stats), Some(Ok(Decision::Build { labels })), None) => {
+        (Ok(stats), Some(Ok(BuildOrReuse::Build { labels })), None) => {
             Ok(Settled::Built { stats, labels })
         }
         (Ok(_), _, None) => Err(lost()),

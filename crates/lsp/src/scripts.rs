@@ -46,7 +46,8 @@ pub struct Done {
     pub unavailable: bool,
 }
 
-struct Job {
+/// One document's scripts to check, at one version of the document.
+struct ScriptCheck {
     uri: Uri,
     version: i32,
     job: ScriptJob,
@@ -54,7 +55,7 @@ struct Job {
 
 /// The worker thread and its two channels.
 pub struct Worker {
-    jobs: Sender<Job>,
+    jobs: Sender<ScriptCheck>,
     /// Where its answers arrive.
     pub results: Receiver<Done>,
 }
@@ -62,7 +63,7 @@ pub struct Worker {
 impl Worker {
     /// Starts a worker running `program`.
     pub fn start(program: PathBuf) -> Worker {
-        let (jobs, inbox) = unbounded::<Job>();
+        let (jobs, inbox) = unbounded::<ScriptCheck>();
         let (outbox, results) = unbounded::<Done>();
         let spawned = std::thread::Builder::new()
             .name("shellcheck".into())
@@ -80,14 +81,14 @@ impl Worker {
 
     /// Asks for the scripts of `version` of `uri` to be checked.
     pub fn ask(&self, uri: Uri, version: i32, job: ScriptJob) {
-        let _ = self.jobs.send(Job { uri, version, job });
+        let _ = self.jobs.send(ScriptCheck { uri, version, job });
     }
 }
 
-fn work(sc: &Shellcheck, inbox: &Receiver<Job>, outbox: &Sender<Done>) {
+fn work(sc: &Shellcheck, inbox: &Receiver<ScriptCheck>, outbox: &Sender<Done>) {
     while let Ok(first) = inbox.recv() {
         // Only the newest request of each document is worth a process.
-        let mut newest: HashMap<String, Job> = HashMap::new();
+        let mut newest: HashMap<String, ScriptCheck> = HashMap::new();
         newest.insert(first.uri.as_str().to_string(), first);
         while let Ok(more) = inbox.try_recv() {
             newest.insert(more.uri.as_str().to_string(), more);
@@ -102,8 +103,8 @@ fn work(sc: &Shellcheck, inbox: &Receiver<Job>, outbox: &Sender<Done>) {
     }
 }
 
-fn check(sc: &Shellcheck, job: Job) -> Done {
-    let Job { uri, version, job } = job;
+fn check(sc: &Shellcheck, job: ScriptCheck) -> Done {
+    let ScriptCheck { uri, version, job } = job;
     let scripts = job.scripts().to_vec();
     let mut done = Done {
         uri,

@@ -11,7 +11,7 @@ use serde_json::Value;
 use tokio::sync::OnceCell;
 
 use super::error::GithubError;
-use super::retry::{self, Attempt, RetryPolicy, Sleeper, Verdict};
+use super::retry::{self, Attempt, AttemptOutcome, RetryPolicy, Sleeper};
 use deploy_action_sys::secret::Secret;
 
 /// What an operation is, for error messages and retry decisions.
@@ -193,18 +193,18 @@ impl Api {
                 SystemTime::now(),
             );
             match verdict {
-                Verdict::Retry(_, wait) => {
+                AttemptOutcome::Retry(_, wait) => {
                     self.sleeper.sleep(wait).await;
                     continue;
                 }
-                Verdict::WaitTooLong(wait) => {
+                AttemptOutcome::WaitTooLong(wait) => {
                     return Err(GithubError::RateLimitWaitTooLong {
                         action: op.action,
                         wait_secs: wait.as_secs(),
                         max_secs: self.policy.max_delay.as_secs(),
                     });
                 }
-                Verdict::Final => {}
+                AttemptOutcome::Final => {}
             }
             return match result {
                 Ok((status, headers, text)) => self.finish(op, attempt, status, headers, text),

@@ -79,7 +79,7 @@ pub(crate) enum Transient {
 
 /// The verdict on one attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Verdict {
+pub(crate) enum AttemptOutcome {
     /// Not retryable: hand the answer to the caller.
     Final,
     /// Retry after the wait.
@@ -119,7 +119,7 @@ pub(crate) fn decide(
     outcome: Attempt<'_>,
     pending_is_transient: bool,
     now: SystemTime,
-) -> Verdict {
+) -> AttemptOutcome {
     let (kind, wait) = match outcome {
         Attempt::TimedOut | Attempt::ConnectionFailed => {
             (Transient::Transport, backoff(policy, attempt))
@@ -130,7 +130,7 @@ pub(crate) fn decide(
             } else if is_rate_limited(status, headers) {
                 let asked = rate_limit_wait(headers, now);
                 if let Some(wait) = asked.filter(|w| *w > policy.max_delay) {
-                    return Verdict::WaitTooLong(wait);
+                    return AttemptOutcome::WaitTooLong(wait);
                 }
                 (
                     Transient::RateLimited,
@@ -139,14 +139,14 @@ pub(crate) fn decide(
             } else if status.is_server_error() {
                 (Transient::Server, backoff(policy, attempt))
             } else {
-                return Verdict::Final;
+                return AttemptOutcome::Final;
             }
         }
     };
     if attempt >= policy.max_attempts {
-        return Verdict::Final;
+        return AttemptOutcome::Final;
     }
-    Verdict::Retry(kind, wait)
+    AttemptOutcome::Retry(kind, wait)
 }
 
 /// The wait a rate-limit answer asks for: `retry-after` seconds, else until `x-ratelimit-reset`
@@ -203,13 +203,16 @@ mod tests {
         let p = policy();
         assert_eq!(
             decide(&p, 1, answer(502, &h), false, now),
-            Verdict::Retry(Transient::Server, Duration::from_millis(100))
+            AttemptOutcome::Retry(Transient::Server, Duration::from_millis(100))
         );
         assert_eq!(
             decide(&p, 2, answer(503, &h), false, now),
-            Verdict::Retry(Transient::Server, Duration::from_millis(200))
+            AttemptOutcome::Retry(Transient::Server, Duration::from_millis(200))
         );
-        assert_eq!(decide(&p, 3, answer(502, &h), false, now), Verdict::Final);
+        assert_eq!(
+            decide(&p, 3, answer(502, &h), false, now),
+            AttemptOutcome::Final
+        );
     }
 
     #[test]
@@ -218,12 +221,12 @@ mod tests {
         let h = headers(&[("retry-after", "2")]);
         assert_eq!(
             decide(&policy(), 1, answer(429, &h), false, now),
-            Verdict::Retry(Transient::RateLimited, Duration::from_secs(2))
+            AttemptOutcome::Retry(Transient::RateLimited, Duration::from_secs(2))
         );
         let h = headers(&[("retry-after", "600")]);
         assert_eq!(
             decide(&policy(), 1, answer(403, &h), false, now),
-            Verdict::WaitTooLong(Duration::from_secs(600))
+            AttemptOutcome::WaitTooLong(Duration::from_secs(600))
         );
     }
 
@@ -236,7 +239,7 @@ mod tests {
         ]);
         assert_eq!(
             decide(&policy(), 1, answer(403, &h), false, now),
-            Verdict::Retry(Transient::RateLimited, Duration::from_secs(4))
+            AttemptOutcome::Retry(Transient::RateLimited, Duration::from_secs(4))
         );
     }
 
@@ -246,15 +249,15 @@ mod tests {
         let now = SystemTime::now();
         assert_eq!(
             decide(&policy(), 1, answer(403, &h), false, now),
-            Verdict::Final
+            AttemptOutcome::Final
         );
         assert_eq!(
             decide(&policy(), 1, answer(404, &h), false, now),
-            Verdict::Final
+            AttemptOutcome::Final
         );
         assert_eq!(
             decide(&policy(), 1, answer(409, &h), false, now),
-            Verdict::Final
+            AttemptOutcome::Final
         );
     }
 
@@ -264,11 +267,11 @@ mod tests {
         let now = SystemTime::now();
         assert_eq!(
             decide(&policy(), 1, answer(202, &h), false, now),
-            Verdict::Final
+            AttemptOutcome::Final
         );
         assert!(matches!(
             decide(&policy(), 1, answer(202, &h), true, now),
-            Verdict::Retry(Transient::Pending, _)
+            AttemptOutcome::Retry(Transient::Pending, _)
         ));
     }
 
@@ -281,11 +284,11 @@ mod tests {
         let now = SystemTime::now();
         assert_eq!(
             decide(&p, 30, Attempt::TimedOut, false, now),
-            Verdict::Retry(Transient::Transport, Duration::from_secs(5))
+            AttemptOutcome::Retry(Transient::Transport, Duration::from_secs(5))
         );
         assert!(matches!(
             decide(&p, 1, Attempt::ConnectionFailed, false, now),
-            Verdict::Retry(Transient::Transport, _)
+            AttemptOutcome::Retry(Transient::Transport, _)
         ));
     }
 }

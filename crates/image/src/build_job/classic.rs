@@ -4,16 +4,16 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::{Job, Made};
+use super::{BuildRun, Made};
 use crate::ImageError;
 use crate::auth::{RegistryAuth, server_address};
-use crate::build::{BuildSpec, Decision, build};
+use crate::build::{BuildOrReuse, BuildSpec, build};
 use crate::buildkey::{BUILD_KEY_LABEL, SHAPE_KEY_LABEL};
 use crate::context::PackStats;
 use crate::daemon::{Daemon, credentials};
 use crate::registry::Registry;
 
-impl Job<'_> {
+impl BuildRun<'_> {
     /// One build through the classic builder, reading the context once (see `image::build`).
     pub(super) async fn classic(
         &self,
@@ -53,7 +53,7 @@ impl Job<'_> {
         let mut labels = BTreeMap::new();
         let mut reused_from = None;
         let looked = std::cell::Cell::new(!may_reuse);
-        let mut decide = async |stats: &PackStats| -> Result<Decision, ImageError> {
+        let mut decide = async |stats: &PackStats| -> Result<BuildOrReuse, ImageError> {
             self.log_context(stats);
             labels = self.labels_for(Some(&stats.context_digest))?;
             key = self.key_of(&user_labels, &stats.context_digest, platform);
@@ -63,7 +63,7 @@ impl Job<'_> {
                 self.key_of(&user_labels, &stats.shape_digest, platform),
             );
             if rebuild || looked.replace(true) {
-                return Ok(Decision::Build {
+                return Ok(BuildOrReuse::Build {
                     labels: labels.clone(),
                 });
             }
@@ -72,9 +72,9 @@ impl Job<'_> {
                 .await?
             {
                 reused_from = Some(from);
-                return Ok(Decision::Reuse { image_id: id });
+                return Ok(BuildOrReuse::Reuse { image_id: id });
             }
-            Ok(Decision::Build {
+            Ok(BuildOrReuse::Build {
                 labels: labels.clone(),
             })
         };
@@ -84,7 +84,7 @@ impl Job<'_> {
                 "an image with this context's shape exists: reading the context for its digest\n",
             );
             let stats = self.digest().await?;
-            if let Decision::Reuse { image_id } = decide(&stats).await? {
+            if let BuildOrReuse::Reuse { image_id } = decide(&stats).await? {
                 reused = Some((image_id, stats));
             }
         }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::Job;
+use super::BuildRun;
 use crate::ImageError;
 use crate::auth::{DockerConfig, RegistryAuth};
 use crate::buildkey::{BUILD_KEY_LABEL, SHAPE_KEY_LABEL};
@@ -14,7 +14,7 @@ use crate::registry::Registry;
 use crate::retry::Backoff;
 use crate::tags::ImageRef;
 
-impl Job<'_> {
+impl BuildRun<'_> {
     /// A registry client per `--image` registry when pushing.
     pub(super) fn registries(
         &self,

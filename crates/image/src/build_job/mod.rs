@@ -145,7 +145,7 @@ pub async fn run(
         &getenv,
         request.docker_config.as_deref(),
     )?;
-    let job = Job {
+    let job = BuildRun {
         req: request,
         progress,
         pack: PackOptions {
@@ -172,7 +172,7 @@ async fn check_platform(daemon: &Daemon, id: &str, wanted: &str) -> Result<Strin
 }
 
 /// One build under way.
-struct Job<'a> {
+struct BuildRun<'a> {
     req: &'a BuildRequest,
     progress: &'a dyn Progress,
     pack: PackOptions,
@@ -188,7 +188,7 @@ struct Made {
     steps: Option<(usize, usize)>,
 }
 
-impl Job<'_> {
+impl BuildRun<'_> {
     fn log(&self, text: &str) {
         self.progress.log(text);
     }

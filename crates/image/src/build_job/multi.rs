@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
-use super::{BuildOutcome as Outcome, Job, check_platform};
+use super::{BuildOutcome as Outcome, BuildRun, check_platform};
 use crate::ImageError;
 use crate::auth::RegistryAuth;
 use crate::build::same_platform;
@@ -30,7 +30,7 @@ struct PlatformImage {
 
 /// Builds and pushes every platform of `job`.
 pub(super) async fn run(
-    job: &Job<'_>,
+    job: &BuildRun<'_>,
     daemon: &Daemon,
     registries: &HashMap<String, Registry>,
     auths: &HashMap<String, Option<RegistryAuth>>,
@@ -95,7 +95,7 @@ pub(super) async fn run(
 
 /// Builds (or finds in the daemon) the image of one platform.
 async fn build_platform(
-    job: &Job<'_>,
+    job: &BuildRun<'_>,
     daemon: &Daemon,
     auths: &HashMap<String, Option<RegistryAuth>>,
     user_labels: &BTreeMap<String, String>,
@@ -159,7 +159,7 @@ async fn build_platform(
 /// tags; returns the pushed references with the index digest, and each platform's manifest
 /// digest (of the first repository).
 async fn push_all(
-    job: &Job<'_>,
+    job: &BuildRun<'_>,
     daemon: &Daemon,
     registries: &HashMap<String, Registry>,
     auths: &HashMap<String, Option<RegistryAuth>>,

@@ -66,7 +66,7 @@ pub struct Deploy<'a> {
 
 /// An image reference found in a deploy step.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ImageRef<'a> {
+pub struct ImageMention<'a> {
     /// The scalar it was found in.
     pub node: &'a Node,
     /// Byte range of the reference in the scalar's value.
@@ -467,7 +467,7 @@ fn uses_throwaway_cluster(job: &Job<'_>) -> bool {
 
 /// The image references of a deploy step: `with:` image inputs of an action, or the images of
 /// `--image`, `kubectl set image c=IMG` and `--set ...tag=TAG` in a command.
-pub fn images<'a>(d: &Deploy<'a>) -> Vec<ImageRef<'a>> {
+pub fn images<'a>(d: &Deploy<'a>) -> Vec<ImageMention<'a>> {
     let mut out = Vec::new();
     if let Some(with) = d.step_node.get("with").and_then(Node::as_map) {
         for (k, v) in with {
@@ -503,12 +503,12 @@ struct Script<'a, 's> {
 }
 
 impl<'a> Script<'a, '_> {
-    fn push(&self, start: usize, end: usize, tag_only: bool, out: &mut Vec<ImageRef<'a>>) {
+    fn push(&self, start: usize, end: usize, tag_only: bool, out: &mut Vec<ImageMention<'a>>) {
         if start < self.prefix {
             return;
         }
         if let Some(text) = self.text.get(start..end).filter(|t| !t.is_empty()) {
-            out.push(ImageRef {
+            out.push(ImageMention {
                 node: self.node,
                 start: start - self.prefix,
                 end: end - self.prefix,
@@ -520,7 +520,7 @@ impl<'a> Script<'a, '_> {
 }
 
 /// Items of an `images:` input: separated by new lines, commas or spaces.
-fn input_images<'a>(v: &'a Node, out: &mut Vec<ImageRef<'a>>) {
+fn input_images<'a>(v: &'a Node, out: &mut Vec<ImageMention<'a>>) {
     let Some(s) = v.as_str() else { return };
     let mut start = None;
     let mut depth = 0usize;
@@ -544,9 +544,15 @@ fn input_images<'a>(v: &'a Node, out: &mut Vec<ImageRef<'a>>) {
     }
 }
 
-fn push_ref<'a>(node: &'a Node, start: usize, end: usize, s: &str, out: &mut Vec<ImageRef<'a>>) {
+fn push_ref<'a>(
+    node: &'a Node,
+    start: usize,
+    end: usize,
+    s: &str,
+    out: &mut Vec<ImageMention<'a>>,
+) {
     if let Some(text) = s.get(start..end).filter(|t| !t.is_empty()) {
-        out.push(ImageRef {
+        out.push(ImageMention {
             node,
             start,
             end,
@@ -556,7 +562,7 @@ fn push_ref<'a>(node: &'a Node, start: usize, end: usize, s: &str, out: &mut Vec
     }
 }
 
-fn command_images<'a>(at: &Script<'a, '_>, cmd: &[Word], out: &mut Vec<ImageRef<'a>>) {
+fn command_images<'a>(at: &Script<'a, '_>, cmd: &[Word], out: &mut Vec<ImageMention<'a>>) {
     let after_set_image = cmd
         .windows(2)
         .position(|w| w[0].text == "set" && w[1].text == "image")

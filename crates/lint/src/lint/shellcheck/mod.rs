@@ -157,10 +157,10 @@ impl Shellcheck {
             distinct: prepared.len(),
             failures: Vec::new(),
         };
-        let jobs: Vec<process::Job<'_>> = prepared
+        let jobs: Vec<process::BatchFile<'_>> = prepared
             .iter()
             .zip(&dialects)
-            .map(|(p, &dialect)| process::Job {
+            .map(|(p, &dialect)| process::BatchFile {
                 dialect,
                 text: &p.text,
             })

@@ -19,9 +19,9 @@ pub const EXCLUDED: &str = "SC1091,SC2194,SC2050,SC2153,SC2154,SC2157,SC2043";
 /// At most this many files per process, to stay far below the command-line length limit.
 const MAX_BATCH_FILES: usize = 400;
 
-/// One file to check.
+/// One script to check: a file of a shellcheck batch.
 #[derive(Debug)]
-pub struct Job<'a> {
+pub struct BatchFile<'a> {
     /// Its dialect.
     pub dialect: Dialect,
     /// Its text.
@@ -65,7 +65,7 @@ pub type JobResult = Result<Vec<Comment>, String>;
 /// shellcheck cannot be started at all; a script it fails on gets an `Err` of its own.
 pub fn run_all(
     program: &Path,
-    jobs: &[Job<'_>],
+    jobs: &[BatchFile<'_>],
     workers: usize,
 ) -> Result<Vec<JobResult>, ShellcheckError> {
     if jobs.is_empty() {
@@ -122,7 +122,7 @@ pub fn run_all(
 
 /// Groups job indices into batches of one dialect: the largest scripts first, each batch about
 /// a quarter of a worker's share of the bytes, so that the cores finish together.
-fn batches(jobs: &[Job<'_>], workers: usize) -> Vec<Vec<usize>> {
+fn batches(jobs: &[BatchFile<'_>], workers: usize) -> Vec<Vec<usize>> {
     let total: usize = jobs.iter().map(|j| j.text.len() + 64).sum();
     let target = (total / (workers.max(1) * 4)).max(1);
     let mut order: Vec<usize> = (0..jobs.len()).collect();
@@ -160,7 +160,7 @@ fn file_name(i: usize) -> String {
 fn run_batch(
     program: &Path,
     dir: &Path,
-    jobs: &[Job<'_>],
+    jobs: &[BatchFile<'_>],
     batch: &[usize],
 ) -> Result<Vec<(usize, JobResult)>, ShellcheckError> {
     for &i in batch {
@@ -253,19 +253,19 @@ mod tests {
     fn batches_keep_one_dialect_and_spread_the_bytes() {
         let big = "x".repeat(1000);
         let jobs = vec![
-            Job {
+            BatchFile {
                 dialect: Dialect::Bash,
                 text: "a",
             },
-            Job {
+            BatchFile {
                 dialect: Dialect::Sh,
                 text: "b",
             },
-            Job {
+            BatchFile {
                 dialect: Dialect::Bash,
                 text: &big,
             },
-            Job {
+            BatchFile {
                 dialect: Dialect::Bash,
                 text: "c",
             },
@@ -284,7 +284,7 @@ mod tests {
 
     #[test]
     fn a_missing_program_is_reported_as_such() {
-        let jobs = [Job {
+        let jobs = [BatchFile {
             dialect: Dialect::Bash,
             text: "echo $x\n",
         }];
