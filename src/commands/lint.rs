@@ -15,6 +15,9 @@ use deploy_action_lint::report::{self, Format, Part};
 
 use super::{emit, exit};
 
+/// From how many files the report is rendered on all cores when shellcheck ran.
+const PARALLEL_RENDER_FILES: usize = 64;
+
 /// Stack for lint worker threads: deep but legal YAML recurses in the model and rules.
 const WORKER_STACK: usize = 64 * 1024 * 1024;
 
@@ -103,6 +106,11 @@ pub fn run(args: &LintArgs) -> Result<u8> {
     run_shellcheck(args, &config, &mut results)?;
     let parts: Vec<Part> = match early {
         Some(_) => parts.into_iter().flatten().collect(),
+        // A pre-commit run's few files are not worth starting threads for.
+        None if results.len() < PARALLEL_RENDER_FILES => results
+            .iter()
+            .filter_map(|r| Part::of(format, r, color))
+            .collect(),
         None => on_workers(results.len(), |i| Part::of(format, &results[i], color))?
             .into_iter()
             .flatten()
