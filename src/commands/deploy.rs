@@ -198,13 +198,7 @@ async fn resolve_with_daemon(
             reason: e.to_string(),
         }
     };
-    let config_dir = rollout::docker_config_dir();
-    let choice = deploy_action_release::deploy::DaemonChoice {
-        context: rollout_args.docker_context.as_deref(),
-        env: &rollout::get,
-        config_dir: config_dir.as_deref(),
-    };
-    let docker = deploy_action_release::deploy::connect(&choice)
+    let docker = deploy_action_release::deploy::connect(&rollout::daemon_choice(rollout_args))
         .await
         .map_err(unresolved)?;
     resolve_image(&docker, image, parsed)

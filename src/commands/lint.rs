@@ -182,7 +182,7 @@ fn list_rules(args: &LintArgs) -> Result<u8> {
 }
 
 /// The lint configuration: `--config`, else `.github/deploy-action.yml` when present.
-fn load_config(args: &LintArgs, root: &Path) -> Result<Config> {
+pub(super) fn load_config(args: &LintArgs, root: &Path) -> Result<Config> {
     Ok(match &args.config {
         Some(p) => Config::load(p)?,
         None => {

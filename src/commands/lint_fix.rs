@@ -43,20 +43,6 @@ fn files(args: &LintArgs, root: &Path, config: &Config) -> Result<Vec<PathBuf>> 
     Ok(out)
 }
 
-fn load_config(args: &LintArgs, root: &Path) -> Result<Config> {
-    Ok(match &args.config {
-        Some(p) => Config::load(p)?,
-        None => {
-            let default = root.join(".github/deploy-action.yml");
-            if default.is_file() {
-                Config::load(&default)?
-            } else {
-                Config::default()
-            }
-        }
-    })
-}
-
 /// Writes `text` to `path` through a temporary file beside it, keeping its permissions.
 fn write_in_place(path: &Path, text: &str) -> Result<()> {
     let dir = path
@@ -83,7 +69,7 @@ fn write_in_place(path: &Path, text: &str) -> Result<()> {
 pub fn run(args: &LintArgs, mode: FixMode) -> Result<Option<u8>> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let root = discover::repo_root(&cwd);
-    let config = load_config(args, &root)?;
+    let config = super::lint::load_config(args, &root)?;
     let project = Project::new(&root);
     let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
     if stdin && mode == FixMode::Apply {

@@ -31,14 +31,8 @@ pub async fn docker_target(args: &TargetArgs) -> Result<Option<DockerTarget>, Fa
                     &"--target docker needs --publish HOST:CONTAINER so the service can be checked and reached",
                 )
             })?;
-            let config_dir = docker_config_dir();
-            let choice = DaemonChoice {
-                context: args.docker_context.as_deref(),
-                env: &get,
-                config_dir: config_dir.as_deref(),
-            };
             DockerTarget::connect(
-                &choice,
+                &daemon_choice(args),
                 publish,
                 &args.health_path,
                 args.health_timeout,
@@ -49,6 +43,15 @@ pub async fn docker_target(args: &TargetArgs) -> Result<Option<DockerTarget>, Fa
             .map_err(|e| Failure::new(e.exit_code(), &e))
         }
         Some(DeployTargetKind::External) | None => Ok(None),
+    }
+}
+
+/// The daemon `--docker-context` and the environment name, as for `build`.
+pub fn daemon_choice(args: &TargetArgs) -> DaemonChoice<'_> {
+    DaemonChoice {
+        context: args.docker_context.as_deref(),
+        env: &get,
+        config_dir: docker_config_dir(),
     }
 }
 
@@ -65,7 +68,7 @@ pub fn target(docker: Option<DockerTarget>, command: &[String]) -> Target {
 }
 
 /// The Docker config folder whose credentials retagging uses: DOCKER_CONFIG, else ~/.docker.
-pub fn docker_config_dir() -> Option<PathBuf> {
+fn docker_config_dir() -> Option<PathBuf> {
     get("DOCKER_CONFIG")
         .map(PathBuf::from)
         .or_else(|| get("HOME").map(|h| Path::new(&h).join(".docker")))

@@ -14,7 +14,7 @@
 //! (a fraction of a second without a listener, once: about 0.2 s in the tests).
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -557,7 +557,6 @@ pub(super) async fn published_port(
 /// Which daemon the docker target runs on, decided as the Docker CLI and `build` decide it:
 /// `--docker-context`, else `DOCKER_HOST` (with `DOCKER_TLS_VERIFY` and `DOCKER_CERT_PATH`),
 /// else `DOCKER_CONTEXT`, else the Docker config's current context, else the local socket.
-#[derive(Clone, Copy)]
 pub struct DaemonChoice<'a> {
     /// `--docker-context`.
     pub context: Option<&'a str>,
@@ -565,13 +564,13 @@ pub struct DaemonChoice<'a> {
     pub env: &'a dyn Fn(&str) -> Option<String>,
     /// The Docker CLI's configuration folder (`DOCKER_CONFIG`, else `~/.docker`), where contexts
     /// and `currentContext` live.
-    pub config_dir: Option<&'a Path>,
+    pub config_dir: Option<PathBuf>,
 }
 
 /// Connects to the daemon `choice` names (a Unix socket, plain or TLS TCP, SSH, a context)
 /// and negotiates the API version (older daemons reject newer versions).
 pub async fn connect(choice: &DaemonChoice<'_>) -> Result<Docker, DeployError> {
-    let resolved = endpoint::resolve(choice.context, choice.env, choice.config_dir)
+    let resolved = endpoint::resolve(choice.context, choice.env, choice.config_dir.as_deref())
         .map_err(ImageError::from)?;
     let daemon = Daemon::connect(&resolved).await?;
     Ok(daemon.docker().clone())
