@@ -178,12 +178,14 @@ install_packages() {
     # for ssh:// daemons, ssh-agent/ssh-add for --ssh.
     command -v openssl >/dev/null || pkgs+=(openssl)
     [[ -x /usr/sbin/sshd ]] || pkgs+=(openssh-server)
-    for tool in ssh-agent ssh-add ssh-keygen; do
-        command -v "$tool" >/dev/null || { pkgs+=(openssh-client); break; }
-    done
+    command -v ssh-agent >/dev/null || pkgs+=(openssh-client)
+    command -v ssh-add >/dev/null || pkgs+=(openssh-client)
+    command -v ssh-keygen >/dev/null || pkgs+=(openssh-client)
     # The static-binary check of the BuildKit tests reads ldd's answer.
     command -v ldd >/dev/null || pkgs+=(libc-bin)
     ((${#pkgs[@]})) || return 0
+    # One package may be named for several missing programs (openssh-client).
+    mapfile -t pkgs < <(printf '%s\n' "${pkgs[@]}" | awk '!seen[$0]++')
 
     LOGS=("$DIR/install.log")
     log "installing ${pkgs[*]} (apt-get, log: $DIR/install.log)"
