@@ -226,6 +226,15 @@ fn precedence(e: &Expr) -> u8 {
     }
 }
 
+/// The receiver of `.name` or `.*`. A number is parenthesised: `0x1f.null` printed as
+/// `31.null` would lex as the float `31.` followed by `null`.
+fn write_dotted_receiver(f: &mut fmt::Formatter<'_>, receiver: &Expr) -> fmt::Result {
+    match receiver.kind {
+        ExprKind::Int(_) | ExprKind::Float(_) => write!(f, "({receiver})"),
+        _ => write_operand(f, receiver, 6),
+    }
+}
+
 fn write_operand(f: &mut fmt::Formatter<'_>, e: &Expr, min: u8) -> fmt::Result {
     if precedence(e) < min {
         write!(f, "({e})")
@@ -247,11 +256,11 @@ impl fmt::Display for Expr {
             ExprKind::String(s) => write_string_literal(f, s),
             ExprKind::Variable { raw, .. } => f.write_str(raw),
             ExprKind::Property { receiver, name, .. } => {
-                write_operand(f, receiver, 6)?;
+                write_dotted_receiver(f, receiver)?;
                 write!(f, ".{name}")
             }
             ExprKind::Filter { receiver } => {
-                write_operand(f, receiver, 6)?;
+                write_dotted_receiver(f, receiver)?;
                 f.write_str(".*")
             }
             ExprKind::Index { receiver, index } => {

@@ -211,3 +211,13 @@ fn property_paths() {
     assert_eq!(p("a.*.b").property_path().as_deref(), Some("a.*.b"));
     assert_eq!(p("a[0].b").property_path(), None);
 }
+
+#[test]
+fn a_number_before_a_dot_prints_in_parentheses() {
+    // Found by the robustness property test: `31.null` would lex as the float `31.`.
+    for src in ["0x1f.null", "1.5.x", "(2).*"] {
+        let printed = shape(src);
+        assert_eq!(shape(&printed), printed, "{src} printed as {printed}");
+    }
+    assert_eq!(shape("0x1f.null"), "(31).null");
+}
