@@ -33,7 +33,10 @@ pub use check::{DiagKind, ExprDiag, check};
 pub use contexts::{TypeEnv, builtin_contexts};
 pub use embedded::{Embedded, find_expressions, has_expr, is_single_expression};
 pub use parser::{MAX_DEPTH, parse};
-pub use template::{TemplateCheck, TypedExpr, check_condition, check_embedded, check_template};
+pub use template::{
+    Known, TemplateCheck, TypedExpr, check_condition, check_condition_known, check_embedded,
+    check_embedded_known, check_template, check_template_known,
+};
 pub use types::{ArrayType, ObjectType, Type};
 
 /// A half-open byte range `start..end` in the text that was checked.

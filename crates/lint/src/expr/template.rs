@@ -4,6 +4,7 @@
 //! checked left to right and the first one with a problem ends the string's check. All spans
 //! here are byte ranges of the string handed in.
 
+use super::ast::Expr;
 use super::check::{DiagKind, ExprDiag, check};
 use super::contexts::TypeEnv;
 use super::embedded::has_expr;
@@ -58,6 +59,16 @@ fn syntax_diag(e: &ExprError, base: usize) -> ExprDiag {
 /// Parses and checks every `${{ }}` in `s` (actionlint's `checkExprsIn`). Stops at the first
 /// expression with a syntax error or any diagnostic; then `exprs` is empty.
 pub fn check_embedded(s: &str, env: &TypeEnv) -> TemplateCheck {
+    check_embedded_known(s, env, &|_| None)
+}
+
+/// The syntax trees of a string's expressions parsed before, by the span of the text they were
+/// parsed from (inside `${{ }}`, or the whole of a bare condition): a file's expressions are
+/// parsed once and checked here without parsing them again. `None` parses.
+pub type Known<'k> = dyn Fn(Span) -> Option<&'k Expr> + 'k;
+
+/// [`check_embedded`] with the trees [`Known`] before.
+pub fn check_embedded_known<'k>(s: &str, env: &TypeEnv, known: &Known<'k>) -> TemplateCheck {
     let mut out = TemplateCheck::default();
     for emb in find_expressions(s) {
         if let Some(e) = &emb.error {
@@ -71,15 +82,22 @@ pub fn check_embedded(s: &str, env: &TypeEnv) -> TemplateCheck {
             out.exprs.clear();
             return out;
         }
-        let ast = match parse(emb.inner_text(s)) {
-            Ok(ast) => ast,
-            Err(e) => {
-                out.diags.push(syntax_diag(&e, emb.inner.start));
-                out.exprs.clear();
-                return out;
-            }
+        let parsed;
+        let ast = match known(emb.inner) {
+            Some(ast) => ast,
+            None => match parse(emb.inner_text(s)) {
+                Ok(ast) => {
+                    parsed = ast;
+                    &parsed
+                }
+                Err(e) => {
+                    out.diags.push(syntax_diag(&e, emb.inner.start));
+                    out.exprs.clear();
+                    return out;
+                }
+            },
         };
-        let (ty, diags) = check(&ast, env);
+        let (ty, diags) = check(ast, env);
         if !diags.is_empty() {
             let base = emb.inner.start;
             out.diags.extend(diags.into_iter().map(|d| d.shift(base)));
@@ -95,7 +113,12 @@ pub fn check_embedded(s: &str, env: &TypeEnv) -> TemplateCheck {
 /// [`check_embedded`], then an error for each object, array or null value, which would print
 /// as `Object`, `Array` or nothing. That error points at the `${{`.
 pub fn check_template(s: &str, env: &TypeEnv) -> TemplateCheck {
-    let mut out = check_embedded(s, env);
+    check_template_known(s, env, &|_| None)
+}
+
+/// [`check_template`] with the trees [`Known`] before.
+pub fn check_template_known<'k>(s: &str, env: &TypeEnv, known: &Known<'k>) -> TemplateCheck {
+    let mut out = check_embedded_known(s, env, known);
     for t in &out.exprs {
         if matches!(t.ty, Type::Object(_) | Type::Array(_) | Type::Null) {
             out.diags.push(ExprDiag::new(
@@ -116,28 +139,42 @@ pub fn check_template(s: &str, env: &TypeEnv) -> TemplateCheck {
 /// the whole string is one expression (GitHub evaluates it even with operators in it), ending
 /// at a `}}` outside string literals if there is one, as actionlint reads it.
 pub fn check_condition(s: &str, env: &TypeEnv) -> TemplateCheck {
+    check_condition_known(s, env, &|_| None)
+}
+
+/// [`check_condition`] with the trees [`Known`] before.
+pub fn check_condition_known<'k>(s: &str, env: &TypeEnv, known: &Known<'k>) -> TemplateCheck {
     if has_expr(&s) {
-        return check_template(s, env);
+        return check_template_known(s, env, known);
     }
     let text = s.get(..expression_end(s)).unwrap_or(s);
     let mut out = TemplateCheck::default();
-    match parse(text) {
-        Err(e) => out.diags.push(syntax_diag(&e, 0)),
-        Ok(ast) => {
-            let (ty, diags) = check(&ast, env);
-            if diags.is_empty() {
-                out.exprs.push(TypedExpr {
-                    embedded: Embedded {
-                        whole: Span::new(0, s.len()),
-                        inner: Span::new(0, text.len()),
-                        error: None,
-                    },
-                    ty,
-                });
+    let parsed;
+    let ast = match known(Span::new(0, text.len())) {
+        Some(ast) => ast,
+        None => match parse(text) {
+            Ok(ast) => {
+                parsed = ast;
+                &parsed
             }
-            out.diags = diags;
-        }
+            Err(e) => {
+                out.diags.push(syntax_diag(&e, 0));
+                return out;
+            }
+        },
+    };
+    let (ty, diags) = check(ast, env);
+    if diags.is_empty() {
+        out.exprs.push(TypedExpr {
+            embedded: Embedded {
+                whole: Span::new(0, s.len()),
+                inner: Span::new(0, text.len()),
+                error: None,
+            },
+            ty,
+        });
     }
+    out.diags = diags;
     out
 }
 

@@ -1,7 +1,8 @@
 //! One test per kind of diagnostic, with actionlint's wording and position.
 
 use crate::expr::{
-    DiagKind, ExprDiag, ObjectType, Type, TypeEnv, check, check_condition, check_template, parse,
+    DiagKind, ExprDiag, ObjectType, Span, Type, TypeEnv, check, check_condition,
+    check_condition_known, check_template, check_template_known, parse,
 };
 
 fn diags(src: &str, env: &TypeEnv) -> Vec<ExprDiag> {
@@ -414,6 +415,24 @@ fn template_evaluation_and_positions() {
          evaluating the value of type object"
     );
     assert_eq!(out.exprs.len(), 3);
+
+    // A tree parsed before is checked instead of parsing the text again.
+    let s = "echo ${{ github.event }}";
+    let one = parse("1").expect("parses");
+    let known = |at: Span| (at == Span::new(8, 22)).then_some(&one);
+    let out = check_template_known(s, &env, &known);
+    assert!(out.ok(), "{:?}", out.diags);
+    assert_eq!(out.exprs[0].ty, Type::Number);
+    let tree = parse("github.event").expect("parses");
+    let same = |at: Span| (at == Span::new(8, 22)).then_some(&tree);
+    assert_eq!(
+        check_template_known(s, &env, &same),
+        check_template(s, &env)
+    );
+    let cond = parse("true").expect("parses");
+    let bare = |at: Span| (at == Span::new(0, 12)).then_some(&cond);
+    let out = check_condition_known("github.event", &env, &bare);
+    assert_eq!(out.exprs[0].ty, Type::Bool);
 
     // The first failing expression stops the string's check.
     let out = check_template("${{ runner.nope }} ${{ github.nope }}", &env);

@@ -9,7 +9,7 @@
 
 use crate::expr::has_expr;
 use crate::expr::{DiagKind, ExprDiag, ObjectType, TemplateCheck, Type, TypeEnv};
-use crate::expr::{check_condition, check_embedded, check_template};
+use crate::expr::{check_condition_known, check_embedded_known, check_template_known};
 use crate::lint::exprs::pos::value_span;
 use crate::lint::exprs::{Label, Mode, Scope, Site, Want, action_sites, sites, types, whole_type};
 use crate::lint::project::{Callee, Loaded};
@@ -109,10 +109,16 @@ impl Checker<'_, '_> {
             return;
         }
         site.scope.apply(env);
+        // The file's expressions were parsed once for all rules: check those trees.
+        let parsed = self.cx.expressions_of(site.node);
+        let known = |at: crate::expr::Span| {
+            let p = parsed?.exprs.iter().find(|p| p.at.inner == at)?;
+            Some(&p.ast)
+        };
         let out: TemplateCheck = match site.mode {
-            Mode::Template | Mode::Script | Mode::CallWith => check_template(s, env),
-            Mode::Plain | Mode::Typed(..) => check_embedded(s, env),
-            Mode::Condition => check_condition(s, env),
+            Mode::Template | Mode::Script | Mode::CallWith => check_template_known(s, env, &known),
+            Mode::Plain | Mode::Typed(..) => check_embedded_known(s, env, &known),
+            Mode::Condition => check_condition_known(s, env, &known),
         };
         for d in &out.diags {
             let span = value_span(self.cx.source, site.node, d.span.start, d.span.end);
