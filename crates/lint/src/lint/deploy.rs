@@ -170,10 +170,12 @@ fn step_nodes(step: &Node) -> impl Iterator<Item = &Node> {
 }
 
 fn compute_deploys<'a>(job: &Job<'a>) -> Vec<Deploy<'a>> {
-    let throwaway = uses_throwaway_cluster(job);
+    // Whether the cluster is a throwaway one matters only for a cluster deploy: asked then.
+    let throwaway = std::cell::OnceCell::new();
+    let throwaway = || *throwaway.get_or_init(|| uses_throwaway_cluster(job));
     let mut out = Vec::new();
     for step in &job.steps {
-        if let Some((node, what, promote)) = step_deploy(step.node, throwaway) {
+        if let Some((node, what, promote)) = step_deploy(step.node, &throwaway) {
             out.push(Deploy {
                 step: step.index,
                 step_node: step.node,
@@ -203,7 +205,10 @@ fn is_deploy_action_itself(name: &str) -> bool {
 }
 
 /// Whether `step` deploys: the node to point at, what it is, and whether it promotes.
-fn step_deploy(step: &Node, throwaway: bool) -> Option<(&Node, String, bool)> {
+fn step_deploy<'a>(
+    step: &'a Node,
+    throwaway: &dyn Fn() -> bool,
+) -> Option<(&'a Node, String, bool)> {
     if let Some(name) = action_name(step) {
         let uses = step.get("uses")?;
         if is_deploy_action_itself(&name) {
@@ -229,7 +234,7 @@ fn step_deploy(step: &Node, throwaway: bool) -> Option<(&Node, String, bool)> {
         }
         for cmd in commands(&script) {
             if let Some((what, cluster)) = deploy_command(&cmd) {
-                if cluster && throwaway {
+                if cluster && throwaway() {
                     continue;
                 }
                 let promote = what == "deploy-action promote";
@@ -340,34 +345,37 @@ fn subcommands<'w>(words: &[&'w str], n: usize) -> Vec<&'w str> {
     out
 }
 
-/// Whether a command deploys: what it is, and whether it talks to a Kubernetes cluster.
-/// The programs [`deploy_command`] knows.
-const DEPLOY_PROGRAMS: &[&str] = &[
-    "deploy-action",
-    "kubectl",
-    "oc",
-    "helm",
-    "helmfile",
-    "az",
-    "gcloud",
-    "aws",
-    "flyctl",
-    "fly",
-    "terraform",
-];
+/// The programs [`deploy_command`] knows (a `match`, which compiles to a switch on the length).
+fn is_deploy_program(word: &[u8]) -> bool {
+    matches!(
+        word,
+        b"deploy-action"
+            | b"kubectl"
+            | b"oc"
+            | b"helm"
+            | b"helmfile"
+            | b"az"
+            | b"gcloud"
+            | b"aws"
+            | b"flyctl"
+            | b"fly"
+            | b"terraform"
+    )
+}
 
-/// Whether `script` has one of [`DEPLOY_PROGRAMS`] as a word (a command's program is its last
-/// path segment), so that it can hold a deploy command. Most scripts do not, and are not
-/// split into commands at all.
+/// Whether `script` has one of the programs [`is_deploy_program`] knows as a word (a command's
+/// program is its last path segment), so that it can hold a deploy command. Most scripts do
+/// not, and are not split into commands at all.
 fn may_deploy(script: &str) -> bool {
     let word_char = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
-    // One pass over the words (runs of word characters), each compared with the programs.
+    // One pass over the words (runs of word characters).
     script
         .as_bytes()
         .split(|b| !word_char(b))
-        .any(|w| (2..=13).contains(&w.len()) && DEPLOY_PROGRAMS.iter().any(|p| p.as_bytes() == w))
+        .any(is_deploy_program)
 }
 
+/// Whether a command deploys: what it is, and whether it talks to a Kubernetes cluster.
 fn deploy_command(cmd: &[Word]) -> Option<(String, bool)> {
     let words = program_words(cmd);
     let prog = *words.first()?;
