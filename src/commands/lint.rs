@@ -281,9 +281,13 @@ struct Where<'a> {
 impl Where<'_> {
     /// The project of the file at `path` (as given on the command line).
     fn project_of(&self, path: &Path) -> std::sync::Arc<lint::Project> {
-        let abs = self.cwd.join(path);
+        self.project_at(&self.cwd.join(path))
+    }
+
+    /// The project of the file at the absolute path `abs`.
+    fn project_at(&self, abs: &Path) -> std::sync::Arc<lint::Project> {
         self.projects
-            .get(&discover::project_root_of(&abs, self.root))
+            .get(&discover::project_root_of(abs, self.root))
     }
 }
 
@@ -313,15 +317,21 @@ fn lint_one(input: &Input, config: &Config, place: &Where<'_>) -> Result<FileRes
                 Input::Policy(_) => FileKind::Policy,
                 _ => FileKind::of_path(&path),
             };
-            let project = place.project_of(p);
+            let abs = place.cwd.join(p);
+            let project = place.project_at(&abs);
             match String::from_utf8(bytes) {
-                Ok(text) => lint::lint_source_in(
-                    Some(&project),
-                    &path,
-                    text.strip_prefix('\u{feff}').unwrap_or(&text),
-                    kind,
-                    config,
-                ),
+                Ok(text) => match text.strip_prefix('\u{feff}') {
+                    Some(rest) => lint::lint_source_in(Some(&project), &path, rest, kind, config),
+                    // The text is what a caller's `uses:` would read: the project keeps it.
+                    None => lint::lint_source_read(
+                        Some(&project),
+                        Some(&abs),
+                        &path,
+                        &text,
+                        kind,
+                        config,
+                    ),
+                },
                 Err(e) => lint::not_utf8(&path, e.utf8_error().valid_up_to(), e.as_bytes()),
             }
         }

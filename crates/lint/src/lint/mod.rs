@@ -422,10 +422,33 @@ pub fn lint_source_in(
     kind: FileKind,
     config: &Config,
 ) -> FileResult {
+    lint_source_read(project, None, path, source, kind, config)
+}
+
+/// [`lint_source_in`] for a file whose text is `source` exactly as it was read from the path
+/// `read_from` (the path its project was found from): a workflow is also offered to the
+/// project as a reusable workflow, which its callers then need not read and parse again.
+pub fn lint_source_read(
+    project: Option<&Project>,
+    read_from: Option<&std::path::Path>,
+    path: &str,
+    source: &str,
+    kind: FileKind,
+    config: &Config,
+) -> FileResult {
     if source.len() as u64 > MAX_FILE_BYTES {
         return too_large(path, source.len() as u64);
     }
-    let doc = yaml::parse(source);
+    let read = match (project, read_from, kind) {
+        (Some(project), Some(file), FileKind::Workflow) => Some((project, file)),
+        _ => None,
+    };
+    // A caller of this workflow may have parsed it already.
+    let kept = read.and_then(|(project, file)| project.take_parsed(file, source));
+    let doc = kept.unwrap_or_else(|| yaml::parse(source));
+    if let Some((project, file)) = read {
+        project.offer_workflow(file, &doc);
+    }
     let mut findings = Vec::new();
     if let Some(e) = &doc.error {
         findings.push(Finding {

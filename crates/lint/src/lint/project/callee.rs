@@ -39,11 +39,18 @@ impl Callee {
     /// Reads the interface from a workflow's text; `Err` says why the file is not a usable
     /// reusable workflow.
     pub fn parse(text: &str) -> Result<Callee, String> {
-        let doc = yaml::parse(text);
-        if let Some(e) = doc.error {
+        Callee::of_doc(&yaml::parse(text))
+    }
+
+    /// [`Callee::parse`] of a workflow already parsed.
+    pub fn of_doc(doc: &yaml::Document) -> Result<Callee, String> {
+        if let Some(e) = &doc.error {
             return Err(format!("yaml: line {}: {}", e.pos.line, e.message));
         }
-        let root = doc.root.ok_or_else(|| "\"on:\" is not found".to_string())?;
+        let root = doc
+            .root
+            .as_ref()
+            .ok_or_else(|| "\"on:\" is not found".to_string())?;
         let on = root
             .get("on")
             .ok_or_else(|| "\"on:\" is not found".to_string())?;

@@ -13,6 +13,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use crate::workflow::yaml;
+
 pub use action_checks::Problem;
 pub use callee::{Callee, CalleeInput, CalleeSecret};
 pub use local_action::{ActionInput, LocalAction, Runs};
@@ -44,7 +46,20 @@ pub struct Project {
     root: PathBuf,
     actions: Mutex<HashMap<String, Arc<Loaded<LocalAction>>>>,
     workflows: Mutex<HashMap<String, Arc<Loaded<Callee>>>>,
+    kept: Mutex<Kept>,
 }
+
+/// Workflow files of the project parsed for a caller before they were linted themselves: their
+/// text and tree, taken by their own lint ([`Project::take_parsed`]), so that each is parsed
+/// once. Bounded: beyond [`KEPT_BYTES`] of text, files are parsed twice instead.
+#[derive(Debug, Default)]
+struct Kept {
+    bytes: usize,
+    files: HashMap<PathBuf, (String, yaml::Document)>,
+}
+
+/// The most workflow text [`Kept`] holds at once.
+const KEPT_BYTES: usize = 16 << 20;
 
 impl Project {
     /// A project rooted at `root` (the directory holding `.github/`).
@@ -53,6 +68,7 @@ impl Project {
             root: root.into(),
             actions: Mutex::new(HashMap::new()),
             workflows: Mutex::new(HashMap::new()),
+            kept: Mutex::new(Kept::default()),
         }
     }
 
@@ -97,17 +113,77 @@ impl Project {
             Err(e) => Loaded::Absent(format!(
                 "could not read reusable workflow file for {spec:?}: {e}"
             )),
-            Ok(text) => match Callee::parse(&text) {
-                Ok(c) => Loaded::Found(c),
-                Err(why) => Loaded::Invalid(format!(
-                    "error while parsing reusable workflow {spec:?}: {why}"
-                )),
-            },
+            Ok(text) => {
+                let doc = yaml::parse(&text);
+                let callee = summarised(spec, Callee::of_doc(&doc));
+                self.keep_parsed(spec, path, text, doc);
+                callee
+            }
         });
         if let Ok(mut m) = self.workflows.lock() {
             m.insert(spec.to_string(), Arc::clone(&loaded));
         }
         loaded
+    }
+
+    /// Offers the interface of a workflow file of this project that was read and parsed for
+    /// linting (`doc`, from the text read at `file`), so that its callers need not read and
+    /// parse it again: kept under the spec callers write (`./.github/workflows/x.yml`) when
+    /// `file` is that spec's path, and unless the spec was already read.
+    pub fn offer_workflow(&self, file: &Path, doc: &yaml::Document) {
+        let Some(spec) = self.workflow_spec(file) else {
+            return;
+        };
+        let Ok(mut m) = self.workflows.lock() else {
+            return;
+        };
+        if let std::collections::hash_map::Entry::Vacant(slot) = m.entry(spec) {
+            let loaded = summarised(slot.key(), Callee::of_doc(doc));
+            slot.insert(Arc::new(loaded));
+        }
+    }
+}
+
+impl Project {
+    /// The spec callers write for the workflow file at `file` (`./.github/workflows/x.yml`),
+    /// when `file` is directly in this project's `.github/workflows`.
+    fn workflow_spec(&self, file: &Path) -> Option<String> {
+        let name = file.file_name()?.to_str()?;
+        (file.parent()? == self.root.join(".github/workflows"))
+            .then(|| format!("./.github/workflows/{name}"))
+    }
+
+    /// Keeps a workflow file parsed for a caller, for its own lint to take.
+    fn keep_parsed(&self, spec: &str, path: PathBuf, text: String, doc: yaml::Document) {
+        if self.workflow_spec(&path).as_deref() != Some(spec) {
+            return;
+        }
+        let Ok(mut kept) = self.kept.lock() else {
+            return;
+        };
+        if kept.bytes + text.len() <= KEPT_BYTES {
+            kept.bytes += text.len();
+            kept.files.insert(path, (text, doc));
+        }
+    }
+
+    /// The tree of the workflow file at `file`, when a caller parsed it and its text was
+    /// `source`, as it is now; taken, so held no longer.
+    pub fn take_parsed(&self, file: &Path, source: &str) -> Option<yaml::Document> {
+        let mut kept = self.kept.lock().ok()?;
+        let (text, doc) = kept.files.remove(file)?;
+        kept.bytes -= text.len();
+        (text == source).then_some(doc)
+    }
+}
+
+/// What [`Project::workflow`] keeps for a reusable workflow's text that was read.
+fn summarised(spec: &str, parsed: Result<Callee, String>) -> Loaded<Callee> {
+    match parsed {
+        Ok(c) => Loaded::Found(c),
+        Err(why) => Loaded::Invalid(format!(
+            "error while parsing reusable workflow {spec:?}: {why}"
+        )),
     }
 }
 
@@ -162,6 +238,45 @@ mod tests {
             Loaded::Absent(_)
         ));
         assert!(matches!(*p.action("./nowhere"), Loaded::Absent(_)));
+    }
+
+    #[test]
+    fn a_linted_workflow_is_not_read_again_for_its_callers() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let wf = dir.path().join(".github/workflows");
+        std::fs::create_dir_all(&wf).expect("mkdir");
+        let p = Project::new(dir.path());
+        let text = "on:\n  workflow_call:\n    outputs:\n      digest:\n        value: x\n";
+        // Offered from the lint of the file at its path: callers get it without a file.
+        p.offer_workflow(&wf.join("r.yml"), &yaml::parse(text));
+        let callee = p.workflow("./.github/workflows/r.yml");
+        assert_eq!(callee.found().expect("offered").outputs, ["digest"]);
+        // A file elsewhere is not what `./.github/workflows/x.yml` names.
+        p.offer_workflow(&dir.path().join("x.yml"), &yaml::parse(text));
+        assert!(matches!(
+            *p.workflow("./.github/workflows/x.yml"),
+            Loaded::Absent(_)
+        ));
+    }
+
+    #[test]
+    fn a_workflow_parsed_for_a_caller_is_taken_once_by_its_own_lint_if_unchanged() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let wf = dir.path().join(".github/workflows");
+        std::fs::create_dir_all(&wf).expect("mkdir");
+        let (a, b) = (wf.join("a.yml"), wf.join("b.yml"));
+        let text = "on: workflow_call\njobs: {}\n";
+        std::fs::write(&a, text).expect("write");
+        std::fs::write(&b, text).expect("write");
+        let p = Project::new(dir.path());
+        assert!(p.workflow("./.github/workflows/a.yml").found().is_some());
+        assert!(p.workflow("./.github/workflows/b.yml").found().is_some());
+        let doc = p.take_parsed(&a, text).expect("kept for the lint of a.yml");
+        assert!(doc.root.is_some_and(|r| r.get("jobs").is_some()));
+        assert!(p.take_parsed(&a, text).is_none(), "taken once");
+        // The text the lint read differs from what the caller parsed: parsed again.
+        assert!(p.take_parsed(&b, "on: push\n").is_none());
+        assert!(p.take_parsed(&b, text).is_none(), "dropped, not kept");
     }
 
     #[test]
