@@ -117,10 +117,8 @@ pub fn run(args: &LintArgs) -> Result<u8> {
             .collect(),
     };
     let files_checked = results.len();
-    let shown: Vec<FileResult> = results
-        .into_iter()
-        .filter(|r| !r.findings.is_empty())
-        .collect();
+    let (shown, clean): (Vec<FileResult>, Vec<FileResult>) =
+        results.into_iter().partition(|r| !r.findings.is_empty());
     write_report(args, format, &shown, &parts, files_checked)
         .context("cannot write to standard output")?;
     let threshold = match args.fail_on {
@@ -133,9 +131,8 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         .iter()
         .any(|r| r.findings.iter().any(|f| f.severity <= threshold));
     // The process ends next: freeing every file's text and findings one by one (a corpus run
-    // has tens of thousands) would only delay the exit.
-    std::mem::forget(shown);
-    std::mem::forget(parts);
+    // has tens of thousands), and the projects' summaries, would only delay the exit.
+    std::mem::forget((shown, clean, parts, place));
     Ok(if failed { exit::FINDINGS } else { exit::OK })
 }
 

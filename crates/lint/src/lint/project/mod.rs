@@ -56,6 +56,8 @@ pub struct Project {
 struct Kept {
     bytes: usize,
     files: HashMap<PathBuf, (String, yaml::Document)>,
+    /// Files whose lint has asked already: a caller's parse of one of them is not kept.
+    asked: std::collections::HashSet<PathBuf>,
 }
 
 /// The most workflow text [`Kept`] holds at once.
@@ -161,7 +163,7 @@ impl Project {
         let Ok(mut kept) = self.kept.lock() else {
             return;
         };
-        if kept.bytes + text.len() <= KEPT_BYTES {
+        if kept.bytes + text.len() <= KEPT_BYTES && !kept.asked.contains(&path) {
             kept.bytes += text.len();
             kept.files.insert(path, (text, doc));
         }
@@ -171,6 +173,7 @@ impl Project {
     /// `source`, as it is now; taken, so held no longer.
     pub fn take_parsed(&self, file: &Path, source: &str) -> Option<yaml::Document> {
         let mut kept = self.kept.lock().ok()?;
+        kept.asked.insert(file.to_path_buf());
         let (text, doc) = kept.files.remove(file)?;
         kept.bytes -= text.len();
         (text == source).then_some(doc)
@@ -277,6 +280,15 @@ mod tests {
         // The text the lint read differs from what the caller parsed: parsed again.
         assert!(p.take_parsed(&b, "on: push\n").is_none());
         assert!(p.take_parsed(&b, text).is_none(), "dropped, not kept");
+        // A caller parsing a file whose lint has begun (and parsed it) does not keep it.
+        let c = wf.join("c.yml");
+        std::fs::write(&c, text).expect("write");
+        assert!(p.take_parsed(&c, text).is_none());
+        assert!(p.workflow("./.github/workflows/c.yml").found().is_some());
+        assert!(
+            p.take_parsed(&c, text).is_none(),
+            "not kept after its lint asked"
+        );
     }
 
     #[test]
