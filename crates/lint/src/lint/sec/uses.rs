@@ -135,16 +135,16 @@ impl<'a> Uses<'a> {
         if len != slug.len() {
             return false;
         }
-        let mut want = slug.splitn(3, '/');
-        let (Some(o), Some(n)) = (want.next(), want.next()) else {
-            return false;
-        };
-        r.owner.eq_ignore_ascii_case(o)
-            && r.repo.eq_ignore_ascii_case(n)
-            && match want.next() {
-                Some(p) => r.path.is_some_and(|x| x.eq_ignore_ascii_case(p)),
-                None => r.path.is_none(),
-            }
+        // Then part by part in place: the owner and the repository hold no `/`, so the slug's
+        // slashes must fall where the reference's do.
+        let want = slug.as_bytes();
+        let (o, n) = (r.owner.len(), r.repo.len());
+        want[..o].eq_ignore_ascii_case(r.owner.as_bytes())
+            && want[o] == b'/'
+            && want[o + 1..o + 1 + n].eq_ignore_ascii_case(r.repo.as_bytes())
+            && r.path.is_none_or(|p| {
+                want[o + 1 + n] == b'/' && want[o + 2 + n..].eq_ignore_ascii_case(p.as_bytes())
+            })
     }
 
     /// The repository, for repository references.
@@ -184,6 +184,18 @@ mod tests {
         ));
         assert!(Uses::parse("Actions/Checkout@v4").is_some_and(|u| u.is("actions/checkout")));
         assert!(!Uses::parse("actions/checkout/x@v4").is_some_and(|u| u.is("actions/checkout")));
+        let is = |uses: &str, slug: &str| Uses::parse(uses).is_some_and(|u| u.is(slug));
+        assert!(is(
+            "Github/CodeQL-Action/Init@v3",
+            "github/codeql-action/init"
+        ));
+        assert!(is("a/b/c/d@v1", "a/b/c/d"));
+        assert!(!is("a/b/c/d@v1", "a/b/c/e"));
+        // Same length, slashes elsewhere.
+        assert!(!is("ab/c@v1", "a/bc"));
+        assert!(!is("a/bc@v1", "a/b/c"));
+        assert!(!is("a/b/c@v1", "a/bxc"));
+        assert!(!is("a/b@v1", "a/bc"));
     }
 
     #[test]
