@@ -4,6 +4,8 @@
 //! checked left to right and the first one with a problem ends the string's check. All spans
 //! here are byte ranges of the string handed in.
 
+use std::borrow::Cow;
+
 use super::ast::Expr;
 use super::check::{DiagKind, ExprDiag, check};
 use super::contexts::TypeEnv;
@@ -67,6 +69,14 @@ pub fn check_embedded(s: &str, env: &TypeEnv) -> TemplateCheck {
 /// parsed once and checked here without parsing them again. `None` parses.
 pub type Known<'k> = dyn Fn(Span) -> Option<&'k Expr> + 'k;
 
+/// The tree of `text`, at `at` in the string: the one [`Known`] before, else parsed.
+fn tree<'k>(known: &Known<'k>, at: Span, text: &str) -> Result<Cow<'k, Expr>, ExprError> {
+    match known(at) {
+        Some(ast) => Ok(Cow::Borrowed(ast)),
+        None => parse(text).map(Cow::Owned),
+    }
+}
+
 /// [`check_embedded`] with the trees [`Known`] before.
 pub fn check_embedded_known<'k>(s: &str, env: &TypeEnv, known: &Known<'k>) -> TemplateCheck {
     let mut out = TemplateCheck::default();
@@ -82,22 +92,15 @@ pub fn check_embedded_known<'k>(s: &str, env: &TypeEnv, known: &Known<'k>) -> Te
             out.exprs.clear();
             return out;
         }
-        let parsed;
-        let ast = match known(emb.inner) {
-            Some(ast) => ast,
-            None => match parse(emb.inner_text(s)) {
-                Ok(ast) => {
-                    parsed = ast;
-                    &parsed
-                }
-                Err(e) => {
-                    out.diags.push(syntax_diag(&e, emb.inner.start));
-                    out.exprs.clear();
-                    return out;
-                }
-            },
+        let ast = match tree(known, emb.inner, emb.inner_text(s)) {
+            Ok(ast) => ast,
+            Err(e) => {
+                out.diags.push(syntax_diag(&e, emb.inner.start));
+                out.exprs.clear();
+                return out;
+            }
         };
-        let (ty, diags) = check(ast, env);
+        let (ty, diags) = check(&ast, env);
         if !diags.is_empty() {
             let base = emb.inner.start;
             out.diags.extend(diags.into_iter().map(|d| d.shift(base)));
@@ -149,21 +152,14 @@ pub fn check_condition_known<'k>(s: &str, env: &TypeEnv, known: &Known<'k>) -> T
     }
     let text = s.get(..expression_end(s)).unwrap_or(s);
     let mut out = TemplateCheck::default();
-    let parsed;
-    let ast = match known(Span::new(0, text.len())) {
-        Some(ast) => ast,
-        None => match parse(text) {
-            Ok(ast) => {
-                parsed = ast;
-                &parsed
-            }
-            Err(e) => {
-                out.diags.push(syntax_diag(&e, 0));
-                return out;
-            }
-        },
+    let ast = match tree(known, Span::new(0, text.len()), text) {
+        Ok(ast) => ast,
+        Err(e) => {
+            out.diags.push(syntax_diag(&e, 0));
+            return out;
+        }
     };
-    let (ty, diags) = check(ast, env);
+    let (ty, diags) = check(&ast, env);
     if diags.is_empty() {
         out.exprs.push(TypedExpr {
             embedded: Embedded {

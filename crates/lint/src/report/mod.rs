@@ -75,9 +75,12 @@ pub fn assemble(
 ) -> std::io::Result<()> {
     match format {
         Format::Json => json::assemble(parts.iter().map(|p| p.text.as_str()), files_checked, out),
-        Format::Human => {
+        _ => {
             for p in parts {
                 out.write_all(p.text.as_bytes())?;
+            }
+            if format != Format::Human {
+                return Ok(());
             }
             let mut counts = [0usize; 3];
             for p in parts {
@@ -90,12 +93,6 @@ pub fn assemble(
                 .filter(|p| p.counts.iter().sum::<usize>() > 0)
                 .count();
             out.write_all(human::summary(counts, files).as_bytes())
-        }
-        Format::Github | Format::Sarif => {
-            for p in parts {
-                out.write_all(p.text.as_bytes())?;
-            }
-            Ok(())
         }
     }
 }

@@ -144,9 +144,7 @@ impl Project {
             slot.insert(Arc::new(loaded));
         }
     }
-}
 
-impl Project {
     /// The spec callers write for the workflow file at `file` (`./.github/workflows/x.yml`),
     /// when `file` is directly in this project's `.github/workflows`.
     fn workflow_spec(&self, file: &Path) -> Option<String> {

@@ -3,6 +3,7 @@
 //! repository (`./path`, `$/path`).
 
 use crate::expr::has_expr;
+
 /// A parsed `uses:` value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Uses<'a> {
