@@ -35,12 +35,23 @@ fn main() -> ExitCode {
 }
 
 /// The one line `main` prints for an error, and the exit status its type maps it to. A
-/// [`Failure`] was rendered by its command; any other error prints its whole chain.
+/// [`Failure`] was rendered by its command; any other error prints its whole chain, each
+/// cause once.
 fn render(e: &anyhow::Error) -> (String, u8) {
     if let Some(f) = e.downcast_ref::<Failure>() {
         return (f.message.clone(), f.code);
     }
-    let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
+    // The chain joined by `: `; a message that already ends with its cause's text (`cannot read
+    // config c.yml: No such file or directory`) does not get the cause a second time.
+    let mut line = String::new();
+    for cause in e.chain().map(ToString::to_string) {
+        if line.is_empty() {
+            line = cause;
+        } else if !line.ends_with(&cause) {
+            line.push_str(": ");
+            line.push_str(&cause);
+        }
+    }
     let code = if let Some(i) = e.downcast_ref::<deploy_action_image::ImageError>() {
         i.exit_code()
     } else if let Some(r) = e.downcast_ref::<deploy_action_release::rollback::RollbackError>() {
@@ -48,7 +59,7 @@ fn render(e: &anyhow::Error) -> (String, u8) {
     } else {
         exit::USAGE
     };
-    (chain.join(": "), code)
+    (line, code)
 }
 
 /// Linting allocates many small strings and nodes; mimalloc roughly halves the time spent in the

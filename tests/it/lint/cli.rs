@@ -227,6 +227,21 @@ fn bad_config_is_a_clear_error() {
 }
 
 #[test]
+fn a_missing_config_is_one_line_naming_its_cause_once() {
+    let out = lint(&["--config", "no-such-config.yml", "clean.yml"])
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("cannot read config no-such-config.yml"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("os error 2").count(), 1, "{stderr}");
+}
+
+#[test]
 fn directory_argument_finds_workflows_and_actions() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir_all(dir.path().join(".github/workflows")).expect("mkdir");
