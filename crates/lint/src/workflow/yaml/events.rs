@@ -8,6 +8,7 @@ use std::ops::ControlFlow;
 
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
+use super::fast;
 use super::{
     ALIAS_EXPANSION_BUDGET, Document, Kind, MAX_DEPTH, Node, Offsets, Pos, Span, Style, YamlError,
     YamlIssue,
@@ -36,47 +37,22 @@ type Step = ControlFlow<(), Option<Node>>;
 struct Builder<'s> {
     src: &'s str,
     doc: Document,
-    offsets: Offsets<'s>,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
     anchor_used: HashMap<usize, bool>,
     budget: usize,
     documents: usize,
+    // An event stopped the reading (an error, a second document): the rest are ignored.
+    stopped: bool,
 }
 
-/// Parses `src` once, without the bracket recovery of [`super::parse`].
+/// Parses `src` once, without the bracket recovery of [`super::parse`]: with the fast reader
+/// when it takes the text, else with saphyr.
 pub(super) fn parse_once(src: &str) -> Document {
-    let mut b = Builder {
-        src,
-        doc: Document::default(),
-        offsets: Offsets::new(src),
-        stack: Vec::new(),
-        anchors: HashMap::new(),
-        anchor_used: HashMap::new(),
-        budget: ALIAS_EXPANSION_BUDGET,
-        documents: 0,
-    };
-    let mut parser = Parser::new_from_str(src);
-    loop {
-        let (event, span) = match parser.next_event() {
-            None => break,
-            Some(Ok(ev)) => ev,
-            Some(Err(e)) => {
-                let pos = b.offsets.pos(e.marker());
-                b.doc.error = Some(YamlError {
-                    message: e.info().to_string(),
-                    pos,
-                });
-                break;
-            }
-        };
-        let start = b.offsets.pos(&span.start);
-        let end = b.offsets.pos(&span.end);
-        match b.event(event, start, end) {
-            ControlFlow::Break(()) => break,
-            ControlFlow::Continue(None) => {}
-            ControlFlow::Continue(Some(node)) => b.attach(node),
-        }
+    let mut b = Builder::new(src);
+    if fast::read(src, &mut b).is_err() {
+        b = Builder::new(src);
+        b.read_with_saphyr();
     }
     if b.doc.error.is_none() {
         b.report_unused_anchors();
@@ -84,6 +60,66 @@ pub(super) fn parse_once(src: &str) -> Document {
         b.unwind();
     }
     b.doc
+}
+
+impl<'s> fast::Sink<'s> for Builder<'s> {
+    fn event(&mut self, ev: Event<'s>, start: Pos, end: Pos) {
+        if !self.stopped {
+            self.stopped = self.step(ev, start, end).is_break();
+        }
+    }
+}
+
+impl<'s> Builder<'s> {
+    fn new(src: &'s str) -> Self {
+        Builder {
+            src,
+            doc: Document::default(),
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            anchor_used: HashMap::new(),
+            budget: ALIAS_EXPANSION_BUDGET,
+            documents: 0,
+            stopped: false,
+        }
+    }
+
+    /// Reads the whole text with saphyr, which takes every YAML and reports errors.
+    fn read_with_saphyr(&mut self) {
+        let offsets = Offsets::new(self.src);
+        let mut parser = Parser::new_from_str(self.src);
+        loop {
+            let (event, span) = match parser.next_event() {
+                None => break,
+                Some(Ok(ev)) => ev,
+                Some(Err(e)) => {
+                    let pos = offsets.pos(e.marker());
+                    self.doc.error = Some(YamlError {
+                        message: e.info().to_string(),
+                        pos,
+                    });
+                    break;
+                }
+            };
+            let start = offsets.pos(&span.start);
+            let end = offsets.pos(&span.end);
+            if self.step(event, start, end).is_break() {
+                break;
+            }
+        }
+    }
+
+    /// Handles one event and attaches the node it finishes; `Break` stops the reading.
+    fn step(&mut self, event: Event<'s>, start: Pos, end: Pos) -> ControlFlow<()> {
+        match self.event(event, start, end) {
+            ControlFlow::Break(()) => ControlFlow::Break(()),
+            ControlFlow::Continue(None) => ControlFlow::Continue(()),
+            ControlFlow::Continue(Some(node)) => {
+                self.attach(node);
+                ControlFlow::Continue(())
+            }
+        }
+    }
 }
 
 impl Builder<'_> {

@@ -1,4 +1,6 @@
-//! YAML with source positions: a small tree built from saphyr-parser's event stream.
+//! YAML with source positions: a small tree built from an event stream. The events come from
+//! `fast`, a reader for the YAML workflows are written in, or, for any other text, from
+//! saphyr-parser; both give the same events at the same positions (see `fast`).
 //!
 //! Every key and value keeps where it stands in the source, so that a rule can point at the
 //! offending node. Aliases are expanded into copies of their anchor, under a budget that stops
@@ -6,6 +8,7 @@
 //! GitHub Actions does not support them.
 
 mod events;
+mod fast;
 
 use events::parse_once;
 

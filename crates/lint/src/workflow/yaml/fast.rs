@@ -1,0 +1,503 @@
+//! A fast reader for the YAML that workflows are written in: block mappings and sequences,
+//! plain, quoted and block scalars, one-line flow collections, comments. It gives the events,
+//! with the same positions, that saphyr-parser gives for the same text, and it gives up
+//! ([`Bail`]) on anything else: anchors, aliases, tags, directives, several documents, tabs, CR
+//! line breaks, multi-line quoted or flow scalars, odd indentation, and every syntax error.
+//! saphyr then reads the whole text, so a file is read exactly as before whichever reader took it;
+//! `tests::the_fast_reader_gives_saphyrs_events` holds the two to that on every corpus file.
+//!
+//! Why a second reader: saphyr spends about 130 instructions per byte on these files (it counts
+//! characters and tracks simple keys for every token), 38 % of a whole-corpus lint. This one
+//! walks the bytes once and borrows plain and quoted scalars from the source.
+
+use std::borrow::Cow;
+
+use saphyr_parser::{Event, ScalarStyle};
+
+use super::{MAX_DEPTH, Pos};
+
+/// One event and where it starts and ends.
+pub(super) type Ev<'a> = (Event<'a>, Pos, Pos);
+
+/// The text has something this reader does not take; saphyr reads it instead.
+#[derive(Debug, PartialEq)]
+pub(super) struct Bail;
+
+type Read<T> = Result<T, Bail>;
+
+/// Where the reader's events go: the tree builder, or a list in the tests.
+pub(super) trait Sink<'a> {
+    /// Takes one event and where it starts and ends.
+    fn event(&mut self, ev: Event<'a>, start: Pos, end: Pos);
+}
+
+impl<'a> Sink<'a> for Vec<Ev<'a>> {
+    fn event(&mut self, ev: Event<'a>, start: Pos, end: Pos) {
+        self.push((ev, start, end));
+    }
+}
+
+/// Gives `src`'s events to `sink`, or [`Bail`] (after some events, perhaps) when the text is not
+/// in the subset this reader takes.
+pub(super) fn read<'a>(src: &'a str, sink: &mut impl Sink<'a>) -> Read<()> {
+    Reader::new(src, sink)?.stream()
+}
+
+/// How a block scalar's final line breaks are kept (`|`, `|-`, `|+`).
+#[derive(Clone, Copy, PartialEq)]
+enum Chomp {
+    Clip,
+    Strip,
+    Keep,
+}
+
+struct Reader<'a, 's, S> {
+    src: &'a str,
+    b: &'a [u8],
+    pos: usize,
+    line: u32,
+    line_start: usize,
+    ascii: bool,
+    depth: usize,
+    // The last (line start, byte, column in characters) computed, in a text that is not ASCII.
+    last_col: std::cell::Cell<(usize, usize, usize)>,
+    out: &'s mut S,
+}
+
+/// True for a byte that ends a token in block context: a space, a line break or the end.
+fn is_sep(b: Option<&u8>) -> bool {
+    matches!(b, None | Some(b' ') | Some(b'\n'))
+}
+
+/// True for the flow indicators, which end a plain scalar inside `[ ]` and `{ }`.
+fn is_flow_indicator(c: u8) -> bool {
+    matches!(c, b',' | b'[' | b']' | b'{' | b'}')
+}
+
+impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
+    /// Refuses text with a byte order mark, tabs, CR, control characters or C1 characters.
+    fn new(src: &'a str, out: &'s mut S) -> Read<Self> {
+        let b = src.as_bytes();
+        // In blocks without an early exit, so that the compiler can vectorise it.
+        let odd = |c: u8| (c < 0x20 && c != b'\n') || c == 0x7f;
+        if b.chunks(64)
+            .any(|chunk| chunk.iter().fold(false, |acc, &c| acc | odd(c)))
+        {
+            return Err(Bail);
+        }
+        let ascii = src.is_ascii();
+        if !ascii
+            && src.chars().any(|c| {
+                ('\u{80}'..='\u{9f}').contains(&c)
+                    || c == '\u{feff}'
+                    || matches!(c, '\u{fffe}' | '\u{ffff}')
+            })
+        {
+            return Err(Bail);
+        }
+        Ok(Reader {
+            src,
+            b,
+            pos: 0,
+            line: 1,
+            line_start: 0,
+            ascii,
+            depth: 0,
+            last_col: std::cell::Cell::new((0, 0, 0)),
+            out,
+        })
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.pos).copied()
+    }
+
+    fn peek_at(&self, i: usize) -> Option<&u8> {
+        self.b.get(i)
+    }
+
+    fn eof(&self) -> bool {
+        self.pos >= self.b.len()
+    }
+
+    /// The column (0-based, in bytes) of the reader; only compared for indentation, which is
+    /// made of ASCII spaces and `- `.
+    fn col(&self) -> usize {
+        self.pos - self.line_start
+    }
+
+    /// The position of byte `at` on the current line.
+    fn at(&self, at: usize) -> Pos {
+        let col = if self.ascii {
+            at - self.line_start
+        } else {
+            // Counted on from the last position asked on this line, if it is not past `at`.
+            let (line, mut from, mut chars) = self.last_col.get();
+            if line != self.line_start || from > at {
+                (from, chars) = (self.line_start, 0);
+            }
+            chars += self.src[from..at].chars().count();
+            self.last_col.set((self.line_start, at, chars));
+            chars
+        };
+        Pos {
+            offset: at,
+            line: self.line,
+            col: col as u32 + 1,
+        }
+    }
+
+    fn here(&self) -> Pos {
+        self.at(self.pos)
+    }
+
+    fn push(&mut self, ev: Event<'a>, start: Pos, end: Pos) {
+        self.out.event(ev, start, end);
+    }
+
+    fn push_scalar(&mut self, value: Cow<'a, str>, style: ScalarStyle, start: Pos, end: Pos) {
+        self.push(Event::Scalar(value, style, 0, None), start, end);
+    }
+
+    /// Steps over the line break at the reader.
+    fn newline(&mut self) {
+        self.pos += 1;
+        self.line += 1;
+        self.line_start = self.pos;
+    }
+
+    fn spaces(&mut self) {
+        while self.peek() == Some(b' ') {
+            self.pos += 1;
+        }
+    }
+
+    /// Steps over spaces and a comment after them, up to the line's break: where saphyr ends a
+    /// quoted scalar or a flow bracket.
+    fn ws_to_eol(&mut self) {
+        let before = self.pos;
+        self.spaces();
+        if self.pos > before && self.peek() == Some(b'#') {
+            self.pos =
+                memchr::memchr(b'\n', &self.b[self.pos..]).map_or(self.b.len(), |i| self.pos + i);
+        }
+    }
+
+    /// Steps over spaces, comments and line breaks to the next token or the end. A document
+    /// marker (`---`, `...`) at a line's start is refused.
+    fn token(&mut self) -> Read<()> {
+        self.skip_blank();
+        if self.at_marker() {
+            return Err(Bail);
+        }
+        Ok(())
+    }
+
+    /// Steps over spaces, comments and line breaks.
+    fn skip_blank(&mut self) {
+        loop {
+            match self.peek() {
+                Some(b' ') => self.pos += 1,
+                Some(b'\n') => self.newline(),
+                Some(b'#') => {
+                    self.pos = memchr::memchr(b'\n', &self.b[self.pos..])
+                        .map_or(self.b.len(), |i| self.pos + i)
+                }
+                _ => break,
+            }
+        }
+        if self.eof() && self.line_start < self.pos {
+            // saphyr ends a text without a final line break on the line after it.
+            self.line += 1;
+            self.line_start = self.pos;
+        }
+    }
+
+    /// True at a document marker (`---`, `...`) at a line's start.
+    fn at_marker(&self) -> bool {
+        let rest = &self.b[self.pos..];
+        self.pos == self.line_start
+            && (rest.starts_with(b"---") || rest.starts_with(b"..."))
+            && is_sep(rest.get(3))
+    }
+
+    /// True at the end of a line's content: a break, the end, or a comment.
+    fn at_line_end(&self) -> bool {
+        matches!(self.peek(), None | Some(b'\n') | Some(b'#'))
+    }
+
+    /// After a value: only spaces and a comment may follow on its line.
+    fn line_end(&mut self) -> Read<()> {
+        let before = self.pos;
+        self.spaces();
+        match self.peek() {
+            None | Some(b'\n') => Ok(()),
+            Some(b'#') if self.pos > before => Ok(()),
+            _ => Err(Bail),
+        }
+    }
+
+    fn enter(&mut self) -> Read<()> {
+        self.depth += 1;
+        if self.depth >= MAX_DEPTH {
+            return Err(Bail);
+        }
+        Ok(())
+    }
+
+    /// The stream: one document whose root is a block mapping or sequence.
+    fn stream(&mut self) -> Read<()> {
+        let zero = Pos {
+            offset: 0,
+            line: 1,
+            col: 1,
+        };
+        self.push(Event::StreamStart, zero, zero);
+        self.skip_blank();
+        if self.at_marker() && self.b[self.pos] == b'-' {
+            let p = self.here();
+            self.pos += 3;
+            let q = self.here();
+            self.push(Event::DocumentStart(true), p, q);
+            self.line_end()?;
+            self.token()?;
+        } else if self.at_marker() {
+            return Err(Bail);
+        } else {
+            let p = self.here();
+            self.push(Event::DocumentStart(false), p, p);
+        }
+        if self.eof() {
+            return Err(Bail);
+        }
+        if self.is_entry() {
+            self.block_seq(self.col(), false)?;
+        } else if let Some(colon) = self.key_at()? {
+            self.block_map(self.col(), colon)?;
+        } else {
+            return Err(Bail);
+        }
+        self.token()?;
+        if !self.eof() {
+            return Err(Bail);
+        }
+        let end = self.here();
+        self.push(Event::DocumentEnd, end, end);
+        self.push(Event::StreamEnd, end, end);
+        Ok(())
+    }
+
+    /// True at a block sequence entry: `-` then a space, a break or the end.
+    fn is_entry(&self) -> bool {
+        self.peek() == Some(b'-') && is_sep(self.peek_at(self.pos + 1))
+    }
+
+    /// Where the `:` stands when the line from here is an implicit key: a plain or one-line
+    /// quoted scalar followed by `:` and a space, a break or the end.
+    fn key_at(&self) -> Read<Option<usize>> {
+        let b = self.b;
+        let mut i = self.pos;
+        match b.get(i) {
+            Some(b'"') | Some(b'\'') => {
+                i = self.quoted_end(i)?;
+                while b.get(i) == Some(&b' ') {
+                    i += 1;
+                }
+                let key = b.get(i) == Some(&b':') && is_sep(b.get(i + 1));
+                return Ok(key.then_some(i));
+            }
+            Some(&c) if self.plain_start(i, c, false) => {}
+            _ => return Ok(None),
+        }
+        loop {
+            match b.get(i) {
+                None | Some(b'\n') => return Ok(None),
+                Some(b':') if is_sep(b.get(i + 1)) => return Ok(Some(i)),
+                Some(b' ') if b.get(i + 1) == Some(&b'#') => return Ok(None),
+                _ => i += 1,
+            }
+        }
+    }
+
+    /// True when a plain scalar may start with byte `c` at `i`: not an indicator, except
+    /// `-`, `?` and `:` followed by a character that is not a separator.
+    fn plain_start(&self, i: usize, c: u8, flow: bool) -> bool {
+        match c {
+            b'-' | b'?' | b':' => {
+                let next = self.b.get(i + 1);
+                !(is_sep(next) || flow && next.is_some_and(|&n| is_flow_indicator(n)))
+            }
+            b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\''
+            | b'"' | b'%' | b'@' | b'`' => false,
+            _ => true,
+        }
+    }
+
+    /// A block mapping whose keys stand at column `c`; its first key's `:` is at byte `colon`.
+    fn block_map(&mut self, c: usize, mut colon: usize) -> Read<()> {
+        self.enter()?;
+        let p = self.here();
+        self.push(Event::MappingStart(0, None), p, p);
+        loop {
+            let at = self.key(colon)?;
+            self.map_value(c, at)?;
+            self.token()?;
+            if self.eof() || self.col() < c {
+                break;
+            }
+            match self.key_at()? {
+                Some(next) if self.col() == c => colon = next,
+                _ => return Err(Bail),
+            }
+        }
+        let p = self.here();
+        self.push(Event::MappingEnd, p, p);
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// A key whose `:` is at byte `colon`, and the `:`; returns where the `:` stands.
+    fn key(&mut self, colon: usize) -> Read<Pos> {
+        let start = self.here();
+        let (value, style) = match self.peek() {
+            Some(b'"') => self.double_quoted()?,
+            Some(b'\'') => self.single_quoted()?,
+            _ => {
+                let from = self.pos;
+                let mut end = colon;
+                while self.b[end - 1] == b' ' {
+                    end -= 1;
+                }
+                self.pos = end;
+                (Cow::Borrowed(&self.src[from..end]), ScalarStyle::Plain)
+            }
+        };
+        let end = self.here();
+        self.push_scalar(value, style, start, end);
+        self.pos = colon;
+        let at = self.here();
+        self.pos += 1;
+        Ok(at)
+    }
+
+    /// The value of a key of a mapping at column `c`, whose `:` stands at `colon`.
+    fn map_value(&mut self, c: usize, colon: Pos) -> Read<()> {
+        self.spaces();
+        if !self.at_line_end() {
+            return self.inline_value(c as isize);
+        }
+        self.token()?;
+        let col = self.col();
+        if self.eof() || col < c || (col == c && !self.is_entry()) {
+            let empty = Cow::Borrowed("");
+            self.push_scalar(empty, ScalarStyle::Plain, colon, colon);
+            return Ok(());
+        }
+        if col == c {
+            return self.block_seq(c, true);
+        }
+        self.block_node(c as isize)
+    }
+
+    /// A node that starts a line, indented more than `parent`.
+    fn block_node(&mut self, parent: isize) -> Read<()> {
+        if self.is_entry() {
+            return self.block_seq(self.col(), false);
+        }
+        if let Some(colon) = self.key_at()? {
+            return self.block_map(self.col(), colon);
+        }
+        if matches!(self.peek(), Some(b'|') | Some(b'>')) {
+            return Err(Bail);
+        }
+        self.inline_value(parent)
+    }
+
+    /// A block sequence whose entries stand at column `c`; `indentless` when it is a mapping
+    /// value at the mapping's own column.
+    fn block_seq(&mut self, c: usize, indentless: bool) -> Read<()> {
+        self.enter()?;
+        let p = if indentless {
+            // saphyr starts an indentless sequence where its first `-` token ends.
+            let dash = self.pos;
+            self.pos += 1;
+            self.ws_to_eol();
+            let q = self.here();
+            self.pos = dash;
+            q
+        } else {
+            self.here()
+        };
+        self.push(Event::SequenceStart(0, None), p, p);
+        loop {
+            self.pos += 1;
+            self.spaces();
+            self.entry(c)?;
+            self.token()?;
+            if self.eof() || self.col() < c {
+                break;
+            }
+            if self.col() > c {
+                return Err(Bail);
+            }
+            if !self.is_entry() {
+                if indentless {
+                    break;
+                }
+                return Err(Bail);
+            }
+        }
+        let p = self.here();
+        self.push(Event::SequenceEnd, p, p);
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// One entry of a sequence at column `c`, read from just after its `- `.
+    fn entry(&mut self, c: usize) -> Read<()> {
+        if self.at_line_end() {
+            self.token()?;
+            if self.eof() || self.col() <= c {
+                return Err(Bail);
+            }
+            return self.block_node(c as isize);
+        }
+        if self.is_entry() {
+            return Err(Bail);
+        }
+        if let Some(colon) = self.key_at()? {
+            return self.block_map(self.col(), colon);
+        }
+        self.inline_value(c as isize)
+    }
+
+    /// A scalar or flow collection; a plain scalar may go on in lines indented more than
+    /// `parent`.
+    fn inline_value(&mut self, parent: isize) -> Read<()> {
+        match self.peek() {
+            Some(b'|') | Some(b'>') => self.block_scalar(parent),
+            Some(b'[') | Some(b'{') => {
+                self.flow_node(parent)?;
+                self.line_end()
+            }
+            Some(b'"') | Some(b'\'') => {
+                let start = self.here();
+                let (value, style) = if self.peek() == Some(b'"') {
+                    self.double_quoted()?
+                } else {
+                    self.single_quoted()?
+                };
+                let end = self.here();
+                self.push_scalar(value, style, start, end);
+                self.line_end()
+            }
+            Some(c) if self.plain_start(self.pos, c, false) => self.plain(parent),
+            _ => Err(Bail),
+        }
+    }
+}
+
+mod scalars;
+
+#[cfg(test)]
+mod tests;

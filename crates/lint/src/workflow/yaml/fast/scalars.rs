@@ -1,0 +1,408 @@
+//! The fast reader's scalars and flow collections.
+
+use std::borrow::Cow;
+
+use saphyr_parser::{Event, ScalarStyle};
+
+use super::{Bail, Chomp, Read, Reader, Sink, is_flow_indicator, is_sep};
+
+/// Where a plain scalar's line ends: at a comment, or at the line's end.
+enum LineEnd {
+    Comment,
+    Break,
+}
+
+impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
+    /// A plain scalar in block context; it goes on in the following lines indented more than
+    /// `parent` (folded: one break is a space, blank lines are breaks).
+    pub(super) fn plain(&mut self, parent: isize) -> Read<()> {
+        let from = self.pos;
+        let start = self.here();
+        let (mut end, mut stop) = self.plain_line()?;
+        let mut end_pos = self.at(end);
+        let mut owned: Option<String> = None;
+        while let LineEnd::Break = stop {
+            let saved = (self.pos, self.line, self.line_start);
+            let Some(breaks) = self.continuation(parent) else {
+                (self.pos, self.line, self.line_start) = saved;
+                break;
+            };
+            let seg = self.pos;
+            let (seg_end, seg_stop) = self.plain_line()?;
+            let s = owned.get_or_insert_with(|| self.src[from..end].to_string());
+            if breaks == 0 {
+                s.push(' ');
+            } else {
+                s.extend(std::iter::repeat_n('\n', breaks));
+            }
+            s.push_str(&self.src[seg..seg_end]);
+            end = seg_end;
+            end_pos = self.at(end);
+            stop = seg_stop;
+        }
+        let value = owned.map_or(Cow::Borrowed(&self.src[from..end]), Cow::Owned);
+        self.push_scalar(value, ScalarStyle::Plain, start, end_pos);
+        self.pos = end;
+        self.line_end()
+    }
+
+    /// From the end of a plain scalar's line: moves to the next line that goes on with it and
+    /// returns how many blank lines came between, or `None` when the scalar ends here.
+    fn continuation(&mut self, parent: isize) -> Option<usize> {
+        self.spaces();
+        let mut breaks = 0;
+        loop {
+            if self.peek() != Some(b'\n') {
+                return None;
+            }
+            self.newline();
+            self.spaces();
+            if self.peek() != Some(b'\n') {
+                break;
+            }
+            breaks += 1;
+        }
+        let c = self.peek()?;
+        if (self.col() as isize) <= parent || c == b'#' {
+            return None;
+        }
+        Some(breaks)
+    }
+
+    /// One line of a plain scalar: its end (trailing spaces dropped) and what stopped it. A
+    /// `: ` inside is a key where none may be, so the reader gives up.
+    fn plain_line(&mut self) -> Read<(usize, LineEnd)> {
+        let b = self.b;
+        let mut i = self.pos;
+        let stop = loop {
+            match b.get(i) {
+                None | Some(b'\n') => break LineEnd::Break,
+                Some(b':') if is_sep(b.get(i + 1)) => return Err(Bail),
+                Some(b' ') if b.get(i + 1) == Some(&b'#') => break LineEnd::Comment,
+                _ => i += 1,
+            }
+        };
+        while i > self.pos && b[i - 1] == b' ' {
+            i -= 1;
+        }
+        self.pos = i;
+        Ok((i, stop))
+    }
+
+    /// The index just past the closing quote of the one-line quoted scalar opening at `i`.
+    pub(super) fn quoted_end(&self, i: usize) -> Read<usize> {
+        let b = self.b;
+        let q = b[i];
+        let mut j = i + 1;
+        loop {
+            match b.get(j) {
+                None | Some(b'\n') => return Err(Bail),
+                Some(b'\\') if q == b'"' => {
+                    if matches!(b.get(j + 1), None | Some(b'\n')) {
+                        return Err(Bail);
+                    }
+                    j += 2;
+                }
+                Some(&c) if c == q => {
+                    if q == b'\'' && b.get(j + 1) == Some(&b'\'') {
+                        j += 2;
+                    } else {
+                        return Ok(j + 1);
+                    }
+                }
+                _ => j += 1,
+            }
+        }
+    }
+
+    /// A one-line `'...'` scalar (`''` is a quote); the reader ends past it.
+    pub(super) fn single_quoted(&mut self) -> Read<(Cow<'a, str>, ScalarStyle)> {
+        let end = self.quoted_end(self.pos)?;
+        let body = &self.src[self.pos + 1..end - 1];
+        self.pos = end;
+        self.ws_to_eol();
+        let value = if body.contains("''") {
+            Cow::Owned(body.replace("''", "'"))
+        } else {
+            Cow::Borrowed(body)
+        };
+        Ok((value, ScalarStyle::SingleQuoted))
+    }
+
+    /// A one-line `"..."` scalar with its escapes; the reader ends past it.
+    pub(super) fn double_quoted(&mut self) -> Read<(Cow<'a, str>, ScalarStyle)> {
+        let end = self.quoted_end(self.pos)?;
+        let body = &self.src[self.pos + 1..end - 1];
+        self.pos = end;
+        self.ws_to_eol();
+        if !body.contains('\\') {
+            return Ok((Cow::Borrowed(body), ScalarStyle::DoubleQuoted));
+        }
+        let mut s = String::with_capacity(body.len());
+        let mut chars = body.chars();
+        while let Some(c) = chars.next() {
+            if c != '\\' {
+                s.push(c);
+                continue;
+            }
+            s.push(unescape(&mut chars)?);
+        }
+        Ok((Cow::Owned(s), ScalarStyle::DoubleQuoted))
+    }
+
+    /// A block scalar (`|` or `>`, with an optional chomping indicator) under a node indented
+    /// at `parent`. Its span runs from its first content character to where its last line
+    /// break's following indentation ends, as saphyr has it.
+    pub(super) fn block_scalar(&mut self, parent: isize) -> Read<()> {
+        let literal = self.peek() == Some(b'|');
+        self.pos += 1;
+        let chomp = match self.peek() {
+            Some(b'-') => Chomp::Strip,
+            Some(b'+') => Chomp::Keep,
+            _ => Chomp::Clip,
+        };
+        if chomp != Chomp::Clip {
+            self.pos += 1;
+        }
+        if self.peek().is_some_and(|c| c.is_ascii_digit()) {
+            return Err(Bail);
+        }
+        self.line_end()?;
+        let nl = memchr::memchr(b'\n', &self.b[self.pos..]).ok_or(Bail)?;
+        self.pos += nl;
+        self.newline();
+        self.spaces();
+        let indent = self.col();
+        if matches!(self.peek(), None | Some(b'\n')) || (indent as isize) <= parent || indent == 0 {
+            return Err(Bail);
+        }
+        let start = self.here();
+        let text = self.block_lines(literal, indent, chomp);
+        let end = self.here();
+        let style = if literal {
+            ScalarStyle::Literal
+        } else {
+            ScalarStyle::Folded
+        };
+        self.push_scalar(Cow::Owned(text), style, start, end);
+        Ok(())
+    }
+
+    /// A block scalar's lines from its first content character, folded or not, chomped.
+    fn block_lines(&mut self, literal: bool, indent: usize, chomp: Chomp) -> String {
+        let mut text = String::new();
+        let mut leading_break = false;
+        let mut leading_blank = false;
+        let mut breaks = 0;
+        loop {
+            let trailing_blank = self.peek() == Some(b' ');
+            if !literal && leading_break && !leading_blank && !trailing_blank {
+                if breaks == 0 {
+                    text.push(' ');
+                }
+            } else if leading_break {
+                text.push('\n');
+            }
+            text.extend(std::iter::repeat_n('\n', breaks));
+            leading_break = false;
+            breaks = 0;
+            leading_blank = trailing_blank;
+            let eol =
+                memchr::memchr(b'\n', &self.b[self.pos..]).map_or(self.b.len(), |i| self.pos + i);
+            text.push_str(&self.src[self.pos..eol]);
+            self.pos = eol;
+            if self.eof() {
+                break;
+            }
+            self.newline();
+            leading_break = true;
+            loop {
+                while self.col() < indent && self.peek() == Some(b' ') {
+                    self.pos += 1;
+                }
+                if self.peek() != Some(b'\n') {
+                    break;
+                }
+                breaks += 1;
+                self.newline();
+            }
+            if self.col() < indent || self.eof() {
+                break;
+            }
+        }
+        if chomp != Chomp::Strip {
+            if leading_break {
+                text.push('\n');
+            }
+            if self.eof() && self.col() >= indent.max(1) {
+                text.push('\n');
+            }
+        }
+        if chomp == Chomp::Keep {
+            text.extend(std::iter::repeat_n('\n', breaks));
+        }
+        text
+    }
+
+    /// A flow collection (`[a, "b", {c: d}]`) in a node indented at `parent`; its lines after
+    /// the first must be indented more than that.
+    pub(super) fn flow_node(&mut self, parent: isize) -> Read<()> {
+        self.enter()?;
+        let seq = self.peek() == Some(b'[');
+        let (open, close, shut) = if seq {
+            (Event::SequenceStart(0, None), b']', Event::SequenceEnd)
+        } else {
+            (Event::MappingStart(0, None), b'}', Event::MappingEnd)
+        };
+        let p = self.here();
+        self.pos += 1;
+        self.ws_to_eol();
+        let q = self.here();
+        self.push(open, p, q);
+        self.flow_ws(parent)?;
+        // saphyr gives a mapping closed after a trailing comma the comma's span.
+        let mut comma = None;
+        while self.peek() != Some(close) {
+            self.flow_item(parent)?;
+            self.flow_ws(parent)?;
+            if !seq {
+                if self.peek() != Some(b':') || !is_sep(self.peek_at(self.pos + 1)) {
+                    return Err(Bail);
+                }
+                self.pos += 1;
+                self.flow_ws(parent)?;
+                self.flow_item(parent)?;
+                self.flow_ws(parent)?;
+            }
+            match self.peek() {
+                Some(b',') => {
+                    let p = self.here();
+                    self.pos += 1;
+                    self.ws_to_eol();
+                    comma = (!seq).then(|| (p, self.here()));
+                    self.flow_ws(parent)?;
+                }
+                Some(c) if c == close => {
+                    comma = None;
+                    break;
+                }
+                _ => return Err(Bail),
+            }
+        }
+        let p = self.here();
+        self.pos += 1;
+        self.ws_to_eol();
+        let (p, q) = comma.unwrap_or((p, self.here()));
+        self.push(shut, p, q);
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// Steps over spaces, comments and line breaks inside a flow collection; a line that goes
+    /// on with it must be indented more than `parent`.
+    fn flow_ws(&mut self, parent: isize) -> Read<()> {
+        let line = self.line;
+        loop {
+            let before = self.pos;
+            self.spaces();
+            match self.peek() {
+                Some(b'#') if self.pos > before || self.pos == self.line_start => {
+                    self.pos = memchr::memchr(b'\n', &self.b[self.pos..])
+                        .map_or(self.b.len(), |i| self.pos + i);
+                }
+                Some(b'\n') => self.newline(),
+                _ => break,
+            }
+        }
+        if self.line != line && ((self.col() as isize) <= parent || self.at_marker()) {
+            return Err(Bail);
+        }
+        Ok(())
+    }
+
+    /// One item of a flow collection.
+    fn flow_item(&mut self, parent: isize) -> Read<()> {
+        let start = self.here();
+        let (value, style) = match self.peek() {
+            Some(b'[') | Some(b'{') => return self.flow_node(parent),
+            Some(b'"') => self.double_quoted()?,
+            Some(b'\'') => self.single_quoted()?,
+            Some(c) if self.plain_start(self.pos, c, true) => {
+                let from = self.pos;
+                let end = self.flow_plain_end()?;
+                self.pos = end;
+                (Cow::Borrowed(&self.src[from..end]), ScalarStyle::Plain)
+            }
+            _ => return Err(Bail),
+        };
+        let end = self.here();
+        self.push_scalar(value, style, start, end);
+        Ok(())
+    }
+
+    /// Where a plain scalar inside a flow collection ends (trailing spaces dropped). saphyr
+    /// refuses a `-` after a space there when a flow indicator follows it.
+    fn flow_plain_end(&self) -> Read<usize> {
+        let b = self.b;
+        let mut i = self.pos;
+        loop {
+            match b.get(i) {
+                None | Some(b'\n') => break,
+                Some(&c) if is_flow_indicator(c) => break,
+                Some(b':')
+                    if b.get(i + 1)
+                        .is_none_or(|&n| n == b' ' || n == b'\n' || is_flow_indicator(n)) =>
+                {
+                    break;
+                }
+                Some(b' ') if b.get(i + 1) == Some(&b'#') => break,
+                Some(b' ')
+                    if b.get(i + 1) == Some(&b'-')
+                        && b.get(i + 2).is_some_and(|&n| is_flow_indicator(n)) =>
+                {
+                    return Err(Bail);
+                }
+                _ => i += 1,
+            }
+        }
+        while i > self.pos && b[i - 1] == b' ' {
+            i -= 1;
+        }
+        Ok(i)
+    }
+}
+
+/// The character a double-quoted escape stands for (the `\` already read).
+fn unescape(chars: &mut std::str::Chars<'_>) -> Read<char> {
+    let hex = |chars: &mut std::str::Chars<'_>, n: usize| -> Read<char> {
+        let digits: String = chars.by_ref().take(n).collect();
+        if digits.len() != n {
+            return Err(Bail);
+        }
+        let v = u32::from_str_radix(&digits, 16).map_err(|_| Bail)?;
+        char::from_u32(v).ok_or(Bail)
+    };
+    Ok(match chars.next().ok_or(Bail)? {
+        '0' => '\0',
+        'a' => '\x07',
+        'b' => '\x08',
+        't' => '\t',
+        'n' => '\n',
+        'v' => '\x0b',
+        'f' => '\x0c',
+        'r' => '\r',
+        'e' => '\x1b',
+        ' ' => ' ',
+        '"' => '"',
+        '/' => '/',
+        '\\' => '\\',
+        'N' => '\u{85}',
+        '_' => '\u{a0}',
+        'L' => '\u{2028}',
+        'P' => '\u{2029}',
+        'x' => hex(chars, 2)?,
+        'u' => hex(chars, 4)?,
+        'U' => hex(chars, 8)?,
+        _ => return Err(Bail),
+    })
+}
