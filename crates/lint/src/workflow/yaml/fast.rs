@@ -61,6 +61,10 @@ struct Reader<'a, 's, S> {
     depth: usize,
     // The last (line start, byte, column in characters) computed, in a text that is not ASCII.
     last_col: std::cell::Cell<(usize, usize, usize)>,
+    // Every anchor's name so far; the anchor numbered n is at n - 1.
+    anchors: Vec<&'a str>,
+    // An anchor read, waiting for its node, and where the `&` stands.
+    pending: Option<(usize, Pos)>,
     out: &'s mut S,
 }
 
@@ -104,6 +108,8 @@ impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
             ascii,
             depth: 0,
             last_col: std::cell::Cell::new((0, 0, 0)),
+            anchors: Vec::new(),
+            pending: None,
             out,
         })
     }
@@ -152,6 +158,7 @@ impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
     }
 
     fn push(&mut self, ev: Event<'a>, start: Pos, end: Pos) {
+        let (ev, start) = self.anchor(ev, start);
         self.out.event(ev, start, end);
     }
 
@@ -299,7 +306,10 @@ impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
         let mut i = self.pos;
         match b.get(i) {
             Some(b'"') | Some(b'\'') => {
-                i = self.quoted_end(i)?;
+                let Some(end) = self.quoted_end(i) else {
+                    return Ok(None);
+                };
+                i = end;
                 while b.get(i) == Some(&b' ') {
                     i += 1;
                 }
@@ -482,7 +492,9 @@ impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
             }
             Some(b'"') | Some(b'\'') => {
                 let start = self.here();
-                let (value, style) = if self.peek() == Some(b'"') {
+                let (value, style) = if self.quoted_end(self.pos).is_none() {
+                    self.quoted_lines(parent)?
+                } else if self.peek() == Some(b'"') {
                     self.double_quoted()?
                 } else {
                     self.single_quoted()?
@@ -491,12 +503,15 @@ impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
                 self.push_scalar(value, style, start, end);
                 self.line_end()
             }
+            Some(b'&') => self.anchored(parent),
+            Some(b'*') => self.alias(),
             Some(c) if self.plain_start(self.pos, c, false) => self.plain(parent),
             _ => Err(Bail),
         }
     }
 }
 
+mod props;
 mod scalars;
 
 #[cfg(test)]

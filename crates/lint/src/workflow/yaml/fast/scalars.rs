@@ -89,17 +89,18 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
         Ok((i, stop))
     }
 
-    /// The index just past the closing quote of the one-line quoted scalar opening at `i`.
-    pub(super) fn quoted_end(&self, i: usize) -> Read<usize> {
+    /// The index just past the closing quote of the quoted scalar opening at `i`, or `None`
+    /// when it does not close on its line.
+    pub(super) fn quoted_end(&self, i: usize) -> Option<usize> {
         let b = self.b;
         let q = b[i];
         let mut j = i + 1;
         loop {
             match b.get(j) {
-                None | Some(b'\n') => return Err(Bail),
+                None | Some(b'\n') => return None,
                 Some(b'\\') if q == b'"' => {
                     if matches!(b.get(j + 1), None | Some(b'\n')) {
-                        return Err(Bail);
+                        return None;
                     }
                     j += 2;
                 }
@@ -107,7 +108,7 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
                     if q == b'\'' && b.get(j + 1) == Some(&b'\'') {
                         j += 2;
                     } else {
-                        return Ok(j + 1);
+                        return Some(j + 1);
                     }
                 }
                 _ => j += 1,
@@ -115,9 +116,92 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
         }
     }
 
+    /// A quoted scalar that goes on over lines, each indented more than `parent`: a break
+    /// folds to a space, blank lines to breaks, spaces around a break go, and in `"..."` a `\`
+    /// before the break joins the lines.
+    pub(super) fn quoted_lines(&mut self, parent: isize) -> Read<(Cow<'a, str>, ScalarStyle)> {
+        let single = self.peek() == Some(b'\'');
+        let mut s = String::new();
+        self.pos += 1;
+        loop {
+            if self.eof() || (self.col() as isize) <= parent || self.at_marker() {
+                return Err(Bail);
+            }
+            let mut leading_blanks = false;
+            loop {
+                match self.peek() {
+                    None | Some(b' ') | Some(b'\n') => break,
+                    Some(b'\'') if single && self.peek_at(self.pos + 1) == Some(&b'\'') => {
+                        s.push('\'');
+                        self.pos += 2;
+                    }
+                    Some(b'\'') if single => break,
+                    Some(b'"') if !single => break,
+                    Some(b'\\') if !single && self.peek_at(self.pos + 1) == Some(&b'\n') => {
+                        self.pos += 1;
+                        self.newline();
+                        leading_blanks = true;
+                        break;
+                    }
+                    Some(b'\\') if !single => {
+                        let mut rest = self.src[self.pos + 1..].chars();
+                        s.push(unescape(&mut rest)?);
+                        self.pos = self.src.len() - rest.as_str().len();
+                    }
+                    Some(_) => {
+                        let c = self.src[self.pos..].chars().next().ok_or(Bail)?;
+                        s.push(c);
+                        self.pos += c.len_utf8();
+                    }
+                }
+            }
+            if self.peek() == Some(if single { b'\'' } else { b'"' }) {
+                break;
+            }
+            self.fold_blanks(&mut s, leading_blanks);
+        }
+        self.pos += 1;
+        self.ws_to_eol();
+        let style = if single {
+            ScalarStyle::SingleQuoted
+        } else {
+            ScalarStyle::DoubleQuoted
+        };
+        Ok((Cow::Owned(s), style))
+    }
+
+    /// The spaces and breaks inside a quoted scalar, folded into `s`.
+    fn fold_blanks(&mut self, s: &mut String, mut leading_blanks: bool) {
+        let from = self.pos;
+        let mut first_break = false;
+        let mut breaks = 0;
+        loop {
+            match self.peek() {
+                Some(b' ') => self.pos += 1,
+                Some(b'\n') => {
+                    if leading_blanks {
+                        breaks += 1;
+                    } else {
+                        first_break = true;
+                        leading_blanks = true;
+                    }
+                    self.newline();
+                }
+                _ => break,
+            }
+        }
+        if !leading_blanks {
+            s.push_str(&self.src[from..self.pos]);
+        } else if first_break && breaks == 0 {
+            s.push(' ');
+        } else {
+            s.extend(std::iter::repeat_n('\n', breaks));
+        }
+    }
+
     /// A one-line `'...'` scalar (`''` is a quote); the reader ends past it.
     pub(super) fn single_quoted(&mut self) -> Read<(Cow<'a, str>, ScalarStyle)> {
-        let end = self.quoted_end(self.pos)?;
+        let end = self.quoted_end(self.pos).ok_or(Bail)?;
         let body = &self.src[self.pos + 1..end - 1];
         self.pos = end;
         self.ws_to_eol();
@@ -131,7 +215,7 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
 
     /// A one-line `"..."` scalar with its escapes; the reader ends past it.
     pub(super) fn double_quoted(&mut self) -> Read<(Cow<'a, str>, ScalarStyle)> {
-        let end = self.quoted_end(self.pos)?;
+        let end = self.quoted_end(self.pos).ok_or(Bail)?;
         let body = &self.src[self.pos + 1..end - 1];
         self.pos = end;
         self.ws_to_eol();

@@ -101,7 +101,7 @@ fn the_fast_reader_gives_saphyrs_events() {
     );
     if corpus.is_dir() {
         assert!(
-            taken * 100 >= all * 85,
+            taken * 100 >= all * 95,
             "the fast reader took only {taken} of {all} files"
         );
     }
@@ -195,17 +195,20 @@ fn forms_taken_and_forms_left_to_saphyr() {
         "a: [\n    x,\n    y, # c\n  ]\nb: {c: d, e: [1, 2],}\nc: {}\nd: []\n",
         "if: a &&\n  b\n\n  c\nname: x#y # z\ne:   v   \nf:\n",
         "name: ünïcode ✓\non: {push: {branches: [ëë]}}\nx: \"é\" # ü\n",
+        "a: \"multi  \n  line\n\n   three \\\n   four\\\"\" # c\nb: 'x''\n y'\nc:\n- \"é\n z\"\n",
+        "a: &p\n  - x\nb: *p\nc: &v val\nd: &m # c\n  k: v\ne: *v # c\nf:\n  - &i item\n  - *i\n",
+        "g: &f [x]\nh: &e\ni: x\nj: &j\n",
     ];
     for src in taken {
         assert_eq!(same_as_saphyr(src), Ok(true), "{src:?}");
     }
     let left = [
-        "a: &x 1\nb: *x\n",
         "a: !!str 1\n",
+        "a: *unknown\n",
+        "&a k: v\n",
         "a:\tb\n",
         "a: b\r\nc: d\r\n",
         "a: b\n---\nc: d\n",
-        "a: \"multi\n  line\"\n",
         "a: |2\n   x\n",
         "\u{feff}a: b\n",
         "? complex\n: key\n",
