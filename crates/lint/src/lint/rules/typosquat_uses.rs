@@ -54,7 +54,7 @@ fn imitated(slug: &str) -> Option<&'static str> {
 }
 
 fn check(cx: &mut Ctx<'_>, owner: &Node, uses: &Node) {
-    let Some(Uses::Repo(r)) = uses.as_str().and_then(Uses::parse) else {
+    let Some(Uses::Repo(r)) = Uses::of(uses) else {
         return;
     };
     let slug = r.slug().to_ascii_lowercase();
