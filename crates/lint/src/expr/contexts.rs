@@ -136,6 +136,30 @@ static BUILTIN: LazyLock<BTreeMap<String, Arc<Type>>> = LazyLock::new(|| {
     .collect()
 });
 
+/// Names allowed at a place (lower case): one of the static availability tables, shared by
+/// every site and clone, or a list given at run time.
+#[derive(Debug, Clone)]
+enum Names {
+    Static(&'static [&'static str]),
+    Owned(Vec<String>),
+}
+
+impl Names {
+    fn contains(&self, name: &str) -> bool {
+        match self {
+            Names::Static(names) => names.contains(&name),
+            Names::Owned(names) => names.iter().any(|n| n == name),
+        }
+    }
+
+    fn to_vec(&self) -> Vec<&str> {
+        match self {
+            Names::Static(names) => names.to_vec(),
+            Names::Owned(names) => names.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
 /// What an expression at one place can see: the contexts and their types, which of them may
 /// be used there, which special functions (`success()`, `hashFiles()`, ...) may be called, and
 /// which extra checks apply.
@@ -143,8 +167,8 @@ static BUILTIN: LazyLock<BTreeMap<String, Arc<Type>>> = LazyLock::new(|| {
 pub struct TypeEnv {
     /// Types are shared between clones (one per job and step); a change replaces or copies one.
     contexts: BTreeMap<String, Arc<Type>>,
-    available_contexts: Option<Vec<String>>,
-    special_functions: Option<Vec<String>>,
+    available_contexts: Option<Names>,
+    special_functions: Option<Names>,
     config_vars: Option<Vec<String>>,
     check_untrusted: bool,
     extra_checks: bool,
@@ -184,18 +208,28 @@ impl TypeEnv {
             Some(a) => (a.contexts, a.special_functions),
             None => (&[][..], &[][..]),
         };
-        self.available_contexts = Some(ctx.iter().map(|s| s.to_string()).collect());
-        self.special_functions = Some(funcs.iter().map(|s| s.to_string()).collect());
+        self.set_availability(ctx, funcs);
+    }
+
+    /// Restricts contexts and special functions to static lists (lower-case names), which
+    /// the environment borrows rather than copies: a rule sets them for every site it checks.
+    pub fn set_availability(
+        &mut self,
+        contexts: &'static [&'static str],
+        functions: &'static [&'static str],
+    ) {
+        self.available_contexts = Some(Names::Static(contexts));
+        self.special_functions = Some(Names::Static(functions));
     }
 
     /// Sets which contexts may be used (lower-case names); `None` allows all.
     pub fn set_available_contexts(&mut self, names: Option<Vec<String>>) {
-        self.available_contexts = names;
+        self.available_contexts = names.map(Names::Owned);
     }
 
     /// Sets which special functions may be called (lower-case names); `None` allows all.
     pub fn set_special_functions(&mut self, names: Option<Vec<String>>) {
-        self.special_functions = names;
+        self.special_functions = names.map(Names::Owned);
     }
 
     /// Replaces (or adds) a context's type; `name` is lower case. This is how callers give
@@ -224,19 +258,19 @@ impl TypeEnv {
     pub fn is_context_available(&self, name: &str) -> bool {
         self.available_contexts
             .as_ref()
-            .is_none_or(|a| a.iter().any(|c| c == name))
+            .is_none_or(|a| a.contains(name))
     }
 
     /// The contexts allowed here, when restricted.
-    pub fn available_contexts(&self) -> Option<&[String]> {
-        self.available_contexts.as_deref()
+    pub fn available_contexts(&self) -> Option<Vec<&str>> {
+        self.available_contexts.as_ref().map(Names::to_vec)
     }
 
     /// Whether special function `name` (lower case) may be called here.
     pub fn is_special_function_available(&self, name: &str) -> bool {
         self.special_functions
             .as_ref()
-            .is_none_or(|a| a.iter().any(|c| c == name))
+            .is_none_or(|a| a.contains(name))
     }
 
     /// Declares the secrets of a reusable workflow (`on.workflow_call.secrets`): `secrets`
