@@ -112,10 +112,7 @@ pub fn value_span(source: &str, node: &Node, start: usize, end: usize) -> Span {
             text = &text[body..];
         }
     }
-    match (
-        align(text, value, start, false),
-        align(text, value, end, true),
-    ) {
+    match align(text, value, start, end) {
         (Some(s), Some(e)) if s <= e => {
             let start = pos_from(source, node.span.start, lo + s);
             Span {
@@ -127,35 +124,43 @@ pub fn value_span(source: &str, node: &Node, start: usize, end: usize) -> Span {
     }
 }
 
-/// The offset in `text` (the node's source) of byte `target` of `value`: each character of the
-/// value is looked for at or after the current source position, but never past a line break
-/// the value does not have (so that a mismatch cannot run off into later lines). A start
-/// (`is_end` false) is where the character at `target` is written; an end is just past the
-/// character before it.
-fn align(text: &str, value: &str, target: usize, is_end: bool) -> Option<usize> {
+/// The offsets in `text` (the node's source) of bytes `start` and `end` of `value`
+/// (`start <= end`), in one walk over both: each character of the value is looked for at or
+/// after the current source position, but never past a line break the value does not have (so
+/// that a mismatch cannot run off into later lines). A start is where the character at `start`
+/// is written; an end is just past the character before `end`. `None` for an offset the walk
+/// gives up before.
+fn align(text: &str, value: &str, start: usize, end: usize) -> (Option<usize>, Option<usize>) {
     let mut src = text.char_indices();
     let mut last = 0;
+    let (mut s, mut e) = (None, None);
     for (vi, vc) in value.char_indices() {
-        if vi >= target && is_end {
-            return Some(last);
+        if vi >= end && e.is_none() {
+            e = Some(last);
+        }
+        if s.is_some() && e.is_some() {
+            return (s, e);
         }
         loop {
-            let (si, sc) = src.next()?;
+            let Some((si, sc)) = src.next() else {
+                return (s, e);
+            };
             if sc == vc {
-                if vi >= target {
-                    return Some(si);
+                if vi >= start && s.is_none() {
+                    s = Some(si);
                 }
                 last = si + sc.len_utf8();
                 break;
             }
             if sc == '\n' && vc != '\n' && vc != ' ' {
                 // Folded or escaped text: give up rather than guess.
-                return None;
+                return (s, e);
             }
         }
     }
-    // `target` is the end of the value.
-    (target >= value.len()).then_some(last)
+    // An offset at the end of the value.
+    let at_end = |target: usize| (target >= value.len()).then_some(last);
+    (s.or_else(|| at_end(start)), e.or_else(|| at_end(end)))
 }
 
 #[cfg(test)]
