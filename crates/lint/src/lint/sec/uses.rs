@@ -310,6 +310,22 @@ mod tests {
     }
 
     #[test]
+    fn a_remembered_parse_is_the_parse() {
+        let src =
+            "a: ' actions/checkout@v4 '\nb: docker://ubuntu:24.04\nc: $/x\nd: ${{ x }}/y@v1\n";
+        let root = crate::workflow::yaml::parse(src).root.expect("root");
+        with_memo(|| {
+            for key in ["a", "b", "c", "d"] {
+                let node = root.get(key).expect("key");
+                let text = node.as_str().expect("scalar");
+                // The first ask fills the memo, the second reads it.
+                assert_eq!(Uses::of(node), Uses::parse(text), "{key}");
+                assert_eq!(Uses::of(node), Uses::parse(text), "{key}");
+            }
+        });
+    }
+
+    #[test]
     fn images() {
         let i = Image::parse("localhost:5000/a/b:1.0@sha256:abc");
         assert_eq!(
