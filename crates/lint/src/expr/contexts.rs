@@ -116,25 +116,56 @@ pub fn builtin_contexts() -> BTreeMap<String, Type> {
         .collect()
 }
 
-/// Shared by every [`TypeEnv`]: a job's environment copies the map, not the types in it.
-static BUILTIN: LazyLock<BTreeMap<String, Arc<Type>>> = LazyLock::new(|| {
-    [
-        ("env", Type::map(Type::String)),
-        ("github", github()),
-        ("inputs", Type::empty_strict_object()),
-        ("job", job()),
-        ("matrix", Type::empty_strict_object()),
-        ("needs", Type::empty_strict_object()),
-        ("runner", runner()),
-        ("secrets", Type::map(Type::String)),
-        ("steps", Type::empty_strict_object()),
-        ("strategy", strategy()),
-        ("vars", Type::map(Type::String)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), Arc::new(v)))
-    .collect()
+/// The contexts by lower-case name. Shared by clones of a [`TypeEnv`] until one changes it,
+/// which then copies the map (not the types in it): an environment is cloned for every job and
+/// for every check with another availability, and most clones change nothing.
+type Contexts = BTreeMap<String, Arc<Type>>;
+
+/// Shared by every [`TypeEnv`].
+static BUILTIN: LazyLock<Arc<Contexts>> = LazyLock::new(|| {
+    Arc::new(
+        [
+            ("env", Type::map(Type::String)),
+            ("github", github()),
+            ("inputs", Type::empty_strict_object()),
+            ("job", job()),
+            ("matrix", Type::empty_strict_object()),
+            ("needs", Type::empty_strict_object()),
+            ("runner", runner()),
+            ("secrets", Type::map(Type::String)),
+            ("steps", Type::empty_strict_object()),
+            ("strategy", strategy()),
+            ("vars", Type::map(Type::String)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), Arc::new(v)))
+        .collect(),
+    )
 });
+
+/// Names allowed at a place (lower case): one of the static availability tables, shared by
+/// every site and clone, or a list given at run time.
+#[derive(Debug, Clone)]
+enum Names {
+    Static(&'static [&'static str]),
+    Owned(Vec<String>),
+}
+
+impl Names {
+    fn contains(&self, name: &str) -> bool {
+        match self {
+            Names::Static(names) => names.contains(&name),
+            Names::Owned(names) => names.iter().any(|n| n == name),
+        }
+    }
+
+    fn to_vec(&self) -> Vec<&str> {
+        match self {
+            Names::Static(names) => names.to_vec(),
+            Names::Owned(names) => names.iter().map(String::as_str).collect(),
+        }
+    }
+}
 
 /// What an expression at one place can see: the contexts and their types, which of them may
 /// be used there, which special functions (`success()`, `hashFiles()`, ...) may be called, and
@@ -142,9 +173,9 @@ static BUILTIN: LazyLock<BTreeMap<String, Arc<Type>>> = LazyLock::new(|| {
 #[derive(Debug, Clone)]
 pub struct TypeEnv {
     /// Types are shared between clones (one per job and step); a change replaces or copies one.
-    contexts: BTreeMap<String, Arc<Type>>,
-    available_contexts: Option<Vec<String>>,
-    special_functions: Option<Vec<String>>,
+    contexts: Arc<Contexts>,
+    available_contexts: Option<Names>,
+    special_functions: Option<Names>,
     config_vars: Option<Vec<String>>,
     check_untrusted: bool,
     extra_checks: bool,
@@ -184,30 +215,46 @@ impl TypeEnv {
             Some(a) => (a.contexts, a.special_functions),
             None => (&[][..], &[][..]),
         };
-        self.available_contexts = Some(ctx.iter().map(|s| s.to_string()).collect());
-        self.special_functions = Some(funcs.iter().map(|s| s.to_string()).collect());
+        self.set_availability(ctx, funcs);
+    }
+
+    /// Restricts contexts and special functions to static lists (lower-case names), which
+    /// the environment borrows rather than copies: a rule sets them for every site it checks.
+    pub fn set_availability(
+        &mut self,
+        contexts: &'static [&'static str],
+        functions: &'static [&'static str],
+    ) {
+        self.available_contexts = Some(Names::Static(contexts));
+        self.special_functions = Some(Names::Static(functions));
     }
 
     /// Sets which contexts may be used (lower-case names); `None` allows all.
     pub fn set_available_contexts(&mut self, names: Option<Vec<String>>) {
-        self.available_contexts = names;
+        self.available_contexts = names.map(Names::Owned);
     }
 
     /// Sets which special functions may be called (lower-case names); `None` allows all.
     pub fn set_special_functions(&mut self, names: Option<Vec<String>>) {
-        self.special_functions = names;
+        self.special_functions = names.map(Names::Owned);
     }
 
     /// Replaces (or adds) a context's type; `name` is lower case. This is how callers give
     /// `steps`, `needs`, `matrix`, `inputs` and `jobs` the precise types of their workflow.
     pub fn set_context(&mut self, name: &str, ty: Type) {
-        self.contexts
-            .insert(name.to_ascii_lowercase(), Arc::new(ty));
+        let contexts = Arc::make_mut(&mut self.contexts);
+        // Callers name contexts in lower case already: replace in place, no key to build.
+        match contexts.get_mut(name) {
+            Some(slot) => *slot = Arc::new(ty),
+            None => {
+                contexts.insert(name.to_ascii_lowercase(), Arc::new(ty));
+            }
+        }
     }
 
     /// Removes a context, so that using it is an "undefined variable".
     pub fn remove_context(&mut self, name: &str) {
-        self.contexts.remove(&name.to_ascii_lowercase());
+        Arc::make_mut(&mut self.contexts).remove(&name.to_ascii_lowercase());
     }
 
     /// The type of a context, if defined.
@@ -224,19 +271,19 @@ impl TypeEnv {
     pub fn is_context_available(&self, name: &str) -> bool {
         self.available_contexts
             .as_ref()
-            .is_none_or(|a| a.iter().any(|c| c == name))
+            .is_none_or(|a| a.contains(name))
     }
 
     /// The contexts allowed here, when restricted.
-    pub fn available_contexts(&self) -> Option<&[String]> {
-        self.available_contexts.as_deref()
+    pub fn available_contexts(&self) -> Option<Vec<&str>> {
+        self.available_contexts.as_ref().map(Names::to_vec)
     }
 
     /// Whether special function `name` (lower case) may be called here.
     pub fn is_special_function_available(&self, name: &str) -> bool {
         self.special_functions
             .as_ref()
-            .is_none_or(|a| a.iter().any(|c| c == name))
+            .is_none_or(|a| a.contains(name))
     }
 
     /// Declares the secrets of a reusable workflow (`on.workflow_call.secrets`): `secrets`
@@ -263,13 +310,14 @@ impl TypeEnv {
     /// Adds the inputs of one trigger (`workflow_call` or `workflow_dispatch`). When both
     /// triggers declare inputs, `inputs` is the merge of the two, as in actionlint.
     pub fn add_inputs(&mut self, inputs: ObjectType) {
-        let merged = match self.contexts.remove("inputs").map(Arc::unwrap_or_clone) {
+        let contexts = Arc::make_mut(&mut self.contexts);
+        let merged = match contexts.remove("inputs").map(Arc::unwrap_or_clone) {
             Some(Type::Object(cur)) if !(cur.props.is_empty() && cur.is_strict()) => {
                 Type::Object(cur).merge(Type::Object(inputs))
             }
             _ => Type::Object(inputs),
         };
-        self.contexts.insert("inputs".into(), Arc::new(merged));
+        contexts.insert("inputs".into(), Arc::new(merged));
     }
 
     /// Adds the inputs of `workflow_dispatch`: to `inputs` with their declared types, and to
@@ -277,8 +325,7 @@ impl TypeEnv {
     pub fn add_dispatch_inputs(&mut self, inputs: ObjectType) {
         let as_strings = ObjectType::strict(inputs.props.keys().map(|k| (k.clone(), Type::String)));
         self.add_inputs(inputs);
-        if let Some(event) = self
-            .contexts
+        if let Some(event) = Arc::make_mut(&mut self.contexts)
             .get_mut("github")
             .map(Arc::make_mut)
             .and_then(Type::as_object_mut)

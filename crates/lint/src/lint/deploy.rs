@@ -21,9 +21,9 @@ mod shell;
 
 use crate::workflow::model::Job;
 use crate::workflow::yaml::Node;
+use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 pub use shell::{Word, commands};
@@ -103,13 +103,13 @@ struct Found {
 thread_local! {
     /// While a file is linted ([`with_memo`]): the deploy steps of each of its jobs, by the
     /// address of the job's mapping, since several rules ask for the same job.
-    static MEMO: RefCell<Option<HashMap<usize, Rc<[Found]>>>> = const { RefCell::new(None) };
+    static MEMO: RefCell<Option<FxHashMap<usize, Rc<[Found]>>>> = const { RefCell::new(None) };
 }
 
 /// Runs `f` (the rules over one file) with [`job_deploys`] remembering its answers; they are
 /// forgotten when `f` returns, before another file's nodes can take the same addresses.
 pub fn with_memo<R>(f: impl FnOnce() -> R) -> R {
-    MEMO.with(|m| *m.borrow_mut() = Some(HashMap::new()));
+    MEMO.with(|m| *m.borrow_mut() = Some(FxHashMap::default()));
     let r = f();
     MEMO.with(|m| *m.borrow_mut() = None);
     r

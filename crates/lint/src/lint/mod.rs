@@ -489,7 +489,9 @@ pub fn lint_source_read(
             config,
             project,
         };
-        deploy::with_memo(|| run_rules(&file, kind, root, &mut findings, &mut scripts));
+        deploy::with_memo(|| {
+            sec::uses::with_memo(|| run_rules(&file, kind, root, &mut findings, &mut scripts))
+        });
     }
     finish(source, config, &mut findings);
     FileResult {

@@ -2,78 +2,150 @@
 //! `{"version": 1, "files_checked": N, "findings": [{"path", "line", "column", "end_line",
 //! "end_column", "rule", "severity", "message", "help"?, "zizmor"?, "zizmor_severity"?,
 //! "confidence"?, "fix"?}]}`.
+//!
+//! The document is pretty-printed as `serde_json`'s pretty printer prints it (two spaces per
+//! level). The findings are written field by field at their depth, keys as fixed text and
+//! strings escaped by `serde_json`: the serializer's generic path, then indenting its output
+//! line by line, cost more than the writing itself.
 
-use serde::Serialize;
+use std::fmt::Display;
+use std::io::Write as _;
 
-use crate::lint::{FileResult, Fix, registry};
+use crate::lint::{FileResult, Finding, Fix, registry};
 use crate::workflow::position::LineIndex;
 
 /// The contract's version; bumped only on incompatible changes.
 pub const VERSION: u32 = 1;
 
-#[derive(Serialize)]
-struct Item<'a> {
-    path: &'a str,
-    line: u32,
-    column: u32,
-    end_line: u32,
-    end_column: u32,
-    rule: &'a str,
-    severity: &'a str,
-    message: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    help: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    zizmor: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    zizmor_severity: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    confidence: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    fix: Option<FixItem>,
+/// Writes a JSON object at depth `depth` (two spaces per level), as the pretty printer does:
+/// each member on a line of its own, one level deeper.
+struct Object<'o> {
+    out: &'o mut Vec<u8>,
+    depth: usize,
+    empty: bool,
 }
 
-#[derive(Serialize)]
-struct FixItem {
-    title: String,
-    edits: Vec<EditItem>,
-}
-
-#[derive(Serialize)]
-struct EditItem {
-    start_offset: usize,
-    end_offset: usize,
-    line: u32,
-    column: u32,
-    end_line: u32,
-    end_column: u32,
-    text: String,
-}
-
-/// A fix as the contract shows it: byte offsets into the file, and the same range as
-/// 1-based line and column (characters).
-fn fix_item(source: &str, lines: &LineIndex, fix: &Fix) -> FixItem {
-    let mut edits: Vec<EditItem> = fix
-        .edits
-        .iter()
-        .map(|e| {
-            let (a, b) = (lines.pos(source, e.start), lines.pos(source, e.end));
-            EditItem {
-                start_offset: e.start,
-                end_offset: e.end,
-                line: a.line,
-                column: a.col,
-                end_line: b.line,
-                end_column: b.col,
-                text: e.text.clone(),
-            }
-        })
-        .collect();
-    edits.sort_by_key(|e| (e.start_offset, e.end_offset));
-    FixItem {
-        title: fix.title.clone(),
-        edits,
+impl<'o> Object<'o> {
+    /// Starts an object where the cursor is (after a key, or at the start of a line).
+    fn open(out: &'o mut Vec<u8>, depth: usize) -> Self {
+        out.push(b'{');
+        Object {
+            out,
+            depth,
+            empty: true,
+        }
     }
+
+    /// Starts a member: separator, new line, indentation and `"key": `.
+    fn key(&mut self, key: &str) -> &mut Vec<u8> {
+        self.out
+            .extend_from_slice(if self.empty { b"\n" } else { b",\n" });
+        self.empty = false;
+        indent(self.out, self.depth + 1);
+        self.out.push(b'"');
+        self.out.extend_from_slice(key.as_bytes());
+        self.out.extend_from_slice(b"\": ");
+        self.out
+    }
+
+    /// A string member, escaped.
+    fn str(&mut self, key: &str, value: &str) {
+        let out = self.key(key);
+        // Writing to memory cannot fail.
+        let _ = serde_json::to_writer(out, value);
+    }
+
+    /// A string member, when there is one.
+    fn opt_str(&mut self, key: &str, value: Option<&str>) {
+        if let Some(v) = value {
+            self.str(key, v);
+        }
+    }
+
+    /// A number member.
+    fn num(&mut self, key: &str, value: impl Display) {
+        let out = self.key(key);
+        let _ = write!(out, "{value}");
+    }
+
+    /// Ends the object: its closing brace on a line of its own at its depth.
+    fn close(self) {
+        if self.empty {
+            self.out.push(b'}');
+            return;
+        }
+        self.out.push(b'\n');
+        indent(self.out, self.depth);
+        self.out.push(b'}');
+    }
+}
+
+fn indent(out: &mut Vec<u8>, depth: usize) {
+    for _ in 0..depth {
+        out.extend_from_slice(b"  ");
+    }
+}
+
+/// A fix as the contract shows it: its title and edits, each edit as byte offsets into the
+/// file and the same range as 1-based line and column (characters), in offset order.
+fn write_fix(out: &mut Vec<u8>, depth: usize, source: &str, lines: &LineIndex, fix: &Fix) {
+    let mut edits: Vec<_> = fix.edits.iter().collect();
+    edits.sort_by_key(|e| (e.start, e.end));
+    let mut o = Object::open(out, depth);
+    o.str("title", &fix.title);
+    let out = o.key("edits");
+    if edits.is_empty() {
+        out.extend_from_slice(b"[]");
+    } else {
+        out.push(b'[');
+        for (i, e) in edits.iter().enumerate() {
+            out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+            indent(out, depth + 2);
+            let (a, b) = (lines.pos(source, e.start), lines.pos(source, e.end));
+            let mut edit = Object::open(out, depth + 2);
+            edit.num("start_offset", e.start);
+            edit.num("end_offset", e.end);
+            edit.num("line", a.line);
+            edit.num("column", a.col);
+            edit.num("end_line", b.line);
+            edit.num("end_column", b.col);
+            edit.str("text", &e.text);
+            edit.close();
+        }
+        out.push(b'\n');
+        indent(out, depth + 1);
+        out.push(b']');
+    }
+    o.close();
+}
+
+/// One finding as an element of `findings` (at depth 2 of the document).
+fn write_item(out: &mut Vec<u8>, r: &FileResult, lines: &LineIndex, f: &Finding) {
+    let span = f.span;
+    let end_column = if span.end.line > span.start.line {
+        span.end.col
+    } else {
+        span.end.col.max(span.start.col)
+    };
+    indent(out, ITEM_DEPTH);
+    let mut o = Object::open(out, ITEM_DEPTH);
+    o.str("path", &r.path);
+    o.num("line", span.start.line);
+    o.num("column", span.start.col);
+    o.num("end_line", span.end.line.max(span.start.line));
+    o.num("end_column", end_column);
+    o.str("rule", f.rule);
+    o.str("severity", f.severity.as_str());
+    o.str("message", &f.message);
+    o.opt_str("help", f.help.as_deref());
+    o.opt_str("zizmor", registry::zizmor_audit(f.rule));
+    o.opt_str("zizmor_severity", f.audit.map(|a| a.severity.as_str()));
+    o.opt_str("confidence", f.audit.map(|a| a.confidence.as_str()));
+    if let Some(fix) = &f.fix {
+        let out = o.key("fix");
+        write_fix(out, ITEM_DEPTH + 1, &r.source, lines, fix);
+    }
+    o.close();
 }
 
 /// Renders the JSON document (pretty-printed, newline-terminated).
@@ -96,50 +168,17 @@ pub fn part(r: &FileResult) -> String {
         LineIndex::new("")
     };
     let mut out = Vec::with_capacity(r.findings.len() * 512);
-    let mut item = Vec::with_capacity(1024);
     for (i, f) in r.findings.iter().enumerate() {
-        let it = Item {
-            path: &r.path,
-            line: f.span.start.line,
-            column: f.span.start.col,
-            end_line: f.span.end.line.max(f.span.start.line),
-            end_column: if f.span.end.line > f.span.start.line {
-                f.span.end.col
-            } else {
-                f.span.end.col.max(f.span.start.col)
-            },
-            rule: f.rule,
-            severity: f.severity.as_str(),
-            message: &f.message,
-            help: f.help.as_deref(),
-            zizmor: registry::zizmor_audit(f.rule),
-            zizmor_severity: f.audit.map(|a| a.severity.as_str()),
-            confidence: f.audit.map(|a| a.confidence.as_str()),
-            fix: f.fix.as_ref().map(|x| fix_item(&r.source, &lines, x)),
-        };
-        item.clear();
-        if let Err(e) = serde_json::to_writer_pretty(&mut item, &it) {
-            item = format!("{{\"error\": {:?}}}", e.to_string()).into_bytes();
-        }
         if i > 0 {
             out.extend_from_slice(b",\n");
         }
-        out.extend_from_slice(ITEM_INDENT);
-        // The pretty printer's newlines are all between tokens (a string's are escaped): each
-        // one gets the array's indentation.
-        for (n, line) in item.split(|b| *b == b'\n').enumerate() {
-            if n > 0 {
-                out.push(b'\n');
-                out.extend_from_slice(ITEM_INDENT);
-            }
-            out.extend_from_slice(line);
-        }
+        write_item(&mut out, r, &lines, f);
     }
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-/// Where the elements of `findings` stand in the pretty-printed document.
-const ITEM_INDENT: &[u8] = b"    ";
+/// The depth of the elements of `findings` in the pretty-printed document.
+const ITEM_DEPTH: usize = 2;
 
 /// Writes the document around the files' [`part`]s, in order.
 pub fn assemble<'p>(

@@ -112,10 +112,7 @@ pub fn value_span(source: &str, node: &Node, start: usize, end: usize) -> Span {
             text = &text[body..];
         }
     }
-    match (
-        align(text, value, start, false),
-        align(text, value, end, true),
-    ) {
+    match align(text, value, start, end) {
         (Some(s), Some(e)) if s <= e => {
             let start = pos_from(source, node.span.start, lo + s);
             Span {
@@ -127,35 +124,114 @@ pub fn value_span(source: &str, node: &Node, start: usize, end: usize) -> Span {
     }
 }
 
-/// The offset in `text` (the node's source) of byte `target` of `value`: each character of the
-/// value is looked for at or after the current source position, but never past a line break
-/// the value does not have (so that a mismatch cannot run off into later lines). A start
-/// (`is_end` false) is where the character at `target` is written; an end is just past the
-/// character before it.
-fn align(text: &str, value: &str, target: usize, is_end: bool) -> Option<usize> {
-    let mut src = text.char_indices();
-    let mut last = 0;
-    for (vi, vc) in value.char_indices() {
-        if vi >= target && is_end {
-            return Some(last);
+/// The offsets in `text` (the node's source) of bytes `start` and `end` of `value`
+/// (`start <= end`), in one walk over both: each character of the value is looked for at or
+/// after the current source position, but never past a line break the value does not have (so
+/// that a mismatch cannot run off into later lines). A start is where the character at `start`
+/// is written; an end is just past the character before `end`. `None` for an offset the walk
+/// gives up before.
+fn align(text: &str, value: &str, start: usize, end: usize) -> (Option<usize>, Option<usize>) {
+    let mut walk = Walk {
+        text,
+        next: 0,
+        last: 0,
+        start: None,
+        end: None,
+    };
+    let mut vi = 0;
+    while let Some(vc) = value[vi..].chars().next() {
+        // Bytes written in the source as in the value, before the next offset looked for, are
+        // passed at once (each would match the next source character): a script's lines, all
+        // but their indentation.
+        let limit = match (walk.start.is_none(), walk.end.is_none()) {
+            (true, true) => start.min(end),
+            (true, false) => start,
+            (false, true) => end,
+            (false, false) => vi,
+        };
+        let mut run = same_prefix(
+            &value.as_bytes()[vi..],
+            &text.as_bytes()[walk.next..],
+            limit.saturating_sub(vi),
+        );
+        while run > 0 && !value.is_char_boundary(vi + run) {
+            run -= 1;
+        }
+        if run > 0 {
+            vi += run;
+            walk.next += run;
+            walk.last = walk.next;
+            continue;
+        }
+        if !walk.step(vi, vc, start, end) {
+            return (walk.start, walk.end);
+        }
+        vi += vc.len_utf8();
+    }
+    // An offset at the end of the value.
+    let at_end = |target: usize| (target >= value.len()).then_some(walk.last);
+    (
+        walk.start.or_else(|| at_end(start)),
+        walk.end.or_else(|| at_end(end)),
+    )
+}
+
+/// The state of [`align`]'s walk over the source.
+struct Walk<'t> {
+    text: &'t str,
+    /// The next source byte to look at.
+    next: usize,
+    /// Just past the source character matched last.
+    last: usize,
+    start: Option<usize>,
+    end: Option<usize>,
+}
+
+impl Walk<'_> {
+    /// Matches the value's character `vc` (at byte `vi`) with the next source character equal
+    /// to it; false when the walk is over (both offsets found, the source ended, or a line
+    /// break the value does not have).
+    fn step(&mut self, vi: usize, vc: char, start: usize, end: usize) -> bool {
+        if vi >= end && self.end.is_none() {
+            self.end = Some(self.last);
+        }
+        if self.start.is_some() && self.end.is_some() {
+            return false;
         }
         loop {
-            let (si, sc) = src.next()?;
+            let Some(sc) = self.text[self.next..].chars().next() else {
+                return false;
+            };
+            let si = self.next;
+            self.next += sc.len_utf8();
             if sc == vc {
-                if vi >= target {
-                    return Some(si);
+                if vi >= start && self.start.is_none() {
+                    self.start = Some(si);
                 }
-                last = si + sc.len_utf8();
-                break;
+                self.last = self.next;
+                return true;
             }
             if sc == '\n' && vc != '\n' && vc != ' ' {
                 // Folded or escaped text: give up rather than guess.
-                return None;
+                return false;
             }
         }
     }
-    // `target` is the end of the value.
-    (target >= value.len()).then_some(last)
+}
+
+/// How many of the first `max` bytes of `a` and `b` are equal.
+fn same_prefix(a: &[u8], b: &[u8], max: usize) -> usize {
+    let max = max.min(a.len()).min(b.len());
+    let (a, b) = (&a[..max], &b[..max]);
+    let mut n = 0;
+    while n + 16 <= max && a[n..n + 16] == b[n..n + 16] {
+        n += 16;
+    }
+    n + a[n..]
+        .iter()
+        .zip(&b[n..])
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 #[cfg(test)]
@@ -232,6 +308,91 @@ mod tests {
             assert_eq!(
                 pos_from(src, pos_at(src, 5), off.max(5)),
                 pos_at(src, off.max(5))
+            );
+        }
+    }
+
+    /// What [`align`] answers, as first written: a walk from the value's start for each
+    /// offset, a character at a time (the reference its shortcuts must agree with).
+    fn align_char_by_char(
+        text: &str,
+        value: &str,
+        start: usize,
+        end: usize,
+    ) -> (Option<usize>, Option<usize>) {
+        (
+            align_one(text, value, start, false),
+            align_one(text, value, end, true),
+        )
+    }
+
+    /// The offset in `text` (the node's source) of byte `target` of `value`: each character of the
+    /// value is looked for at or after the current source position, but never past a line break
+    /// the value does not have (so that a mismatch cannot run off into later lines). A start
+    /// (`is_end` false) is where the character at `target` is written; an end is just past the
+    /// character before it.
+    fn align_one(text: &str, value: &str, target: usize, is_end: bool) -> Option<usize> {
+        let mut src = text.char_indices();
+        let mut last = 0;
+        for (vi, vc) in value.char_indices() {
+            if vi >= target && is_end {
+                return Some(last);
+            }
+            loop {
+                let (si, sc) = src.next()?;
+                if sc == vc {
+                    if vi >= target {
+                        return Some(si);
+                    }
+                    last = si + sc.len_utf8();
+                    break;
+                }
+                if sc == '\n' && vc != '\n' && vc != ' ' {
+                    // Folded or escaped text: give up rather than guess.
+                    return None;
+                }
+            }
+        }
+        // `target` is the end of the value.
+        (target >= value.len()).then_some(last)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        #[test]
+        fn align_agrees_with_the_walk_a_character_at_a_time(
+            noise in "[ab \n\u{e9}|&]{0,40}",
+            value in "[ab \n\u{e9}]{0,30}",
+            junk in proptest::collection::vec("[ \n|&a]{0,2}", 0..31),
+            derived in proptest::bool::ANY,
+            a in 0usize..35,
+            b in 0usize..35,
+        ) {
+            // Mostly a source the value can be found in (indentation, quotes, noise between its
+            // characters), sometimes any text.
+            let text = if derived {
+                let mut t = String::new();
+                for (i, c) in value.chars().enumerate() {
+                    t.push_str(junk.get(i).map_or("", String::as_str));
+                    t.push(c);
+                }
+                t.extend(noise.chars().take(2));
+                t
+            } else {
+                noise.clone()
+            };
+            let (start, end) = (a.min(b), a.max(b));
+            let floor = |i: usize| {
+                let mut i = i.min(value.len());
+                while i > 0 && !value.is_char_boundary(i) {
+                    i -= 1;
+                }
+                i
+            };
+            let (start, end) = (floor(start), floor(end));
+            proptest::prop_assert_eq!(
+                align(&text, &value, start, end),
+                align_char_by_char(&text, &value, start, end)
             );
         }
     }

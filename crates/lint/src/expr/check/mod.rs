@@ -217,10 +217,10 @@ impl<'e> Checker<'e> {
         };
         if !self.env.is_context_available(name) {
             let avail = self.env.available_contexts().unwrap_or_default();
-            let notes = match avail {
+            let notes = match avail.as_slice() {
                 [] => "no context is available here".to_string(),
-                [_] => format!("available context is {}", quote_list(avail)),
-                _ => format!("available contexts are {}", quote_list(avail)),
+                [_] => format!("available context is {}", quote_list(&avail)),
+                _ => format!("available contexts are {}", quote_list(&avail)),
             };
             self.report(
                 span,

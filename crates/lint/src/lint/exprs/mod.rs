@@ -86,10 +86,7 @@ impl Scope {
     pub fn apply(self, env: &mut TypeEnv) {
         match self {
             Scope::Key(k) => env.set_workflow_key(k),
-            Scope::List(contexts, funcs) => {
-                env.set_available_contexts(Some(contexts.iter().map(|s| s.to_string()).collect()));
-                env.set_special_functions(Some(funcs.iter().map(|s| s.to_string()).collect()));
-            }
+            Scope::List(contexts, funcs) => env.set_availability(contexts, funcs),
         }
     }
 }

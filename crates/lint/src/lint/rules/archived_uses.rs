@@ -24,7 +24,7 @@ static META: RuleMeta = RuleMeta {
 const MEDIUM: Audit = Audit::new(AuditSeverity::Medium, Confidence::High);
 
 fn check(cx: &mut Ctx<'_>, owner: &Node, uses: &Node) {
-    let Some(Uses::Repo(r)) = uses.as_str().and_then(Uses::parse) else {
+    let Some(Uses::Repo(r)) = Uses::of(uses) else {
         return;
     };
     if !is_archived(r.owner, r.repo) {

@@ -267,9 +267,12 @@ impl Rule for Expression {
             let any = |sites: &[Site<'_>]| sites.iter().any(needs_env);
             if any(&job_sites) || step_sites.iter().any(|s| any(s)) || any(&post_sites) {
                 env.set_context("needs", types::needs_type(wf, job, project));
+                // The clone shares `env`'s contexts; it is gone before `env` changes them.
                 let mut strategy = env.clone();
                 strategy.set_workflow_key("jobs.<job_id>.strategy");
-                if let Some(m) = types::matrix_type(job, &strategy) {
+                let matrix = types::matrix_type(job, &strategy);
+                drop(strategy);
+                if let Some(m) = matrix {
                     env.set_context("matrix", m);
                 }
             }

@@ -48,9 +48,7 @@ fn check(cx: &mut Ctx<'_>, n: Option<&Node>) {
     if expr.is_empty() {
         return;
     }
-    if let Ok(ast) = parse(expr)
-        && ast.is_constant()
-    {
+    if constant(cx, n, expr) {
         cx.report_with(
             Severity::Warning,
             n.span,
@@ -60,6 +58,23 @@ fn check(cx: &mut Ctx<'_>, n: Option<&Node>) {
             ),
             None,
         );
+    }
+}
+
+/// Whether the condition `expr` (the text of `n`, or the inside of its one `${{ }}`) is a
+/// constant. The file's expressions were parsed once for all rules: the tree of `n`'s one
+/// expression is that of `expr` (white space aside); a value the index leaves out (`if: ~`, an
+/// unclosed `${{`) is parsed here.
+fn constant(cx: &Ctx<'_>, n: &Node, expr: &str) -> bool {
+    let known = cx
+        .expressions_of(n)
+        .and_then(|site| match site.exprs.as_slice() {
+            [one] => Some(&one.ast),
+            _ => None,
+        });
+    match known {
+        Some(ast) => ast.is_constant(),
+        None => parse(expr).is_ok_and(|ast| ast.is_constant()),
     }
 }
 

@@ -50,9 +50,10 @@ fn code_of(step: &Node) -> Vec<(&Node, Code<'static>)> {
     if let Some(run) = step.get("run") {
         out.push((run, Code::Run));
     }
-    if let Some((uses, _)) = sec::step_uses(step)
+    // `with:` first: most steps have none, and the list of actions is long.
+    if let Some(with) = step.get("with")
+        && let Some((uses, _)) = sec::step_uses(step)
         && let Some((_, inputs)) = CODE_INPUTS.iter().find(|(a, _)| uses.is(a))
-        && let Some(with) = step.get("with")
     {
         for input in inputs.iter() {
             if let Some(v) = with.get(input) {

@@ -25,13 +25,14 @@ static META: RuleMeta = RuleMeta {
 const LOW: Audit = Audit::new(AuditSeverity::Low, Confidence::High);
 
 /// `fixable`: in a workflow `$/` means the same as `./` after a checkout of the workflow's
-/// commit; in a composite action `./` is the caller's workspace, so it is left alone.
-fn check(cx: &mut Ctx<'_>, owner: &Node, uses: &Node, fixable: bool) {
+/// commit; in a composite action `./` is the caller's workspace, so it is left alone. It is
+/// asked only for a `./` reference (it may look at every step of the job).
+fn check(cx: &mut Ctx<'_>, owner: &Node, uses: &Node, fixable: impl FnOnce() -> bool) {
     let Some(text) = uses.as_str() else { return };
     let Some(Uses::Local {
         raw,
         self_repository: false,
-    }) = Uses::parse(text)
+    }) = Uses::of(uses)
     else {
         return;
     };
@@ -42,7 +43,7 @@ fn check(cx: &mut Ctx<'_>, owner: &Node, uses: &Node, fixable: bool) {
     let offset = text.len() - text.trim_start().len();
     let dot = value_span(cx.source, uses, offset, offset + 1);
     let fix =
-        (fixable && cx.source.get(dot.start.offset..dot.end.offset) == Some(".")).then(|| Fix {
+        (fixable() && cx.source.get(dot.start.offset..dot.end.offset) == Some(".")).then(|| Fix {
             title: format!("write `$/{rest}`"),
             edits: vec![Edit::replace(dot.start.offset, dot.end.offset, "$")],
         });
@@ -73,20 +74,20 @@ impl Rule for SelfRepository {
 
     fn job(&self, _wf: &Workflow<'_>, job: &Job<'_>, cx: &mut Ctx<'_>) {
         if let Some(uses) = job.get("uses") {
-            check(cx, job.node, uses, true);
+            check(cx, job.node, uses, || true);
         }
     }
 
     fn step(&self, _wf: &Workflow<'_>, job: &Job<'_>, step: &Step<'_>, cx: &mut Ctx<'_>) {
         if let Some(uses) = step.uses() {
-            check(cx, step.node, uses, !checks_out_elsewhere(job));
+            check(cx, step.node, uses, || !checks_out_elsewhere(job));
         }
     }
 
     fn action(&self, action: &Action<'_>, cx: &mut Ctx<'_>) {
         for step in sec::composite_steps(action) {
             if let Some(uses) = step.get("uses") {
-                check(cx, step, uses, false);
+                check(cx, step, uses, || false);
             }
         }
     }

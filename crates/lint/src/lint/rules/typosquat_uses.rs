@@ -54,10 +54,11 @@ fn imitated(slug: &str) -> Option<&'static str> {
 }
 
 fn check(cx: &mut Ctx<'_>, owner: &Node, uses: &Node) {
-    let Some(Uses::Repo(r)) = uses.as_str().and_then(Uses::parse) else {
+    let Some(Uses::Repo(r)) = Uses::of(uses) else {
         return;
     };
-    let slug = r.slug().to_ascii_lowercase();
+    let mut slug = r.slug();
+    slug.make_ascii_lowercase();
     let Some(popular) = imitated(&slug) else {
         return;
     };

@@ -24,8 +24,7 @@ static META: RuleMeta = RuleMeta {
 const HIGH: Audit = Audit::new(AuditSeverity::High, Confidence::High);
 
 fn check(cx: &mut Ctx<'_>, owner: &Node, uses: &Node) {
-    let Some(text) = uses.as_str() else { return };
-    let message = match Uses::parse(text) {
+    let message = match Uses::of(uses) {
         Some(Uses::Repo(r)) if !r.is_hash_pinned() => {
             let how = if r.git_ref.is_empty() {
                 "not pinned at all".to_string()

@@ -595,11 +595,29 @@ fn credentials_complete(cx: &mut Ctx<'_>, container: Option<&Node>) {
     }
 }
 
+/// Up to this many keys, [`dup_keys`] first compares every pair in place: most sections are
+/// this small and repeat no key, and the map of spellings costs a string per key.
+const SMALL_SECTION: usize = 16;
+
+/// Whether two keys of `entries` are equal ignoring ASCII case (spelled alike or not).
+fn any_same_ignoring_case(entries: &[(Node, Node)]) -> bool {
+    entries.iter().enumerate().any(|(i, (a, _))| {
+        a.as_str().is_some_and(|a| {
+            entries[i + 1..]
+                .iter()
+                .any(|(b, _)| b.as_str().is_some_and(|b| a.eq_ignore_ascii_case(b)))
+        })
+    })
+}
+
 /// Keys that GitHub compares case-insensitively must not repeat in another case.
 fn dup_keys(cx: &mut Ctx<'_>, section: Option<&Node>, label: &str) {
     let Some(entries) = section.and_then(Node::as_map) else {
         return;
     };
+    if entries.len() <= SMALL_SECTION && !any_same_ignoring_case(entries) {
+        return;
+    }
     // Each distinct spelling of a key, first occurrence first, under its lowercase form: one
     // pass instead of comparing every key with every earlier one (an `env` of 100,000 keys).
     let mut spellings: HashMap<String, Vec<(&str, &Node)>> = HashMap::new();

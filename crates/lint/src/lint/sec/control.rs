@@ -96,7 +96,7 @@ pub fn usage(
     source: &str,
 ) -> Option<(&'static Coordinate, Tri)> {
     let uses_node = step.get("uses")?;
-    let uses = Uses::parse(uses_node.as_str()?)?;
+    let uses = Uses::of(uses_node)?;
     let coord = coordinates.iter().find(|c| uses.is(c.action))?;
     let with = step.get("with");
     if with.is_some_and(|w| w.as_str().is_some_and(|s| has_expr(&s))) {

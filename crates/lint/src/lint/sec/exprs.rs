@@ -5,7 +5,8 @@
 
 use crate::expr::has_expr;
 use std::cell::{OnceCell, RefCell};
-use std::collections::HashMap;
+// Keyed by node addresses: FxHash, not SipHash (no text of the file is hashed).
+use rustc_hash::FxHashMap;
 use std::rc::Rc;
 
 use crate::lint::deploy::{Word, commands};
@@ -44,8 +45,8 @@ pub struct Site<'a> {
 pub struct FileExprs<'a> {
     root: &'a Node,
     sites: OnceCell<Vec<Site<'a>>>,
-    by_node: OnceCell<HashMap<usize, usize>>,
-    commands: RefCell<HashMap<usize, Rc<Vec<Vec<Word>>>>>,
+    by_node: OnceCell<FxHashMap<usize, usize>>,
+    commands: RefCell<FxHashMap<usize, Rc<Vec<Vec<Word>>>>>,
 }
 
 impl<'a> FileExprs<'a> {
@@ -55,7 +56,7 @@ impl<'a> FileExprs<'a> {
             root,
             sites: OnceCell::new(),
             by_node: OnceCell::new(),
-            commands: RefCell::new(HashMap::new()),
+            commands: RefCell::new(FxHashMap::default()),
         }
     }
 

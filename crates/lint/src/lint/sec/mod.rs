@@ -38,7 +38,7 @@ pub fn with_str<'a>(step: &'a Node, input: &str) -> Option<&'a str> {
 /// A step's `uses:`, taken apart.
 pub fn step_uses(step: &Node) -> Option<(Uses<'_>, &Node)> {
     let node = step.get("uses")?;
-    Some((Uses::parse(node.as_str()?)?, node))
+    Some((Uses::of(node)?, node))
 }
 
 /// Whether a step uses the repository action `slug` (`owner/repo` or `owner/repo/path`, any

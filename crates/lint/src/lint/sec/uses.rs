@@ -3,6 +3,9 @@
 //! repository (`./path`, `$/path`).
 
 use crate::expr::has_expr;
+use crate::workflow::yaml::Node;
+use rustc_hash::FxHashMap;
+use std::cell::RefCell;
 
 /// A parsed `uses:` value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +74,12 @@ impl<'a> Image<'a> {
 impl<'a> Repo<'a> {
     /// `owner/repo`.
     pub fn slug(&self) -> String {
-        format!("{}/{}", self.owner, self.repo)
+        // Not `format!`: its machinery costs several times the copy, for every step.
+        let mut slug = String::with_capacity(self.owner.len() + 1 + self.repo.len());
+        slug.push_str(self.owner);
+        slug.push('/');
+        slug.push_str(self.repo);
+        slug
     }
 
     /// Whether the ref is a full commit SHA (40 hex digits), the only pin nobody can move.
@@ -84,45 +92,31 @@ impl<'a> Uses<'a> {
     /// Parses a `uses:` value; `None` when it is none of the three forms (or holds an
     /// expression, which GitHub refuses there).
     pub fn parse(s: &'a str) -> Option<Uses<'a>> {
-        let s = s.trim();
-        if has_expr(&s) {
-            return None;
-        }
-        if s.starts_with("./") || s.starts_with("../") || s == "." {
-            return Some(Uses::Local {
-                raw: s,
-                self_repository: false,
+        Split::of(s).over(s)
+    }
+
+    /// Parses the `uses:` scalar `node`. While a file's rules run ([`with_memo`]) the parse is
+    /// remembered for the node: a dozen rules ask for the `uses:` of every step.
+    pub fn of(node: &'a Node) -> Option<Uses<'a>> {
+        let text = node.as_str()?;
+        let key = std::ptr::from_ref(node) as usize;
+        let known = MEMO.with(|m| {
+            let memo = m.borrow();
+            // The text is compared too: a node of another document (a callee parsed and
+            // dropped meanwhile) may have taken the same address.
+            let (seen, split) = memo.as_ref()?.get(&key)?;
+            (**seen == *text).then_some(*split)
+        });
+        let split = known.unwrap_or_else(|| {
+            let split = Split::of(text);
+            MEMO.with(|m| {
+                if let Some(memo) = m.borrow_mut().as_mut() {
+                    memo.insert(key, (text.into(), split));
+                }
             });
-        }
-        if s.starts_with("$/") {
-            return Some(Uses::Local {
-                raw: s,
-                self_repository: true,
-            });
-        }
-        if let Some(image) = s.strip_prefix("docker://") {
-            return Some(Uses::Docker(Image::parse(image)));
-        }
-        // Byte searches: every rule asks for the `uses:` of every step it visits.
-        let (path, git_ref) = match crate::bytes::find(b'@', s.as_bytes()) {
-            Some(i) => (&s[..i], &s[i + 1..]),
-            None => (s, ""),
-        };
-        let slash = crate::bytes::find(b'/', path.as_bytes())?;
-        let (owner, rest) = (&path[..slash], &path[slash + 1..]);
-        let (repo, path) = match crate::bytes::find(b'/', rest.as_bytes()) {
-            Some(i) => (&rest[..i], Some(&rest[i + 1..])),
-            None => (rest, None),
-        };
-        if owner.is_empty() || repo.is_empty() {
-            return None;
-        }
-        Some(Uses::Repo(Repo {
-            owner,
-            repo,
-            path,
-            git_ref,
-        }))
+            split
+        });
+        split.over(text)
     }
 
     /// Whether this is the repository action `slug` (`owner/repo` or `owner/repo/path`),
@@ -154,6 +148,122 @@ impl<'a> Uses<'a> {
             Uses::Repo(r) => Some(r),
             _ => None,
         }
+    }
+}
+
+/// The parse of each `uses:` scalar, by the node's address, with the text it was made from.
+type Memo = FxHashMap<usize, (Box<str>, Split)>;
+
+thread_local! {
+    /// While a file is linted ([`with_memo`]): its [`Memo`].
+    static MEMO: RefCell<Option<Memo>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` (the rules over one file) with [`Uses::of`] remembering its parses; they are
+/// forgotten when `f` returns.
+pub fn with_memo<R>(f: impl FnOnce() -> R) -> R {
+    MEMO.with(|m| *m.borrow_mut() = Some(FxHashMap::default()));
+    let r = f();
+    MEMO.with(|m| *m.borrow_mut() = None);
+    r
+}
+
+/// A parse of a `uses:` value as offsets into it, which [`Uses::of`] can keep for a node and
+/// lay over the node's text again.
+#[derive(Debug, Clone, Copy)]
+struct Split {
+    /// The value without surrounding white space: `start..end`.
+    start: usize,
+    end: usize,
+    form: Form,
+}
+
+/// Which form the trimmed value has, and where a repository reference splits (offsets into
+/// the trimmed value).
+#[derive(Debug, Clone, Copy)]
+enum Form {
+    None,
+    Local {
+        self_repository: bool,
+    },
+    Docker,
+    Repo {
+        /// The `@` before the ref, if any.
+        at: Option<usize>,
+        /// The `/` after the owner.
+        slash: usize,
+        /// The `/` after the repository, before a path, if any.
+        path: Option<usize>,
+    },
+}
+
+impl Split {
+    /// Takes `raw` apart (see [`Uses::parse`]).
+    fn of(raw: &str) -> Split {
+        let start = raw.len() - raw.trim_start().len();
+        let s = raw[start..].trim_end();
+        let form = Form::of(s);
+        Split {
+            start,
+            end: start + s.len(),
+            form,
+        }
+    }
+
+    /// The reference this split describes, over the text it was made from.
+    fn over(self, raw: &str) -> Option<Uses<'_>> {
+        let s = raw.get(self.start..self.end)?;
+        match self.form {
+            Form::None => None,
+            Form::Local { self_repository } => Some(Uses::Local {
+                raw: s,
+                self_repository,
+            }),
+            Form::Docker => Some(Uses::Docker(Image::parse(&s["docker://".len()..]))),
+            Form::Repo { at, slash, path } => {
+                let end = at.unwrap_or(s.len());
+                Some(Uses::Repo(Repo {
+                    owner: &s[..slash],
+                    repo: &s[slash + 1..path.unwrap_or(end)],
+                    path: path.map(|p| &s[p + 1..end]),
+                    git_ref: at.map_or("", |a| &s[a + 1..]),
+                }))
+            }
+        }
+    }
+}
+
+impl Form {
+    /// The form of a trimmed `uses:` value.
+    fn of(s: &str) -> Form {
+        if has_expr(&s) {
+            return Form::None;
+        }
+        if s.starts_with("./") || s.starts_with("../") || s == "." {
+            return Form::Local {
+                self_repository: false,
+            };
+        }
+        if s.starts_with("$/") {
+            return Form::Local {
+                self_repository: true,
+            };
+        }
+        if s.starts_with("docker://") {
+            return Form::Docker;
+        }
+        // Byte searches: `uses:` values are short, but there is one in most steps.
+        let at = crate::bytes::find(b'@', s.as_bytes());
+        let end = at.unwrap_or(s.len());
+        let Some(slash) = crate::bytes::find(b'/', &s.as_bytes()[..end]) else {
+            return Form::None;
+        };
+        let path = crate::bytes::find(b'/', &s.as_bytes()[slash + 1..end]).map(|i| slash + 1 + i);
+        let repo_end = path.unwrap_or(end);
+        if slash == 0 || repo_end == slash + 1 {
+            return Form::None;
+        }
+        Form::Repo { at, slash, path }
     }
 }
 
@@ -197,6 +307,22 @@ mod tests {
         assert!(!is("a/bc@v1", "a/b/c"));
         assert!(!is("a/b/c@v1", "a/bxc"));
         assert!(!is("a/b@v1", "a/bc"));
+    }
+
+    #[test]
+    fn a_remembered_parse_is_the_parse() {
+        let src =
+            "a: ' actions/checkout@v4 '\nb: docker://ubuntu:24.04\nc: $/x\nd: ${{ x }}/y@v1\n";
+        let root = crate::workflow::yaml::parse(src).root.expect("root");
+        with_memo(|| {
+            for key in ["a", "b", "c", "d"] {
+                let node = root.get(key).expect("key");
+                let text = node.as_str().expect("scalar");
+                // The first ask fills the memo, the second reads it.
+                assert_eq!(Uses::of(node), Uses::parse(text), "{key}");
+                assert_eq!(Uses::of(node), Uses::parse(text), "{key}");
+            }
+        });
     }
 
     #[test]

@@ -51,12 +51,18 @@ pub static ARCHIVED: &[&str] = &[
 
 /// Whether `owner/repo` (any case) is archived.
 pub fn is_archived(owner: &str, repo: &str) -> bool {
-    let slug = format!(
-        "{}/{}",
-        owner.to_ascii_lowercase(),
-        repo.to_ascii_lowercase()
-    );
-    ARCHIVED.binary_search(&slug.as_str()).is_ok()
+    // `owner/repo` in lower case, compared byte by byte as the strings would be, without
+    // building it: every step's `uses:` is looked up.
+    let slug = || {
+        owner
+            .bytes()
+            .chain([b'/'])
+            .chain(repo.bytes())
+            .map(|b| b.to_ascii_lowercase())
+    };
+    ARCHIVED
+        .binary_search_by(|entry| entry.bytes().cmp(slug()))
+        .is_ok()
 }
 
 #[cfg(test)]
