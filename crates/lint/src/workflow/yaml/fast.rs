@@ -319,12 +319,17 @@ impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
             Some(&c) if self.plain_start(i, c, false) => {}
             _ => return Ok(None),
         }
+        // From one `:`, `#` or break to the next, as a plain scalar's line is read.
+        let start = i;
         loop {
-            match b.get(i) {
-                None | Some(b'\n') => return Ok(None),
-                Some(b':') if is_sep(b.get(i + 1)) => return Ok(Some(i)),
-                Some(b' ') if b.get(i + 1) == Some(&b'#') => return Ok(None),
-                _ => i += 1,
+            let Some(j) = memchr::memchr3(b':', b'#', b'\n', &b[i..]).map(|j| i + j) else {
+                return Ok(None);
+            };
+            match b[j] {
+                b'\n' => return Ok(None),
+                b':' if is_sep(b.get(j + 1)) => return Ok(Some(j)),
+                b'#' if j > start && b[j - 1] == b' ' => return Ok(None),
+                _ => i = j + 1,
             }
         }
     }

@@ -74,12 +74,23 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
     fn plain_line(&mut self) -> Read<(usize, LineEnd)> {
         let b = self.b;
         let mut i = self.pos;
+        // From one `:`, `#` or break to the next: most scalars have none of the first two.
         let stop = loop {
-            match b.get(i) {
-                None | Some(b'\n') => break LineEnd::Break,
-                Some(b':') if is_sep(b.get(i + 1)) => return Err(Bail),
-                Some(b' ') if b.get(i + 1) == Some(&b'#') => break LineEnd::Comment,
-                _ => i += 1,
+            let Some(j) = memchr::memchr3(b':', b'#', b'\n', &b[i..]).map(|j| i + j) else {
+                i = b.len();
+                break LineEnd::Break;
+            };
+            match b[j] {
+                b'\n' => {
+                    i = j;
+                    break LineEnd::Break;
+                }
+                b':' if is_sep(b.get(j + 1)) => return Err(Bail),
+                b'#' if j > self.pos && b[j - 1] == b' ' => {
+                    i = j - 1;
+                    break LineEnd::Comment;
+                }
+                _ => i = j + 1,
             }
         };
         while i > self.pos && b[i - 1] == b' ' {
