@@ -120,9 +120,7 @@ impl<'s> Builder<'s> {
             }
         }
     }
-}
 
-impl Builder<'_> {
     /// Handles one event; a finished node comes back to be attached to its parent.
     fn event(&mut self, event: Event<'_>, start: Pos, end: Pos) -> Step {
         match event {

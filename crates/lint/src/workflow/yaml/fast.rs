@@ -1,10 +1,11 @@
 //! A fast reader for the YAML that workflows are written in: block mappings and sequences,
-//! plain, quoted and block scalars, one-line flow collections, comments. It gives the events,
-//! with the same positions, that saphyr-parser gives for the same text, and it gives up
-//! ([`Bail`]) on anything else: anchors, aliases, tags, directives, several documents, tabs, CR
-//! line breaks, multi-line quoted or flow scalars, odd indentation, and every syntax error.
-//! saphyr then reads the whole text, so a file is read exactly as before whichever reader took it;
-//! `tests::the_fast_reader_gives_saphyrs_events` holds the two to that on every corpus file.
+//! plain, quoted and block scalars, flow collections, comments, a leading `---`, anchors and
+//! aliases. It gives the events, with the same positions, that saphyr-parser gives for the same
+//! text, and it gives up ([`Bail`]) on anything else: tags, directives, several documents, tabs,
+//! CR line breaks, explicit indentation indicators, compact nested sequences, odd indentation,
+//! and every syntax error. saphyr then reads the whole text, so a file is read exactly as before
+//! whichever reader took it; `tests::the_fast_reader_gives_saphyrs_events` holds the two to that
+//! on every corpus file.
 //!
 //! Why a second reader: saphyr spends about 130 instructions per byte on these files (it counts
 //! characters and tracks simple keys for every token), 38 % of a whole-corpus lint. This one
@@ -15,6 +16,7 @@ use std::borrow::Cow;
 use saphyr_parser::{Event, ScalarStyle};
 
 use super::{MAX_DEPTH, Pos};
+use scalars::Stop;
 
 /// One event and where it starts and ends.
 pub(super) type Ev<'a> = (Event<'a>, Pos, Pos);
@@ -166,6 +168,11 @@ impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
         self.push(Event::Scalar(value, style, 0, None), start, end);
     }
 
+    /// The index of the next line break, or the end.
+    fn eol(&self) -> usize {
+        memchr::memchr(b'\n', &self.b[self.pos..]).map_or(self.b.len(), |i| self.pos + i)
+    }
+
     /// Steps over the line break at the reader.
     fn newline(&mut self) {
         self.pos += 1;
@@ -185,8 +192,7 @@ impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
         let before = self.pos;
         self.spaces();
         if self.pos > before && self.peek() == Some(b'#') {
-            self.pos =
-                memchr::memchr(b'\n', &self.b[self.pos..]).map_or(self.b.len(), |i| self.pos + i);
+            self.pos = self.eol();
         }
     }
 
@@ -206,10 +212,7 @@ impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
             match self.peek() {
                 Some(b' ') => self.pos += 1,
                 Some(b'\n') => self.newline(),
-                Some(b'#') => {
-                    self.pos = memchr::memchr(b'\n', &self.b[self.pos..])
-                        .map_or(self.b.len(), |i| self.pos + i)
-                }
+                Some(b'#') => self.pos = self.eol(),
                 _ => break,
             }
         }
@@ -261,15 +264,17 @@ impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
         };
         self.push(Event::StreamStart, zero, zero);
         self.skip_blank();
-        if self.at_marker() && self.b[self.pos] == b'-' {
+        if self.at_marker() {
+            // `---` opens the document; `...` would end one that has not begun.
+            if self.b[self.pos] != b'-' {
+                return Err(Bail);
+            }
             let p = self.here();
             self.pos += 3;
             let q = self.here();
             self.push(Event::DocumentStart(true), p, q);
             self.line_end()?;
             self.token()?;
-        } else if self.at_marker() {
-            return Err(Bail);
         } else {
             let p = self.here();
             self.push(Event::DocumentStart(false), p, p);
@@ -319,18 +324,9 @@ impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
             Some(&c) if self.plain_start(i, c, false) => {}
             _ => return Ok(None),
         }
-        // From one `:`, `#` or break to the next, as a plain scalar's line is read.
-        let start = i;
-        loop {
-            let Some(j) = memchr::memchr3(b':', b'#', b'\n', &b[i..]).map(|j| i + j) else {
-                return Ok(None);
-            };
-            match b[j] {
-                b'\n' => return Ok(None),
-                b':' if is_sep(b.get(j + 1)) => return Ok(Some(j)),
-                b'#' if j > start && b[j - 1] == b' ' => return Ok(None),
-                _ => i = j + 1,
-            }
+        match self.plain_stop(i) {
+            (j, Stop::Colon) => Ok(Some(j)),
+            _ => Ok(None),
         }
     }
 
@@ -375,8 +371,7 @@ impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
     fn key(&mut self, colon: usize) -> Read<Pos> {
         let start = self.here();
         let (value, style) = match self.peek() {
-            Some(b'"') => self.double_quoted()?,
-            Some(b'\'') => self.single_quoted()?,
+            Some(b'"') | Some(b'\'') => self.quoted()?,
             _ => {
                 let from = self.pos;
                 let mut end = colon;
@@ -497,12 +492,9 @@ impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
             }
             Some(b'"') | Some(b'\'') => {
                 let start = self.here();
-                let (value, style) = if self.quoted_end(self.pos).is_none() {
-                    self.quoted_lines(parent)?
-                } else if self.peek() == Some(b'"') {
-                    self.double_quoted()?
-                } else {
-                    self.single_quoted()?
+                let (value, style) = match self.quoted_end(self.pos) {
+                    Some(end) => self.quoted_line(end)?,
+                    None => self.quoted_lines(parent)?,
                 };
                 let end = self.here();
                 self.push_scalar(value, style, start, end);

@@ -6,10 +6,12 @@ use saphyr_parser::{Event, ScalarStyle};
 
 use super::{Bail, Chomp, Read, Reader, Sink, is_flow_indicator, is_sep};
 
-/// Where a plain scalar's line ends: at a comment, or at the line's end.
-enum LineEnd {
+/// What ends a plain scalar's line: a comment, the line's end, or a `:` before a space or the
+/// end, which makes what came before it a key.
+pub(super) enum Stop {
     Comment,
     Break,
+    Colon,
 }
 
 impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
@@ -21,7 +23,7 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
         let (mut end, mut stop) = self.plain_line()?;
         let mut end_pos = self.at(end);
         let mut owned: Option<String> = None;
-        while let LineEnd::Break = stop {
+        while let Stop::Break = stop {
             let saved = (self.pos, self.line, self.line_start);
             let Some(breaks) = self.continuation(parent) else {
                 (self.pos, self.line, self.line_start) = saved;
@@ -71,33 +73,35 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
 
     /// One line of a plain scalar: its end (trailing spaces dropped) and what stopped it. A
     /// `: ` inside is a key where none may be, so the reader gives up.
-    fn plain_line(&mut self) -> Read<(usize, LineEnd)> {
-        let b = self.b;
-        let mut i = self.pos;
-        // From one `:`, `#` or break to the next: most scalars have none of the first two.
-        let stop = loop {
-            let Some(j) = memchr::memchr3(b':', b'#', b'\n', &b[i..]).map(|j| i + j) else {
-                i = b.len();
-                break LineEnd::Break;
-            };
-            match b[j] {
-                b'\n' => {
-                    i = j;
-                    break LineEnd::Break;
-                }
-                b':' if is_sep(b.get(j + 1)) => return Err(Bail),
-                b'#' if j > self.pos && b[j - 1] == b' ' => {
-                    i = j - 1;
-                    break LineEnd::Comment;
-                }
-                _ => i = j + 1,
-            }
-        };
-        while i > self.pos && b[i - 1] == b' ' {
+    fn plain_line(&mut self) -> Read<(usize, Stop)> {
+        let (mut i, stop) = self.plain_stop(self.pos);
+        if let Stop::Colon = stop {
+            return Err(Bail);
+        }
+        while i > self.pos && self.b[i - 1] == b' ' {
             i -= 1;
         }
         self.pos = i;
         Ok((i, stop))
+    }
+
+    /// Where the plain text from `from` stops on its line, and why: the `:` of a key, the space
+    /// before a comment, or the line's end. Jumps with memchr3 from one `:`, `#` or break to the
+    /// next: most scalars hold none of the first two.
+    pub(super) fn plain_stop(&self, from: usize) -> (usize, Stop) {
+        let b = self.b;
+        let mut i = from;
+        loop {
+            let Some(j) = memchr::memchr3(b':', b'#', b'\n', &b[i..]).map(|j| i + j) else {
+                return (b.len(), Stop::Break);
+            };
+            match b[j] {
+                b'\n' => return (j, Stop::Break),
+                b':' if is_sep(b.get(j + 1)) => return (j, Stop::Colon),
+                b'#' if j > from && b[j - 1] == b' ' => return (j - 1, Stop::Comment),
+                _ => i = j + 1,
+            }
+        }
     }
 
     /// The index just past the closing quote of the quoted scalar opening at `i`, or `None`
@@ -210,26 +214,27 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
         }
     }
 
-    /// A one-line `'...'` scalar (`''` is a quote); the reader ends past it.
-    pub(super) fn single_quoted(&mut self) -> Read<(Cow<'a, str>, ScalarStyle)> {
+    /// A one-line quoted scalar at the reader; the reader ends past it.
+    pub(super) fn quoted(&mut self) -> Read<(Cow<'a, str>, ScalarStyle)> {
         let end = self.quoted_end(self.pos).ok_or(Bail)?;
-        let body = &self.src[self.pos + 1..end - 1];
-        self.pos = end;
-        self.ws_to_eol();
-        let value = if body.contains("''") {
-            Cow::Owned(body.replace("''", "'"))
-        } else {
-            Cow::Borrowed(body)
-        };
-        Ok((value, ScalarStyle::SingleQuoted))
+        self.quoted_line(end)
     }
 
-    /// A one-line `"..."` scalar with its escapes; the reader ends past it.
-    pub(super) fn double_quoted(&mut self) -> Read<(Cow<'a, str>, ScalarStyle)> {
-        let end = self.quoted_end(self.pos).ok_or(Bail)?;
+    /// The one-line quoted scalar at the reader, whose closing quote ends before `end`: `'...'`
+    /// (`''` is a quote) or `"..."` with its escapes. The reader ends past it.
+    pub(super) fn quoted_line(&mut self, end: usize) -> Read<(Cow<'a, str>, ScalarStyle)> {
+        let single = self.peek() == Some(b'\'');
         let body = &self.src[self.pos + 1..end - 1];
         self.pos = end;
         self.ws_to_eol();
+        if single {
+            let value = if body.contains("''") {
+                Cow::Owned(body.replace("''", "'"))
+            } else {
+                Cow::Borrowed(body)
+            };
+            return Ok((value, ScalarStyle::SingleQuoted));
+        }
         if !body.contains('\\') {
             return Ok((Cow::Borrowed(body), ScalarStyle::DoubleQuoted));
         }
@@ -263,8 +268,10 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
             return Err(Bail);
         }
         self.line_end()?;
-        let nl = memchr::memchr(b'\n', &self.b[self.pos..]).ok_or(Bail)?;
-        self.pos += nl;
+        self.pos = self.eol();
+        if self.eof() {
+            return Err(Bail);
+        }
         self.newline();
         self.spaces();
         let indent = self.col();
@@ -302,8 +309,7 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
             leading_break = false;
             breaks = 0;
             leading_blank = trailing_blank;
-            let eol =
-                memchr::memchr(b'\n', &self.b[self.pos..]).map_or(self.b.len(), |i| self.pos + i);
+            let eol = self.eol();
             text.push_str(&self.src[self.pos..eol]);
             self.pos = eol;
             if self.eof() {
@@ -402,8 +408,7 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
             self.spaces();
             match self.peek() {
                 Some(b'#') if self.pos > before || self.pos == self.line_start => {
-                    self.pos = memchr::memchr(b'\n', &self.b[self.pos..])
-                        .map_or(self.b.len(), |i| self.pos + i);
+                    self.pos = self.eol();
                 }
                 Some(b'\n') => self.newline(),
                 _ => break,
@@ -420,8 +425,7 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
         let start = self.here();
         let (value, style) = match self.peek() {
             Some(b'[') | Some(b'{') => return self.flow_node(parent),
-            Some(b'"') => self.double_quoted()?,
-            Some(b'\'') => self.single_quoted()?,
+            Some(b'"') | Some(b'\'') => self.quoted()?,
             Some(c) if self.plain_start(self.pos, c, true) => {
                 let from = self.pos;
                 let end = self.flow_plain_end()?;
