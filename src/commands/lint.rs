@@ -2,8 +2,8 @@
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
 
 use anyhow::{Context, Result};
 
@@ -97,6 +97,15 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         ColorChoice::Auto => !args.no_color && std::io::stdout().is_terminal(),
     };
     let format = args.format.unwrap_or(Format::Human);
+    let threshold = match args.fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Note => Severity::Note,
+    };
+    let annotations = args.format.is_none() && args.github_actions;
+    if !config.rule_enabled(SHELLCHECK.id) && format != Format::Sarif && !annotations {
+        return lint_streamed(&inputs, &config, &place, (format, color), threshold);
+    }
     // Shellcheck's findings come after the lint pass: then the report is rendered after it.
     let early = (!config.rule_enabled(SHELLCHECK.id)).then_some((format, color));
     let (mut results, parts): (Vec<FileResult>, Vec<Option<Part>>) =
@@ -121,11 +130,6 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         results.into_iter().partition(|r| !r.findings.is_empty());
     write_report(args, format, &shown, &parts, files_checked)
         .context("cannot write to standard output")?;
-    let threshold = match args.fail_on {
-        FailOn::Error => Severity::Error,
-        FailOn::Warning => Severity::Warning,
-        FailOn::Note => Severity::Note,
-    };
     // `Severity` orders from the most severe: `Error < Warning < Note`.
     let failed = shown
         .iter()
@@ -373,65 +377,220 @@ fn lint_all(
     .collect()
 }
 
+/// Lints every input on all cores and writes the report as it goes: each file's part is
+/// rendered on the worker that linted it and written once the files before it are, so no
+/// file's text, findings or part outlive it (a corpus run's report is megabytes). For a report
+/// made of per-file parts, with no pass after the lint (shellcheck) and nothing rendered from
+/// every file at the end (SARIF, annotations). A file that cannot be read is left out of the
+/// report, which is still completed; the first such error is returned after it.
+fn lint_streamed(
+    inputs: &[Input],
+    config: &Config,
+    place: &Where<'_>,
+    (format, color): (Format, bool),
+    threshold: Severity,
+) -> Result<u8> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let mut failed = false;
+    let lint = |i: usize| -> Result<(Part, bool)> {
+        let r = lint_one(&inputs[i], config, place)?;
+        // `Severity` orders from the most severe: `Error < Warning < Note`.
+        let fails = r.findings.iter().any(|f| f.severity <= threshold);
+        Ok((Part::of(format, &r, color).unwrap_or_default(), fails))
+    };
+    let first_error = on_workers_ordered(inputs.len(), lint, |results| {
+        let mut report = report::Writer::start(format, inputs.len(), &mut out)?;
+        let mut first_error = None;
+        for r in results {
+            match r {
+                Ok((part, fails)) => {
+                    report.part(&part)?;
+                    failed |= fails;
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        report.finish()?;
+        std::io::Result::Ok(first_error)
+    })?
+    .and_then(|first_error| out.flush().map(|()| first_error))
+    .context("cannot write to standard output")?;
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    Ok(if failed { exit::FINDINGS } else { exit::OK })
+}
+
 /// `f(0..n)` on all cores (each worker takes the next index), the results in index order.
 fn on_workers<R: Send>(n: usize, f: impl Fn(usize) -> R + Sync) -> Result<Vec<R>> {
+    on_workers_ordered(n, f, |results| results.collect())
+}
+
+/// `f(0..n)` on all cores (each worker takes the next index), while `consume` takes the results
+/// on this thread in index order, each as soon as it and those before it are done: a result
+/// can be written out and dropped before the last file is linted. Workers stop early when
+/// `consume` returns before the end.
+fn on_workers_ordered<R: Send, T>(
+    n: usize,
+    f: impl Fn(usize) -> R + Sync,
+    consume: impl FnOnce(&mut dyn Iterator<Item = R>) -> T,
+) -> Result<T> {
+    // One worker at least, even for one file: the main thread's stack may be small.
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(n)
         .max(1);
-    if workers == 1 {
-        // Still on a big stack: the main thread's may be small.
-        return std::thread::Builder::new()
-            .stack_size(WORKER_STACK)
-            .spawn_scoped_compat(|| Ok((0..n).map(&f).collect()));
-    }
     let next = AtomicUsize::new(0);
-    let slots: Mutex<Vec<Option<R>>> = Mutex::new((0..n).map(|_| None).collect());
-    std::thread::scope(|s| -> Result<()> {
-        let mut handles = Vec::new();
+    let done = Done {
+        state: Mutex::new(DoneState {
+            slots: (0..n).map(|_| None).collect(),
+            live: workers,
+            waiting_for: None,
+        }),
+        changed: Condvar::new(),
+    };
+    std::thread::scope(|s| -> Result<T> {
+        let mut handles = Vec::with_capacity(workers);
         for _ in 0..workers {
             let h = std::thread::Builder::new()
                 .stack_size(WORKER_STACK)
                 .spawn_scoped(s, || {
+                    // Counts the worker out however it ends, a panic included.
+                    let _out = WorkerOut(&done);
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         if i >= n {
                             break;
                         }
                         let r = f(i);
-                        if let Ok(mut v) = slots.lock() {
-                            v[i] = Some(r);
+                        let Ok(mut st) = done.state.lock() else {
+                            break;
+                        };
+                        st.slots[i] = Some(r);
+                        if st.waiting_for == Some(i) {
+                            done.changed.notify_one();
                         }
                     }
                 })?;
             handles.push(h);
         }
-        for h in handles {
-            h.join()
-                .map_err(|_| anyhow::anyhow!("a lint worker panicked"))?;
+        let mut results = InOrder {
+            done: &done,
+            at: 0,
+            lost: false,
+        };
+        let out = consume(&mut results);
+        // Whatever `consume` left unread is not worth linting.
+        next.store(n, Ordering::Relaxed);
+        // Joined here, a worker's panic is an error rather than the scope's panic.
+        let panicked = handles.into_iter().any(|h| h.join().is_err());
+        anyhow::ensure!(!panicked && !results.lost, "a worker thread panicked");
+        Ok(out)
+    })
+}
+
+/// What the workers of [`on_workers_ordered`] have done.
+struct Done<R> {
+    state: Mutex<DoneState<R>>,
+    /// Signalled when the result waited for is in, or a worker ends.
+    changed: Condvar,
+}
+
+struct DoneState<R> {
+    /// Results not yet taken, by index.
+    slots: Vec<Option<R>>,
+    /// Workers still running.
+    live: usize,
+    /// The index the consumer waits for, if it waits.
+    waiting_for: Option<usize>,
+}
+
+/// Counts a worker out of [`Done`] when dropped, on a normal end or a panic.
+struct WorkerOut<'d, R>(&'d Done<R>);
+
+impl<R> Drop for WorkerOut<'_, R> {
+    fn drop(&mut self) {
+        if let Ok(mut st) = self.0.state.lock() {
+            st.live -= 1;
         }
-        Ok(())
-    })?;
-    let slots = slots
-        .into_inner()
-        .map_err(|_| anyhow::anyhow!("a lint worker panicked"))?;
-    slots
-        .into_iter()
-        .map(|s| s.ok_or_else(|| anyhow::anyhow!("a file was not linted")))
-        .collect()
+        self.0.changed.notify_one();
+    }
 }
 
-/// `Builder::spawn` + join for a closure that borrows, without a scope at every call site.
-trait SpawnScopedCompat {
-    fn spawn_scoped_compat<T: Send>(self, f: impl FnOnce() -> Result<T> + Send) -> Result<T>;
+/// The results of [`on_workers_ordered`] in index order, each waited for.
+struct InOrder<'d, R> {
+    done: &'d Done<R>,
+    at: usize,
+    /// A result will never come: its worker panicked.
+    lost: bool,
 }
 
-impl SpawnScopedCompat for std::thread::Builder {
-    fn spawn_scoped_compat<T: Send>(self, f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
-        std::thread::scope(|s| {
-            self.spawn_scoped(s, f)?
-                .join()
-                .map_err(|_| anyhow::anyhow!("the lint worker panicked"))?
-        })
+impl<R> Iterator for InOrder<'_, R> {
+    type Item = R;
+
+    fn next(&mut self) -> Option<R> {
+        let Ok(mut st) = self.done.state.lock() else {
+            self.lost = true;
+            return None;
+        };
+        if self.at >= st.slots.len() {
+            return None;
+        }
+        loop {
+            if let Some(r) = st.slots[self.at].take() {
+                st.waiting_for = None;
+                self.at += 1;
+                return Some(r);
+            }
+            if st.live == 0 {
+                self.lost = true;
+                return None;
+            }
+            st.waiting_for = Some(self.at);
+            st = match self.done.changed.wait(st) {
+                Ok(st) => st,
+                Err(_) => {
+                    self.lost = true;
+                    return None;
+                }
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_come_in_index_order_while_workers_run() {
+        let doubled = on_workers_ordered(500, |i| i * 2, |r| r.collect::<Vec<_>>())
+            .expect("no worker panics");
+        assert_eq!(doubled, (0..500).map(|i| i * 2).collect::<Vec<_>>());
+        let none = on_workers_ordered(0, |i| i, |r| r.count()).expect("no worker panics");
+        assert_eq!(none, 0);
+    }
+
+    #[test]
+    fn a_consumer_that_stops_early_gets_what_it_took() {
+        let firsts = on_workers_ordered(10_000, |i| i, |r| r.take(3).collect::<Vec<_>>())
+            .expect("no worker panics");
+        assert_eq!(firsts, vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn a_worker_that_panics_is_an_error_not_a_hang() {
+        let r = on_workers_ordered(
+            200,
+            |i| {
+                assert_ne!(i, 37, "worker fails on purpose");
+                i
+            },
+            |r| r.count(),
+        );
+        let e = r.expect_err("a result was lost");
+        assert!(e.to_string().contains("panicked"), "{e}");
     }
 }

@@ -186,15 +186,34 @@ pub fn assemble<'p>(
     files_checked: usize,
     out: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
+    open(files_checked, out)?;
+    let mut any = false;
+    for p in parts {
+        any |= put(p, any, out)?;
+    }
+    close(any, out)
+}
+
+/// The document's opening, before the files' parts.
+pub(super) fn open(files_checked: usize, out: &mut impl std::io::Write) -> std::io::Result<()> {
     write!(
         out,
         "{{\n  \"version\": {VERSION},\n  \"files_checked\": {files_checked},\n  \"findings\": ["
-    )?;
-    let mut any = false;
-    for p in parts.filter(|p| !p.is_empty()) {
-        out.write_all(if any { b",\n" } else { b"\n" })?;
-        out.write_all(p.as_bytes())?;
-        any = true;
+    )
+}
+
+/// One file's part, after the parts before it (`any`: one of them had findings); true when
+/// this one has.
+pub(super) fn put(part: &str, any: bool, out: &mut impl std::io::Write) -> std::io::Result<bool> {
+    if part.is_empty() {
+        return Ok(false);
     }
+    out.write_all(if any { b",\n" } else { b"\n" })?;
+    out.write_all(part.as_bytes())?;
+    Ok(true)
+}
+
+/// The document's end, after the parts (`any`: one of them had findings).
+pub(super) fn close(any: bool, out: &mut impl std::io::Write) -> std::io::Result<()> {
     out.write_all(if any { b"\n  ]\n}\n" } else { b"]\n}\n" })
 }

@@ -65,34 +65,70 @@ impl Part {
     }
 }
 
-/// Writes the report of `parts` (one per file, in input order) to `out`, streamed rather than
-/// built as one text: a corpus run's JSON is megabytes.
+/// Writes the report of `parts` (one per file, in input order) to `out`.
 pub fn assemble(
     format: Format,
     parts: &[Part],
     files_checked: usize,
     out: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
-    match format {
-        Format::Json => json::assemble(parts.iter().map(|p| p.text.as_str()), files_checked, out),
-        _ => {
-            for p in parts {
-                out.write_all(p.text.as_bytes())?;
+    let mut w = Writer::start(format, files_checked, out)?;
+    for p in parts {
+        w.part(p)?;
+    }
+    w.finish()
+}
+
+/// A report in a format made of the files' parts (human, JSON, GitHub annotations), written as
+/// the parts come in input order: a corpus run's JSON is megabytes, and no part need be held
+/// once written.
+pub struct Writer<'o, W: std::io::Write> {
+    format: Format,
+    out: &'o mut W,
+    /// Findings by severity so far, for the human summary line.
+    counts: [usize; 3],
+    /// Parts with findings so far.
+    files: usize,
+}
+
+impl<'o, W: std::io::Write> Writer<'o, W> {
+    /// Writes what comes before the parts.
+    pub fn start(format: Format, files_checked: usize, out: &'o mut W) -> std::io::Result<Self> {
+        if format == Format::Json {
+            json::open(files_checked, out)?;
+        }
+        Ok(Writer {
+            format,
+            out,
+            counts: [0; 3],
+            files: 0,
+        })
+    }
+
+    /// Writes the next file's part.
+    pub fn part(&mut self, p: &Part) -> std::io::Result<()> {
+        match self.format {
+            Format::Json => {
+                json::put(&p.text, self.files > 0, self.out)?;
             }
-            if format != Format::Human {
-                return Ok(());
-            }
-            let mut counts = [0usize; 3];
-            for p in parts {
-                for (total, n) in counts.iter_mut().zip(p.counts) {
-                    *total += n;
-                }
-            }
-            let files = parts
-                .iter()
-                .filter(|p| p.counts.iter().sum::<usize>() > 0)
-                .count();
-            out.write_all(human::summary(counts, files).as_bytes())
+            _ => self.out.write_all(p.text.as_bytes())?,
+        }
+        for (total, n) in self.counts.iter_mut().zip(p.counts) {
+            *total += n;
+        }
+        // A JSON part is empty exactly when its file has no findings.
+        self.files += usize::from(p.counts.iter().sum::<usize>() > 0);
+        Ok(())
+    }
+
+    /// Writes what comes after the parts.
+    pub fn finish(self) -> std::io::Result<()> {
+        match self.format {
+            Format::Json => json::close(self.files > 0, self.out),
+            Format::Human => self
+                .out
+                .write_all(human::summary(self.counts, self.files).as_bytes()),
+            _ => Ok(()),
         }
     }
 }
