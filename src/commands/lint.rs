@@ -479,6 +479,7 @@ fn on_workers_ordered<R: Send, T>(
         let mut results = InOrder {
             done: &done,
             at: 0,
+            ready: std::collections::VecDeque::new(),
             lost: false,
         };
         let out = consume(&mut results);
@@ -522,7 +523,11 @@ impl<R> Drop for WorkerOut<'_, R> {
 /// The results of [`on_workers_ordered`] in index order, each waited for.
 struct InOrder<'d, R> {
     done: &'d Done<R>,
+    /// The index of the next result not yet moved to `ready`.
     at: usize,
+    /// Results taken under one lock, all those in order that were in: the workers store
+    /// theirs under the same lock.
+    ready: std::collections::VecDeque<R>,
     /// A result will never come: its worker panicked.
     lost: bool,
 }
@@ -531,6 +536,9 @@ impl<R> Iterator for InOrder<'_, R> {
     type Item = R;
 
     fn next(&mut self) -> Option<R> {
+        if let Some(r) = self.ready.pop_front() {
+            return Some(r);
+        }
         let Ok(mut st) = self.done.state.lock() else {
             self.lost = true;
             return None;
@@ -538,12 +546,7 @@ impl<R> Iterator for InOrder<'_, R> {
         if self.at >= st.slots.len() {
             return None;
         }
-        loop {
-            if let Some(r) = st.slots[self.at].take() {
-                st.waiting_for = None;
-                self.at += 1;
-                return Some(r);
-            }
+        while st.slots[self.at].is_none() {
             if st.live == 0 {
                 self.lost = true;
                 return None;
@@ -557,6 +560,13 @@ impl<R> Iterator for InOrder<'_, R> {
                 }
             };
         }
+        st.waiting_for = None;
+        while let Some(r) = st.slots.get_mut(self.at).and_then(Option::take) {
+            self.ready.push_back(r);
+            self.at += 1;
+        }
+        drop(st);
+        self.ready.pop_front()
     }
 }
 
