@@ -112,14 +112,13 @@ fn strategy() -> Type {
 pub fn builtin_contexts() -> BTreeMap<String, Type> {
     BUILTIN
         .iter()
-        .map(|(k, v)| (k.clone(), Type::clone(v)))
+        .map(|(k, v)| (k.to_string(), Type::clone(v)))
         .collect()
 }
 
-/// The contexts by lower-case name. Shared by clones of a [`TypeEnv`] until one changes it,
-/// which then copies the map (not the types in it): an environment is cloned for every job and
-/// for every check with another availability, and most clones change nothing.
-type Contexts = BTreeMap<String, Arc<Type>>;
+/// The contexts by lower-case name: the built-in ones, shared by every [`TypeEnv`], which
+/// keeps what it changes beside them.
+type Contexts = BTreeMap<Arc<str>, Arc<Type>>;
 
 /// Shared by every [`TypeEnv`].
 static BUILTIN: LazyLock<Arc<Contexts>> = LazyLock::new(|| {
@@ -138,7 +137,7 @@ static BUILTIN: LazyLock<Arc<Contexts>> = LazyLock::new(|| {
             ("vars", Type::map(Type::String)),
         ]
         .into_iter()
-        .map(|(k, v)| (k.to_string(), Arc::new(v)))
+        .map(|(k, v)| (Arc::from(k), Arc::new(v)))
         .collect(),
     )
 });
@@ -172,8 +171,13 @@ impl Names {
 /// which extra checks apply.
 #[derive(Debug, Clone)]
 pub struct TypeEnv {
-    /// Types are shared between clones (one per job and step); a change replaces or copies one.
+    /// The built-in contexts, shared by every environment.
     contexts: Arc<Contexts>,
+    /// The contexts set (`Some`) or removed (`None`) since, by lower-case name, read before
+    /// `contexts`. An environment is cloned for every job and step and its `steps`, `needs`,
+    /// `matrix` set for each: a change costs a slot here, not a copy of the map, and the types
+    /// are shared between clones.
+    changed: Vec<(Arc<str>, Option<Arc<Type>>)>,
     available_contexts: Option<Names>,
     special_functions: Option<Names>,
     config_vars: Option<Vec<String>>,
@@ -192,6 +196,7 @@ impl TypeEnv {
     pub fn new() -> Self {
         TypeEnv {
             contexts: BUILTIN.clone(),
+            changed: Vec::new(),
             available_contexts: None,
             special_functions: None,
             config_vars: None,
@@ -242,29 +247,61 @@ impl TypeEnv {
     /// Replaces (or adds) a context's type; `name` is lower case. This is how callers give
     /// `steps`, `needs`, `matrix`, `inputs` and `jobs` the precise types of their workflow.
     pub fn set_context(&mut self, name: &str, ty: Type) {
-        let contexts = Arc::make_mut(&mut self.contexts);
-        // Callers name contexts in lower case already: replace in place, no key to build.
-        match contexts.get_mut(name) {
-            Some(slot) => *slot = Arc::new(ty),
-            None => {
-                contexts.insert(name.to_ascii_lowercase(), Arc::new(ty));
-            }
-        }
+        self.change(name, Some(Arc::new(ty)));
     }
 
     /// Removes a context, so that using it is an "undefined variable".
     pub fn remove_context(&mut self, name: &str) {
-        Arc::make_mut(&mut self.contexts).remove(&name.to_ascii_lowercase());
+        self.change(&name.to_ascii_lowercase(), None);
+    }
+
+    /// Sets or removes the context `name`. Callers name contexts in lower case already: a
+    /// built-in context's key is shared, any other is built lower-cased.
+    fn change(&mut self, name: &str, ty: Option<Arc<Type>>) {
+        if let Some((_, slot)) = self.changed.iter_mut().find(|(k, _)| **k == *name) {
+            *slot = ty;
+            return;
+        }
+        let key = match self.contexts.get_key_value(name) {
+            Some((k, _)) => k.clone(),
+            None => Arc::from(name.to_ascii_lowercase()),
+        };
+        self.changed.push((key, ty));
+    }
+
+    /// The context `name` as an `Arc`, to change a copy of it.
+    fn context_arc(&self, name: &str) -> Option<Arc<Type>> {
+        match self.changed.iter().find(|(k, _)| **k == *name) {
+            Some((_, ty)) => ty.clone(),
+            None => self.contexts.get(name).cloned(),
+        }
     }
 
     /// The type of a context, if defined.
     pub fn context(&self, name: &str) -> Option<&Type> {
-        self.contexts.get(name).map(|t| &**t)
+        match self.changed.iter().find(|(k, _)| **k == *name) {
+            Some((_, ty)) => ty.as_deref(),
+            None => self.contexts.get(name).map(|t| &**t),
+        }
     }
 
     /// The names of all defined contexts, sorted.
-    pub fn context_names(&self) -> impl Iterator<Item = &String> {
-        self.contexts.keys()
+    pub fn context_names(&self) -> impl Iterator<Item = &str> {
+        let changed = |k: &str| self.changed.iter().any(|(c, _)| **c == *k);
+        let mut names: Vec<&str> = self
+            .contexts
+            .keys()
+            .map(|k| &**k)
+            .filter(|k| !changed(k))
+            .chain(
+                self.changed
+                    .iter()
+                    .filter(|(_, ty)| ty.is_some())
+                    .map(|(k, _)| &**k),
+            )
+            .collect();
+        names.sort_unstable();
+        names.into_iter()
     }
 
     /// Whether `name` (lower case) may be used here.
@@ -310,14 +347,13 @@ impl TypeEnv {
     /// Adds the inputs of one trigger (`workflow_call` or `workflow_dispatch`). When both
     /// triggers declare inputs, `inputs` is the merge of the two, as in actionlint.
     pub fn add_inputs(&mut self, inputs: ObjectType) {
-        let contexts = Arc::make_mut(&mut self.contexts);
-        let merged = match contexts.remove("inputs").map(Arc::unwrap_or_clone) {
+        let merged = match self.context_arc("inputs").map(Arc::unwrap_or_clone) {
             Some(Type::Object(cur)) if !(cur.props.is_empty() && cur.is_strict()) => {
                 Type::Object(cur).merge(Type::Object(inputs))
             }
             _ => Type::Object(inputs),
         };
-        contexts.insert("inputs".into(), Arc::new(merged));
+        self.set_context("inputs", merged);
     }
 
     /// Adds the inputs of `workflow_dispatch`: to `inputs` with their declared types, and to
@@ -325,16 +361,18 @@ impl TypeEnv {
     pub fn add_dispatch_inputs(&mut self, inputs: ObjectType) {
         let as_strings = ObjectType::strict(inputs.props.keys().map(|k| (k.clone(), Type::String)));
         self.add_inputs(inputs);
-        if let Some(event) = Arc::make_mut(&mut self.contexts)
-            .get_mut("github")
-            .map(Arc::make_mut)
-            .and_then(Type::as_object_mut)
+        let Some(mut github) = self.context_arc("github") else {
+            return;
+        };
+        if let Some(event) = Arc::make_mut(&mut github)
+            .as_object_mut()
             .and_then(|g| g.props.get_mut("event"))
             .and_then(Type::as_object_mut)
         {
             event
                 .props
                 .insert("inputs".into(), Type::Object(as_strings));
+            self.change("github", Some(github));
         }
     }
 

@@ -202,7 +202,7 @@ impl<'e> Checker<'e> {
     fn variable(&mut self, span: Span, name: &str, raw: &str) -> Cow<'e, Type> {
         let env: &'e TypeEnv = self.env;
         let Some(ty) = env.context(name) else {
-            let names: Vec<&String> = self.env.context_names().collect();
+            let names: Vec<&str> = self.env.context_names().collect();
             let unknown = Unknown {
                 span,
                 kind: DiagKind::UndefinedVariable,
@@ -210,7 +210,7 @@ impl<'e> Checker<'e> {
                 name: raw,
                 at: Some(span),
             };
-            self.report_unknown(unknown, names.iter().map(|n| n.as_str()), || {
+            self.report_unknown(unknown, names.iter().copied(), || {
                 format!(". available variables are {}", quote_list(&names))
             });
             return Cow::Owned(Type::Any);
