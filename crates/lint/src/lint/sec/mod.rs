@@ -128,16 +128,17 @@ pub fn shell_of(wf: Option<&Workflow<'_>>, job: Option<&Node>, step: &Node) -> S
             .unwrap_or(program)
             .to_string();
     }
+    // `windows` in any case, looked for in place (no lower-cased copy, no searcher set up).
+    let names_windows = |s: &str| {
+        s.as_bytes()
+            .windows(7)
+            .any(|w| w.eq_ignore_ascii_case(b"windows"))
+    };
     let windows = job
         .and_then(|j| j.get("runs-on"))
         .is_some_and(|r| match r.as_seq() {
-            Some(items) => items.iter().any(|i| {
-                i.as_str()
-                    .is_some_and(|s| s.to_ascii_lowercase().contains("windows"))
-            }),
-            None => r
-                .as_str()
-                .is_some_and(|s| s.to_ascii_lowercase().contains("windows")),
+            Some(items) => items.iter().any(|i| i.as_str().is_some_and(names_windows)),
+            None => r.as_str().is_some_and(names_windows),
         });
     if windows { "pwsh" } else { "bash" }.to_string()
 }
