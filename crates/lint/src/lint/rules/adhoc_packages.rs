@@ -112,7 +112,7 @@ impl Rule for AdhocPackages {
     fn step(&self, wf: &Workflow<'_>, job: &Job<'_>, step: &Step<'_>, cx: &mut Ctx<'_>) {
         if step.run().is_some() {
             let shell = sec::shell_of(Some(wf), Some(job.node), step.node);
-            check(cx, step.node, &shell);
+            check(cx, step.node, shell);
         }
     }
 
@@ -120,7 +120,7 @@ impl Rule for AdhocPackages {
         for step in sec::composite_steps(action) {
             if step.get("run").is_some() {
                 let shell = sec::shell_of(None, None, step);
-                check(cx, step, &shell);
+                check(cx, step, shell);
             }
         }
     }
