@@ -26,10 +26,12 @@ fn limit(name: &str) -> usize {
 /// name differing in every character (`c` and `a`) is not a suggestion. A name equal to `name`
 /// but for case is at distance 0. Duplicates (ignoring case) are kept once, the first spelling.
 pub fn closest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Closest<'a> {
-    let want = name.to_lowercase();
+    let want_text = name.to_lowercase();
+    let want: Vec<char> = want_text.chars().collect();
     let len = name.chars().count();
     let max = limit(name);
     let mut found: Vec<(usize, &'a str)> = Vec::new();
+    let mut lower: Vec<char> = Vec::new();
     for k in known {
         if k == name || found.iter().any(|(_, f)| f.eq_ignore_ascii_case(k)) {
             continue;
@@ -39,7 +41,17 @@ pub fn closest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Clos
         if k_len.abs_diff(len) > max {
             continue;
         }
-        let d = strsim::osa_distance(&want, &k.to_lowercase());
+        lower.clear();
+        if k.is_ascii() {
+            lower.extend(k.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            lower.extend(k.to_lowercase().chars());
+        }
+        // The bounded look rejects most names after a few rows; strsim measures the rest.
+        if osa_within(&want, &lower, max).is_none() {
+            continue;
+        }
+        let d = strsim::osa_distance(&want_text, &k.to_lowercase());
         if d <= max && d < len.min(k_len) {
             found.push((d, k));
         }
@@ -55,6 +67,40 @@ pub fn closest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Clos
         names: found.into_iter().take(MAX_SHOWN).map(|(_, k)| k).collect(),
         certain,
     }
+}
+
+/// The optimal string alignment distance between `a` and `b` (as `strsim::osa_distance`
+/// counts it) when it is at most `max`, else `None`. It gives up as soon as two rows running
+/// hold nothing within `max`: a transposition skips one row of the table, never two, and
+/// distances only grow along an alignment, so the end cannot be within `max` either. Most
+/// known names differ from the unknown one early, so few rows are filled.
+fn osa_within(a: &[char], b: &[char], max: usize) -> Option<usize> {
+    let width = b.len() + 1;
+    let mut before: Vec<usize> = (0..width).collect();
+    let mut prev: Vec<usize> = (0..width).collect();
+    let mut cur: Vec<usize> = vec![0; width];
+    let mut prev_min = 0;
+    for (i, &ac) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        let mut row_min = cur[0];
+        for (j, &bc) in b.iter().enumerate() {
+            let cost = usize::from(ac != bc);
+            let mut d = (cur[j] + 1).min(prev[j + 1] + 1).min(prev[j] + cost);
+            if i > 0 && j > 0 && ac != bc && ac == b[j - 1] && bc == a[i - 1] {
+                d = d.min(before[j - 1] + 1);
+            }
+            cur[j + 1] = d;
+            row_min = row_min.min(d);
+        }
+        if row_min > max && prev_min > max {
+            return None;
+        }
+        prev_min = row_min;
+        std::mem::swap(&mut before, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    let d = prev[b.len()];
+    (d <= max).then_some(d)
 }
 
 impl<'a> Closest<'a> {
@@ -163,5 +209,20 @@ mod tests {
         let c = closest("jobz", ["jobs", "JOBS", "jobz"]);
         assert_eq!(c.names(), ["jobs"]);
         assert_eq!(c.certain(), Some("jobs"));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5000))]
+        #[test]
+        fn osa_within_agrees_with_strsim(
+            a in "[abc\u{e9}-]{0,9}",
+            b in "[abc\u{e9}-]{0,9}",
+            max in 0usize..5,
+        ) {
+            let ac: Vec<char> = a.chars().collect();
+            let bc: Vec<char> = b.chars().collect();
+            let d = strsim::osa_distance(&a, &b);
+            proptest::prop_assert_eq!(osa_within(&ac, &bc, max), (d <= max).then_some(d));
+        }
     }
 }

@@ -209,26 +209,28 @@ fn step_deploy<'a>(
     step: &'a Node,
     throwaway: &dyn Fn() -> bool,
 ) -> Option<(&'a Node, String, bool)> {
-    if let Some(name) = action_name(step) {
+    // The action's name is made once for both looks (it is lower-cased into a new string).
+    let name = action_name(step);
+    if let Some(name) = &name {
         let uses = step.get("uses")?;
-        if is_deploy_action_itself(&name) {
+        if is_deploy_action_itself(name) {
             let cmd = step.get("with").and_then(|w| w.get("command"))?.as_str()?;
             let cmd = cmd.trim();
             return matches!(cmd, "deploy" | "promote" | "rollback")
                 .then(|| (uses, format!("deploy-action {cmd}"), cmd == "promote"));
         }
-        let base = name.split('/').take(2).collect::<Vec<_>>().join("/");
+        let base = owner_repo(name);
         // `action: close` tears down a pull request's preview site: nothing is deployed.
         let closes = step
             .get("with")
             .and_then(|w| w.get("action"))
             .and_then(Node::as_str)
             .is_some_and(|a| a.trim().eq_ignore_ascii_case("close"));
-        if DEPLOY_ACTIONS.contains(&base.as_str()) {
-            return (!closes).then_some((uses, base, false));
+        if DEPLOY_ACTIONS.contains(&base) {
+            return (!closes).then(|| (uses, base.to_string(), false));
         }
     }
-    for (node, script, _) in scripts(step) {
+    for (node, script, _) in scripts_of(step, name.as_deref()) {
         if !may_deploy(&script) {
             continue;
         }
@@ -245,17 +247,33 @@ fn step_deploy<'a>(
     None
 }
 
+/// `owner/repo` of an action's name: the name up to its second `/`, or all of it.
+fn owner_repo(name: &str) -> &str {
+    let second = name
+        .bytes()
+        .enumerate()
+        .filter(|&(_, b)| b == b'/')
+        .nth(1)
+        .map(|(i, _)| i);
+    second.map_or(name, |i| &name[..i])
+}
+
 /// The shell text a step runs: its `run:`, the `inlineScript:` of `azure/cli`, or the `args:`
 /// (or `command:`) of an action that wraps `kubectl` or `helm` (`actions-hub/kubectl`), with
 /// the tool's name put in front when the input leaves it out. Returns the scalar, the text, and how many bytes were put in front.
 fn scripts(step: &Node) -> Vec<(&Node, Cow<'_, str>, usize)> {
+    scripts_of(step, action_name(step).as_deref())
+}
+
+/// [`scripts`], given the step's [`action_name`].
+fn scripts_of<'a>(step: &'a Node, name: Option<&str>) -> Vec<(&'a Node, Cow<'a, str>, usize)> {
     let mut out = Vec::new();
     if let Some(run) = step.get("run")
         && let Some(s) = run.as_str()
     {
         out.push((run, Cow::Borrowed(s), 0));
     }
-    let Some(name) = action_name(step) else {
+    let Some(name) = name else {
         return out;
     };
     if name == "azure/cli"
@@ -265,9 +283,15 @@ fn scripts(step: &Node) -> Vec<(&Node, Cow<'_, str>, usize)> {
         out.push((v, Cow::Borrowed(s), 0));
     }
     let last = name.rsplit('/').next().unwrap_or_default();
-    let tool = if last.contains("kubectl") {
+    // A look at the few bytes of the last segment: `str::contains` sets up a searcher first.
+    let has = |word: &str| {
+        last.as_bytes()
+            .windows(word.len())
+            .any(|w| w == word.as_bytes())
+    };
+    let tool = if has("kubectl") {
         "kubectl"
-    } else if last.contains("helm") {
+    } else if has("helm") {
         "helm"
     } else {
         return out;
@@ -346,6 +370,7 @@ fn subcommands<'w>(words: &[&'w str], n: usize) -> Vec<&'w str> {
 }
 
 /// The programs [`deploy_command`] knows (a `match`, which compiles to a switch on the length).
+#[inline]
 fn is_deploy_program(word: &[u8]) -> bool {
     matches!(
         word,
@@ -363,16 +388,39 @@ fn is_deploy_program(word: &[u8]) -> bool {
     )
 }
 
-/// Whether `script` has one of the programs [`is_deploy_program`] knows as a word (a command's
-/// program is its last path segment), so that it can hold a deploy command. Most scripts do
-/// not, and are not split into commands at all.
+/// The bytes [`may_deploy`] counts as part of a word.
+const WORD_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.');
+        b += 1;
+    }
+    t
+};
+
+/// Whether `script` has one of the programs [`is_deploy_program`] knows as a word (a run of
+/// [`WORD_BYTE`]s; a command's program is its last path segment), so that it can hold a
+/// deploy command. Most scripts do not, and are not split into commands at all. Each word is
+/// found by two tight scans (to its first byte, then past its last) with a table look-up per
+/// byte.
 fn may_deploy(script: &str) -> bool {
-    let word_char = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
-    // One pass over the words (runs of word characters).
-    script
-        .as_bytes()
-        .split(|b| !word_char(b))
-        .any(is_deploy_program)
+    let mut rest = script.as_bytes();
+    loop {
+        let Some(start) = rest.iter().position(|&b| WORD_BYTE[usize::from(b)]) else {
+            return false;
+        };
+        rest = &rest[start..];
+        let end = rest
+            .iter()
+            .position(|&b| !WORD_BYTE[usize::from(b)])
+            .unwrap_or(rest.len());
+        if is_deploy_program(&rest[..end]) {
+            return true;
+        }
+        rest = &rest[end..];
+    }
 }
 
 /// Whether a command deploys: what it is, and whether it talks to a Kubernetes cluster.

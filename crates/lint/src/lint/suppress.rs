@@ -12,6 +12,8 @@ use super::{Finding, registry};
 
 const MARKER: &str = "deploy-action: ignore";
 const ZIZMOR_MARKER: &str = "zizmor: ignore[";
+/// What both markers hold.
+const COMMON: &str = ": ignore";
 
 /// The rules a comment on this line suppresses: `None` when it has no marker, `Some(empty)` for all.
 fn suppressed_on(line: &str) -> Option<Vec<&str>> {
@@ -46,6 +48,8 @@ fn zizmor_ignored(line: &str) -> Vec<&str> {
 
 /// The YAML comment of a line: from a `#` at the start or after white space, outside quotes.
 fn comment_of(line: &str) -> Option<&str> {
+    // Most lines hold no `#` at all: one byte search answers for them.
+    crate::bytes::find(b'#', line.as_bytes())?;
     let mut quote: Option<char> = None;
     let mut prev = ' ';
     for (i, c) in line.char_indices() {
@@ -97,8 +101,14 @@ fn block_body_lines(lines: &[&str]) -> Vec<bool> {
 
 /// Drops findings suppressed by inline comments.
 pub fn apply(source: &str, findings: &mut Vec<Finding>) {
-    let ours = source.contains(MARKER);
-    let zizmor = source.contains(ZIZMOR_MARKER);
+    // Most files hold neither marker: one SIMD search for what both hold says so, without a
+    // look at lines.
+    let bytes = source.as_bytes();
+    if memchr::memmem::find(bytes, COMMON.as_bytes()).is_none() {
+        return;
+    }
+    let ours = memchr::memmem::find(bytes, MARKER.as_bytes()).is_some();
+    let zizmor = memchr::memmem::find(bytes, ZIZMOR_MARKER.as_bytes()).is_some();
     if !ours && !zizmor {
         return;
     }
@@ -118,12 +128,25 @@ pub fn apply(source: &str, findings: &mut Vec<Finding>) {
     }
     if zizmor {
         let body = block_body_lines(&lines);
-        let ignored_at = |line_no: u32| -> Vec<&str> {
+        // Each line's ignored audits, read once: a finding's scope spans many lines, and many
+        // findings share them.
+        // A line without the marker ignores nothing: one search says so before its comment is
+        // looked for.
+        let marker = memchr::memmem::Finder::new(ZIZMOR_MARKER);
+        let ignored: Vec<Vec<&str>> = lines
+            .iter()
+            .zip(&body)
+            .map(|(l, in_body)| {
+                if *in_body || marker.find(l.as_bytes()).is_none() {
+                    Vec::new()
+                } else {
+                    zizmor_ignored(l)
+                }
+            })
+            .collect();
+        let ignored_at = |line_no: u32| -> &[&str] {
             let i = (line_no as usize).wrapping_sub(1);
-            match (lines.get(i), body.get(i)) {
-                (Some(l), Some(false)) => zizmor_ignored(l),
-                _ => Vec::new(),
-            }
+            ignored.get(i).map_or(&[], Vec::as_slice)
         };
         findings.retain(|f| {
             let Some(audit) = registry::zizmor_audit(f.rule) else {

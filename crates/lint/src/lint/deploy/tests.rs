@@ -255,3 +255,28 @@ fn only_scripts_naming_a_deploy_program_are_parsed() {
     assert!(!may_deploy("docker build . && echo local"));
     assert!(!may_deploy("make lazy-load helmet awsome kubectl-like"));
 }
+
+/// The look before [`may_deploy`]'s table: a split of the script into words.
+fn may_deploy_by_split(script: &str) -> bool {
+    let word_char = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
+    script
+        .as_bytes()
+        .split(|b| !word_char(b))
+        .any(super::is_deploy_program)
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+    #[test]
+    fn may_deploy_agrees_with_a_split_into_words(
+        script in "(kubectl|helm|helmfile|az|oc|fly|aws|terraform|deploy-action|a|z|k|-|_|\\.|/| |\n|\u{e9}|\"|x){0,24}",
+    ) {
+        proptest::prop_assert_eq!(super::may_deploy(&script), may_deploy_by_split(&script));
+    }
+
+    #[test]
+    fn owner_repo_is_the_first_two_segments(name in "[a/]{0,8}") {
+        let joined = name.split('/').take(2).collect::<Vec<_>>().join("/");
+        proptest::prop_assert_eq!(super::owner_repo(&name), joined.as_str());
+    }
+}

@@ -218,7 +218,7 @@ impl Rule for GithubEnv {
             sec::has_trigger(wf, "pull_request_target") || sec::has_trigger(wf, "workflow_run");
         if dangerous && step.run().is_some() {
             let shell = sec::shell_of(Some(wf), Some(job.node), step.node);
-            check(cx, step.node, &shell, false);
+            check(cx, step.node, shell, false);
         }
     }
 
@@ -226,7 +226,7 @@ impl Rule for GithubEnv {
         for step in sec::composite_steps(action) {
             if step.get("run").is_some() {
                 let shell = sec::shell_of(None, None, step);
-                check(cx, step, &shell, true);
+                check(cx, step, shell, true);
             }
         }
     }

@@ -211,7 +211,7 @@ impl Rule for ScriptInjection {
             action_inputs: None,
         };
         let shell = sec::shell_of(Some(wf), Some(job.node), step.node);
-        check(cx, &scope, &shell);
+        check(cx, &scope, shell);
     }
 
     fn action(&self, action: &Action<'_>, cx: &mut Ctx<'_>) {
@@ -224,7 +224,7 @@ impl Rule for ScriptInjection {
                 action_inputs: Some(&inputs),
             };
             let shell = sec::shell_of(None, None, step);
-            check(cx, &scope, &shell);
+            check(cx, &scope, shell);
         }
     }
 }

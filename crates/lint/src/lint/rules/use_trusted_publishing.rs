@@ -190,7 +190,7 @@ impl Rule for UseTrustedPublishing {
         // token, so commands count only in jobs that cannot.
         if step.run().is_some() && !sec::has_id_token(wf, job.node) {
             let shell = sec::shell_of(Some(wf), Some(job.node), step.node);
-            check_run(cx, step.node, &shell);
+            check_run(cx, step.node, shell);
         }
     }
 

@@ -118,28 +118,26 @@ pub fn shell_node<'a>(
 
 /// The shell that runs a `run:` step, normalised to its program name (`bash`, `pwsh`, `sh`,
 /// `cmd`, `python`): as [`shell_node`] finds it, else the runner's default (`pwsh` on Windows,
-/// `bash` elsewhere).
-pub fn shell_of(wf: Option<&Workflow<'_>>, job: Option<&Node>, step: &Node) -> String {
+/// `bash` elsewhere). Borrowed from the node it is written in, not copied: the rules ask for
+/// every `run:` step.
+pub fn shell_of<'a>(wf: Option<&Workflow<'a>>, job: Option<&'a Node>, step: &'a Node) -> &'a str {
     if let Some(s) = shell_node(wf, job, step).and_then(Node::as_str) {
         let program = s.split_whitespace().next().unwrap_or(s);
-        return program
-            .rsplit(['/', '\\'])
-            .next()
-            .unwrap_or(program)
-            .to_string();
+        return program.rsplit(['/', '\\']).next().unwrap_or(program);
     }
+    // `windows` in any case, looked for in place (no lower-cased copy, no searcher set up).
+    let names_windows = |s: &str| {
+        s.as_bytes()
+            .windows(7)
+            .any(|w| w.eq_ignore_ascii_case(b"windows"))
+    };
     let windows = job
         .and_then(|j| j.get("runs-on"))
         .is_some_and(|r| match r.as_seq() {
-            Some(items) => items.iter().any(|i| {
-                i.as_str()
-                    .is_some_and(|s| s.to_ascii_lowercase().contains("windows"))
-            }),
-            None => r
-                .as_str()
-                .is_some_and(|s| s.to_ascii_lowercase().contains("windows")),
+            Some(items) => items.iter().any(|i| i.as_str().is_some_and(names_windows)),
+            None => r.as_str().is_some_and(names_windows),
         });
-    if windows { "pwsh" } else { "bash" }.to_string()
+    if windows { "pwsh" } else { "bash" }
 }
 
 /// Whether the job's token can request an OIDC token (`id-token: write`, or `write-all`), from

@@ -51,17 +51,20 @@ pub static ARCHIVED: &[&str] = &[
 
 /// Whether `owner/repo` (any case) is archived.
 pub fn is_archived(owner: &str, repo: &str) -> bool {
-    // `owner/repo` in lower case, compared byte by byte as the strings would be, without
-    // building it: every step's `uses:` is looked up.
-    let slug = || {
-        owner
-            .bytes()
-            .chain([b'/'])
-            .chain(repo.bytes())
-            .map(|b| b.to_ascii_lowercase())
+    // `owner/repo` in lower case, made on the stack (every step's `uses:` is looked up), then
+    // found by comparing whole slices: no entry is longer than the buffer.
+    let mut buf = [0u8; 64];
+    let len = owner.len() + 1 + repo.len();
+    let Some(slug) = buf.get_mut(..len) else {
+        return false;
     };
+    slug[..owner.len()].copy_from_slice(owner.as_bytes());
+    slug[owner.len()] = b'/';
+    slug[owner.len() + 1..].copy_from_slice(repo.as_bytes());
+    slug.make_ascii_lowercase();
+    let slug: &[u8] = slug;
     ARCHIVED
-        .binary_search_by(|entry| entry.bytes().cmp(slug()))
+        .binary_search_by(|entry| entry.as_bytes().cmp(slug))
         .is_ok()
 }
 
@@ -75,5 +78,12 @@ mod tests {
         assert!(ARCHIVED.iter().all(|s| *s == s.to_ascii_lowercase()));
         assert!(is_archived("Actions", "Setup-Ruby"));
         assert!(!is_archived("ruby", "setup-ruby"));
+        // Every entry fits the buffer the look-up lowers into; a longer name is none of them.
+        assert!(ARCHIVED.iter().all(|s| s.len() <= 64));
+        assert!(!is_archived(&"a".repeat(70), "x"));
+        for entry in ARCHIVED {
+            let (owner, repo) = entry.split_once('/').expect("owner/repo");
+            assert!(is_archived(&owner.to_ascii_uppercase(), repo));
+        }
     }
 }
