@@ -22,6 +22,28 @@ pub fn positions(needle: u8, haystack: &[u8]) -> impl Iterator<Item = usize> + '
     })
 }
 
+/// The offset of the first `needle` in `haystack`, as `haystack.find(needle)` gives it: for a
+/// short needle (`${{`, `::`) in a short text, a byte search for its first byte beats setting
+/// up std's two-way searcher on every call.
+pub fn find_str(needle: &str, haystack: &str) -> Option<usize> {
+    let (n, h) = (needle.as_bytes(), haystack.as_bytes());
+    let Some(&first) = n.first() else {
+        return Some(0);
+    };
+    positions(first, h).find(|&at| h[at..].starts_with(n))
+}
+
+/// The offsets of `needle` in `haystack` from left to right, not overlapping, as
+/// `haystack.match_indices(needle)` gives them; `needle` is not empty.
+pub fn str_positions<'h>(needle: &'h str, haystack: &'h str) -> impl Iterator<Item = usize> + 'h {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let at = from + find_str(needle, haystack.get(from..)?)?;
+        from = at + needle.len().max(1);
+        Some(at)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -35,5 +57,45 @@ mod tests {
         assert_eq!(find(b'$', text), Some(0));
         assert_eq!(find(b'#', text), None);
         assert_eq!(positions(b'\n', b"").count(), 0);
+    }
+
+    #[test]
+    fn finds_text_as_std_does() {
+        let texts = [
+            "",
+            ":",
+            "::",
+            ":::",
+            "::::",
+            "a::b::c",
+            "echo ::set-output name=x::1",
+            "${{",
+            "$${{ x }}",
+            "${ {{",
+            "é::ü${{ }}",
+            "}}}",
+            "x}}y}}",
+        ];
+        for t in texts {
+            for needle in ["::", "${{", "}}", ":"] {
+                assert_eq!(find_str(needle, t), t.find(needle), "{needle:?} in {t:?}");
+                let std: Vec<usize> = t.match_indices(needle).map(|(i, _)| i).collect();
+                let ours: Vec<usize> = str_positions(needle, t).collect();
+                assert_eq!(ours, std, "{needle:?} in {t:?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5000))]
+        #[test]
+        fn text_searches_agree_with_std(
+            text in "(:|\\$|\\{|\\}|a| |\u{e9}){0,24}",
+            needle in "(::|\\$\\{\\{|\\}\\}|:|a:)",
+        ) {
+            proptest::prop_assert_eq!(find_str(&needle, &text), text.find(needle.as_str()));
+            let std: Vec<usize> = text.match_indices(needle.as_str()).map(|(i, _)| i).collect();
+            proptest::prop_assert_eq!(str_positions(&needle, &text).collect::<Vec<_>>(), std);
+        }
     }
 }

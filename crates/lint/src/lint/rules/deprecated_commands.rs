@@ -81,7 +81,7 @@ fn command_at(s: &str, cmd: &str, named: bool) -> bool {
 fn check(cx: &mut Ctx<'_>, run: Option<&Node>) {
     let Some(run) = run else { return };
     let Some(script) = run.as_str() else { return };
-    for (at, _) in script.match_indices("::") {
+    for at in crate::bytes::str_positions("::", script) {
         let rest = &script[at..];
         for &(cmd, named, instead, disabled) in COMMANDS {
             if !command_at(rest, cmd, named) {

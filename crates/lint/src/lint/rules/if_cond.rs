@@ -22,7 +22,10 @@ static META: RuleMeta = RuleMeta {
 fn check(cx: &mut Ctx<'_>, n: Option<&Node>) {
     let Some(n) = n else { return };
     let Some(value) = n.as_str() else { return };
-    let (open, close) = (value.find("${{"), value.find("}}"));
+    let (open, close) = (
+        crate::bytes::find_str("${{", value),
+        crate::bytes::find_str("}}", value),
+    );
     let inner = match (open, close) {
         (Some(s), Some(e)) => {
             if s > 0 || e + 2 < value.len() || value.matches("${{").count() > 1 {
