@@ -5,11 +5,12 @@
 //!
 //! The document is pretty-printed as `serde_json`'s pretty printer prints it (two spaces per
 //! level). The findings are written field by field at their depth, keys as fixed text and
-//! strings escaped by `serde_json`: the serializer's generic path, then indenting its output
-//! line by line, cost more than the writing itself.
+//! strings escaped as `serde_json` escapes them ([`escape`]): the serializer's generic path,
+//! then indenting its output line by line, cost more than the writing itself.
 
-use std::fmt::Display;
-use std::io::Write as _;
+mod escape;
+
+use std::fmt::{Display, Write as _};
 
 use crate::lint::{FileResult, Finding, Fix, registry};
 use crate::workflow::position::LineIndex;
@@ -20,15 +21,15 @@ pub const VERSION: u32 = 1;
 /// Writes a JSON object at depth `depth` (two spaces per level), as the pretty printer does:
 /// each member on a line of its own, one level deeper.
 struct Object<'o> {
-    out: &'o mut Vec<u8>,
+    out: &'o mut String,
     depth: usize,
     empty: bool,
 }
 
 impl<'o> Object<'o> {
     /// Starts an object where the cursor is (after a key, or at the start of a line).
-    fn open(out: &'o mut Vec<u8>, depth: usize) -> Self {
-        out.push(b'{');
+    fn open(out: &'o mut String, depth: usize) -> Self {
+        out.push('{');
         Object {
             out,
             depth,
@@ -37,22 +38,19 @@ impl<'o> Object<'o> {
     }
 
     /// Starts a member: separator, new line, indentation and `"key": `.
-    fn key(&mut self, key: &str) -> &mut Vec<u8> {
-        self.out
-            .extend_from_slice(if self.empty { b"\n" } else { b",\n" });
+    fn key(&mut self, key: &str) -> &mut String {
+        self.out.push_str(if self.empty { "\n" } else { ",\n" });
         self.empty = false;
         indent(self.out, self.depth + 1);
-        self.out.push(b'"');
-        self.out.extend_from_slice(key.as_bytes());
-        self.out.extend_from_slice(b"\": ");
+        self.out.push('"');
+        self.out.push_str(key);
+        self.out.push_str("\": ");
         self.out
     }
 
     /// A string member, escaped.
     fn str(&mut self, key: &str, value: &str) {
-        let out = self.key(key);
-        // Writing to memory cannot fail.
-        let _ = serde_json::to_writer(out, value);
+        escape::push_str(self.key(key), value);
     }
 
     /// A string member, when there is one.
@@ -65,41 +63,42 @@ impl<'o> Object<'o> {
     /// A number member.
     fn num(&mut self, key: &str, value: impl Display) {
         let out = self.key(key);
+        // Writing to memory cannot fail.
         let _ = write!(out, "{value}");
     }
 
     /// Ends the object: its closing brace on a line of its own at its depth.
     fn close(self) {
         if self.empty {
-            self.out.push(b'}');
+            self.out.push('}');
             return;
         }
-        self.out.push(b'\n');
+        self.out.push('\n');
         indent(self.out, self.depth);
-        self.out.push(b'}');
+        self.out.push('}');
     }
 }
 
-fn indent(out: &mut Vec<u8>, depth: usize) {
+fn indent(out: &mut String, depth: usize) {
     for _ in 0..depth {
-        out.extend_from_slice(b"  ");
+        out.push_str("  ");
     }
 }
 
 /// A fix as the contract shows it: its title and edits, each edit as byte offsets into the
 /// file and the same range as 1-based line and column (characters), in offset order.
-fn write_fix(out: &mut Vec<u8>, depth: usize, source: &str, lines: &LineIndex, fix: &Fix) {
+fn write_fix(out: &mut String, depth: usize, source: &str, lines: &LineIndex, fix: &Fix) {
     let mut edits: Vec<_> = fix.edits.iter().collect();
     edits.sort_by_key(|e| (e.start, e.end));
     let mut o = Object::open(out, depth);
     o.str("title", &fix.title);
     let out = o.key("edits");
     if edits.is_empty() {
-        out.extend_from_slice(b"[]");
+        out.push_str("[]");
     } else {
-        out.push(b'[');
+        out.push('[');
         for (i, e) in edits.iter().enumerate() {
-            out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+            out.push_str(if i == 0 { "\n" } else { ",\n" });
             indent(out, depth + 2);
             let (a, b) = (lines.pos(source, e.start), lines.pos(source, e.end));
             let mut edit = Object::open(out, depth + 2);
@@ -112,15 +111,15 @@ fn write_fix(out: &mut Vec<u8>, depth: usize, source: &str, lines: &LineIndex, f
             edit.str("text", &e.text);
             edit.close();
         }
-        out.push(b'\n');
+        out.push('\n');
         indent(out, depth + 1);
-        out.push(b']');
+        out.push(']');
     }
     o.close();
 }
 
 /// One finding as an element of `findings` (at depth 2 of the document).
-fn write_item(out: &mut Vec<u8>, r: &FileResult, lines: &LineIndex, f: &Finding) {
+fn write_item(out: &mut String, r: &FileResult, lines: &LineIndex, f: &Finding) {
     let span = f.span;
     let end_column = if span.end.line > span.start.line {
         span.end.col
@@ -167,14 +166,15 @@ pub fn part(r: &FileResult) -> String {
     } else {
         LineIndex::new("")
     };
-    let mut out = Vec::with_capacity(r.findings.len() * 512);
+    // Written as a String: every piece is text, so the bytes need no check for UTF-8 after.
+    let mut out = String::with_capacity(r.findings.len() * 512);
     for (i, f) in r.findings.iter().enumerate() {
         if i > 0 {
-            out.extend_from_slice(b",\n");
+            out.push_str(",\n");
         }
         write_item(&mut out, r, &lines, f);
     }
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    out
 }
 
 /// The depth of the elements of `findings` in the pretty-printed document.
