@@ -10,8 +10,6 @@
 
 mod escape;
 
-use std::fmt::{Display, Write as _};
-
 use crate::lint::{FileResult, Finding, Fix, registry};
 use crate::workflow::position::LineIndex;
 
@@ -53,18 +51,9 @@ impl<'o> Object<'o> {
         escape::push_str(self.key(key), value);
     }
 
-    /// A string member, when there is one.
-    fn opt_str(&mut self, key: &str, value: Option<&str>) {
-        if let Some(v) = value {
-            self.str(key, v);
-        }
-    }
-
     /// A number member.
-    fn num(&mut self, key: &str, value: impl Display) {
-        let out = self.key(key);
-        // Writing to memory cannot fail.
-        let _ = write!(out, "{value}");
+    fn num(&mut self, key: &str, value: impl itoa::Integer) {
+        push_num(self.key(key), value);
     }
 
     /// Ends the object: its closing brace on a line of its own at its depth.
@@ -80,9 +69,24 @@ impl<'o> Object<'o> {
 }
 
 fn indent(out: &mut String, depth: usize) {
-    for _ in 0..depth {
-        out.push_str("  ");
+    const SPACES: &str = "                ";
+    match SPACES.get(..2 * depth) {
+        Some(spaces) => out.push_str(spaces),
+        None => (0..depth).for_each(|_| out.push_str("  ")),
     }
+}
+
+/// A number in decimal, without `core::fmt`'s machinery.
+fn push_num(out: &mut String, n: impl itoa::Integer) {
+    out.push_str(itoa::Buffer::new().format(n));
+}
+
+/// `,`, a new line and the indentation of a member of a finding, then its key: what comes
+/// before each member's value but the first.
+macro_rules! member {
+    ($key:literal) => {
+        concat!(",\n      \"", $key, "\": ")
+    };
 }
 
 /// A fix as the contract shows it: its title and edits, each edit as byte offsets into the
@@ -118,33 +122,70 @@ fn write_fix(out: &mut String, depth: usize, source: &str, lines: &LineIndex, fi
     o.close();
 }
 
-/// One finding as an element of `findings` (at depth 2 of the document).
-fn write_item(out: &mut String, r: &FileResult, lines: &LineIndex, f: &Finding) {
+/// One finding as an element of `findings` (at depth 2 of the document). `head` is what every
+/// finding of the file starts with: its indentation, `{` and the `path` member, up to the value
+/// of `line`. The members are written with their keys and indentation as fixed text.
+fn write_item(out: &mut String, head: &str, file: &mut File, f: &Finding) {
     let span = f.span;
     let end_column = if span.end.line > span.start.line {
         span.end.col
     } else {
         span.end.col.max(span.start.col)
     };
-    indent(out, ITEM_DEPTH);
-    let mut o = Object::open(out, ITEM_DEPTH);
-    o.str("path", &r.path);
-    o.num("line", span.start.line);
-    o.num("column", span.start.col);
-    o.num("end_line", span.end.line.max(span.start.line));
-    o.num("end_column", end_column);
-    o.str("rule", f.rule);
-    o.str("severity", f.severity.as_str());
-    o.str("message", &f.message);
-    o.opt_str("help", f.help.as_deref());
-    o.opt_str("zizmor", registry::zizmor_audit(f.rule));
-    o.opt_str("zizmor_severity", f.audit.map(|a| a.severity.as_str()));
-    o.opt_str("confidence", f.audit.map(|a| a.confidence.as_str()));
-    if let Some(fix) = &f.fix {
-        let out = o.key("fix");
-        write_fix(out, ITEM_DEPTH + 1, &r.source, lines, fix);
+    out.push_str(head);
+    push_num(out, span.start.line);
+    out.push_str(member!("column"));
+    push_num(out, span.start.col);
+    out.push_str(member!("end_line"));
+    push_num(out, span.end.line.max(span.start.line));
+    out.push_str(member!("end_column"));
+    push_num(out, end_column);
+    out.push_str(member!("rule"));
+    escape::push_str(out, f.rule);
+    out.push_str(member!("severity"));
+    escape::push_str(out, f.severity.as_str());
+    out.push_str(member!("message"));
+    escape::push_str(out, &f.message);
+    if let Some(help) = &f.help {
+        out.push_str(member!("help"));
+        escape::push_str(out, help);
     }
-    o.close();
+    if let Some(audit) = file.zizmor_audit(f.rule) {
+        out.push_str(member!("zizmor"));
+        escape::push_str(out, audit);
+    }
+    if let Some(a) = f.audit {
+        out.push_str(member!("zizmor_severity"));
+        escape::push_str(out, a.severity.as_str());
+        out.push_str(member!("confidence"));
+        escape::push_str(out, a.confidence.as_str());
+    }
+    if let Some(fix) = &f.fix {
+        out.push_str(member!("fix"));
+        write_fix(out, ITEM_DEPTH + 1, file.source, &file.lines, fix);
+    }
+    out.push('\n');
+    indent(out, ITEM_DEPTH);
+    out.push('}');
+}
+
+/// What the findings of one file share.
+struct File<'r> {
+    source: &'r str,
+    /// Positions of fix edits, by binary search over the lines, built only when needed.
+    lines: LineIndex,
+    /// The last rule looked up in the registry and its zizmor audit: a file's findings come
+    /// in runs of the same rule.
+    last_rule: (&'static str, Option<&'static str>),
+}
+
+impl File<'_> {
+    fn zizmor_audit(&mut self, rule: &'static str) -> Option<&'static str> {
+        if self.last_rule.0 != rule {
+            self.last_rule = (rule, registry::zizmor_audit(rule));
+        }
+        self.last_rule.1
+    }
 }
 
 /// Renders the JSON document (pretty-printed, newline-terminated).
@@ -160,19 +201,34 @@ pub fn render(results: &[FileResult], files_checked: usize) -> String {
 /// One file's findings: each an element of the `findings` array, indented as the whole
 /// document's pretty printing indents it, separated by commas; empty when it has none.
 pub fn part(r: &FileResult) -> String {
-    // Positions of fix edits, by binary search over the lines, built only when needed.
+    if r.findings.is_empty() {
+        return String::new();
+    }
     let lines = if r.findings.iter().any(|f| f.fix.is_some()) {
         LineIndex::new(&r.source)
     } else {
         LineIndex::new("")
     };
-    // Written as a String: every piece is text, so the bytes need no check for UTF-8 after.
-    let mut out = String::with_capacity(r.findings.len() * 512);
+    let mut file = File {
+        source: &r.source,
+        lines,
+        last_rule: ("", None),
+    };
+    // The path is escaped once for all the file's findings.
+    let mut head = String::with_capacity(r.path.len() + 32);
+    indent(&mut head, ITEM_DEPTH);
+    head.push_str("{\n");
+    indent(&mut head, ITEM_DEPTH + 1);
+    head.push_str("\"path\": ");
+    escape::push_str(&mut head, &r.path);
+    head.push_str(member!("line"));
+    // About 800 bytes a finding on the corpus.
+    let mut out = String::with_capacity(r.findings.len() * 1024);
     for (i, f) in r.findings.iter().enumerate() {
         if i > 0 {
             out.push_str(",\n");
         }
-        write_item(&mut out, r, &lines, f);
+        write_item(&mut out, &head, &mut file, f);
     }
     out
 }
@@ -198,3 +254,6 @@ pub fn assemble<'p>(
     }
     out.write_all(if any { b"\n  ]\n}\n" } else { b"]\n}\n" })
 }
+
+#[cfg(test)]
+mod tests;
