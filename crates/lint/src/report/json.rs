@@ -10,8 +10,7 @@
 
 mod escape;
 
-use crate::lint::{FileResult, Finding, Fix, registry};
-use crate::workflow::position::LineIndex;
+use crate::lint::{Edit, FileResult, Finding, Fix, registry};
 
 /// The contract's version; bumped only on incompatible changes.
 pub const VERSION: u32 = 1;
@@ -91,35 +90,51 @@ macro_rules! member {
 
 /// A fix as the contract shows it: its title and edits, each edit as byte offsets into the
 /// file and the same range as 1-based line and column (characters), in offset order.
-fn write_fix(out: &mut String, depth: usize, source: &str, lines: &LineIndex, fix: &Fix) {
-    let mut edits: Vec<_> = fix.edits.iter().collect();
-    edits.sort_by_key(|e| (e.start, e.end));
+fn write_fix(out: &mut String, depth: usize, lines: &mut Lines, fix: &Fix) {
+    let key = |e: &Edit| (e.start, e.end);
     let mut o = Object::open(out, depth);
     o.str("title", &fix.title);
     let out = o.key("edits");
-    if edits.is_empty() {
-        out.push_str("[]");
+    if fix.edits.is_sorted_by_key(key) {
+        write_edits(out, depth + 1, lines, fix.edits.iter());
     } else {
-        out.push('[');
-        for (i, e) in edits.iter().enumerate() {
-            out.push_str(if i == 0 { "\n" } else { ",\n" });
-            indent(out, depth + 2);
-            let (a, b) = (lines.pos(source, e.start), lines.pos(source, e.end));
-            let mut edit = Object::open(out, depth + 2);
-            edit.num("start_offset", e.start);
-            edit.num("end_offset", e.end);
-            edit.num("line", a.line);
-            edit.num("column", a.col);
-            edit.num("end_line", b.line);
-            edit.num("end_column", b.col);
-            edit.str("text", &e.text);
-            edit.close();
-        }
-        out.push('\n');
-        indent(out, depth + 1);
-        out.push(']');
+        let mut edits: Vec<_> = fix.edits.iter().collect();
+        edits.sort_by_key(|e| key(e));
+        write_edits(out, depth + 1, lines, edits.into_iter());
     }
     o.close();
+}
+
+/// The array of a fix's `edits` at `depth`, its elements one level deeper.
+fn write_edits<'e>(
+    out: &mut String,
+    depth: usize,
+    lines: &mut Lines,
+    edits: impl ExactSizeIterator<Item = &'e Edit>,
+) {
+    if edits.len() == 0 {
+        out.push_str("[]");
+        return;
+    }
+    out.push('[');
+    for (i, e) in edits.enumerate() {
+        out.push_str(if i == 0 { "\n" } else { ",\n" });
+        indent(out, depth + 1);
+        let (line, column) = lines.pos(e.start);
+        let (end_line, end_column) = lines.pos(e.end);
+        let mut edit = Object::open(out, depth + 1);
+        edit.num("start_offset", e.start);
+        edit.num("end_offset", e.end);
+        edit.num("line", line);
+        edit.num("column", column);
+        edit.num("end_line", end_line);
+        edit.num("end_column", end_column);
+        edit.str("text", &e.text);
+        edit.close();
+    }
+    out.push('\n');
+    indent(out, depth);
+    out.push(']');
 }
 
 /// One finding as an element of `findings` (at depth 2 of the document). `head` is what every
@@ -162,7 +177,7 @@ fn write_item(out: &mut String, head: &str, file: &mut File, f: &Finding) {
     }
     if let Some(fix) = &f.fix {
         out.push_str(member!("fix"));
-        write_fix(out, ITEM_DEPTH + 1, file.source, &file.lines, fix);
+        write_fix(out, ITEM_DEPTH + 1, &mut file.lines, fix);
     }
     out.push('\n');
     indent(out, ITEM_DEPTH);
@@ -171,9 +186,7 @@ fn write_item(out: &mut String, head: &str, file: &mut File, f: &Finding) {
 
 /// What the findings of one file share.
 struct File<'r> {
-    source: &'r str,
-    /// Positions of fix edits, by binary search over the lines, built only when needed.
-    lines: LineIndex,
+    lines: Lines<'r>,
     /// The last rule looked up in the registry and its zizmor audit: a file's findings come
     /// in runs of the same rule.
     last_rule: (&'static str, Option<&'static str>),
@@ -186,6 +199,71 @@ impl File<'_> {
         }
         self.last_rule.1
     }
+}
+
+/// Line and column of byte offsets into a file, for fix edits: lines are counted from the
+/// last offset asked (the edits of a file come mostly in order), so a file is read up to its
+/// last edit at most about once, and only when it has a fix. Answers as
+/// [`crate::workflow::position::LineIndex::pos`] does, without indexing every line first.
+struct Lines<'s> {
+    source: &'s str,
+    /// The last offset asked and its 1-based line.
+    at: usize,
+    line: usize,
+}
+
+impl<'s> Lines<'s> {
+    fn new(source: &'s str) -> Self {
+        Lines {
+            source,
+            at: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line and column (in characters) of byte `offset`, clamped to the text and
+    /// moved back to a character boundary.
+    fn pos(&mut self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.source.len());
+        while !self.source.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let bytes = self.source.as_bytes();
+        if offset >= self.at {
+            self.line += newlines(&bytes[self.at..offset]);
+        } else {
+            self.line -= newlines(&bytes[offset..self.at]);
+        }
+        self.at = offset;
+        let before = &self.source[..offset];
+        let start = before.rfind('\n').map_or(0, |i| i + 1);
+        (self.line, before[start..].chars().count() + 1)
+    }
+}
+
+/// How many `\n` `bytes` holds, counted eight bytes at a time: a byte of `word ^ 0x0a0a..`
+/// is zero where `word` has a `\n`, and a zero byte is the one whose high bit stays clear
+/// when 0x7f is added to its low seven bits and the byte is or-ed back in. Each byte lane
+/// counts up to 255 words, then the lanes are summed. (`filter(..).count()` cost five
+/// instructions a byte: the compiler widens each byte to 64 bits.)
+fn newlines(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW_SEVEN: u64 = ONES * 0x7f;
+    const EVEN_BYTES: u64 = 0x00ff_00ff_00ff_00ff;
+    let (words, tail) = bytes.as_chunks::<8>();
+    let mut n = tail.iter().filter(|&&b| b == b'\n').count();
+    for run in words.chunks(255) {
+        let mut lanes = 0u64;
+        for word in run {
+            let x = u64::from_le_bytes(*word) ^ (ONES * u64::from(b'\n'));
+            let nonzero = ((x & LOW_SEVEN) + LOW_SEVEN) | x;
+            lanes += (!nonzero >> 7) & ONES;
+        }
+        // Pairs of lanes as four 16-bit sums, then the four summed into the top 16 bits.
+        let pairs = (lanes & EVEN_BYTES) + ((lanes >> 8) & EVEN_BYTES);
+        n += (pairs.wrapping_mul(0x0001_0001_0001_0001) >> 48) as usize;
+    }
+    n
 }
 
 /// Renders the JSON document (pretty-printed, newline-terminated).
@@ -204,14 +282,8 @@ pub fn part(r: &FileResult) -> String {
     if r.findings.is_empty() {
         return String::new();
     }
-    let lines = if r.findings.iter().any(|f| f.fix.is_some()) {
-        LineIndex::new(&r.source)
-    } else {
-        LineIndex::new("")
-    };
     let mut file = File {
-        source: &r.source,
-        lines,
+        lines: Lines::new(&r.source),
         last_rule: ("", None),
     };
     // The path is escaped once for all the file's findings.

@@ -1,7 +1,8 @@
+use proptest::prelude::*;
 use serde::Serialize;
 
 use super::*;
-use crate::lint::{Audit, AuditSeverity, Confidence, Edit, Severity};
+use crate::lint::{Audit, AuditSeverity, Confidence, Severity};
 use crate::workflow::position::LineIndex;
 use crate::workflow::yaml::Span;
 
@@ -174,4 +175,53 @@ fn a_report_is_what_serde_json_pretty_prints() {
     };
     let want = serde_json::to_string_pretty(&empty).expect("serializes") + "\n";
     assert_eq!(render(&[], 0), want);
+}
+
+/// Text of lines of characters of one to four bytes, and of `\r`.
+fn text() -> impl Strategy<Value = String> {
+    proptest::collection::vec(
+        prop_oneof![
+            Just('\n'),
+            Just('a'),
+            Just('é'),
+            Just('日'),
+            Just('🚀'),
+            Just('\r')
+        ],
+        0..60,
+    )
+    .prop_map(|chars| chars.into_iter().collect())
+}
+
+proptest! {
+    #[test]
+    fn lines_answer_as_the_line_index_does(
+        source in text(),
+        offsets in proptest::collection::vec(0usize..300, 0..12),
+    ) {
+        let index = LineIndex::new(&source);
+        let mut lines = Lines::new(&source);
+        for offset in offsets.into_iter().map(|o| o % (source.len() + 3)) {
+            let want = index.pos(&source, offset);
+            let got = lines.pos(offset);
+            prop_assert_eq!(got, (want.line as usize, want.col as usize), "offset {}", offset);
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn newlines_are_counted(bytes in proptest::collection::vec(
+        prop_oneof![Just(b'\n'), Just(b'a'), Just(0x8a_u8), Just(0x0b_u8), any::<u8>()],
+        0..2200,
+    )) {
+        let want = bytes.iter().filter(|&&b| b == b'\n').count();
+        prop_assert_eq!(newlines(&bytes), want);
+    }
+}
+
+#[test]
+fn newlines_are_counted_past_255_words_per_lane() {
+    let all = vec![b'\n'; 8 * 300 + 5];
+    assert_eq!(newlines(&all), all.len());
 }
