@@ -46,7 +46,7 @@ fn expansions(e: &Expr) -> usize {
         {
             1
         }
-        _ => e.children().into_iter().map(expansions).sum(),
+        _ => e.children().map(expansions).sum(),
     }
 }
 

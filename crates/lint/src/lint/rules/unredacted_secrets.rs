@@ -34,7 +34,7 @@ fn leaks(e: &Expr) -> usize {
                 args.iter().map(leaks).sum()
             }
         }
-        _ => e.children().into_iter().map(leaks).sum(),
+        _ => e.children().map(leaks).sum(),
     }
 }
 
