@@ -130,10 +130,7 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         results.into_iter().partition(|r| !r.findings.is_empty());
     write_report(args, format, &shown, &parts, files_checked)
         .context("cannot write to standard output")?;
-    // `Severity` orders from the most severe: `Error < Warning < Note`.
-    let failed = shown
-        .iter()
-        .any(|r| r.findings.iter().any(|f| f.severity <= threshold));
+    let failed = shown.iter().any(|r| fails(r, threshold));
     // The process ends next: freeing every file's text and findings one by one (a corpus run
     // has tens of thousands), and the projects' summaries, would only delay the exit.
     std::mem::forget((shown, clean, parts, place));
@@ -377,6 +374,12 @@ fn lint_all(
     .collect()
 }
 
+/// Whether a file's findings fail the run: one at `threshold` or more severe.
+fn fails(r: &FileResult, threshold: Severity) -> bool {
+    // `Severity` orders from the most severe: `Error < Warning < Note`.
+    r.findings.iter().any(|f| f.severity <= threshold)
+}
+
 /// Lints every input on all cores and writes the report as it goes: each file's part is
 /// rendered on the worker that linted it and written once the files before it are, so no
 /// file's text, findings or part outlive it (a corpus run's report is megabytes). For a report
@@ -394,9 +397,10 @@ fn lint_streamed(
     let mut failed = false;
     let lint = |i: usize| -> Result<(Part, bool)> {
         let r = lint_one(&inputs[i], config, place)?;
-        // `Severity` orders from the most severe: `Error < Warning < Note`.
-        let fails = r.findings.iter().any(|f| f.severity <= threshold);
-        Ok((Part::of(format, &r, color).unwrap_or_default(), fails))
+        Ok((
+            Part::of(format, &r, color).unwrap_or_default(),
+            fails(&r, threshold),
+        ))
     };
     let first_error = on_workers_ordered(inputs.len(), lint, |results| {
         let mut report = report::Writer::start(format, inputs.len(), &mut out)?;

@@ -12,6 +12,15 @@ pub fn find(needle: u8, haystack: &[u8]) -> Option<usize> {
     memchr::memchr(needle, haystack)
 }
 
+/// How many `needle`s `haystack` holds.
+pub fn count(needle: u8, haystack: &[u8]) -> usize {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if let Some(one) = memchr::arch::x86_64::sse2::memchr::One::new(needle) {
+        return one.count(haystack);
+    }
+    memchr::memchr_iter(needle, haystack).count()
+}
+
 /// The offsets of every `needle` in `haystack`, in order.
 pub fn positions(needle: u8, haystack: &[u8]) -> impl Iterator<Item = usize> + '_ {
     let mut from = 0;
@@ -57,6 +66,8 @@ mod tests {
         assert_eq!(find(b'$', text), Some(0));
         assert_eq!(find(b'#', text), None);
         assert_eq!(positions(b'\n', b"").count(), 0);
+        assert_eq!(count(b'$', text), want.len());
+        assert_eq!(count(b'#', text), 0);
     }
 
     #[test]

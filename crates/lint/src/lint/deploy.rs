@@ -283,12 +283,8 @@ fn scripts_of<'a>(step: &'a Node, name: Option<&str>) -> Vec<(&'a Node, Cow<'a, 
         out.push((v, Cow::Borrowed(s), 0));
     }
     let last = name.rsplit('/').next().unwrap_or_default();
-    // A look at the few bytes of the last segment: `str::contains` sets up a searcher first.
-    let has = |word: &str| {
-        last.as_bytes()
-            .windows(word.len())
-            .any(|w| w == word.as_bytes())
-    };
+    // `str::contains` would set up a two-way searcher for these few bytes first.
+    let has = |word: &str| crate::bytes::find_str(word, last).is_some();
     let tool = if has("kubectl") {
         "kubectl"
     } else if has("helm") {

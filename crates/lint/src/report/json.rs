@@ -241,29 +241,9 @@ impl<'s> Lines<'s> {
     }
 }
 
-/// How many `\n` `bytes` holds, counted eight bytes at a time: a byte of `word ^ 0x0a0a..`
-/// is zero where `word` has a `\n`, and a zero byte is the one whose high bit stays clear
-/// when 0x7f is added to its low seven bits and the byte is or-ed back in. Each byte lane
-/// counts up to 255 words, then the lanes are summed. (`filter(..).count()` cost five
-/// instructions a byte: the compiler widens each byte to 64 bits.)
+/// How many `\n` `bytes` holds.
 fn newlines(bytes: &[u8]) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const LOW_SEVEN: u64 = ONES * 0x7f;
-    const EVEN_BYTES: u64 = 0x00ff_00ff_00ff_00ff;
-    let (words, tail) = bytes.as_chunks::<8>();
-    let mut n = tail.iter().filter(|&&b| b == b'\n').count();
-    for run in words.chunks(255) {
-        let mut lanes = 0u64;
-        for word in run {
-            let x = u64::from_le_bytes(*word) ^ (ONES * u64::from(b'\n'));
-            let nonzero = ((x & LOW_SEVEN) + LOW_SEVEN) | x;
-            lanes += (!nonzero >> 7) & ONES;
-        }
-        // Pairs of lanes as four 16-bit sums, then the four summed into the top 16 bits.
-        let pairs = (lanes & EVEN_BYTES) + ((lanes >> 8) & EVEN_BYTES);
-        n += (pairs.wrapping_mul(0x0001_0001_0001_0001) >> 48) as usize;
-    }
-    n
+    crate::bytes::count(b'\n', bytes)
 }
 
 /// Renders the JSON document (pretty-printed, newline-terminated).
