@@ -75,6 +75,23 @@ fn is_sep(b: Option<&u8>) -> bool {
     matches!(b, None | Some(b' ') | Some(b'\n'))
 }
 
+/// True when the UTF-8 text `b` holds a C1 control character (U+0080 to U+009F), a byte order
+/// mark (U+FEFF) or the noncharacters U+FFFE and U+FFFF. Looked for by their encodings' lead
+/// bytes (`C2 80`-`C2 9F`, `EF BB BF`, `EF BF BE`, `EF BF BF`) rather than by decoding every
+/// character of the text.
+fn has_odd_char(b: &[u8]) -> bool {
+    memchr::memchr2_iter(0xc2, 0xef, b).any(|i| {
+        let next = &b[i + 1..];
+        match b[i] {
+            0xc2 => next.first().is_some_and(|c| (0x80..=0x9f).contains(c)),
+            _ => matches!(
+                next.get(..2),
+                Some([0xbb, 0xbf] | [0xbf, 0xbe] | [0xbf, 0xbf])
+            ),
+        }
+    })
+}
+
 /// True for the flow indicators, which end a plain scalar inside `[ ]` and `{ }`.
 fn is_flow_indicator(c: u8) -> bool {
     matches!(c, b',' | b'[' | b']' | b'{' | b'}')
@@ -92,13 +109,7 @@ impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
             return Err(Bail);
         }
         let ascii = src.is_ascii();
-        if !ascii
-            && src.chars().any(|c| {
-                ('\u{80}'..='\u{9f}').contains(&c)
-                    || c == '\u{feff}'
-                    || matches!(c, '\u{fffe}' | '\u{ffff}')
-            })
-        {
+        if !ascii && has_odd_char(b) {
             return Err(Bail);
         }
         Ok(Reader {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use saphyr_parser::Parser;
 
-use super::{Bail, Ev, read};
+use super::{Bail, Ev, has_odd_char, read};
 use crate::workflow::yaml::Offsets;
 
 /// saphyr's events for `src` with positions as the tree keeps them, or `None` on a syntax error.
@@ -219,5 +219,40 @@ fn forms_taken_and_forms_left_to_saphyr() {
     for src in left {
         assert_eq!(read(src, &mut Vec::new()), Err(Bail), "{src:?}");
         assert_eq!(same_as_saphyr(src), Ok(false), "{src:?}");
+    }
+}
+
+/// The characters the reader refuses, as a character test: what `has_odd_char` finds by bytes.
+fn odd_char(c: char) -> bool {
+    ('\u{80}'..='\u{9f}').contains(&c) || matches!(c, '\u{feff}' | '\u{fffe}' | '\u{ffff}')
+}
+
+#[test]
+fn odd_characters_are_found_by_their_bytes() {
+    for c in [
+        '\u{80}', '\u{85}', '\u{9f}', '\u{feff}', '\u{fffe}', '\u{ffff}',
+    ] {
+        for text in [
+            format!("{c}"),
+            format!("a: {c}\n"),
+            format!("é{c}"),
+            format!("日本{c}x"),
+        ] {
+            assert!(has_odd_char(text.as_bytes()), "{text:?}");
+        }
+    }
+    // Neighbours that share a lead byte: U+00A0 (C2 A0), U+00BF, U+FEFE, U+FFFD, U+F000.
+    for c in [
+        '\u{a0}', '\u{bf}', '\u{7f}', '\u{fefe}', '\u{fffd}', '\u{f000}', '\u{fbff}',
+    ] {
+        let text = format!("key: {c}{c}\n");
+        assert!(!has_odd_char(text.as_bytes()), "{text:?}");
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn has_odd_char_agrees_with_decoding(text in "\\PC*|[\u{0}-\u{ff}\u{fef0}-\u{ffff}]*") {
+        proptest::prop_assert_eq!(has_odd_char(text.as_bytes()), text.chars().any(odd_char));
     }
 }
