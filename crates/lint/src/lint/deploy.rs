@@ -21,10 +21,12 @@ mod shell;
 
 use crate::workflow::model::Job;
 use crate::workflow::yaml::Node;
+use aho_corasick::{AhoCorasick, MatchKind};
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::LazyLock;
 
 pub use shell::{Word, commands};
 
@@ -365,24 +367,20 @@ fn subcommands<'w>(words: &[&'w str], n: usize) -> Vec<&'w str> {
     out
 }
 
-/// The programs [`deploy_command`] knows (a `match`, which compiles to a switch on the length).
-#[inline]
-fn is_deploy_program(word: &[u8]) -> bool {
-    matches!(
-        word,
-        b"deploy-action"
-            | b"kubectl"
-            | b"oc"
-            | b"helm"
-            | b"helmfile"
-            | b"az"
-            | b"gcloud"
-            | b"aws"
-            | b"flyctl"
-            | b"fly"
-            | b"terraform"
-    )
-}
+/// The programs a deploy command starts with.
+const DEPLOY_PROGRAMS: [&str; 11] = [
+    "deploy-action",
+    "kubectl",
+    "oc",
+    "helm",
+    "helmfile",
+    "az",
+    "gcloud",
+    "aws",
+    "flyctl",
+    "fly",
+    "terraform",
+];
 
 /// The bytes [`may_deploy`] counts as part of a word.
 const WORD_BYTE: [bool; 256] = {
@@ -396,27 +394,31 @@ const WORD_BYTE: [bool; 256] = {
     t
 };
 
-/// Whether `script` has one of the programs [`is_deploy_program`] knows as a word (a run of
-/// [`WORD_BYTE`]s; a command's program is its last path segment), so that it can hold a
-/// deploy command. Most scripts do not, and are not split into commands at all. Each word is
-/// found by two tight scans (to its first byte, then past its last) with a table look-up per
-/// byte.
+/// All of [`DEPLOY_PROGRAMS`] at once, the longest at a place (`helmfile` rather than `helm`).
+/// Matches do not overlap, and none hides a program written as a word: the programs are made
+/// of word bytes only, so a match that starts before a word cannot reach into it, and one that
+/// starts with it and is longer would need a word byte where the word ends.
+static PROGRAMS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(DEPLOY_PROGRAMS)
+        .ok()
+});
+
+/// Whether `script` has one of [`DEPLOY_PROGRAMS`] as a word (a run of [`WORD_BYTE`]s; a
+/// command's program is its last path segment), so that it can hold a deploy command. Most
+/// scripts do not, and are not split into commands at all. The programs are searched for all
+/// at once; an occurrence is a word when no word byte stands on either side.
 fn may_deploy(script: &str) -> bool {
-    let mut rest = script.as_bytes();
-    loop {
-        let Some(start) = rest.iter().position(|&b| WORD_BYTE[usize::from(b)]) else {
-            return false;
-        };
-        rest = &rest[start..];
-        let end = rest
-            .iter()
-            .position(|&b| !WORD_BYTE[usize::from(b)])
-            .unwrap_or(rest.len());
-        if is_deploy_program(&rest[..end]) {
-            return true;
-        }
-        rest = &rest[end..];
-    }
+    let Some(programs) = PROGRAMS.as_ref() else {
+        // Not built (it always is): the split into commands decides.
+        return true;
+    };
+    let b = script.as_bytes();
+    let word = |i: usize| b.get(i).is_some_and(|&c| WORD_BYTE[usize::from(c)]);
+    programs
+        .find_iter(b)
+        .any(|m| (m.start() == 0 || !word(m.start() - 1)) && !word(m.end()))
 }
 
 /// Whether a command deploys: what it is, and whether it talks to a Kubernetes cluster.
