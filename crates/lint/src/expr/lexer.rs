@@ -101,8 +101,21 @@ fn is_white(c: u8) -> bool {
     matches!(c, b' ' | b'\n' | b'\r' | b'\t')
 }
 
+/// Whether each byte may continue an identifier: a table, as the lexer asks it of every byte
+/// of every name of every expression.
+static IDENT_CHAR: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < table.len() {
+        let c = i as u8;
+        table[i] = c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
+        i += 1;
+    }
+    table
+};
+
 fn is_ident_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
+    IDENT_CHAR[usize::from(c)]
 }
 
 /// White space JavaScript's `trim()` removes: GitHub trims an expression's text with it before
@@ -227,10 +240,10 @@ impl<'a> Lexer<'a> {
         if self.err.is_some() {
             return self.end_token();
         }
-        self.pos = self.pos.max(self.lo);
-        while self.peek().is_some_and(is_white) {
-            self.pos += 1;
-        }
+        let bytes = self.src.as_bytes();
+        let from = self.pos.max(self.lo);
+        let rest = bytes.get(from..).unwrap_or_default();
+        self.pos = from + rest.iter().take_while(|&&c| is_white(c)).count();
         if self.pos >= self.hi {
             self.pos = self.src.len();
         }
@@ -242,9 +255,9 @@ impl<'a> Lexer<'a> {
             return self.end_token();
         };
         if c.is_ascii_alphabetic() || c == b'_' {
-            while self.peek().is_some_and(is_ident_char) {
-                self.pos += 1;
-            }
+            let rest = bytes.get(start + 1..).unwrap_or_default();
+            let len = rest.iter().position(|&c| !is_ident_char(c));
+            self.pos = start + 1 + len.unwrap_or(rest.len());
             return self.token(TokenKind::Ident, start);
         }
         if c.is_ascii_digit() || c == b'-' {
@@ -429,7 +442,12 @@ pub fn unquote(token_text: &str) -> String {
         .strip_prefix('\'')
         .and_then(|s| s.strip_suffix('\''))
         .unwrap_or(token_text);
-    inner.replace("''", "'")
+    // Most literals have no escaped quote: copy them without a search for one.
+    if crate::bytes::find(b'\'', inner.as_bytes()).is_some() {
+        inner.replace("''", "'")
+    } else {
+        inner.to_string()
+    }
 }
 
 #[cfg(test)]
@@ -494,6 +512,14 @@ mod tests {
             kinds("1.5 -0.25 1e3 2E-4 1.0e0"),
             vec![Float, Float, Float, Float, Float, End]
         );
+    }
+
+    #[test]
+    fn ident_table_matches_the_rule() {
+        for c in 0..=u8::MAX {
+            let want = c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
+            assert_eq!(is_ident_char(c), want, "byte {c}");
+        }
     }
 
     #[test]
