@@ -250,6 +250,20 @@ impl TypeEnv {
         self.change(name, Some(Arc::new(ty)));
     }
 
+    /// Sets a context to a type the caller keeps a share of: a job's `steps` grows by one step
+    /// at a time and each step's expressions see it as it is then, which sharing shows them
+    /// without a copy per step. `name` is lower case.
+    pub fn set_context_shared(&mut self, name: &str, ty: Arc<Type>) {
+        self.change(name, Some(ty));
+    }
+
+    /// Gives a context back its built-in type, letting go of what was set for it (so that the
+    /// caller's share of a [`set_context_shared`](Self::set_context_shared) type is its only one
+    /// again and can change in place). `name` is lower case.
+    pub fn reset_context(&mut self, name: &str) {
+        self.changed.retain(|(k, _)| **k != *name);
+    }
+
     /// Removes a context, so that using it is an "undefined variable".
     pub fn remove_context(&mut self, name: &str) {
         self.change(&name.to_ascii_lowercase(), None);
@@ -456,6 +470,23 @@ mod tests {
                 .as_deref(),
             Some("{n: string}")
         );
+    }
+
+    #[test]
+    fn shared_context_is_reset_to_the_builtin() {
+        let mut env = TypeEnv::new();
+        let mut steps = Arc::new(Type::empty_strict_object());
+        if let Some(o) = Arc::make_mut(&mut steps).as_object_mut() {
+            o.props.insert("build".into(), Type::String);
+        }
+        env.set_context_shared("steps", Arc::clone(&steps));
+        assert_eq!(
+            env.context("steps").map(ToString::to_string).as_deref(),
+            Some("{build: string}")
+        );
+        env.reset_context("steps");
+        assert_eq!(Arc::strong_count(&steps), 1);
+        assert_eq!(env.context("steps"), Some(&Type::empty_strict_object()));
     }
 
     #[test]
