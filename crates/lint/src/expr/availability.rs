@@ -166,6 +166,12 @@ pub fn availability(key: &str) -> Option<&'static Availability> {
         .and_then(|i| TABLE.get(i))
 }
 
+/// Whether a function (lower-case name) is special: callable only at some places. The checker
+/// asks it of every call, before asking where.
+pub fn is_special_function(name: &str) -> bool {
+    STATUS_AND_HASH_FILES.contains(&name)
+}
+
 /// For a special function (lower-case name), the keys where it may be called; `None` when the
 /// function is not special (it may be called anywhere).
 pub fn special_function_places(name: &str) -> Option<Vec<&'static str>> {
@@ -219,5 +225,22 @@ mod tests {
             Some(8)
         );
         assert_eq!(special_function_places("contains"), None);
+        for name in [
+            "always",
+            "hashfiles",
+            "contains",
+            "format",
+            "success",
+            "fromjson",
+        ] {
+            assert_eq!(
+                is_special_function(name),
+                special_function_places(name).is_some(),
+                "{name}"
+            );
+        }
+        for a in TABLE {
+            assert!(a.special_functions.iter().all(|f| is_special_function(f)));
+        }
     }
 }
