@@ -11,7 +11,7 @@ use super::json::type_of_json;
 use super::types::{ArrayType, ObjectType, Type};
 use super::untrusted::UntrustedChecker;
 use super::{Span, go_quote, quote_list};
-use fit::{comparable, signature_error};
+use fit::{comparable, misfit, signature_error};
 
 mod fit;
 
@@ -570,13 +570,12 @@ impl<'e> Checker<'e> {
             return Type::Any;
         };
         let tys: Vec<Type> = args.iter().map(|a| self.check(a)).collect();
-        let mut errors = Vec::new();
-        for sig in &def.sigs {
-            match signature_error(span, sig, args, &tys) {
-                None => return self.builtin_call(span, def.name, name, sig, args),
-                Some(d) => errors.push(d),
-            }
+        if let Some(sig) = def.sigs.iter().find(|sig| misfit(sig, &tys).is_none()) {
+            return self.builtin_call(span, def.name, name, sig, args);
         }
+        // No signature fits: why, for each of them.
+        let errors = def.sigs.iter();
+        let errors = errors.filter_map(|sig| signature_error(span, sig, args, &tys));
         self.diags.extend(errors);
         Type::Any
     }
