@@ -142,6 +142,13 @@ static BUILTIN: LazyLock<Arc<Contexts>> = LazyLock::new(|| {
     )
 });
 
+/// Whether two context names are the same. Their first bytes are compared before the whole:
+/// names of equal length differ there (`steps` and `needs`, `inputs` and `matrix`), and the
+/// checker looks contexts up by name for every expression.
+fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
+}
+
 /// Names allowed at a place (lower case): one of the static availability tables, shared by
 /// every site and clone, or a list given at run time.
 #[derive(Debug, Clone)]
@@ -272,7 +279,7 @@ impl TypeEnv {
     /// Sets or removes the context `name`. Callers name contexts in lower case already: a
     /// built-in context's key is shared, any other is built lower-cased.
     fn change(&mut self, name: &str, ty: Option<Arc<Type>>) {
-        if let Some((_, slot)) = self.changed.iter_mut().find(|(k, _)| **k == *name) {
+        if let Some((_, slot)) = self.changed.iter_mut().find(|(k, _)| same_name(k, name)) {
             *slot = ty;
             return;
         }
@@ -285,7 +292,7 @@ impl TypeEnv {
 
     /// The context `name` as an `Arc`, to change a copy of it.
     fn context_arc(&self, name: &str) -> Option<Arc<Type>> {
-        match self.changed.iter().find(|(k, _)| **k == *name) {
+        match self.changed.iter().find(|(k, _)| same_name(k, name)) {
             Some((_, ty)) => ty.clone(),
             None => self.contexts.get(name).cloned(),
         }
@@ -293,7 +300,7 @@ impl TypeEnv {
 
     /// The type of a context, if defined.
     pub fn context(&self, name: &str) -> Option<&Type> {
-        match self.changed.iter().find(|(k, _)| **k == *name) {
+        match self.changed.iter().find(|(k, _)| same_name(k, name)) {
             Some((_, ty)) => ty.as_deref(),
             None => self.contexts.get(name).map(|t| &**t),
         }
