@@ -114,7 +114,7 @@ static IDENT_CHAR: [bool; 256] = {
     table
 };
 
-fn is_ident_char(c: u8) -> bool {
+pub(crate) fn is_ident_char(c: u8) -> bool {
     IDENT_CHAR[usize::from(c)]
 }
 
@@ -236,6 +236,10 @@ impl<'a> Lexer<'a> {
     }
 
     /// Lexes the next token. At the end of the text, or after an error, returns `End`.
+    ///
+    /// Names and dots, most of the tokens of most expressions, are lexed here, inlined into
+    /// the parser; everything else by [`Self::other_token`].
+    #[inline]
     pub fn next_token(&mut self) -> Token {
         if self.err.is_some() {
             return self.end_token();
@@ -248,18 +252,29 @@ impl<'a> Lexer<'a> {
             self.pos = self.src.len();
         }
         let start = self.pos;
+        match bytes.get(start) {
+            Some(&c) if c.is_ascii_alphabetic() || c == b'_' => {
+                let rest = bytes.get(start + 1..).unwrap_or_default();
+                let len = rest.iter().position(|&c| !is_ident_char(c));
+                self.pos = start + 1 + len.unwrap_or(rest.len());
+                self.token(TokenKind::Ident, start)
+            }
+            Some(b'.') => {
+                self.pos += 1;
+                self.token(TokenKind::Dot, start)
+            }
+            _ => self.other_token(start),
+        }
+    }
+
+    /// The token at `start` (white space skipped) when it is not a name or a dot.
+    fn other_token(&mut self, start: usize) -> Token {
         let Some(c) = self.peek() else {
             if self.eof_is_error {
                 return self.fail("unexpected EOF while lexing expression".to_string());
             }
             return self.end_token();
         };
-        if c.is_ascii_alphabetic() || c == b'_' {
-            let rest = bytes.get(start + 1..).unwrap_or_default();
-            let len = rest.iter().position(|&c| !is_ident_char(c));
-            self.pos = start + 1 + len.unwrap_or(rest.len());
-            return self.token(TokenKind::Ident, start);
-        }
         if c.is_ascii_digit() || c == b'-' {
             return self.number(start);
         }
