@@ -333,33 +333,75 @@ fn matrix<'a>(out: &mut Out<'a>, m: Option<&'a Node>) {
     }
 }
 
+/// The values of a step's keys that hold expressions, found in one pass over its mapping
+/// (the first of a repeated key, as [`Node::get`] finds it) rather than a pass per key: every
+/// step of every workflow is read here.
+#[derive(Default)]
+struct StepKeys<'a> {
+    name: Option<&'a Node>,
+    cond: Option<&'a Node>,
+    run: Option<&'a Node>,
+    shell: Option<&'a Node>,
+    working_directory: Option<&'a Node>,
+    uses: Option<&'a Node>,
+    with: Option<&'a Node>,
+    env: Option<&'a Node>,
+    continue_on_error: Option<&'a Node>,
+    timeout_minutes: Option<&'a Node>,
+    id: Option<&'a Node>,
+}
+
+impl<'a> StepKeys<'a> {
+    fn of(step: &'a Node) -> Self {
+        let mut keys = StepKeys::default();
+        for (k, v) in step.as_map().unwrap_or_default() {
+            let slot = match k.as_str() {
+                Some("name") => &mut keys.name,
+                Some("if") => &mut keys.cond,
+                Some("run") => &mut keys.run,
+                Some("shell") => &mut keys.shell,
+                Some("working-directory") => &mut keys.working_directory,
+                Some("uses") => &mut keys.uses,
+                Some("with") => &mut keys.with,
+                Some("env") => &mut keys.env,
+                Some("continue-on-error") => &mut keys.continue_on_error,
+                Some("timeout-minutes") => &mut keys.timeout_minutes,
+                Some("id") => &mut keys.id,
+                _ => continue,
+            };
+            slot.get_or_insert(v);
+        }
+        keys
+    }
+}
+
 /// The values of one step.
 pub fn step_sites<'a>(step: &Step<'a>) -> Vec<Site<'a>> {
     let mut out = Out::default();
-    let n = step.node;
-    out.key(n.get("name"), "jobs.<job_id>.steps.name");
+    let keys = StepKeys::of(step.node);
+    out.key(keys.name, "jobs.<job_id>.steps.name");
     out.add(
-        n.get("if"),
+        keys.cond,
         Scope::Key("jobs.<job_id>.steps.if"),
         Mode::Condition,
     );
     out.add(
-        n.get("run"),
+        keys.run,
         Scope::Key("jobs.<job_id>.steps.run"),
         Mode::Script,
     );
-    out.key(n.get("shell"), "");
+    out.key(keys.shell, "");
     out.key(
-        n.get("working-directory"),
+        keys.working_directory,
         "jobs.<job_id>.steps.working-directory",
     );
-    out.key(n.get("uses"), "");
-    let script_action = step
-        .uses()
+    out.key(keys.uses, "");
+    let script_action = keys
+        .uses
         .and_then(Node::as_str)
         .is_some_and(|u| u.starts_with("actions/github-script@"));
     let with_scope = Scope::Key("jobs.<job_id>.steps.with");
-    for (k, v) in n.get("with").and_then(Node::as_map).unwrap_or_default() {
+    for (k, v) in keys.with.and_then(Node::as_map).unwrap_or_default() {
         let script = script_action && k.as_str() == Some("script");
         out.add(
             Some(v),
@@ -367,23 +409,21 @@ pub fn step_sites<'a>(step: &Step<'a>) -> Vec<Site<'a>> {
             if script { Mode::Script } else { Mode::Template },
         );
     }
-    out.env(n.get("env"), "jobs.<job_id>.steps.env");
-    let coe = n.get("continue-on-error");
+    out.env(keys.env, "jobs.<job_id>.steps.env");
     out.typed(
-        coe,
+        keys.continue_on_error,
         "jobs.<job_id>.steps.continue-on-error",
         Want::Bool,
         Label::Bare,
     );
-    let timeout = n.get("timeout-minutes");
     let label = Label::At("float number value");
     out.typed(
-        timeout,
+        keys.timeout_minutes,
         "jobs.<job_id>.steps.timeout-minutes",
         Want::Number,
         label,
     );
-    out.key(n.get("id"), "");
+    out.key(keys.id, "");
     out.0
 }
 
@@ -428,4 +468,49 @@ pub fn call_output_sites<'a>(wf: &Workflow<'a>) -> Vec<Site<'a>> {
         out.key(v.get("value"), "on.workflow_call.outputs.<output_id>.value");
     }
     out.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workflow::yaml;
+
+    /// One pass over a step's keys finds what a lookup per key finds, the first of a repeated
+    /// key included, and the sites come in the order of the keys' checks.
+    #[test]
+    fn step_keys_are_found_as_get_finds_them() {
+        let src = "name: ${{ a }}\nif: b\nrun: ${{ c }}\nshell: ${{ d }}\n\
+                   working-directory: ${{ e }}\nuses: ${{ f }}\nwith: { x: '${{ g }}' }\n\
+                   env: ${{ h }}\ncontinue-on-error: ${{ i }}\ntimeout-minutes: ${{ j }}\n\
+                   id: ${{ k }}\nname: ${{ second }}\nother: ${{ l }}\n";
+        let root = yaml::parse(src).root.expect("root");
+        let step = Step {
+            index: 0,
+            node: &root,
+        };
+        let got: Vec<*const Node> = step_sites(&step)
+            .iter()
+            .map(|s| std::ptr::from_ref(s.node))
+            .collect();
+        let get = |k: &str| root.get(k).expect(k);
+        let with = get("with").get("x").expect("x");
+        let want: Vec<*const Node> = [
+            get("name"),
+            get("if"),
+            get("run"),
+            get("shell"),
+            get("working-directory"),
+            get("uses"),
+            with,
+            get("env"),
+            get("continue-on-error"),
+            get("timeout-minutes"),
+            get("id"),
+        ]
+        .into_iter()
+        .map(std::ptr::from_ref)
+        .collect();
+        assert_eq!(got, want);
+        assert_eq!(root.get("name").and_then(Node::as_str), Some("${{ a }}"));
+    }
 }
