@@ -138,6 +138,36 @@ pub(crate) fn is_trimmed(c: char) -> bool {
     )
 }
 
+/// Whether `c` is an ASCII byte [`is_trimmed`] removes.
+fn is_trimmed_ascii(c: u8) -> bool {
+    matches!(c, b'\t'..=b'\r' | b' ')
+}
+
+/// Where `src` starts once trimmed as GitHub trims it: ASCII white space is skipped byte by
+/// byte, and only a non-ASCII character after it is decoded to see whether it is trimmed too.
+fn trimmed_start(src: &str) -> usize {
+    let ascii = src.bytes().take_while(|&c| is_trimmed_ascii(c)).count();
+    let rest = src.get(ascii..).unwrap_or_default();
+    if rest.as_bytes().first().is_none_or(u8::is_ascii) {
+        return ascii;
+    }
+    src.len() - rest.trim_start_matches(is_trimmed).len()
+}
+
+/// Where `src` ends once trimmed as GitHub trims it (see [`trimmed_start`]).
+fn trimmed_end(src: &str) -> usize {
+    let ascii = src
+        .bytes()
+        .rev()
+        .take_while(|&c| is_trimmed_ascii(c))
+        .count();
+    let rest = src.get(..src.len() - ascii).unwrap_or_default();
+    if rest.as_bytes().last().is_none_or(u8::is_ascii) {
+        return rest.len();
+    }
+    rest.trim_end_matches(is_trimmed).len()
+}
+
 /// A lazy lexer over the text of one expression.
 #[derive(Debug)]
 pub struct Lexer<'a> {
@@ -154,8 +184,8 @@ pub struct Lexer<'a> {
 impl<'a> Lexer<'a> {
     /// A lexer at the start of `src`.
     pub fn new(src: &'a str) -> Self {
-        let lo = src.len() - src.trim_start_matches(is_trimmed).len();
-        let hi = src.trim_end_matches(is_trimmed).len().max(lo);
+        let lo = trimmed_start(src);
+        let hi = trimmed_end(src).max(lo);
         Lexer {
             src,
             pos: 0,
@@ -527,6 +557,17 @@ mod tests {
             kinds("1.5 -0.25 1e3 2E-4 1.0e0"),
             vec![Float, Float, Float, Float, Float, End]
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5000))]
+        /// The byte-wise trims agree with `str`'s trims by character.
+        #[test]
+        fn trims_agree_with_str(src in "( |\t|\n|\u{b}|a|\u{a0}|\u{3000}|\u{e9}|\u{feff}){0,10}") {
+            let lo = src.len() - src.trim_start_matches(is_trimmed).len();
+            proptest::prop_assert_eq!(trimmed_start(&src), lo);
+            proptest::prop_assert_eq!(trimmed_end(&src), src.trim_end_matches(is_trimmed).len());
+        }
     }
 
     #[test]
