@@ -116,9 +116,10 @@ pub fn builtin_contexts() -> BTreeMap<String, Type> {
         .collect()
 }
 
-/// The contexts by lower-case name: the built-in ones, shared by every [`TypeEnv`], which
-/// keeps what it changes beside them.
-type Contexts = BTreeMap<Arc<str>, Arc<Type>>;
+/// The contexts and their lower-case names: the built-in ones, shared by every [`TypeEnv`],
+/// which keeps what it changes beside them. A list, not a map: a dozen names, looked up by
+/// [`same_name`], which compares their first bytes before calling `memcmp`.
+type Contexts = Vec<(Arc<str>, Arc<Type>)>;
 
 /// Shared by every [`TypeEnv`].
 static BUILTIN: LazyLock<Arc<Contexts>> = LazyLock::new(|| {
@@ -160,7 +161,7 @@ enum Names {
 impl Names {
     fn contains(&self, name: &str) -> bool {
         match self {
-            Names::Static(names) => names.contains(&name),
+            Names::Static(names) => names.iter().any(|n| same_name(n, name)),
             Names::Owned(names) => names.iter().any(|n| n == name),
         }
     }
@@ -283,18 +284,23 @@ impl TypeEnv {
             *slot = ty;
             return;
         }
-        let key = match self.contexts.get_key_value(name) {
+        let key = match self.builtin(name) {
             Some((k, _)) => k.clone(),
             None => Arc::from(name.to_ascii_lowercase()),
         };
         self.changed.push((key, ty));
     }
 
+    /// The built-in context `name` and its shared key.
+    fn builtin(&self, name: &str) -> Option<&(Arc<str>, Arc<Type>)> {
+        self.contexts.iter().find(|(k, _)| same_name(k, name))
+    }
+
     /// The context `name` as an `Arc`, to change a copy of it.
     fn context_arc(&self, name: &str) -> Option<Arc<Type>> {
         match self.changed.iter().find(|(k, _)| same_name(k, name)) {
             Some((_, ty)) => ty.clone(),
-            None => self.contexts.get(name).cloned(),
+            None => self.builtin(name).map(|(_, t)| Arc::clone(t)),
         }
     }
 
@@ -302,7 +308,7 @@ impl TypeEnv {
     pub fn context(&self, name: &str) -> Option<&Type> {
         match self.changed.iter().find(|(k, _)| same_name(k, name)) {
             Some((_, ty)) => ty.as_deref(),
-            None => self.contexts.get(name).map(|t| &**t),
+            None => self.builtin(name).map(|(_, t)| &**t),
         }
     }
 
@@ -311,8 +317,8 @@ impl TypeEnv {
         let changed = |k: &str| self.changed.iter().any(|(c, _)| **c == *k);
         let mut names: Vec<&str> = self
             .contexts
-            .keys()
-            .map(|k| &**k)
+            .iter()
+            .map(|(k, _)| &**k)
             .filter(|k| !changed(k))
             .chain(
                 self.changed
