@@ -25,11 +25,13 @@ impl Embedded {
 
 /// Whether `s` holds `${{`: the test the rules make of nearly every scalar, so a byte search
 /// ([`crate::bytes`]) rather than a substring search set up anew for each short text.
+#[inline]
 pub fn has_expr(s: &(impl AsRef<str> + ?Sized)) -> bool {
     find_open(s.as_ref().as_bytes(), 0).is_some()
 }
 
 /// The offset of the first `${{` in `bytes` at or after `from`.
+#[inline]
 fn find_open(bytes: &[u8], from: usize) -> Option<usize> {
     let rest = bytes.get(from..)?;
     crate::bytes::positions(b'$', rest)
