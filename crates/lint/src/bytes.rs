@@ -12,6 +12,16 @@ pub fn find(needle: u8, haystack: &[u8]) -> Option<usize> {
     memchr::memchr(needle, haystack)
 }
 
+/// The offset of the first `a` or `b` in `haystack`.
+#[inline]
+pub fn find2(a: u8, b: u8, haystack: &[u8]) -> Option<usize> {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if let Some(two) = memchr::arch::x86_64::sse2::memchr::Two::new(a, b) {
+        return two.find(haystack);
+    }
+    memchr::memchr2(a, b, haystack)
+}
+
 /// How many `needle`s `haystack` holds.
 pub fn count(needle: u8, haystack: &[u8]) -> usize {
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
@@ -65,6 +75,12 @@ mod tests {
         assert_eq!(positions(b'$', text).collect::<Vec<_>>(), want);
         assert_eq!(find(b'$', text), Some(0));
         assert_eq!(find(b'#', text), None);
+        let two: Vec<usize> = (0..text.len())
+            .filter(|&i| b"x}".contains(&text[i]))
+            .collect();
+        assert_eq!(find2(b'x', b'}', text), two.first().copied());
+        assert_eq!(find2(b'}', b'x', &text[9..]), Some(two[1] - 9));
+        assert_eq!(find2(b'#', b'%', text), None);
         assert_eq!(positions(b'\n', b"").count(), 0);
         assert_eq!(count(b'$', text), want.len());
         assert_eq!(count(b'#', text), 0);

@@ -4,6 +4,10 @@
 //! placeholders, spelled as GitHub (and actionlint) spell them, e.g. `jobs.<job_id>.steps.with`.
 //! Lists are sorted, since messages list them in this order.
 
+use std::sync::LazyLock;
+
+use rustc_hash::FxHashMap;
+
 /// What may be used in expressions at one place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Availability {
@@ -156,14 +160,25 @@ const ALIASES: &[(&str, &str)] = &[
 /// What may be used at workflow key `key` (see [`TABLE`]), or `None` when GitHub documents
 /// none for it (then no expression is expected there).
 pub fn availability(key: &str) -> Option<&'static Availability> {
-    let key = ALIASES
-        .iter()
-        .find(|(alias, _)| *alias == key)
-        .map_or(key, |(_, k)| k);
-    TABLE
-        .binary_search_by(|a| a.key.cmp(key))
-        .ok()
-        .and_then(|i| TABLE.get(i))
+    BY_KEY.get(key).copied()
+}
+
+/// [`TABLE`] by key, aliases included: every site of a workflow looks its key up, and a hash
+/// of the key beats comparing it with a dozen keys that share their first 14 bytes.
+static BY_KEY: LazyLock<FxHashMap<&'static str, &'static Availability>> = LazyLock::new(|| {
+    let mut map: FxHashMap<_, _> = TABLE.iter().map(|a| (a.key, a)).collect();
+    for (alias, key) in ALIASES {
+        if let Some(a) = TABLE.iter().find(|a| a.key == *key) {
+            map.insert(alias, a);
+        }
+    }
+    map
+});
+
+/// Whether a function (lower-case name) is special: callable only at some places. The checker
+/// asks it of every call, before asking where.
+pub fn is_special_function(name: &str) -> bool {
+    STATUS_AND_HASH_FILES.contains(&name)
 }
 
 /// For a special function (lower-case name), the keys where it may be called; `None` when the
@@ -206,6 +221,12 @@ mod tests {
         assert!(w.contexts.contains(&"secrets"));
         assert_eq!(w.special_functions, ["hashfiles"]);
         assert!(availability("on.push.branches").is_none());
+        for a in TABLE {
+            assert_eq!(availability(a.key), Some(a));
+        }
+        for (alias, key) in ALIASES {
+            assert_eq!(availability(alias).map(|a| a.key), Some(*key));
+        }
     }
 
     #[test]
@@ -219,5 +240,22 @@ mod tests {
             Some(8)
         );
         assert_eq!(special_function_places("contains"), None);
+        for name in [
+            "always",
+            "hashfiles",
+            "contains",
+            "format",
+            "success",
+            "fromjson",
+        ] {
+            assert_eq!(
+                is_special_function(name),
+                special_function_places(name).is_some(),
+                "{name}"
+            );
+        }
+        for a in TABLE {
+            assert!(a.special_functions.iter().all(|f| is_special_function(f)));
+        }
     }
 }

@@ -116,9 +116,10 @@ pub fn builtin_contexts() -> BTreeMap<String, Type> {
         .collect()
 }
 
-/// The contexts by lower-case name: the built-in ones, shared by every [`TypeEnv`], which
-/// keeps what it changes beside them.
-type Contexts = BTreeMap<Arc<str>, Arc<Type>>;
+/// The contexts and their lower-case names: the built-in ones, shared by every [`TypeEnv`],
+/// which keeps what it changes beside them. A list, not a map: a dozen names, looked up by
+/// [`same_name`], which compares their first bytes before calling `memcmp`.
+type Contexts = Vec<(Arc<str>, Arc<Type>)>;
 
 /// Shared by every [`TypeEnv`].
 static BUILTIN: LazyLock<Arc<Contexts>> = LazyLock::new(|| {
@@ -142,6 +143,13 @@ static BUILTIN: LazyLock<Arc<Contexts>> = LazyLock::new(|| {
     )
 });
 
+/// Whether two context names are the same. Their first bytes are compared before the whole:
+/// names of equal length differ there (`steps` and `needs`, `inputs` and `matrix`), and the
+/// checker looks contexts up by name for every expression.
+fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
+}
+
 /// Names allowed at a place (lower case): one of the static availability tables, shared by
 /// every site and clone, or a list given at run time.
 #[derive(Debug, Clone)]
@@ -153,7 +161,7 @@ enum Names {
 impl Names {
     fn contains(&self, name: &str) -> bool {
         match self {
-            Names::Static(names) => names.contains(&name),
+            Names::Static(names) => names.iter().any(|n| same_name(n, name)),
             Names::Owned(names) => names.iter().any(|n| n == name),
         }
     }
@@ -250,6 +258,20 @@ impl TypeEnv {
         self.change(name, Some(Arc::new(ty)));
     }
 
+    /// Sets a context to a type the caller keeps a share of: a job's `steps` grows by one step
+    /// at a time and each step's expressions see it as it is then, which sharing shows them
+    /// without a copy per step. `name` is lower case.
+    pub fn set_context_shared(&mut self, name: &str, ty: Arc<Type>) {
+        self.change(name, Some(ty));
+    }
+
+    /// Gives a context back its built-in type, letting go of what was set for it (so that the
+    /// caller's share of a [`set_context_shared`](Self::set_context_shared) type is its only one
+    /// again and can change in place). `name` is lower case.
+    pub fn reset_context(&mut self, name: &str) {
+        self.changed.retain(|(k, _)| **k != *name);
+    }
+
     /// Removes a context, so that using it is an "undefined variable".
     pub fn remove_context(&mut self, name: &str) {
         self.change(&name.to_ascii_lowercase(), None);
@@ -258,30 +280,35 @@ impl TypeEnv {
     /// Sets or removes the context `name`. Callers name contexts in lower case already: a
     /// built-in context's key is shared, any other is built lower-cased.
     fn change(&mut self, name: &str, ty: Option<Arc<Type>>) {
-        if let Some((_, slot)) = self.changed.iter_mut().find(|(k, _)| **k == *name) {
+        if let Some((_, slot)) = self.changed.iter_mut().find(|(k, _)| same_name(k, name)) {
             *slot = ty;
             return;
         }
-        let key = match self.contexts.get_key_value(name) {
+        let key = match self.builtin(name) {
             Some((k, _)) => k.clone(),
             None => Arc::from(name.to_ascii_lowercase()),
         };
         self.changed.push((key, ty));
     }
 
+    /// The built-in context `name` and its shared key.
+    fn builtin(&self, name: &str) -> Option<&(Arc<str>, Arc<Type>)> {
+        self.contexts.iter().find(|(k, _)| same_name(k, name))
+    }
+
     /// The context `name` as an `Arc`, to change a copy of it.
     fn context_arc(&self, name: &str) -> Option<Arc<Type>> {
-        match self.changed.iter().find(|(k, _)| **k == *name) {
+        match self.changed.iter().find(|(k, _)| same_name(k, name)) {
             Some((_, ty)) => ty.clone(),
-            None => self.contexts.get(name).cloned(),
+            None => self.builtin(name).map(|(_, t)| Arc::clone(t)),
         }
     }
 
     /// The type of a context, if defined.
     pub fn context(&self, name: &str) -> Option<&Type> {
-        match self.changed.iter().find(|(k, _)| **k == *name) {
+        match self.changed.iter().find(|(k, _)| same_name(k, name)) {
             Some((_, ty)) => ty.as_deref(),
-            None => self.contexts.get(name).map(|t| &**t),
+            None => self.builtin(name).map(|(_, t)| &**t),
         }
     }
 
@@ -290,8 +317,8 @@ impl TypeEnv {
         let changed = |k: &str| self.changed.iter().any(|(c, _)| **c == *k);
         let mut names: Vec<&str> = self
             .contexts
-            .keys()
-            .map(|k| &**k)
+            .iter()
+            .map(|(k, _)| &**k)
             .filter(|k| !changed(k))
             .chain(
                 self.changed
@@ -456,6 +483,23 @@ mod tests {
                 .as_deref(),
             Some("{n: string}")
         );
+    }
+
+    #[test]
+    fn shared_context_is_reset_to_the_builtin() {
+        let mut env = TypeEnv::new();
+        let mut steps = Arc::new(Type::empty_strict_object());
+        if let Some(o) = Arc::make_mut(&mut steps).as_object_mut() {
+            o.props.insert("build".into(), Type::String);
+        }
+        env.set_context_shared("steps", Arc::clone(&steps));
+        assert_eq!(
+            env.context("steps").map(ToString::to_string).as_deref(),
+            Some("{build: string}")
+        );
+        env.reset_context("steps");
+        assert_eq!(Arc::strong_count(&steps), 1);
+        assert_eq!(env.context("steps"), Some(&Type::empty_strict_object()));
     }
 
     #[test]

@@ -25,11 +25,13 @@ impl Embedded {
 
 /// Whether `s` holds `${{`: the test the rules make of nearly every scalar, so a byte search
 /// ([`crate::bytes`]) rather than a substring search set up anew for each short text.
+#[inline]
 pub fn has_expr(s: &(impl AsRef<str> + ?Sized)) -> bool {
     find_open(s.as_ref().as_bytes(), 0).is_some()
 }
 
 /// The offset of the first `${{` in `bytes` at or after `from`.
+#[inline]
 fn find_open(bytes: &[u8], from: usize) -> Option<usize> {
     let rest = bytes.get(from..)?;
     crate::bytes::positions(b'$', rest)
@@ -48,21 +50,7 @@ pub fn find_expressions(s: &str) -> Vec<Embedded> {
     let mut from = 0;
     while let Some(start) = find_open(bytes, from) {
         let inner_start = start + 3;
-        let mut i = inner_start;
-        let mut in_string = false;
-        let mut end = None;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'\'' => in_string = !in_string,
-                b'}' if !in_string && bytes.get(i + 1) == Some(&b'}') => {
-                    end = Some(i);
-                    break;
-                }
-                _ => {}
-            }
-            i += 1;
-        }
-        match end {
+        match find_close(bytes, inner_start) {
             Some(close) => {
                 out.push(Embedded {
                     whole: Span::new(start, close + 2),
@@ -85,6 +73,23 @@ pub fn find_expressions(s: &str) -> Vec<Embedded> {
         }
     }
     out
+}
+
+/// The offset of the first `}}` at or after `from` outside single-quoted string literals
+/// (`''` inside one is two quotes, which toggle twice). Jumps from one quote or brace to the
+/// next: every `${{ }}` of a file is found twice or more, the text of `run:` scripts included.
+pub(crate) fn find_close(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    let mut in_string = false;
+    loop {
+        let at = i + crate::bytes::find2(b'\'', b'}', bytes.get(i..)?)?;
+        if bytes[at] == b'\'' {
+            in_string = !in_string;
+        } else if !in_string && bytes.get(at + 1) == Some(&b'}') {
+            return Some(at);
+        }
+        i = at + 1;
+    }
 }
 
 /// The error actionlint reports for `${{` followed by `rest` with no closing `}}`: its lexer
@@ -185,6 +190,28 @@ mod tests {
             err.message
         );
         assert_eq!(err.offset, 6);
+    }
+
+    /// The end of an expression as a byte-at-a-time scan finds it.
+    fn close_by_scan(bytes: &[u8], from: usize) -> Option<usize> {
+        let mut in_string = false;
+        for (i, &c) in bytes.iter().enumerate().skip(from) {
+            match c {
+                b'\'' => in_string = !in_string,
+                b'}' if !in_string && bytes.get(i + 1) == Some(&b'}') => return Some(i),
+                _ => {}
+            }
+        }
+        None
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5000))]
+        #[test]
+        fn close_agrees_with_a_scan(text in "(\\$|\\{|\\}|'|a| ){0,40}", from in 0usize..44) {
+            let b = text.as_bytes();
+            proptest::prop_assert_eq!(find_close(b, from), close_by_scan(b, from));
+        }
     }
 
     #[test]

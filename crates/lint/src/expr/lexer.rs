@@ -101,8 +101,21 @@ fn is_white(c: u8) -> bool {
     matches!(c, b' ' | b'\n' | b'\r' | b'\t')
 }
 
-fn is_ident_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
+/// Whether each byte may continue an identifier: a table, as the lexer asks it of every byte
+/// of every name of every expression.
+static IDENT_CHAR: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < table.len() {
+        let c = i as u8;
+        table[i] = c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
+        i += 1;
+    }
+    table
+};
+
+pub(crate) fn is_ident_char(c: u8) -> bool {
+    IDENT_CHAR[usize::from(c)]
 }
 
 /// White space JavaScript's `trim()` removes: GitHub trims an expression's text with it before
@@ -125,6 +138,36 @@ pub(crate) fn is_trimmed(c: char) -> bool {
     )
 }
 
+/// Whether `c` is an ASCII byte [`is_trimmed`] removes.
+fn is_trimmed_ascii(c: u8) -> bool {
+    matches!(c, b'\t'..=b'\r' | b' ')
+}
+
+/// Where `src` starts once trimmed as GitHub trims it: ASCII white space is skipped byte by
+/// byte, and only a non-ASCII character after it is decoded to see whether it is trimmed too.
+fn trimmed_start(src: &str) -> usize {
+    let ascii = src.bytes().take_while(|&c| is_trimmed_ascii(c)).count();
+    let rest = src.get(ascii..).unwrap_or_default();
+    if rest.as_bytes().first().is_none_or(u8::is_ascii) {
+        return ascii;
+    }
+    src.len() - rest.trim_start_matches(is_trimmed).len()
+}
+
+/// Where `src` ends once trimmed as GitHub trims it (see [`trimmed_start`]).
+fn trimmed_end(src: &str) -> usize {
+    let ascii = src
+        .bytes()
+        .rev()
+        .take_while(|&c| is_trimmed_ascii(c))
+        .count();
+    let rest = src.get(..src.len() - ascii).unwrap_or_default();
+    if rest.as_bytes().last().is_none_or(u8::is_ascii) {
+        return rest.len();
+    }
+    rest.trim_end_matches(is_trimmed).len()
+}
+
 /// A lazy lexer over the text of one expression.
 #[derive(Debug)]
 pub struct Lexer<'a> {
@@ -141,8 +184,8 @@ pub struct Lexer<'a> {
 impl<'a> Lexer<'a> {
     /// A lexer at the start of `src`.
     pub fn new(src: &'a str) -> Self {
-        let lo = src.len() - src.trim_start_matches(is_trimmed).len();
-        let hi = src.trim_end_matches(is_trimmed).len().max(lo);
+        let lo = trimmed_start(src);
+        let hi = trimmed_end(src).max(lo);
         Lexer {
             src,
             pos: 0,
@@ -223,30 +266,45 @@ impl<'a> Lexer<'a> {
     }
 
     /// Lexes the next token. At the end of the text, or after an error, returns `End`.
+    ///
+    /// Names and dots, most of the tokens of most expressions, are lexed here, inlined into
+    /// the parser; everything else by [`Self::other_token`].
+    #[inline]
     pub fn next_token(&mut self) -> Token {
         if self.err.is_some() {
             return self.end_token();
         }
-        self.pos = self.pos.max(self.lo);
-        while self.peek().is_some_and(is_white) {
-            self.pos += 1;
-        }
+        let bytes = self.src.as_bytes();
+        let from = self.pos.max(self.lo);
+        let rest = bytes.get(from..).unwrap_or_default();
+        self.pos = from + rest.iter().take_while(|&&c| is_white(c)).count();
         if self.pos >= self.hi {
             self.pos = self.src.len();
         }
         let start = self.pos;
+        match bytes.get(start) {
+            Some(&c) if c.is_ascii_alphabetic() || c == b'_' => {
+                let rest = bytes.get(start + 1..).unwrap_or_default();
+                let len = rest.iter().position(|&c| !is_ident_char(c));
+                self.pos = start + 1 + len.unwrap_or(rest.len());
+                self.token(TokenKind::Ident, start)
+            }
+            Some(b'.') => {
+                self.pos += 1;
+                self.token(TokenKind::Dot, start)
+            }
+            _ => self.other_token(start),
+        }
+    }
+
+    /// The token at `start` (white space skipped) when it is not a name or a dot.
+    fn other_token(&mut self, start: usize) -> Token {
         let Some(c) = self.peek() else {
             if self.eof_is_error {
                 return self.fail("unexpected EOF while lexing expression".to_string());
             }
             return self.end_token();
         };
-        if c.is_ascii_alphabetic() || c == b'_' {
-            while self.peek().is_some_and(is_ident_char) {
-                self.pos += 1;
-            }
-            return self.token(TokenKind::Ident, start);
-        }
         if c.is_ascii_digit() || c == b'-' {
             return self.number(start);
         }
@@ -429,7 +487,12 @@ pub fn unquote(token_text: &str) -> String {
         .strip_prefix('\'')
         .and_then(|s| s.strip_suffix('\''))
         .unwrap_or(token_text);
-    inner.replace("''", "'")
+    // Most literals have no escaped quote: copy them without a search for one.
+    if crate::bytes::find(b'\'', inner.as_bytes()).is_some() {
+        inner.replace("''", "'")
+    } else {
+        inner.to_string()
+    }
 }
 
 #[cfg(test)]
@@ -494,6 +557,25 @@ mod tests {
             kinds("1.5 -0.25 1e3 2E-4 1.0e0"),
             vec![Float, Float, Float, Float, Float, End]
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5000))]
+        /// The byte-wise trims agree with `str`'s trims by character.
+        #[test]
+        fn trims_agree_with_str(src in "( |\t|\n|\u{b}|a|\u{a0}|\u{3000}|\u{e9}|\u{feff}){0,10}") {
+            let lo = src.len() - src.trim_start_matches(is_trimmed).len();
+            proptest::prop_assert_eq!(trimmed_start(&src), lo);
+            proptest::prop_assert_eq!(trimmed_end(&src), src.trim_end_matches(is_trimmed).len());
+        }
+    }
+
+    #[test]
+    fn ident_table_matches_the_rule() {
+        for c in 0..=u8::MAX {
+            let want = c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
+            assert_eq!(is_ident_char(c), want, "byte {c}");
+        }
     }
 
     #[test]

@@ -48,7 +48,59 @@ pub fn too_long(src: &str) -> Option<ExprError> {
 ///
 /// Errors carry a byte offset into `src` and a message worded as actionlint words it.
 pub fn parse(src: &str) -> Result<Expr, ExprError> {
+    if let Some(chain) = property_chain(src) {
+        return Ok(chain);
+    }
     parse_with(src, Lexer::new(src))
+}
+
+/// The most links [`property_chain`] takes: well under both depth limits, so that a chain it
+/// takes is never one the full parser refuses.
+const CHAIN_MAX_LINKS: usize = 40;
+
+/// A plain property chain (`github.event.pull_request.head.sha`, `matrix.os`), the commonest
+/// expression, parsed without the descent through every level of precedence that each operand
+/// takes: the tree [`parse_with`] builds for it, or `None` for any other text (which the full
+/// parser then reads, errors included).
+fn property_chain(src: &str) -> Option<Expr> {
+    // Only names, dots and white space; anything else is no plain chain.
+    let plain = |c: u8| super::lexer::is_ident_char(c) || matches!(c, b'.' | b' ');
+    if src.len() > GITHUB_MAX_LENGTH || !src.bytes().all(plain) {
+        return None;
+    }
+    let text = |t: Token| src.get(t.span.start..t.span.end);
+    let mut lexer = Lexer::new(src);
+    let first = lexer.next_token();
+    let raw = text(first).filter(|_| first.kind == TokenKind::Ident)?;
+    if matches!(raw, "null" | "true" | "false") {
+        return None;
+    }
+    let kind = ExprKind::Variable {
+        name: raw.to_ascii_lowercase(),
+        raw: raw.to_string(),
+    };
+    let mut chain = Expr {
+        kind,
+        span: first.span,
+    };
+    for _ in 0..=CHAIN_MAX_LINKS {
+        match lexer.next_token().kind {
+            TokenKind::End if lexer.error().is_none() => return Some(chain),
+            TokenKind::Dot => {}
+            _ => return None,
+        }
+        let t = lexer.next_token();
+        let name = text(t).filter(|_| t.kind == TokenKind::Ident)?;
+        chain = Expr {
+            span: Span::new(chain.span.start, t.span.end),
+            kind: ExprKind::Property {
+                receiver: Box::new(chain),
+                name: name.to_ascii_lowercase(),
+                name_span: t.span,
+            },
+        };
+    }
+    None
 }
 
 /// The error for the text after a `${{` that is never closed (there is always one).
@@ -500,5 +552,51 @@ impl<'a> Parser<'a> {
             },
             1,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tree or error of the full parser.
+    fn full(src: &str) -> Result<Expr, ExprError> {
+        parse_with(src, Lexer::new(src))
+    }
+
+    #[test]
+    fn chains_take_the_fast_path() {
+        for src in [
+            " github.event.pull_request.head.sha ",
+            "matrix.OS",
+            "a . b",
+            "x-y._z",
+        ] {
+            let chain = property_chain(src);
+            assert!(chain.is_some(), "{src}");
+            assert_eq!(chain.ok_or(()), full(src).map_err(|_| ()), "{src}");
+        }
+        for src in [
+            "true", "null.x", "a.", "a..b", "a.*", "a.1", "f(x)", "", " ", "1.5", "a b",
+        ] {
+            assert_eq!(property_chain(src), None, "{src}");
+        }
+        let long = vec!["a"; CHAIN_MAX_LINKS + 2].join(".");
+        assert_eq!(property_chain(&long), None);
+        assert_eq!(parse(&long), full(&long));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5000))]
+        /// Whatever the fast path takes, it parses as the full parser does.
+        #[test]
+        fn fast_path_agrees_with_the_full_parser(
+            src in "( |\\.|a|Bc|_|x-y|-|1|null|true|\\*|\\(|==|'s'|\u{a0}){0,12}"
+        ) {
+            if let Some(chain) = property_chain(&src) {
+                proptest::prop_assert_eq!(Ok(chain), full(&src));
+            }
+            proptest::prop_assert_eq!(parse(&src), full(&src));
+        }
     }
 }

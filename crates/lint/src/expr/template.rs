@@ -10,7 +10,7 @@ use super::ast::Expr;
 use super::check::{DiagKind, ExprDiag, check};
 use super::contexts::TypeEnv;
 use super::embedded::has_expr;
-use super::embedded::{Embedded, find_expressions, is_single_expression};
+use super::embedded::{Embedded, find_close, find_expressions, is_single_expression};
 use super::parser::parse;
 use super::types::Type;
 use super::{ExprError, Span};
@@ -176,14 +176,5 @@ pub fn check_condition_known<'k>(s: &str, env: &TypeEnv, known: &Known<'k>) -> T
 
 /// The offset of the first `}}` outside string literals, or the length of `s`.
 fn expression_end(s: &str) -> usize {
-    let b = s.as_bytes();
-    let mut in_string = false;
-    for (i, &c) in b.iter().enumerate() {
-        match c {
-            b'\'' => in_string = !in_string,
-            b'}' if !in_string && b.get(i + 1) == Some(&b'}') => return i,
-            _ => {}
-        }
-    }
-    s.len()
+    find_close(s.as_bytes(), 0).unwrap_or(s.len())
 }

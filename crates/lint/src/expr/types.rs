@@ -48,11 +48,25 @@ pub struct ArrayType {
     pub deref: bool,
 }
 
+/// The properties of an object, the last of a repeated name winning (as in a collected map).
+/// Inserted one by one: the objects built for every job and step (`needs`, a step's outputs, a
+/// matrix row) have a few properties, for which collecting them (into a vector, sorted, then
+/// into a tree) costs more.
+fn property_map<K: Into<String>>(
+    props: impl IntoIterator<Item = (K, Type)>,
+) -> BTreeMap<String, Type> {
+    let mut map = BTreeMap::new();
+    for (k, v) in props {
+        map.insert(k.into(), v);
+    }
+    map
+}
+
 impl ObjectType {
     /// A strict object with these properties.
     pub fn strict<K: Into<String>>(props: impl IntoIterator<Item = (K, Type)>) -> Self {
         ObjectType {
-            props: props.into_iter().map(|(k, v)| (k.into(), v)).collect(),
+            props: property_map(props),
             mapped: None,
         }
     }
@@ -60,7 +74,7 @@ impl ObjectType {
     /// A loose object with these properties (any other property is `any`).
     pub fn loose<K: Into<String>>(props: impl IntoIterator<Item = (K, Type)>) -> Self {
         ObjectType {
-            props: props.into_iter().map(|(k, v)| (k.into(), v)).collect(),
+            props: property_map(props),
             mapped: Some(Box::new(Type::Any)),
         }
     }
@@ -278,6 +292,22 @@ mod tests {
             "{a: string; b: number}"
         );
         assert_eq!(Type::empty_strict_object().to_string(), "{}");
+    }
+
+    #[test]
+    fn properties_as_a_collected_map_has_them() {
+        let props = [
+            ("b", Type::Number),
+            ("a", Type::String),
+            ("b", Type::Bool),
+            ("c", Type::Null),
+            ("a", Type::Any),
+        ];
+        let collected: BTreeMap<String, Type> = props
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        assert_eq!(ObjectType::strict(props).props, collected);
     }
 
     #[test]

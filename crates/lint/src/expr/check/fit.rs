@@ -17,6 +17,35 @@ pub(super) fn ordinal(i: usize) -> String {
     format!("{i}{suffix}")
 }
 
+/// Why a call does not fit a signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Misfit {
+    /// Too few or too many arguments.
+    Arity,
+    /// The argument at this index has a type the parameter does not take.
+    Argument(usize),
+}
+
+/// Whether a call with arguments of types `tys` fits `sig`, and if not, why: the cheap test
+/// made of every call, before any message is written.
+pub(super) fn misfit(sig: &FuncSig, tys: &[Type]) -> Option<Misfit> {
+    let (np, na) = (sig.params.len(), tys.len());
+    if (sig.variadic && np > na) || (!sig.variadic && np != na) {
+        return Some(Misfit::Arity);
+    }
+    tys.iter()
+        .enumerate()
+        .position(|(i, a)| !param(sig, i).assignable(a))
+        .map(Misfit::Argument)
+}
+
+/// The parameter the argument at index `i` is passed to (the last one for the extra arguments
+/// of a variadic function).
+fn param(sig: &FuncSig, i: usize) -> &Type {
+    static ANY: Type = Type::Any;
+    sig.params.get(i).or(sig.params.last()).unwrap_or(&ANY)
+}
+
 /// Checks a call against one signature; the diagnostic says why it does not fit.
 pub(super) fn signature_error(
     span: Span,
@@ -24,24 +53,23 @@ pub(super) fn signature_error(
     args: &[Expr],
     tys: &[Type],
 ) -> Option<ExprDiag> {
-    let (np, na) = (sig.params.len(), tys.len());
-    if (sig.variadic && np > na) || (!sig.variadic && np != na) {
-        let at_least = if sig.variadic { "at least " } else { "" };
-        return Some(ExprDiag::new(
-            span,
-            DiagKind::WrongArity,
-            format!(
-                "number of arguments is wrong. function {} takes {at_least}{np} parameters but \
-                 {na} arguments are given",
-                go_quote(&sig.to_string())
-            ),
-        ));
-    }
-    let last = sig.params.last().cloned().unwrap_or(Type::Any);
-    for (i, (a, arg)) in tys.iter().zip(args).enumerate() {
-        let p = sig.params.get(i).unwrap_or(&last);
-        if !p.assignable(a) {
-            return Some(ExprDiag::new(
+    match misfit(sig, tys)? {
+        Misfit::Arity => {
+            let (np, na) = (sig.params.len(), tys.len());
+            let at_least = if sig.variadic { "at least " } else { "" };
+            Some(ExprDiag::new(
+                span,
+                DiagKind::WrongArity,
+                format!(
+                    "number of arguments is wrong. function {} takes {at_least}{np} parameters \
+                     but {na} arguments are given",
+                    go_quote(&sig.to_string())
+                ),
+            ))
+        }
+        Misfit::Argument(i) => {
+            let (a, arg) = (tys.get(i)?, args.get(i)?);
+            Some(ExprDiag::new(
                 arg.span,
                 DiagKind::ArgumentType,
                 format!(
@@ -49,13 +77,12 @@ pub(super) fn signature_error(
                      {}. called function type is {}",
                     ordinal(i + 1),
                     go_quote(&a.to_string()),
-                    go_quote(&p.to_string()),
+                    go_quote(&param(sig, i).to_string()),
                     go_quote(&sig.to_string())
                 ),
-            ));
+            ))
         }
     }
-    None
 }
 
 /// Whether actionlint accepts comparing `l` and `r` with `op`. Equality is loose (GitHub

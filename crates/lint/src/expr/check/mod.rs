@@ -4,14 +4,14 @@
 use std::borrow::Cow;
 
 use super::ast::{CompareOp, Expr, ExprKind, LogicalOp};
-use super::availability::special_function_places;
+use super::availability::{is_special_function, special_function_places};
 use super::contexts::TypeEnv;
 use super::functions::{self, FuncSig, format_placeholders, format_syntax_error};
 use super::json::type_of_json;
 use super::types::{ArrayType, ObjectType, Type};
 use super::untrusted::UntrustedChecker;
 use super::{Span, go_quote, quote_list};
-use fit::{comparable, signature_error};
+use fit::{comparable, misfit, signature_error};
 
 mod fit;
 
@@ -570,13 +570,12 @@ impl<'e> Checker<'e> {
             return Type::Any;
         };
         let tys: Vec<Type> = args.iter().map(|a| self.check(a)).collect();
-        let mut errors = Vec::new();
-        for sig in &def.sigs {
-            match signature_error(span, sig, args, &tys) {
-                None => return self.builtin_call(span, def.name, name, sig, args),
-                Some(d) => errors.push(d),
-            }
+        if let Some(sig) = def.sigs.iter().find(|sig| misfit(sig, &tys).is_none()) {
+            return self.builtin_call(span, def.name, name, sig, args);
         }
+        // No signature fits: why, for each of them.
+        let errors = def.sigs.iter();
+        let errors = errors.filter_map(|sig| signature_error(span, sig, args, &tys));
         self.diags.extend(errors);
         Type::Any
     }
@@ -589,8 +588,9 @@ impl<'e> Checker<'e> {
         sig: &FuncSig,
         args: &[Expr],
     ) -> Type {
-        if let Some(places) = special_function_places(lower)
+        if is_special_function(lower)
             && !self.env.is_special_function_available(lower)
+            && let Some(places) = special_function_places(lower)
         {
             self.report(
                 span,

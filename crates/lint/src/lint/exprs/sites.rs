@@ -159,22 +159,70 @@ fn defaults<'a>(out: &mut Out<'a>, n: Option<&'a Node>, key: &'static str) {
     out.key(run.and_then(|r| r.get("working-directory")), key);
 }
 
+/// The values of a job's keys that hold expressions, found in one pass over its mapping (the
+/// first of a repeated key, as [`Node::get`] finds it) rather than a pass per key.
+#[derive(Default)]
+struct JobKeys<'a> {
+    name: Option<&'a Node>,
+    needs: Option<&'a Node>,
+    runs_on: Option<&'a Node>,
+    concurrency: Option<&'a Node>,
+    env: Option<&'a Node>,
+    defaults: Option<&'a Node>,
+    cond: Option<&'a Node>,
+    strategy: Option<&'a Node>,
+    continue_on_error: Option<&'a Node>,
+    timeout_minutes: Option<&'a Node>,
+    container: Option<&'a Node>,
+    services: Option<&'a Node>,
+    uses: Option<&'a Node>,
+    with: Option<&'a Node>,
+    secrets: Option<&'a Node>,
+    snapshot: Option<&'a Node>,
+}
+
+impl<'a> JobKeys<'a> {
+    fn of(job: &'a Node) -> Self {
+        let mut keys = JobKeys::default();
+        for (k, v) in job.as_map().unwrap_or_default() {
+            let slot = match k.as_str() {
+                Some("name") => &mut keys.name,
+                Some("needs") => &mut keys.needs,
+                Some("runs-on") => &mut keys.runs_on,
+                Some("concurrency") => &mut keys.concurrency,
+                Some("env") => &mut keys.env,
+                Some("defaults") => &mut keys.defaults,
+                Some("if") => &mut keys.cond,
+                Some("strategy") => &mut keys.strategy,
+                Some("continue-on-error") => &mut keys.continue_on_error,
+                Some("timeout-minutes") => &mut keys.timeout_minutes,
+                Some("container") => &mut keys.container,
+                Some("services") => &mut keys.services,
+                Some("uses") => &mut keys.uses,
+                Some("with") => &mut keys.with,
+                Some("secrets") => &mut keys.secrets,
+                Some("snapshot") => &mut keys.snapshot,
+                _ => continue,
+            };
+            slot.get_or_insert(v);
+        }
+        keys
+    }
+}
+
 /// The job-level values checked before its steps (everything but `environment` and
 /// `outputs`).
 pub fn job_sites<'a>(job: &Job<'a>) -> Vec<Site<'a>> {
     let mut out = Out::default();
-    out.key(job.get("name"), "jobs.<job_id>.name");
-    out.all(job.get("needs"), ANY, Mode::Template);
-    runs_on(&mut out, job.get("runs-on"));
-    out.concurrency(job.get("concurrency"), "jobs.<job_id>.concurrency");
-    out.env(job.get("env"), "jobs.<job_id>.env");
-    defaults(&mut out, job.get("defaults"), "jobs.<job_id>.defaults.run");
-    out.add(
-        job.get("if"),
-        Scope::Key("jobs.<job_id>.if"),
-        Mode::Condition,
-    );
-    if let Some(strategy) = job.get("strategy") {
+    let keys = JobKeys::of(job.node);
+    out.key(keys.name, "jobs.<job_id>.name");
+    out.all(keys.needs, ANY, Mode::Template);
+    runs_on(&mut out, keys.runs_on);
+    out.concurrency(keys.concurrency, "jobs.<job_id>.concurrency");
+    out.env(keys.env, "jobs.<job_id>.env");
+    defaults(&mut out, keys.defaults, "jobs.<job_id>.defaults.run");
+    out.add(keys.cond, Scope::Key("jobs.<job_id>.if"), Mode::Condition);
+    if let Some(strategy) = keys.strategy {
         let key = "jobs.<job_id>.strategy";
         out.typed(strategy.get("fail-fast"), key, Want::Bool, Label::Bare);
         let mp = strategy.get("max-parallel");
@@ -182,12 +230,12 @@ pub fn job_sites<'a>(job: &Job<'a>) -> Vec<Site<'a>> {
         matrix(&mut out, strategy.get("matrix"));
     }
     out.typed(
-        job.get("continue-on-error"),
+        keys.continue_on_error,
         "jobs.<job_id>.continue-on-error",
         Want::Bool,
         Label::Bare,
     );
-    let timeout = job.get("timeout-minutes");
+    let timeout = keys.timeout_minutes;
     let label = Label::At("float number value");
     out.typed(
         timeout,
@@ -197,11 +245,11 @@ pub fn job_sites<'a>(job: &Job<'a>) -> Vec<Site<'a>> {
     );
     container(
         &mut out,
-        job.get("container"),
+        keys.container,
         "jobs.<job_id>.container",
         Part::Container,
     );
-    let services = job.get("services");
+    let services = keys.services;
     match services.and_then(Node::as_map) {
         Some(entries) => {
             for (_, svc) in entries {
@@ -215,27 +263,23 @@ pub fn job_sites<'a>(job: &Job<'a>) -> Vec<Site<'a>> {
             Label::At("services"),
         ),
     }
-    if job.is_call() {
-        out.key(job.get("uses"), "");
-        for (_, v) in job.get("with").and_then(Node::as_map).unwrap_or_default() {
+    if keys.uses.is_some() {
+        out.key(keys.uses, "");
+        for (_, v) in keys.with.and_then(Node::as_map).unwrap_or_default() {
             out.add(
                 Some(v),
                 Scope::Key("jobs.<job_id>.with.<with_id>"),
                 Mode::CallWith,
             );
         }
-        if let Some(Kind::Map(_)) = job.get("secrets").map(|s| &s.kind) {
+        if let Some(secrets) = keys.secrets.and_then(Node::as_map) {
             let key = "jobs.<job_id>.secrets.<secrets_id>";
-            for (_, v) in job
-                .get("secrets")
-                .and_then(Node::as_map)
-                .unwrap_or_default()
-            {
+            for (_, v) in secrets {
                 out.key(Some(v), key);
             }
         }
     }
-    let snapshot_if = job.get("snapshot").and_then(|s| s.get("if"));
+    let snapshot_if = keys.snapshot.and_then(|s| s.get("if"));
     out.add(
         snapshot_if,
         Scope::Key("jobs.<job_id>.snapshot.if"),
@@ -333,33 +377,75 @@ fn matrix<'a>(out: &mut Out<'a>, m: Option<&'a Node>) {
     }
 }
 
+/// The values of a step's keys that hold expressions, found in one pass over its mapping
+/// (the first of a repeated key, as [`Node::get`] finds it) rather than a pass per key: every
+/// step of every workflow is read here.
+#[derive(Default)]
+struct StepKeys<'a> {
+    name: Option<&'a Node>,
+    cond: Option<&'a Node>,
+    run: Option<&'a Node>,
+    shell: Option<&'a Node>,
+    working_directory: Option<&'a Node>,
+    uses: Option<&'a Node>,
+    with: Option<&'a Node>,
+    env: Option<&'a Node>,
+    continue_on_error: Option<&'a Node>,
+    timeout_minutes: Option<&'a Node>,
+    id: Option<&'a Node>,
+}
+
+impl<'a> StepKeys<'a> {
+    fn of(step: &'a Node) -> Self {
+        let mut keys = StepKeys::default();
+        for (k, v) in step.as_map().unwrap_or_default() {
+            let slot = match k.as_str() {
+                Some("name") => &mut keys.name,
+                Some("if") => &mut keys.cond,
+                Some("run") => &mut keys.run,
+                Some("shell") => &mut keys.shell,
+                Some("working-directory") => &mut keys.working_directory,
+                Some("uses") => &mut keys.uses,
+                Some("with") => &mut keys.with,
+                Some("env") => &mut keys.env,
+                Some("continue-on-error") => &mut keys.continue_on_error,
+                Some("timeout-minutes") => &mut keys.timeout_minutes,
+                Some("id") => &mut keys.id,
+                _ => continue,
+            };
+            slot.get_or_insert(v);
+        }
+        keys
+    }
+}
+
 /// The values of one step.
 pub fn step_sites<'a>(step: &Step<'a>) -> Vec<Site<'a>> {
     let mut out = Out::default();
-    let n = step.node;
-    out.key(n.get("name"), "jobs.<job_id>.steps.name");
+    let keys = StepKeys::of(step.node);
+    out.key(keys.name, "jobs.<job_id>.steps.name");
     out.add(
-        n.get("if"),
+        keys.cond,
         Scope::Key("jobs.<job_id>.steps.if"),
         Mode::Condition,
     );
     out.add(
-        n.get("run"),
+        keys.run,
         Scope::Key("jobs.<job_id>.steps.run"),
         Mode::Script,
     );
-    out.key(n.get("shell"), "");
+    out.key(keys.shell, "");
     out.key(
-        n.get("working-directory"),
+        keys.working_directory,
         "jobs.<job_id>.steps.working-directory",
     );
-    out.key(n.get("uses"), "");
-    let script_action = step
-        .uses()
+    out.key(keys.uses, "");
+    let script_action = keys
+        .uses
         .and_then(Node::as_str)
         .is_some_and(|u| u.starts_with("actions/github-script@"));
     let with_scope = Scope::Key("jobs.<job_id>.steps.with");
-    for (k, v) in n.get("with").and_then(Node::as_map).unwrap_or_default() {
+    for (k, v) in keys.with.and_then(Node::as_map).unwrap_or_default() {
         let script = script_action && k.as_str() == Some("script");
         out.add(
             Some(v),
@@ -367,23 +453,21 @@ pub fn step_sites<'a>(step: &Step<'a>) -> Vec<Site<'a>> {
             if script { Mode::Script } else { Mode::Template },
         );
     }
-    out.env(n.get("env"), "jobs.<job_id>.steps.env");
-    let coe = n.get("continue-on-error");
+    out.env(keys.env, "jobs.<job_id>.steps.env");
     out.typed(
-        coe,
+        keys.continue_on_error,
         "jobs.<job_id>.steps.continue-on-error",
         Want::Bool,
         Label::Bare,
     );
-    let timeout = n.get("timeout-minutes");
     let label = Label::At("float number value");
     out.typed(
-        timeout,
+        keys.timeout_minutes,
         "jobs.<job_id>.steps.timeout-minutes",
         Want::Number,
         label,
     );
-    out.key(n.get("id"), "");
+    out.key(keys.id, "");
     out.0
 }
 
@@ -428,4 +512,94 @@ pub fn call_output_sites<'a>(wf: &Workflow<'a>) -> Vec<Site<'a>> {
         out.key(v.get("value"), "on.workflow_call.outputs.<output_id>.value");
     }
     out.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workflow::yaml;
+
+    /// One pass over a job's keys finds what a lookup per key finds, in the same order.
+    #[test]
+    fn job_keys_are_found_as_get_finds_them() {
+        let src = "name: ${{ a }}\nneeds: ${{ b }}\nruns-on: ${{ c }}\nconcurrency: ${{ d }}\n\
+                   env: ${{ e }}\ndefaults: { run: { shell: '${{ f }}' } }\nif: g\n\
+                   strategy: { fail-fast: '${{ h }}' }\ncontinue-on-error: ${{ i }}\n\
+                   timeout-minutes: ${{ j }}\ncontainer: ${{ k }}\nservices: ${{ l }}\n\
+                   uses: ./w.yml\nwith: { x: '${{ m }}' }\nsecrets: { y: '${{ n }}' }\n\
+                   snapshot: { if: o }\nname: ${{ second }}\nsteps: ${{ p }}\n";
+        let root = yaml::parse(src).root.expect("root");
+        let job = Job {
+            id: "j",
+            id_node: &root,
+            node: &root,
+            needs: Vec::new(),
+            steps: Vec::new(),
+        };
+        let got: Vec<*const Node> = job_sites(&job)
+            .iter()
+            .map(|s| std::ptr::from_ref(s.node))
+            .collect();
+        let get = |path: &[&str]| {
+            let n = path.iter().try_fold(&root, |n, k| n.get(k));
+            std::ptr::from_ref(n.expect("present"))
+        };
+        let want = [
+            get(&["name"]),
+            get(&["needs"]),
+            get(&["runs-on"]),
+            get(&["concurrency"]),
+            get(&["env"]),
+            get(&["defaults", "run", "shell"]),
+            get(&["if"]),
+            get(&["strategy", "fail-fast"]),
+            get(&["continue-on-error"]),
+            get(&["timeout-minutes"]),
+            get(&["container"]),
+            get(&["services"]),
+            get(&["with", "x"]),
+            get(&["secrets", "y"]),
+            get(&["snapshot", "if"]),
+        ];
+        assert_eq!(got, want);
+    }
+
+    /// One pass over a step's keys finds what a lookup per key finds, the first of a repeated
+    /// key included, and the sites come in the order of the keys' checks.
+    #[test]
+    fn step_keys_are_found_as_get_finds_them() {
+        let src = "name: ${{ a }}\nif: b\nrun: ${{ c }}\nshell: ${{ d }}\n\
+                   working-directory: ${{ e }}\nuses: ${{ f }}\nwith: { x: '${{ g }}' }\n\
+                   env: ${{ h }}\ncontinue-on-error: ${{ i }}\ntimeout-minutes: ${{ j }}\n\
+                   id: ${{ k }}\nname: ${{ second }}\nother: ${{ l }}\n";
+        let root = yaml::parse(src).root.expect("root");
+        let step = Step {
+            index: 0,
+            node: &root,
+        };
+        let got: Vec<*const Node> = step_sites(&step)
+            .iter()
+            .map(|s| std::ptr::from_ref(s.node))
+            .collect();
+        let get = |k: &str| root.get(k).expect(k);
+        let with = get("with").get("x").expect("x");
+        let want: Vec<*const Node> = [
+            get("name"),
+            get("if"),
+            get("run"),
+            get("shell"),
+            get("working-directory"),
+            get("uses"),
+            with,
+            get("env"),
+            get("continue-on-error"),
+            get("timeout-minutes"),
+            get("id"),
+        ]
+        .into_iter()
+        .map(std::ptr::from_ref)
+        .collect();
+        assert_eq!(got, want);
+        assert_eq!(root.get("name").and_then(Node::as_str), Some("${{ a }}"));
+    }
 }

@@ -7,6 +7,8 @@
 //! workflow and the local actions and reusable workflows it uses. Untrusted inputs in inline
 //! scripts are left to the `script-injection` rule.
 
+use std::sync::Arc;
+
 use crate::expr::has_expr;
 use crate::expr::{DiagKind, ExprDiag, ObjectType, TemplateCheck, Type, TypeEnv};
 use crate::expr::{check_condition_known, check_embedded_known, check_template_known};
@@ -293,17 +295,19 @@ impl Rule for Expression {
                 true => step_sites.len(),
                 false => step_sites.iter().rposition(|s| any(s)).unwrap_or(0),
             };
-            let mut steps = Type::empty_strict_object();
+            let mut steps = Arc::new(Type::empty_strict_object());
             for (i, (step, sites)) in job.steps.iter().zip(&step_sites).enumerate() {
                 if any(sites) {
-                    env.set_context("steps", steps.clone());
+                    env.set_context_shared("steps", Arc::clone(&steps));
                     ck.all(sites, &mut env);
+                    // The step is added to `steps` in place, not to a copy.
+                    env.reset_context("steps");
                 }
                 if i < read_until {
-                    types::add_step(&mut steps, step.node, project);
+                    types::add_step(Arc::make_mut(&mut steps), step.node, project);
                 }
             }
-            env.set_context("steps", steps);
+            env.set_context_shared("steps", steps);
             ck.all(&post_sites, &mut env);
         }
         let outputs = sites::call_output_sites(wf);
