@@ -26,8 +26,7 @@ fn limit(name: &str) -> usize {
 /// name differing in every character (`c` and `a`) is not a suggestion. A name equal to `name`
 /// but for case is at distance 0. Duplicates (ignoring case) are kept once, the first spelling.
 pub fn closest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Closest<'a> {
-    let want_text = name.to_lowercase();
-    let want: Vec<char> = want_text.chars().collect();
+    let want: Vec<char> = name.to_lowercase().chars().collect();
     let len = name.chars().count();
     let max = limit(name);
     let mut found: Vec<(usize, &'a str)> = Vec::new();
@@ -47,12 +46,10 @@ pub fn closest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Clos
         } else {
             lower.extend(k.to_lowercase().chars());
         }
-        // The bounded look rejects most names after a few rows; strsim measures the rest.
-        if osa_within(&want, &lower, max).is_none() {
-            continue;
-        }
-        let d = strsim::osa_distance(&want_text, &k.to_lowercase());
-        if d <= max && d < len.min(k_len) {
+        // The bounded look rejects most names after a few rows, and measures the rest.
+        if let Some(d) = osa_within(&want, &lower, max)
+            && d < len.min(k_len)
+        {
             found.push((d, k));
         }
     }
