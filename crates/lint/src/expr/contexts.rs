@@ -296,20 +296,23 @@ impl TypeEnv {
         self.contexts.iter().find(|(k, _)| same_name(k, name))
     }
 
+    /// The context `name`: what was set for it since, else the built-in one; `None` when it
+    /// was removed or never defined.
+    fn lookup(&self, name: &str) -> Option<&Arc<Type>> {
+        match self.changed.iter().find(|(k, _)| same_name(k, name)) {
+            Some((_, ty)) => ty.as_ref(),
+            None => self.builtin(name).map(|(_, t)| t),
+        }
+    }
+
     /// The context `name` as an `Arc`, to change a copy of it.
     fn context_arc(&self, name: &str) -> Option<Arc<Type>> {
-        match self.changed.iter().find(|(k, _)| same_name(k, name)) {
-            Some((_, ty)) => ty.clone(),
-            None => self.builtin(name).map(|(_, t)| Arc::clone(t)),
-        }
+        self.lookup(name).cloned()
     }
 
     /// The type of a context, if defined.
     pub fn context(&self, name: &str) -> Option<&Type> {
-        match self.changed.iter().find(|(k, _)| same_name(k, name)) {
-            Some((_, ty)) => ty.as_deref(),
-            None => self.builtin(name).map(|(_, t)| &**t),
-        }
+        self.lookup(name).map(|t| &**t)
     }
 
     /// The names of all defined contexts, sorted.
