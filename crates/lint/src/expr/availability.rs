@@ -175,15 +175,19 @@ static BY_KEY: LazyLock<FxHashMap<&'static str, &'static Availability>> = LazyLo
     map
 });
 
-/// Whether a function (lower-case name) is special: callable only at some places. The checker
-/// asks it of every call, before asking where.
-pub fn is_special_function(name: &str) -> bool {
+/// Whether a function (lower-case name) is special: callable only at some places.
+fn is_special_function(name: &str) -> bool {
     STATUS_AND_HASH_FILES.contains(&name)
 }
 
 /// For a special function (lower-case name), the keys where it may be called; `None` when the
 /// function is not special (it may be called anywhere).
 pub fn special_function_places(name: &str) -> Option<Vec<&'static str>> {
+    // The checker asks for every call: the five special names answer for most without a look
+    // through the table.
+    if !is_special_function(name) {
+        return None;
+    }
     let places: Vec<_> = TABLE
         .iter()
         .filter(|a| a.special_functions.contains(&name))

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::ast::{CompareOp, Expr, ExprKind, LogicalOp};
-use super::availability::{is_special_function, special_function_places};
+use super::availability::special_function_places;
 use super::contexts::TypeEnv;
 use super::functions::{self, FuncSig, format_placeholders, format_syntax_error};
 use super::json::type_of_json;
@@ -588,8 +588,7 @@ impl<'e> Checker<'e> {
         sig: &FuncSig,
         args: &[Expr],
     ) -> Type {
-        if is_special_function(lower)
-            && !self.env.is_special_function_available(lower)
+        if !self.env.is_special_function_available(lower)
             && let Some(places) = special_function_places(lower)
         {
             self.report(
