@@ -246,16 +246,6 @@ fn newlines(bytes: &[u8]) -> usize {
     crate::bytes::count(b'\n', bytes)
 }
 
-/// Renders the JSON document (pretty-printed, newline-terminated).
-/// The whole document, as `serde_json`'s pretty printer writes it.
-pub fn render(results: &[FileResult], files_checked: usize) -> String {
-    let parts: Vec<String> = results.iter().map(part).collect();
-    let mut out = Vec::new();
-    // Writing to memory cannot fail.
-    let _ = assemble(parts.iter().map(String::as_str), files_checked, &mut out);
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-}
-
 /// One file's findings: each an element of the `findings` array, indented as the whole
 /// document's pretty printing indents it, separated by commas; empty when it has none.
 pub fn part(r: &FileResult) -> String {
@@ -288,20 +278,6 @@ pub fn part(r: &FileResult) -> String {
 /// The depth of the elements of `findings` in the pretty-printed document.
 const ITEM_DEPTH: usize = 2;
 
-/// Writes the document around the files' [`part`]s, in order.
-pub fn assemble<'p>(
-    parts: impl Iterator<Item = &'p str>,
-    files_checked: usize,
-    out: &mut impl std::io::Write,
-) -> std::io::Result<()> {
-    open(files_checked, out)?;
-    let mut any = false;
-    for p in parts {
-        any |= put(p, any, out)?;
-    }
-    close(any, out)
-}
-
 /// The document's opening, before the files' parts.
 pub(super) fn open(files_checked: usize, out: &mut impl std::io::Write) -> std::io::Result<()> {
     write!(
@@ -310,15 +286,13 @@ pub(super) fn open(files_checked: usize, out: &mut impl std::io::Write) -> std::
     )
 }
 
-/// One file's part, after the parts before it (`any`: one of them had findings); true when
-/// this one has.
-pub(super) fn put(part: &str, any: bool, out: &mut impl std::io::Write) -> std::io::Result<bool> {
+/// One file's part, after the parts before it (`any`: one of them had findings).
+pub(super) fn put(part: &str, any: bool, out: &mut impl std::io::Write) -> std::io::Result<()> {
     if part.is_empty() {
-        return Ok(false);
+        return Ok(());
     }
     out.write_all(if any { b",\n" } else { b"\n" })?;
-    out.write_all(part.as_bytes())?;
-    Ok(true)
+    out.write_all(part.as_bytes())
 }
 
 /// The document's end, after the parts (`any`: one of them had findings).
