@@ -256,7 +256,7 @@ fn only_scripts_naming_a_deploy_program_are_parsed() {
     assert!(!may_deploy("make lazy-load helmet awsome kubectl-like"));
 }
 
-/// The look before [`may_deploy`]'s table: a split of the script into words.
+/// What [`may_deploy`] answers, by a split of the script into words.
 fn may_deploy_by_split(script: &str) -> bool {
     let word_char = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
     script
