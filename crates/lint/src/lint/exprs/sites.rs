@@ -159,70 +159,70 @@ fn defaults<'a>(out: &mut Out<'a>, n: Option<&'a Node>, key: &'static str) {
     out.key(run.and_then(|r| r.get("working-directory")), key);
 }
 
-/// The values of a job's keys that hold expressions, found in one pass over its mapping (the
-/// first of a repeated key, as [`Node::get`] finds it) rather than a pass per key.
-#[derive(Default)]
-struct JobKeys<'a> {
-    name: Option<&'a Node>,
-    needs: Option<&'a Node>,
-    runs_on: Option<&'a Node>,
-    concurrency: Option<&'a Node>,
-    env: Option<&'a Node>,
-    defaults: Option<&'a Node>,
-    cond: Option<&'a Node>,
-    strategy: Option<&'a Node>,
-    continue_on_error: Option<&'a Node>,
-    timeout_minutes: Option<&'a Node>,
-    container: Option<&'a Node>,
-    services: Option<&'a Node>,
-    uses: Option<&'a Node>,
-    with: Option<&'a Node>,
-    secrets: Option<&'a Node>,
-    snapshot: Option<&'a Node>,
-}
-
-impl<'a> JobKeys<'a> {
-    fn of(job: &'a Node) -> Self {
-        let mut keys = JobKeys::default();
-        for (k, v) in job.as_map().unwrap_or_default() {
-            let slot = match k.as_str() {
-                Some("name") => &mut keys.name,
-                Some("needs") => &mut keys.needs,
-                Some("runs-on") => &mut keys.runs_on,
-                Some("concurrency") => &mut keys.concurrency,
-                Some("env") => &mut keys.env,
-                Some("defaults") => &mut keys.defaults,
-                Some("if") => &mut keys.cond,
-                Some("strategy") => &mut keys.strategy,
-                Some("continue-on-error") => &mut keys.continue_on_error,
-                Some("timeout-minutes") => &mut keys.timeout_minutes,
-                Some("container") => &mut keys.container,
-                Some("services") => &mut keys.services,
-                Some("uses") => &mut keys.uses,
-                Some("with") => &mut keys.with,
-                Some("secrets") => &mut keys.secrets,
-                Some("snapshot") => &mut keys.snapshot,
-                _ => continue,
-            };
+/// The values of `keys` in the mapping `node`, found in one pass over it rather than a pass
+/// per key (every job and step of every workflow is read here): for each key its first entry,
+/// as [`Node::get`] finds it.
+fn first_values<'a, const N: usize>(node: &'a Node, keys: [&str; N]) -> [Option<&'a Node>; N] {
+    let mut out = [None; N];
+    for (k, v) in node.as_map().unwrap_or_default() {
+        let at = k.as_str().and_then(|k| keys.iter().position(|w| *w == k));
+        if let Some(slot) = at.and_then(|i| out.get_mut(i)) {
             slot.get_or_insert(v);
         }
-        keys
     }
+    out
 }
 
 /// The job-level values checked before its steps (everything but `environment` and
 /// `outputs`).
 pub fn job_sites<'a>(job: &Job<'a>) -> Vec<Site<'a>> {
     let mut out = Out::default();
-    let keys = JobKeys::of(job.node);
-    out.key(keys.name, "jobs.<job_id>.name");
-    out.all(keys.needs, ANY, Mode::Template);
-    runs_on(&mut out, keys.runs_on);
-    out.concurrency(keys.concurrency, "jobs.<job_id>.concurrency");
-    out.env(keys.env, "jobs.<job_id>.env");
-    defaults(&mut out, keys.defaults, "jobs.<job_id>.defaults.run");
-    out.add(keys.cond, Scope::Key("jobs.<job_id>.if"), Mode::Condition);
-    if let Some(strategy) = keys.strategy {
+    let [
+        name,
+        needs,
+        runs_on_node,
+        concurrency,
+        env,
+        defaults_node,
+        cond,
+        strategy,
+        continue_on_error,
+        timeout_minutes,
+        container_node,
+        services,
+        uses,
+        with_node,
+        secrets,
+        snapshot,
+    ] = first_values(
+        job.node,
+        [
+            "name",
+            "needs",
+            "runs-on",
+            "concurrency",
+            "env",
+            "defaults",
+            "if",
+            "strategy",
+            "continue-on-error",
+            "timeout-minutes",
+            "container",
+            "services",
+            "uses",
+            "with",
+            "secrets",
+            "snapshot",
+        ],
+    );
+    out.key(name, "jobs.<job_id>.name");
+    out.all(needs, ANY, Mode::Template);
+    runs_on(&mut out, runs_on_node);
+    out.concurrency(concurrency, "jobs.<job_id>.concurrency");
+    out.env(env, "jobs.<job_id>.env");
+    defaults(&mut out, defaults_node, "jobs.<job_id>.defaults.run");
+    out.add(cond, Scope::Key("jobs.<job_id>.if"), Mode::Condition);
+    if let Some(strategy) = strategy {
         let key = "jobs.<job_id>.strategy";
         out.typed(strategy.get("fail-fast"), key, Want::Bool, Label::Bare);
         let mp = strategy.get("max-parallel");
@@ -230,26 +230,24 @@ pub fn job_sites<'a>(job: &Job<'a>) -> Vec<Site<'a>> {
         matrix(&mut out, strategy.get("matrix"));
     }
     out.typed(
-        keys.continue_on_error,
+        continue_on_error,
         "jobs.<job_id>.continue-on-error",
         Want::Bool,
         Label::Bare,
     );
-    let timeout = keys.timeout_minutes;
     let label = Label::At("float number value");
     out.typed(
-        timeout,
+        timeout_minutes,
         "jobs.<job_id>.timeout-minutes",
         Want::Number,
         label,
     );
     container(
         &mut out,
-        keys.container,
+        container_node,
         "jobs.<job_id>.container",
         Part::Container,
     );
-    let services = keys.services;
     match services.and_then(Node::as_map) {
         Some(entries) => {
             for (_, svc) in entries {
@@ -263,23 +261,23 @@ pub fn job_sites<'a>(job: &Job<'a>) -> Vec<Site<'a>> {
             Label::At("services"),
         ),
     }
-    if keys.uses.is_some() {
-        out.key(keys.uses, "");
-        for (_, v) in keys.with.and_then(Node::as_map).unwrap_or_default() {
+    if uses.is_some() {
+        out.key(uses, "");
+        for (_, v) in with_node.and_then(Node::as_map).unwrap_or_default() {
             out.add(
                 Some(v),
                 Scope::Key("jobs.<job_id>.with.<with_id>"),
                 Mode::CallWith,
             );
         }
-        if let Some(secrets) = keys.secrets.and_then(Node::as_map) {
+        if let Some(secrets) = secrets.and_then(Node::as_map) {
             let key = "jobs.<job_id>.secrets.<secrets_id>";
             for (_, v) in secrets {
                 out.key(Some(v), key);
             }
         }
     }
-    let snapshot_if = keys.snapshot.and_then(|s| s.get("if"));
+    let snapshot_if = snapshot.and_then(|s| s.get("if"));
     out.add(
         snapshot_if,
         Scope::Key("jobs.<job_id>.snapshot.if"),
@@ -377,75 +375,48 @@ fn matrix<'a>(out: &mut Out<'a>, m: Option<&'a Node>) {
     }
 }
 
-/// The values of a step's keys that hold expressions, found in one pass over its mapping
-/// (the first of a repeated key, as [`Node::get`] finds it) rather than a pass per key: every
-/// step of every workflow is read here.
-#[derive(Default)]
-struct StepKeys<'a> {
-    name: Option<&'a Node>,
-    cond: Option<&'a Node>,
-    run: Option<&'a Node>,
-    shell: Option<&'a Node>,
-    working_directory: Option<&'a Node>,
-    uses: Option<&'a Node>,
-    with: Option<&'a Node>,
-    env: Option<&'a Node>,
-    continue_on_error: Option<&'a Node>,
-    timeout_minutes: Option<&'a Node>,
-    id: Option<&'a Node>,
-}
-
-impl<'a> StepKeys<'a> {
-    fn of(step: &'a Node) -> Self {
-        let mut keys = StepKeys::default();
-        for (k, v) in step.as_map().unwrap_or_default() {
-            let slot = match k.as_str() {
-                Some("name") => &mut keys.name,
-                Some("if") => &mut keys.cond,
-                Some("run") => &mut keys.run,
-                Some("shell") => &mut keys.shell,
-                Some("working-directory") => &mut keys.working_directory,
-                Some("uses") => &mut keys.uses,
-                Some("with") => &mut keys.with,
-                Some("env") => &mut keys.env,
-                Some("continue-on-error") => &mut keys.continue_on_error,
-                Some("timeout-minutes") => &mut keys.timeout_minutes,
-                Some("id") => &mut keys.id,
-                _ => continue,
-            };
-            slot.get_or_insert(v);
-        }
-        keys
-    }
-}
-
 /// The values of one step.
 pub fn step_sites<'a>(step: &Step<'a>) -> Vec<Site<'a>> {
     let mut out = Out::default();
-    let keys = StepKeys::of(step.node);
-    out.key(keys.name, "jobs.<job_id>.steps.name");
-    out.add(
-        keys.cond,
-        Scope::Key("jobs.<job_id>.steps.if"),
-        Mode::Condition,
+    let [
+        name,
+        cond,
+        run,
+        shell,
+        working_directory,
+        uses,
+        with_node,
+        env,
+        continue_on_error,
+        timeout_minutes,
+        id,
+    ] = first_values(
+        step.node,
+        [
+            "name",
+            "if",
+            "run",
+            "shell",
+            "working-directory",
+            "uses",
+            "with",
+            "env",
+            "continue-on-error",
+            "timeout-minutes",
+            "id",
+        ],
     );
-    out.add(
-        keys.run,
-        Scope::Key("jobs.<job_id>.steps.run"),
-        Mode::Script,
-    );
-    out.key(keys.shell, "");
-    out.key(
-        keys.working_directory,
-        "jobs.<job_id>.steps.working-directory",
-    );
-    out.key(keys.uses, "");
-    let script_action = keys
-        .uses
+    out.key(name, "jobs.<job_id>.steps.name");
+    out.add(cond, Scope::Key("jobs.<job_id>.steps.if"), Mode::Condition);
+    out.add(run, Scope::Key("jobs.<job_id>.steps.run"), Mode::Script);
+    out.key(shell, "");
+    out.key(working_directory, "jobs.<job_id>.steps.working-directory");
+    out.key(uses, "");
+    let script_action = uses
         .and_then(Node::as_str)
         .is_some_and(|u| u.starts_with("actions/github-script@"));
     let with_scope = Scope::Key("jobs.<job_id>.steps.with");
-    for (k, v) in keys.with.and_then(Node::as_map).unwrap_or_default() {
+    for (k, v) in with_node.and_then(Node::as_map).unwrap_or_default() {
         let script = script_action && k.as_str() == Some("script");
         out.add(
             Some(v),
@@ -453,21 +424,21 @@ pub fn step_sites<'a>(step: &Step<'a>) -> Vec<Site<'a>> {
             if script { Mode::Script } else { Mode::Template },
         );
     }
-    out.env(keys.env, "jobs.<job_id>.steps.env");
+    out.env(env, "jobs.<job_id>.steps.env");
     out.typed(
-        keys.continue_on_error,
+        continue_on_error,
         "jobs.<job_id>.steps.continue-on-error",
         Want::Bool,
         Label::Bare,
     );
     let label = Label::At("float number value");
     out.typed(
-        keys.timeout_minutes,
+        timeout_minutes,
         "jobs.<job_id>.steps.timeout-minutes",
         Want::Number,
         label,
     );
-    out.key(keys.id, "");
+    out.key(id, "");
     out.0
 }
 
