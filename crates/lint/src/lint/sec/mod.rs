@@ -74,23 +74,44 @@ pub fn never_runs(node: &Node) -> bool {
 /// `['name']` read as `.name`, `[0]` as `.0` and `[*]` or `.*` as `.*`; `None` for anything
 /// that is not a plain chain (a call, a computed index).
 pub fn context_path(e: &crate::expr::Expr) -> Option<String> {
+    let mut path = String::new();
+    push_context_path(e, &mut path)?;
+    Some(path)
+}
+
+/// Appends the path of [`context_path`] to `out`, receiver first: one string for the whole
+/// chain, rather than one per level (the rules ask for the path of most expressions).
+fn push_context_path(e: &crate::expr::Expr, out: &mut String) -> Option<()> {
     use crate::expr::ExprKind;
     match &e.kind {
-        ExprKind::Variable { name, .. } => Some(name.clone()),
+        ExprKind::Variable { name, .. } => out.push_str(name),
         ExprKind::Property { receiver, name, .. } => {
-            Some(format!("{}.{name}", context_path(receiver)?))
+            push_context_path(receiver, out)?;
+            out.push('.');
+            out.push_str(name);
         }
-        ExprKind::Filter { receiver } => Some(format!("{}.*", context_path(receiver)?)),
+        ExprKind::Filter { receiver } => {
+            push_context_path(receiver, out)?;
+            out.push_str(".*");
+        }
         ExprKind::Index { receiver, index } => {
-            let part = match &index.kind {
-                ExprKind::String(s) => s.to_ascii_lowercase(),
-                ExprKind::Int(i) => i.to_string(),
+            push_context_path(receiver, out)?;
+            out.push('.');
+            match &index.kind {
+                ExprKind::String(s) => {
+                    out.extend(s.chars().map(|c| c.to_ascii_lowercase()));
+                }
+                ExprKind::Int(i) => {
+                    use std::fmt::Write;
+                    let _ = write!(out, "{i}");
+                }
+                // A computed index: not a path.
                 _ => return None,
-            };
-            Some(format!("{}.{part}", context_path(receiver)?))
+            }
         }
-        _ => None,
+        _ => return None,
     }
+    Some(())
 }
 
 /// Whether `path` is `parent` or under it (`github.ref` is under `github`).
@@ -155,5 +176,46 @@ pub fn has_id_token(wf: &Workflow<'_>, job: &Node) -> bool {
             .get("id-token")
             .and_then(Node::as_str)
             .is_some_and(|s| s.trim() == "write"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::context_path;
+
+    #[test]
+    fn a_context_path_is_the_chain_written_out() {
+        let cases = [
+            ("github", Some("github")),
+            ("github.event.issue.title", Some("github.event.issue.title")),
+            (
+                "github.event['Issue'].title",
+                Some("github.event.issue.title"),
+            ),
+            (
+                "github.event.commits[0].message",
+                Some("github.event.commits.0.message"),
+            ),
+            (
+                "github.event.commits[-12].message",
+                Some("github.event.commits.-12.message"),
+            ),
+            (
+                "github.event.commits.*.author",
+                Some("github.event.commits.*.author"),
+            ),
+            (
+                "github.event.pages[0]['PAGE_NAME']",
+                Some("github.event.pages.0.page_name"),
+            ),
+            ("github.event[format('x')].title", None),
+            ("github.event[inputs.key]", None),
+            ("toJSON(github.event).title", None),
+            ("'text'", None),
+        ];
+        for (src, want) in cases {
+            let e = crate::expr::parse(src).expect(src);
+            assert_eq!(context_path(&e).as_deref(), want, "{src}");
+        }
     }
 }
