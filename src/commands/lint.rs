@@ -41,16 +41,56 @@ pub fn run(args: &LintArgs) -> Result<u8> {
 
     // `ignore` globs apply to discovered files; a file named on the command line is linted.
     let keep = |p: &Path| !config.ignored(p.strip_prefix(&root).unwrap_or(p)) && !config.ignored(p);
+    // Paths named on the command line (standard input aside) are linted as the files they
+    // nearly always are from the start, while this thread makes sure that they are: a `stat`
+    // each, which a corpus run's thousands made a pass that held every worker back. A folder
+    // or a missing path among them stops the workers before anything is written, and the run
+    // starts again with the paths sorted out first.
+    let unchecked = !args.paths.is_empty() && args.paths.iter().all(|p| p.as_os_str() != "-");
+    let all_files = || {
+        args.paths
+            .iter()
+            .all(|p| std::fs::metadata(p).is_ok_and(|m| !m.is_dir()))
+    };
+
+    // Local actions and reusable workflows (`uses: ./...`) resolve against the repository of
+    // the file that names them, wherever the linter runs from.
+    let place = Where {
+        cwd: &cwd,
+        root: &root,
+        projects: Projects::new(),
+    };
+    let mut ran = None;
+    if unchecked {
+        let inputs: Vec<Input> = args.paths.iter().cloned().map(Input::File).collect();
+        ran = lint_inputs(args, &inputs, &config, &place, &all_files)?;
+    }
+    let status = match ran {
+        Some(status) => status,
+        None => {
+            let inputs = inputs_of(args, &root, &keep)?;
+            lint_inputs(args, &inputs, &config, &place, &|| true)?
+                .context("the files to lint changed during the run")?
+        }
+    };
+    // The process ends next: freeing the projects' summaries would only delay the exit.
+    std::mem::forget(place);
+    Ok(status)
+}
+
+/// The files to lint: those named on the command line (a folder's workflows and actions for a
+/// folder, standard input for `-`), else every one under the repository `root`.
+fn inputs_of(args: &LintArgs, root: &Path, keep: &dyn Fn(&Path) -> bool) -> Result<Vec<Input>> {
     let mut inputs: Vec<Input> = Vec::new();
     if args.paths.is_empty() {
-        for p in discover::files_under(&root)
+        for p in discover::files_under(root)
             .with_context(|| format!("cannot list {}", root.display()))?
         {
             if keep(&p) {
                 inputs.push(Input::File(p));
             }
         }
-        let named = named_policies(&root, &inputs);
+        let named = named_policies(root, &inputs);
         inputs.extend(named.into_iter().filter(|p| keep(p)).map(Input::Policy));
     }
     for p in &args.paths {
@@ -67,7 +107,6 @@ pub fn run(args: &LintArgs) -> Result<u8> {
                 .unwrap_or_else(|| "<stdin>".into());
             inputs.push(Input::Stdin(name, bytes));
         } else {
-            // One `stat` per named path: a corpus run names thousands.
             match std::fs::metadata(p) {
                 Ok(m) if m.is_dir() => {
                     for f in discover::files_under(p)
@@ -83,14 +122,19 @@ pub fn run(args: &LintArgs) -> Result<u8> {
             }
         }
     }
+    Ok(inputs)
+}
 
-    // Local actions and reusable workflows (`uses: ./...`) resolve against the repository of
-    // the file that names them, wherever the linter runs from.
-    let place = Where {
-        cwd: &cwd,
-        root: &root,
-        projects: Projects::new(),
-    };
+/// Lints `inputs` and writes the report; the exit status, or `None` when `all_files`, asked on
+/// this thread while the workers start, says the inputs are not what they were taken for
+/// (nothing is written then).
+fn lint_inputs(
+    args: &LintArgs,
+    inputs: &[Input],
+    config: &Config,
+    place: &Where<'_>,
+    all_files: &dyn Fn() -> bool,
+) -> Result<Option<u8>> {
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -104,15 +148,16 @@ pub fn run(args: &LintArgs) -> Result<u8> {
     };
     let annotations = args.format.is_none() && args.github_actions;
     if !config.rule_enabled(SHELLCHECK.id) && format != Format::Sarif && !annotations {
-        return lint_streamed(&inputs, &config, &place, (format, color), threshold);
+        let style = (format, color);
+        return lint_streamed(inputs, config, place, style, threshold, all_files);
     }
     // Shellcheck's findings come after the lint pass: then the report is rendered after it.
     let early = (!config.rule_enabled(SHELLCHECK.id)).then_some((format, color));
-    let (mut results, parts): (Vec<FileResult>, Vec<Option<Part>>) =
-        lint_all(&inputs, &config, &place, early)?
-            .into_iter()
-            .unzip();
-    run_shellcheck(args, &config, &mut results)?;
+    let Some(linted) = lint_all(inputs, config, place, early, all_files)? else {
+        return Ok(None);
+    };
+    let (mut results, parts): (Vec<FileResult>, Vec<Option<Part>>) = linted.into_iter().unzip();
+    run_shellcheck(args, config, &mut results)?;
     let parts: Vec<Part> = match early {
         Some(_) => parts.into_iter().flatten().collect(),
         // A pre-commit run's few files are not worth starting threads for.
@@ -132,9 +177,9 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         .context("cannot write to standard output")?;
     let failed = shown.iter().any(|r| fails(r, threshold));
     // The process ends next: freeing every file's text and findings one by one (a corpus run
-    // has tens of thousands), and the projects' summaries, would only delay the exit.
-    std::mem::forget((shown, clean, parts, place));
-    Ok(if failed { exit::FINDINGS } else { exit::OK })
+    // has tens of thousands) would only delay the exit.
+    std::mem::forget((shown, clean, parts));
+    Ok(Some(if failed { exit::FINDINGS } else { exit::OK }))
 }
 
 /// Writes the report to standard output: the parts rendered per file (SARIF as one document),
@@ -284,8 +329,7 @@ impl Where<'_> {
 
     /// The project of the file at the absolute path `abs`.
     fn project_at(&self, abs: &Path) -> std::sync::Arc<lint::Project> {
-        self.projects
-            .get(&discover::project_root_of(abs, self.root))
+        self.projects.of_file(abs, self.root)
     }
 }
 
@@ -297,11 +341,22 @@ fn display(p: &Path, cwd: &Path) -> String {
 
 /// The bytes of an open file whose metadata gave `size`. std's `read_to_end` on a `File` would
 /// ask the file's size and position again (`fstat`, `lseek`): two of the seven system calls a
-/// file cost, on every file of a run. Through `take` it reads into the capacity reserved, to
-/// the end (the file may have grown since).
-fn read_sized(file: &mut std::fs::File, size: usize) -> std::io::Result<Vec<u8>> {
+/// file cost, on every file of a run. A regular file is read to the size it had, into the
+/// capacity reserved, so the read that would find its end is not made (a change to the file
+/// during the run could be missed by any read); anything else, a pipe named as `/dev/fd/N` say,
+/// to its end, but never more than one byte past the size limit.
+fn read_sized(
+    file: &mut std::fs::File,
+    meta: &std::fs::Metadata,
+    size: usize,
+) -> std::io::Result<Vec<u8>> {
+    let limit = if meta.is_file() {
+        size as u64
+    } else {
+        lint::MAX_FILE_BYTES + 1
+    };
     let mut bytes = Vec::with_capacity(size);
-    file.take(u64::MAX).read_to_end(&mut bytes)?;
+    file.take(limit).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 
@@ -313,12 +368,15 @@ fn lint_one(input: &Input, config: &Config, place: &Where<'_>) -> Result<FileRes
             // file (`fstat`), so the path is looked up once.
             let cannot_read = || format!("cannot read {}", p.display());
             let mut file = std::fs::File::open(p).with_context(cannot_read)?;
-            let size = file.metadata().with_context(cannot_read)?.len();
-            if size > lint::MAX_FILE_BYTES {
-                return Ok(lint::too_large(&path, size));
+            let meta = file.metadata().with_context(cannot_read)?;
+            if meta.len() > lint::MAX_FILE_BYTES {
+                return Ok(lint::too_large(&path, meta.len()));
             }
-            let size = usize::try_from(size).unwrap_or(0);
-            let bytes = read_sized(&mut file, size).with_context(cannot_read)?;
+            let size = usize::try_from(meta.len()).unwrap_or(0);
+            let bytes = read_sized(&mut file, &meta, size).with_context(cannot_read)?;
+            if bytes.len() as u64 > lint::MAX_FILE_BYTES {
+                return Ok(lint::too_large(&path, bytes.len() as u64));
+            }
             let kind = match input {
                 Input::Policy(_) => FileKind::Policy,
                 _ => FileKind::of_path(&path),
@@ -357,21 +415,28 @@ fn lint_one(input: &Input, config: &Config, place: &Where<'_>) -> Result<FileRes
     })
 }
 
+/// A file's lint, and its part of the report when it was rendered on the worker.
+type Linted = (FileResult, Option<Part>);
+
 /// Lints every input on all cores, keeping input order; with `render`, each file's part of the
-/// report is rendered on the worker that linted it.
+/// report is rendered on the worker that linted it. `None` when `all_files`, asked while the
+/// workers run, is false.
 fn lint_all(
     inputs: &[Input],
     config: &Config,
     place: &Where<'_>,
     render: Option<(Format, bool)>,
-) -> Result<Vec<(FileResult, Option<Part>)>> {
-    on_workers(inputs.len(), |i| {
+    all_files: &dyn Fn() -> bool,
+) -> Result<Option<Vec<Linted>>> {
+    let lint = |i: usize| -> Result<Linted> {
         let r = lint_one(&inputs[i], config, place)?;
         let part = render.and_then(|(format, color)| Part::of(format, &r, color));
         Ok((r, part))
-    })?
-    .into_iter()
-    .collect()
+    };
+    let linted = on_workers_ordered(inputs.len(), lint, |results| {
+        all_files().then(|| results.collect::<Vec<_>>())
+    })?;
+    linted.map(|all| all.into_iter().collect()).transpose()
 }
 
 /// Whether a file's findings fail the run: one at `threshold` or more severe.
@@ -385,14 +450,16 @@ fn fails(r: &FileResult, threshold: Severity) -> bool {
 /// file's text, findings or part outlive it (a corpus run's report is megabytes). For a report
 /// made of per-file parts, with no pass after the lint (shellcheck) and nothing rendered from
 /// every file at the end (SARIF, annotations). A file that cannot be read is left out of the
-/// report, which is still completed; the first such error is returned after it.
+/// report, which is still completed; the first such error is returned after it. `None`, and
+/// nothing written, when `all_files`, asked while the workers start, is false.
 fn lint_streamed(
     inputs: &[Input],
     config: &Config,
     place: &Where<'_>,
     (format, color): (Format, bool),
     threshold: Severity,
-) -> Result<u8> {
+    all_files: &dyn Fn() -> bool,
+) -> Result<Option<u8>> {
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut failed = false;
     let lint = |i: usize| -> Result<(Part, bool)> {
@@ -403,6 +470,9 @@ fn lint_streamed(
         ))
     };
     let first_error = on_workers_ordered(inputs.len(), lint, |results| {
+        if !all_files() {
+            return Ok(None);
+        }
         let mut report = report::Writer::start(format, inputs.len(), &mut out)?;
         let mut first_error = None;
         for r in results {
@@ -417,14 +487,15 @@ fn lint_streamed(
             }
         }
         report.finish()?;
-        std::io::Result::Ok(first_error)
+        std::io::Result::Ok(Some(first_error))
     })?
     .and_then(|first_error| out.flush().map(|()| first_error))
     .context("cannot write to standard output")?;
-    if let Some(e) = first_error {
-        return Err(e);
+    match first_error {
+        None => Ok(None),
+        Some(Some(e)) => Err(e),
+        Some(None) => Ok(Some(if failed { exit::FINDINGS } else { exit::OK })),
     }
-    Ok(if failed { exit::FINDINGS } else { exit::OK })
 }
 
 /// `f(0..n)` on all cores (each worker takes the next index), the results in index order.

@@ -51,6 +51,84 @@ fn missing_file_is_a_usage_error() {
         .stderr(predicate::str::contains("nope.yml: no such file"));
 }
 
+/// Named files are linted while they are checked: a missing one among them is still a usage
+/// error before anything is written, streamed report or not (SARIF is rendered at the end).
+#[test]
+fn a_missing_file_among_named_files_stops_the_run_before_any_output() {
+    for format in ["json", "human", "sarif"] {
+        lint(&[
+            "--format",
+            format,
+            "--shellcheck",
+            "off",
+            "clean.yml",
+            "mixed-errors.yml",
+            "nope.yml",
+            "warnings-only.yml",
+        ])
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("nope.yml: no such file"));
+    }
+}
+
+/// A folder named among files is linted in its place: its workflows come where it was named.
+#[test]
+fn a_folder_among_named_files_is_linted_in_its_place() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let unknown_label = |label: &str| {
+        format!("on: push\njobs:\n  a:\n    runs-on: {label}\n    steps:\n      - run: echo\n")
+    };
+    std::fs::create_dir_all(dir.path().join("repo/.github/workflows")).expect("mkdir");
+    for (path, label) in [
+        ("one.yml", "one-label"),
+        ("repo/.github/workflows/two.yml", "two-label"),
+        ("three.yml", "three-label"),
+    ] {
+        std::fs::write(dir.path().join(path), unknown_label(label)).expect("write");
+    }
+    let lint_json = bin()
+        .current_dir(dir.path())
+        .args(["lint", "--format", "json", "--shellcheck", "off"])
+        .args(["one.yml", "repo", "three.yml"])
+        .output()
+        .expect("run");
+    let v: serde_json::Value = serde_json::from_slice(&lint_json.stdout).expect("json");
+    assert_eq!(v["files_checked"], 3, "{v}");
+    let paths: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "runner-label")
+        .filter_map(|f| f["path"].as_str())
+        .collect();
+    assert_eq!(
+        paths,
+        ["one.yml", "repo/.github/workflows/two.yml", "three.yml"],
+        "{v}"
+    );
+    // SARIF is rendered once every file is linted (the other way through the run).
+    let lint_sarif = bin()
+        .current_dir(dir.path())
+        .args(["lint", "--format", "sarif", "--shellcheck", "off"])
+        .args(["one.yml", "repo", "three.yml"])
+        .output()
+        .expect("run");
+    let v: serde_json::Value = serde_json::from_slice(&lint_sarif.stdout).expect("sarif");
+    let uris: Vec<&str> = v["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| r["ruleId"] == "runner-label")
+        .filter_map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str())
+        .collect();
+    assert_eq!(
+        uris,
+        ["one.yml", "repo/.github/workflows/two.yml", "three.yml"],
+        "{v}"
+    );
+}
+
 #[test]
 fn malformed_yaml_is_a_finding_not_a_crash() {
     lint(&["--format", "json", "broken-yaml.yml"])

@@ -12,9 +12,11 @@ pub mod local_action;
 // Keyed by the run's own paths and `uses:` specs: FxHash, not SipHash (a path hashes per
 // component, 60,000 times on a corpus lint).
 use rustc_hash::{FxHashMap as HashMap, FxHashSet};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use super::discover;
 use crate::workflow::yaml;
 
 pub use action_checks::Problem;
@@ -196,6 +198,10 @@ fn summarised(spec: &str, parsed: Result<Callee, String>) -> Loaded<Callee> {
 #[derive(Debug, Default)]
 pub struct Projects {
     by_root: Mutex<HashMap<PathBuf, Arc<Project>>>,
+    /// The project of each folder a file was linted from, by the folder's path as written:
+    /// outside `.github/workflows`, finding a file's root asks the file system about every
+    /// ancestor (`.git`, `.github`), and the files of one folder share the answer.
+    by_folder: Mutex<HashMap<OsString, Arc<Project>>>,
 }
 
 impl Projects {
@@ -213,6 +219,23 @@ impl Projects {
             map.entry(root.to_path_buf())
                 .or_insert_with(|| Arc::new(Project::new(root))),
         )
+    }
+
+    /// The project of the file at `file`, rooted where [`discover::project_root_of`] finds it
+    /// with `fallback`, which must be the same on every call (the repository of the run's
+    /// current directory).
+    pub fn of_file(&self, file: &Path, fallback: &Path) -> Arc<Project> {
+        let folder = file.parent().unwrap_or(Path::new("")).as_os_str();
+        if let Ok(map) = self.by_folder.lock()
+            && let Some(p) = map.get(folder)
+        {
+            return Arc::clone(p);
+        }
+        let project = self.get(&discover::project_root_of(file, fallback));
+        if let Ok(mut map) = self.by_folder.lock() {
+            map.insert(folder.to_os_string(), Arc::clone(&project));
+        }
+        project
     }
 }
 
@@ -298,5 +321,33 @@ mod tests {
         assert!(Arc::ptr_eq(&a, &set.get(Path::new("/x/a"))));
         assert!(!Arc::ptr_eq(&a, &set.get(Path::new("/x/b"))));
         assert_eq!(set.get(Path::new("/x/b")).root(), Path::new("/x/b"));
+    }
+
+    #[test]
+    fn a_files_project_is_found_as_discover_finds_it_and_shared_by_its_folder() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let base = dir.path();
+        std::fs::create_dir_all(base.join("repo/.git")).expect("mkdir");
+        std::fs::create_dir_all(base.join("repo/sub/deeper")).expect("mkdir");
+        std::fs::create_dir_all(base.join("loose")).expect("mkdir");
+        let fallback = base.join("cwd-repo");
+        let set = Projects::new();
+        let files = [
+            base.join("repo/.github/workflows/ci.yml"),
+            base.join("repo/sub/deeper/action.yml"),
+            base.join("repo/sub/deeper/other.yml"),
+            base.join("repo/action.yml"),
+            base.join("loose/starter.yml"),
+            base.join("loose/starter-2.yml"),
+        ];
+        for f in &files {
+            let p = set.of_file(f, &fallback);
+            assert_eq!(p.root(), discover::project_root_of(f, &fallback), "{f:?}");
+            assert!(Arc::ptr_eq(&p, &set.get(p.root())), "one project per root");
+        }
+        assert_eq!(set.of_file(&files[4], &fallback).root(), fallback);
+        // The folder's answer is kept: a `.git` made since does not move its files.
+        std::fs::create_dir_all(base.join("loose/.git")).expect("mkdir");
+        assert_eq!(set.of_file(&files[5], &fallback).root(), fallback);
     }
 }
