@@ -53,7 +53,7 @@ fn code_of(step: &Node) -> Vec<(&Node, Code<'static>)> {
     // `with:` first: most steps have none, and the list of actions is long.
     if let Some(with) = step.get("with")
         && let Some((uses, _)) = sec::step_uses(step)
-        && let Some((_, inputs)) = CODE_INPUTS.iter().find(|(a, _)| uses.is(a))
+        && let Some((_, inputs)) = uses.find_in(CODE_INPUTS, |(a, _)| a)
     {
         for input in inputs.iter() {
             if let Some(v) = with.get(input) {

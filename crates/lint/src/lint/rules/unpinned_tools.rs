@@ -32,7 +32,7 @@ fn check(cx: &mut Ctx<'_>, step: &Node) {
     let Some((uses, uses_node)) = sec::step_uses(step) else {
         return;
     };
-    let Some((name, input)) = LATEST_BY_DEFAULT.iter().find(|(a, _)| uses.is(a)) else {
+    let Some((name, input)) = uses.find_in(LATEST_BY_DEFAULT, |(a, _)| a) else {
         return;
     };
     let version = step.get("with").and_then(|w| w.get(input));

@@ -97,7 +97,7 @@ pub fn usage(
 ) -> Option<(&'static Coordinate, Tri)> {
     let uses_node = step.get("uses")?;
     let uses = Uses::of(uses_node)?;
-    let coord = coordinates.iter().find(|c| uses.is(c.action))?;
+    let coord = uses.find_in(coordinates, |c| c.action)?;
     let with = step.get("with");
     if with.is_some_and(|w| w.as_str().is_some_and(|s| has_expr(&s))) {
         return Some((coord, Tri::Maybe));

@@ -40,9 +40,7 @@ fn step_needs(step: &Node) -> Option<Vec<&'static str>> {
     }
     let (uses, _) = step_uses(step)?;
     let Uses::Repo(_) = uses else { return None };
-    KNOWN_NEEDS
-        .iter()
-        .find(|(a, _)| uses.is(a))
+    uses.find_in(KNOWN_NEEDS, |(a, _)| a)
         .map(|(_, needs)| needs.to_vec())
 }
 
