@@ -8,6 +8,9 @@
 
 mod data;
 
+use rustc_hash::FxHashMap;
+use std::sync::LazyLock;
+
 /// One input of an action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Input {
@@ -71,12 +74,29 @@ const fn dep(name: &'static str, message: &'static str) -> Input {
     }
 }
 
-/// The metadata of `spec` (`owner/repo[/path]@ref`), when it is a known version.
+/// The metadata of `spec` (`owner/repo[/path]@ref`), when it is a known version: the first
+/// entry of the action (compared without ASCII case) that lists the ref.
 pub fn lookup(spec: &str) -> Option<&'static Entry> {
-    let (action, r#ref) = spec.rsplit_once('@')?;
-    data::ENTRIES
-        .iter()
-        .find(|e| e.action.eq_ignore_ascii_case(action) && e.refs.contains(&r#ref))
+    /// The entries of each action, lower-cased, in the list's order, made on first use: every
+    /// step's `uses:` is looked up, and a search compared it with each entry of the list.
+    static BY_ACTION: LazyLock<FxHashMap<String, Vec<&'static Entry>>> = LazyLock::new(|| {
+        let mut by_action: FxHashMap<String, Vec<&'static Entry>> = FxHashMap::default();
+        for e in data::ENTRIES {
+            by_action
+                .entry(e.action.to_ascii_lowercase())
+                .or_default()
+                .push(e);
+        }
+        by_action
+    });
+    let at = crate::bytes::rfind(b'@', spec.as_bytes())?;
+    let (action, r#ref) = (&spec[..at], &spec[at + 1..]);
+    let entries = if action.bytes().any(|b| b.is_ascii_uppercase()) {
+        BY_ACTION.get(&action.to_ascii_lowercase())
+    } else {
+        BY_ACTION.get(action)
+    }?;
+    entries.iter().copied().find(|e| e.refs.contains(&r#ref))
 }
 
 #[cfg(test)]
@@ -92,5 +112,38 @@ mod tests {
         assert!(lookup("actions/checkout@v4").is_some_and(|e| !e.old_runtime));
         assert!(lookup("actions/checkout@0123abc").is_none());
         assert!(lookup("actions/github-script@v7").is_some_and(|e| e.dynamic_outputs));
+    }
+
+    /// The index answers as a search of the list does, for every entry and ref, in any case,
+    /// and for what the list does not hold.
+    #[test]
+    fn lookup_is_a_search_of_the_list() {
+        let search = |spec: &str| {
+            let (action, r#ref) = spec.rsplit_once('@')?;
+            data::ENTRIES
+                .iter()
+                .find(|e| e.action.eq_ignore_ascii_case(action) && e.refs.contains(&r#ref))
+        };
+        let mut specs = vec![
+            "no-at-sign".to_string(),
+            "@v1".to_string(),
+            "actions/checkout@".to_string(),
+            "actions/checkout@v4@v4".to_string(),
+            "unknown/action@v1".to_string(),
+        ];
+        for e in data::ENTRIES {
+            for r in e.refs {
+                specs.push(format!("{}@{r}", e.action));
+                specs.push(format!("{}@{r}", e.action.to_ascii_uppercase()));
+                specs.push(format!("{}@{}", e.action, r.to_ascii_uppercase()));
+            }
+        }
+        for spec in &specs {
+            let (got, want) = (lookup(spec), search(spec));
+            assert!(
+                got.map(std::ptr::from_ref) == want.map(std::ptr::from_ref),
+                "{spec}"
+            );
+        }
     }
 }

@@ -12,6 +12,8 @@ use super::rules::{
     workflow_schema::WorkflowSchema,
 };
 use super::{Rule, RuleMeta, YAML_SYNTAX};
+use rustc_hash::FxHashMap;
+use std::sync::LazyLock;
 
 static RULES: &[&dyn Rule] = &[
     &WorkflowSchema,
@@ -80,12 +82,17 @@ pub fn metas() -> Vec<&'static RuleMeta> {
         .collect()
 }
 
-/// Looks up a rule's metadata by id.
+/// Looks up a rule's metadata by id: through a map made on first use, since every finding of
+/// a report asks (a search of the list compared ids one rule at a time).
 pub fn meta(id: &str) -> Option<&'static RuleMeta> {
-    if id == YAML_SYNTAX.id {
-        return Some(&YAML_SYNTAX);
-    }
-    RULES.iter().map(|r| r.meta()).find(|m| m.id == id)
+    static BY_ID: LazyLock<FxHashMap<&'static str, &'static RuleMeta>> = LazyLock::new(|| {
+        let mut by_id = FxHashMap::default();
+        for m in metas() {
+            by_id.entry(m.id).or_insert(m);
+        }
+        by_id
+    });
+    BY_ID.get(id).copied()
 }
 
 /// The zizmor audit a rule covers, by rule id.
@@ -159,4 +166,27 @@ pub fn markdown() -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `meta` finds by id what a search of the list finds: every rule's own, `yaml-syntax`,
+    /// the first of a repeated id, and nothing for an id no rule has.
+    #[test]
+    fn meta_is_a_search_of_the_list_by_id() {
+        let all = metas();
+        for m in &all {
+            let first = all.iter().find(|o| o.id == m.id).expect("itself");
+            assert!(
+                meta(m.id).is_some_and(|f| std::ptr::eq(f, *first)),
+                "{}",
+                m.id
+            );
+        }
+        assert!(meta(YAML_SYNTAX.id).is_some_and(|m| std::ptr::eq(m, &YAML_SYNTAX)));
+        assert!(meta("no-such-rule").is_none());
+        assert_eq!(zizmor_audit("script-injection"), Some("template-injection"));
+    }
 }

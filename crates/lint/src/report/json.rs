@@ -236,7 +236,7 @@ impl<'s> Lines<'s> {
         }
         self.at = offset;
         let before = &self.source[..offset];
-        let start = before.rfind('\n').map_or(0, |i| i + 1);
+        let start = crate::bytes::rfind(b'\n', before.as_bytes()).map_or(0, |i| i + 1);
         (self.line, before[start..].chars().count() + 1)
     }
 }

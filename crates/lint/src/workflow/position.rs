@@ -11,7 +11,7 @@ pub fn pos_at(source: &str, offset: usize) -> Pos {
     let offset = floor_char_boundary(source, offset.min(source.len()));
     let before = &source[..offset];
     let line = before.matches('\n').count() as u32 + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line_start = crate::bytes::rfind(b'\n', before.as_bytes()).map_or(0, |i| i + 1);
     let col = before[line_start..].chars().count() as u32 + 1;
     Pos { offset, line, col }
 }
@@ -24,7 +24,7 @@ pub fn pos_from(source: &str, base: Pos, offset: usize) -> Pos {
         return pos_at(source, offset);
     }
     let between = &source[base.offset..offset];
-    match between.rfind('\n') {
+    match crate::bytes::rfind(b'\n', between.as_bytes()) {
         Some(last) => Pos {
             offset,
             line: base.line + between.matches('\n').count() as u32,

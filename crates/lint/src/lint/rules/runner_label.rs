@@ -57,6 +57,15 @@ pub const HOSTED: &[&str] = &[
     "macos-14",
 ];
 
+/// The end of the message for an unknown label, written once: hundreds of a corpus's labels
+/// are custom ones, and the list is long.
+static AVAILABLE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        ". available labels are {}",
+        crate::lint::schema::quote_list(HOSTED)
+    )
+});
+
 /// Labels every self-hosted runner carries by default.
 pub const SELF_HOSTED: &[&str] = &[
     "self-hosted",
@@ -124,7 +133,7 @@ fn check_labels(cx: &mut Ctx<'_>, labels: &[&Node]) {
                 l,
                 format!("label {name:?} is unknown"),
                 known.chain(configured.iter().copied()),
-                || format!(". available labels are {}", crate::lint::schema::quote_list(HOSTED)),
+                || AVAILABLE.clone(),
                 Some("if it is a custom label for a self-hosted runner, list it under lint.self-hosted-runner.labels in .github/deploy-action.yml".into()),
             );
             continue;
