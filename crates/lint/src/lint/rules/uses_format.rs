@@ -29,18 +29,28 @@ pub fn check_action_ref(s: &str) -> Option<String> {
             .is_empty()
             .then(|| "docker image name is empty".to_string());
     }
-    let Some((path, git_ref)) = s.split_once('@') else {
+    let Some(at) = crate::bytes::find(b'@', s.as_bytes()) else {
         return Some(format!(
             "specifying action {s:?} in invalid format because ref is missing. available formats are \"{{owner}}/{{repo}}@{{ref}}\" or \"{{owner}}/{{repo}}/{{path}}@{{ref}}\""
         ));
     };
-    let parts: Vec<&str> = path.split('/').collect();
-    if git_ref.is_empty() || parts.len() < 2 || parts.iter().any(|p| p.is_empty()) {
+    let (path, git_ref) = (&s[..at], &s[at + 1..]);
+    if git_ref.is_empty() || !slash_parts(path) {
         return Some(format!(
             "specifying action {s:?} in invalid format because owner, repo or ref is empty. available formats are \"{{owner}}/{{repo}}@{{ref}}\" or \"{{owner}}/{{repo}}/{{path}}@{{ref}}\""
         ));
     }
     None
+}
+
+/// Whether `path` is two parts or more between slashes, none of them empty
+/// (`owner/repo[/path]`): looked at in place, every step's `uses:` is.
+fn slash_parts(path: &str) -> bool {
+    let b = path.as_bytes();
+    b.first().is_some_and(|&c| c != b'/')
+        && b.last().is_some_and(|&c| c != b'/')
+        && b.contains(&b'/')
+        && !b.windows(2).any(|w| w == b"//")
 }
 
 /// Checks a job's `uses:` (reusable workflow); returns what is wrong.
@@ -97,6 +107,16 @@ impl Rule for UsesFormat {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// `slash_parts` answers as a split on `/` does.
+        #[test]
+        fn slash_parts_is_a_split(path in "[a/é]{0,8}") {
+            let parts: Vec<&str> = path.split('/').collect();
+            let want = parts.len() >= 2 && parts.iter().all(|p| !p.is_empty());
+            proptest::prop_assert_eq!(slash_parts(&path), want);
+        }
+    }
 
     #[test]
     fn action_refs() {

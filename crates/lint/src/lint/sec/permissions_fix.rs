@@ -9,7 +9,8 @@ use crate::lint::{Edit, Fix};
 use crate::workflow::model::{Job, Workflow};
 use crate::workflow::yaml::Node;
 
-/// Words in a script or a step that mean it uses the token, or something the token allows.
+/// Words in a script or a step that mean it uses the token, or something the token allows;
+/// each starts with `g`, `G` or `a` ([`has_token_hint`] looks for those).
 const TOKEN_HINTS: &[&str] = &[
     "github.token",
     "GITHUB_TOKEN",
@@ -18,6 +19,19 @@ const TOKEN_HINTS: &[&str] = &[
     "git push",
     "api.github.com",
 ];
+
+/// Whether `text` holds one of the [`TOKEN_HINTS`]: each hint is tried only where its first
+/// byte stands, found with SIMD, instead of six substring searches set up for every key and
+/// value of every step.
+fn has_token_hint(text: &str) -> bool {
+    let b = text.as_bytes();
+    memchr::memchr3_iter(b'g', b'G', b'a', b).any(|i| {
+        let rest = &b[i..];
+        TOKEN_HINTS
+            .iter()
+            .any(|h| h.as_bytes()[0] == b[i] && rest.starts_with(h.as_bytes()))
+    })
+}
 
 /// The scopes a step needs, or `None` when they cannot be known.
 fn step_needs(step: &Node) -> Option<Vec<&'static str>> {
@@ -30,7 +44,7 @@ fn step_needs(step: &Node) -> Option<Vec<&'static str>> {
                 _ => false,
             }
         }
-        any_text(n, &|s: &str| TOKEN_HINTS.iter().any(|h| s.contains(h)))
+        any_text(n, &has_token_hint)
     };
     if text_uses_token(step) {
         return None;
@@ -112,4 +126,41 @@ pub fn fix(source: &str, wf: &Workflow<'_>) -> Option<Fix> {
         title: "add `permissions: {}` and the read scopes each job needs".into(),
         edits,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_hint_starts_with_a_byte_looked_for() {
+        assert!(
+            TOKEN_HINTS
+                .iter()
+                .all(|h| matches!(h.as_bytes()[0], b'g' | b'G' | b'a'))
+        );
+    }
+
+    proptest::proptest! {
+        /// `has_token_hint` answers as a search for each hint does.
+        #[test]
+        fn has_token_hint_is_a_search_for_each_hint(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just("gh".to_string()),
+                    proptest::strategy::Just("git pus".to_string()),
+                    proptest::strategy::Just("GITHUB_TOK".to_string()),
+                    proptest::strategy::Just("GH_TOKEN".to_string()),
+                    proptest::strategy::Just("github.token".to_string()),
+                    proptest::strategy::Just("api.github.co".to_string()),
+                    "[ agGhmé.]{0,4}",
+                ],
+                0..8,
+            )
+        ) {
+            let text = parts.concat();
+            let want = TOKEN_HINTS.iter().any(|h| text.contains(h));
+            proptest::prop_assert_eq!(has_token_hint(&text), want, "{:?}", text);
+        }
+    }
 }
