@@ -285,11 +285,12 @@ fn scalar_node(
                 ScalarStyle::Folded => Style::Folded,
             },
             tag: tag.map(|t| {
-                if t.handle == "tag:yaml.org,2002:" || t.handle == "!!" {
+                let name = if t.handle == "tag:yaml.org,2002:" || t.handle == "!!" {
                     format!("!!{}", t.suffix)
                 } else {
                     format!("{}{}", t.handle, t.suffix)
-                }
+                };
+                name.into_boxed_str()
             }),
         },
         span,

@@ -142,25 +142,40 @@ impl<'a> Reader<'a> {
         self.pos - self.line_start
     }
 
-    /// The position of byte `at` on the current line.
+    /// The position of byte `at` on the current line. Inlined, as it is asked for every node's
+    /// start and end; the count of characters a text that is not ASCII needs is not.
+    #[inline]
     fn at(&self, at: usize) -> Pos {
         let col = if self.ascii {
             at - self.line_start
         } else {
-            // Counted on from the last position asked on this line, if it is not past `at`.
-            let (line, mut from, mut chars) = self.last_col.get();
-            if line != self.line_start || from > at {
-                (from, chars) = (self.line_start, 0);
-            }
-            chars += self.src[from..at].chars().count();
-            self.last_col.set((self.line_start, at, chars));
-            chars
+            self.chars_to(at)
         };
         Pos {
             offset: at,
             line: self.line,
             col: col as u32 + 1,
         }
+    }
+
+    /// How many characters stand before byte `at` on the current line, counted on from the
+    /// last position asked on this line if it is not past `at`.
+    #[inline(never)]
+    fn chars_to(&self, at: usize) -> usize {
+        let (line, mut from, mut chars) = self.last_col.get();
+        if line != self.line_start || from > at {
+            (from, chars) = (self.line_start, 0);
+        }
+        // Most stretches are ASCII even in such a text, and checking that is cheaper than
+        // counting characters.
+        let stretch = &self.src[from..at];
+        chars += if stretch.is_ascii() {
+            stretch.len()
+        } else {
+            stretch.chars().count()
+        };
+        self.last_col.set((self.line_start, at, chars));
+        chars
     }
 
     fn here(&self) -> Pos {
@@ -180,7 +195,10 @@ impl<'a> Reader<'a> {
             span: Span { start, end },
             from_alias: false,
         };
-        self.anchors.register(anchor, &node);
+        // Checked here, as nearly no node has an anchor and this is asked for every node.
+        if anchor != 0 {
+            self.anchors.register(anchor, &node);
+        }
         node
     }
 

@@ -90,8 +90,9 @@ pub enum Kind {
         value: String,
         /// How it was written.
         style: Style,
-        /// An explicit tag (`!!str`), if any.
-        tag: Option<String>,
+        /// An explicit tag (`!!str`), if any. Boxed, as it is rare: a smaller node is cheaper to
+        /// move while the tree is built.
+        tag: Option<Box<str>>,
     },
     /// A sequence of nodes.
     Seq(Vec<Node>),
