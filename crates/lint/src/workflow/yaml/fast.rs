@@ -188,7 +188,9 @@ impl<'a> Reader<'a> {
         self.pending.take().unwrap_or((0, start))
     }
 
-    /// A finished node, kept for its aliases when it has an anchor.
+    /// A finished node, kept for its aliases when it has an anchor. Inlined, so that the node
+    /// is built where the caller wants it rather than copied there.
+    #[inline]
     fn node(&mut self, anchor: usize, kind: Kind, start: Pos, end: Pos) -> Node {
         let node = Node {
             kind,
@@ -203,6 +205,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A scalar node from `start` to `end`.
+    #[inline]
     fn scalar(&mut self, value: Cow<'a, str>, style: Style, start: Pos, end: Pos) -> Node {
         let (anchor, start) = self.claim(start);
         let kind = Kind::Scalar {

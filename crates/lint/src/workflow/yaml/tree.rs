@@ -17,6 +17,7 @@ pub(super) struct Entries {
 
 impl Entries {
     /// Adds an entry, or reports its key in `issues` when the mapping already has it.
+    #[inline]
     pub(super) fn add(&mut self, key: Node, value: Node, issues: &mut Vec<YamlIssue>) {
         match duplicate_key(&self.list, &mut self.index, &key) {
             Some(issue) => issues.push(issue),
