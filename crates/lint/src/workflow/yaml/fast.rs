@@ -228,7 +228,23 @@ impl<'a> Reader<'a> {
         self.line_start = self.pos;
     }
 
+    /// Steps over spaces. A run of them is mostly a line's indentation, so it is read eight
+    /// bytes at a time: the first byte that is not a space is the lowest nonzero byte of the
+    /// word XOR eight spaces.
     fn spaces(&mut self) {
+        if self.peek() != Some(b' ') {
+            return;
+        }
+        while let Some(chunk) = self.b.get(self.pos..self.pos + 8) {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            let others = u64::from_le_bytes(word) ^ u64::from_le_bytes([b' '; 8]);
+            if others != 0 {
+                self.pos += others.trailing_zeros() as usize / 8;
+                return;
+            }
+            self.pos += 8;
+        }
         while self.peek() == Some(b' ') {
             self.pos += 1;
         }
@@ -258,7 +274,7 @@ impl<'a> Reader<'a> {
     fn skip_blank(&mut self) {
         loop {
             match self.peek() {
-                Some(b' ') => self.pos += 1,
+                Some(b' ') => self.spaces(),
                 Some(b'\n') => self.newline(),
                 Some(b'#') => self.pos = self.eol(),
                 _ => break,

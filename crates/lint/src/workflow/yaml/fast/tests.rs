@@ -241,6 +241,22 @@ fn forms_taken_and_forms_left_to_saphyr() {
     }
 }
 
+/// Runs of spaces of every length around the eight the reader steps over at once, at a line's
+/// start, inside it, and at the end of the text.
+#[test]
+fn runs_of_spaces_read_the_same() {
+    for n in 0..20 {
+        let pad = " ".repeat(n);
+        for src in [
+            format!("a:\n {pad}b: c{pad}\n {pad}d:{pad} e{pad}"),
+            format!("a:{pad}\n{pad}\n- x{pad}# c\n-{pad} y\n{pad}"),
+            format!("a: [{pad}x,{pad}y{pad}]{pad}\nb: >\n {pad}f\n{pad}\n {pad}g{pad}"),
+        ] {
+            assert_eq!(same_as_saphyr(&src), Ok(true), "{src:?}");
+        }
+    }
+}
+
 /// The characters the reader refuses, as a character test: what `has_odd_char` finds by bytes.
 fn odd_char(c: char) -> bool {
     ('\u{80}'..='\u{9f}').contains(&c) || matches!(c, '\u{feff}' | '\u{fffe}' | '\u{ffff}')
