@@ -168,11 +168,12 @@ impl<'a> Reader<'a> {
         }
         // Most stretches are ASCII even in such a text, and checking that is cheaper than
         // counting characters.
-        let stretch = &self.src[from..at];
+        let stretch = &self.b[from..at];
         chars += if stretch.is_ascii() {
             stretch.len()
         } else {
-            stretch.chars().count()
+            // Every byte that does not continue a character (10xxxxxx) starts one.
+            stretch.iter().filter(|&&c| (c as i8) >= -0x40).count()
         };
         self.last_col.set((self.line_start, at, chars));
         chars

@@ -37,38 +37,55 @@ fn duplicate_key(
 ) -> Option<YamlIssue> {
     const SCAN: usize = 24;
     let k = key.as_str()?;
-    if entries.len() == SCAN {
-        let seen = index.get_or_insert_default();
-        for (ek, _) in entries.iter() {
-            if let Some(e) = ek.as_str() {
-                seen.entry(e.to_string()).or_insert(ek.span);
-            }
-        }
-    }
     let first = if entries.len() < SCAN {
         entries
             .iter()
             .find(|(ek, _)| ek.as_str() == Some(k))
             .map(|(ek, _)| ek.span)
     } else {
-        index.as_ref().and_then(|seen| seen.get(k).copied())
+        indexed(entries, index, k, key.span)
     };
-    if let Some(first) = first {
-        return Some(YamlIssue {
-            message: format!(
-                "key {k:?} is duplicated; the first one is at line {}, column {}",
-                first.start.line, first.start.col
-            ),
-            span: key.span,
-            warning: false,
-        });
+    first.map(|first| duplicated(k, first, key.span))
+}
+
+/// Where `k` first stands in a mapping too large to search in place, or `None` (and `k` is
+/// indexed, at `span`). The index is made from the entries the first time it is needed, so
+/// that it holds the first of each repeated key. Out of line, as few mappings are this large.
+#[cold]
+#[inline(never)]
+fn indexed(
+    entries: &[(Node, Node)],
+    index: &mut Option<HashMap<String, Span>>,
+    k: &str,
+    span: Span,
+) -> Option<Span> {
+    let seen = index.get_or_insert_with(|| {
+        let mut seen = HashMap::new();
+        for (ek, _) in entries {
+            if let Some(e) = ek.as_str() {
+                seen.entry(e.to_string()).or_insert(ek.span);
+            }
+        }
+        seen
+    });
+    if let Some(first) = seen.get(k) {
+        return Some(*first);
     }
-    if entries.len() >= SCAN {
-        index
-            .get_or_insert_default()
-            .insert(k.to_string(), key.span);
-    }
+    seen.insert(k.to_string(), span);
     None
+}
+
+/// The issue for a key at `span` written already at `first`.
+#[cold]
+fn duplicated(k: &str, first: Span, span: Span) -> YamlIssue {
+    YamlIssue {
+        message: format!(
+            "key {k:?} is duplicated; the first one is at line {}, column {}",
+            first.start.line, first.start.col
+        ),
+        span,
+        warning: false,
+    }
 }
 
 /// An empty plain scalar: the value of a key written without one.
