@@ -21,10 +21,17 @@ impl<'a> Reader<'a> {
         let (mut end, mut stop) = self.plain_line()?;
         let mut end_pos = self.at(end);
         let mut owned: Option<String> = None;
+        // Whether the reader stopped on a line after the scalar's: the breaks, blank lines and
+        // indentation it stepped over are what the search for the next token steps over, so it
+        // stays there rather than going back to read them again.
+        let mut past = false;
         while let Stop::Break = stop {
             let saved = (self.pos, self.line, self.line_start);
             let Some(breaks) = self.continuation(parent) else {
-                (self.pos, self.line, self.line_start) = saved;
+                past = self.line != saved.1;
+                if !past {
+                    (self.pos, self.line, self.line_start) = saved;
+                }
                 break;
             };
             let seg = self.pos;
@@ -42,8 +49,10 @@ impl<'a> Reader<'a> {
         }
         let value = owned.map_or(Cow::Borrowed(&self.src[from..end]), Cow::Owned);
         let node = self.scalar(value, Style::Plain, start, end_pos);
-        self.pos = end;
-        self.line_end()?;
+        if !past {
+            self.pos = end;
+            self.line_end()?;
+        }
         Ok(node)
     }
 
