@@ -1,25 +1,24 @@
 //! A fast reader for the YAML that workflows are written in: block mappings and sequences,
 //! plain, quoted and block scalars, flow collections, comments, a leading `---`, anchors and
-//! aliases. It gives the events, with the same positions, that saphyr-parser gives for the same
-//! text, and it gives up ([`Bail`]) on anything else: tags, directives, several documents, tabs,
-//! CR line breaks, explicit indentation indicators, compact nested sequences, odd indentation,
-//! and every syntax error. saphyr then reads the whole text, so a file is read exactly as before
-//! whichever reader took it; `tests::the_fast_reader_gives_saphyrs_events` holds the two to that
-//! on every corpus file.
+//! aliases. It builds the tree itself, each construct returning its node, and gives the
+//! [`Document`] that saphyr's events give through the event builder (`events`) for the same
+//! text: the same nodes at the same positions, the same issues. It gives up ([`Bail`]) on
+//! anything else: tags, directives, several documents, tabs, CR line breaks, explicit
+//! indentation indicators, compact nested sequences, odd indentation, every syntax error, and an
+//! alias the builder would refuse. saphyr then reads the whole text, so a file is read exactly
+//! as before whichever reader took it; `tests::the_fast_reader_gives_saphyrs_documents` holds
+//! the two to that on every corpus file.
 //!
 //! Why a second reader: saphyr spends about 130 instructions per byte on these files (it counts
 //! characters and tracks simple keys for every token), 38 % of a whole-corpus lint. This one
-//! walks the bytes once and borrows plain and quoted scalars from the source.
+//! walks the bytes once, borrows plain and quoted scalars from the source, and needs no event
+//! stream or stack of open collections in between.
 
 use std::borrow::Cow;
 
-use saphyr_parser::{Event, ScalarStyle};
-
-use super::{MAX_DEPTH, Pos};
+use super::tree::{Anchors, Entries};
+use super::{Document, Kind, MAX_DEPTH, Node, Pos, Span, Style, YamlIssue};
 use scalars::Stop;
-
-/// One event and where it starts and ends.
-pub(super) type Ev<'a> = (Event<'a>, Pos, Pos);
 
 /// The text has something this reader does not take; saphyr reads it instead.
 #[derive(Debug, PartialEq)]
@@ -27,22 +26,17 @@ pub(super) struct Bail;
 
 type Read<T> = Result<T, Bail>;
 
-/// Where the reader's events go: the tree builder, or a list in the tests.
-pub(super) trait Sink<'a> {
-    /// Takes one event and where it starts and ends.
-    fn event(&mut self, ev: Event<'a>, start: Pos, end: Pos);
-}
-
-impl<'a> Sink<'a> for Vec<Ev<'a>> {
-    fn event(&mut self, ev: Event<'a>, start: Pos, end: Pos) {
-        self.push((ev, start, end));
-    }
-}
-
-/// Gives `src`'s events to `sink`, or [`Bail`] (after some events, perhaps) when the text is not
-/// in the subset this reader takes.
-pub(super) fn read<'a>(src: &'a str, sink: &mut impl Sink<'a>) -> Read<()> {
-    Reader::new(src, sink)?.stream()
+/// The document in `src`, or [`Bail`] when the text is not in the subset this reader takes.
+pub(super) fn read(src: &str) -> Read<Document> {
+    let mut r = Reader::new(src)?;
+    let root = r.stream()?;
+    let mut issues = r.issues;
+    r.anchors.report_unused(src, &mut issues);
+    Ok(Document {
+        root: Some(root),
+        error: None,
+        issues,
+    })
 }
 
 /// How a block scalar's final line breaks are kept (`|`, `|-`, `|+`).
@@ -53,7 +47,7 @@ enum Chomp {
     Keep,
 }
 
-struct Reader<'a, 's, S> {
+struct Reader<'a> {
     src: &'a str,
     b: &'a [u8],
     pos: usize,
@@ -64,10 +58,12 @@ struct Reader<'a, 's, S> {
     // The last (line start, byte, column in characters) computed, in a text that is not ASCII.
     last_col: std::cell::Cell<(usize, usize, usize)>,
     // Every anchor's name so far; the anchor numbered n is at n - 1.
-    anchors: Vec<&'a str>,
+    names: Vec<&'a str>,
     // An anchor read, waiting for its node, and where the `&` stands.
     pending: Option<(usize, Pos)>,
-    out: &'s mut S,
+    anchors: Anchors,
+    // Repeated keys, in the order the event builder meets them: when the value is finished.
+    issues: Vec<YamlIssue>,
 }
 
 /// True for a byte that ends a token in block context: a space, a line break or the end.
@@ -97,9 +93,9 @@ fn is_flow_indicator(c: u8) -> bool {
     matches!(c, b',' | b'[' | b']' | b'{' | b'}')
 }
 
-impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
+impl<'a> Reader<'a> {
     /// Refuses text with a byte order mark, tabs, CR, control characters or C1 characters.
-    fn new(src: &'a str, out: &'s mut S) -> Read<Self> {
+    fn new(src: &'a str) -> Read<Self> {
         let b = src.as_bytes();
         // In blocks without an early exit, so that the compiler can vectorise it.
         let odd = |c: u8| (c < 0x20 && c != b'\n') || c == 0x7f;
@@ -121,9 +117,10 @@ impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
             ascii,
             depth: 0,
             last_col: std::cell::Cell::new((0, 0, 0)),
-            anchors: Vec::new(),
+            names: Vec::new(),
             pending: None,
-            out,
+            anchors: Anchors::default(),
+            issues: Vec::new(),
         })
     }
 
@@ -145,19 +142,14 @@ impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
         self.pos - self.line_start
     }
 
-    /// The position of byte `at` on the current line.
+    /// The position of byte `at` on the current line. Inlined, as it is asked for every node's
+    /// start and end; the count of characters a text that is not ASCII needs is not.
+    #[inline]
     fn at(&self, at: usize) -> Pos {
         let col = if self.ascii {
             at - self.line_start
         } else {
-            // Counted on from the last position asked on this line, if it is not past `at`.
-            let (line, mut from, mut chars) = self.last_col.get();
-            if line != self.line_start || from > at {
-                (from, chars) = (self.line_start, 0);
-            }
-            chars += self.src[from..at].chars().count();
-            self.last_col.set((self.line_start, at, chars));
-            chars
+            self.chars_to(at)
         };
         Pos {
             offset: at,
@@ -166,17 +158,63 @@ impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
         }
     }
 
+    /// How many characters stand before byte `at` on the current line, counted on from the
+    /// last position asked on this line if it is not past `at`.
+    #[inline(never)]
+    fn chars_to(&self, at: usize) -> usize {
+        let (line, mut from, mut chars) = self.last_col.get();
+        if line != self.line_start || from > at {
+            (from, chars) = (self.line_start, 0);
+        }
+        // Most stretches are ASCII even in such a text, and checking that is cheaper than
+        // counting characters.
+        let stretch = &self.b[from..at];
+        chars += if stretch.is_ascii() {
+            stretch.len()
+        } else {
+            // Every byte that does not continue a character (10xxxxxx) starts one.
+            stretch.iter().filter(|&&c| (c as i8) >= -0x40).count()
+        };
+        self.last_col.set((self.line_start, at, chars));
+        chars
+    }
+
     fn here(&self) -> Pos {
         self.at(self.pos)
     }
 
-    fn push(&mut self, ev: Event<'a>, start: Pos, end: Pos) {
-        let (ev, start) = self.anchor(ev, start);
-        self.out.event(ev, start, end);
+    /// The anchor id of a node starting at `start` and where it starts: an anchor waiting for
+    /// its node goes to the first one that starts, which then starts at the `&`.
+    fn claim(&mut self, start: Pos) -> (usize, Pos) {
+        self.pending.take().unwrap_or((0, start))
     }
 
-    fn push_scalar(&mut self, value: Cow<'a, str>, style: ScalarStyle, start: Pos, end: Pos) {
-        self.push(Event::Scalar(value, style, 0, None), start, end);
+    /// A finished node, kept for its aliases when it has an anchor. Inlined, so that the node
+    /// is built where the caller wants it rather than copied there.
+    #[inline]
+    fn node(&mut self, anchor: usize, kind: Kind, start: Pos, end: Pos) -> Node {
+        let node = Node {
+            kind,
+            span: Span { start, end },
+            from_alias: false,
+        };
+        // Checked here, as nearly no node has an anchor and this is asked for every node.
+        if anchor != 0 {
+            self.anchors.register(anchor, &node);
+        }
+        node
+    }
+
+    /// A scalar node from `start` to `end`.
+    #[inline]
+    fn scalar(&mut self, value: Cow<'a, str>, style: Style, start: Pos, end: Pos) -> Node {
+        let (anchor, start) = self.claim(start);
+        let kind = Kind::Scalar {
+            value: value.into_owned(),
+            style,
+            tag: None,
+        };
+        self.node(anchor, kind, start, end)
     }
 
     /// The index of the next line break, or the end.
@@ -191,7 +229,23 @@ impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
         self.line_start = self.pos;
     }
 
+    /// Steps over spaces. A run of them is mostly a line's indentation, so it is read eight
+    /// bytes at a time: the first byte that is not a space is the lowest nonzero byte of the
+    /// word XOR eight spaces.
     fn spaces(&mut self) {
+        if self.peek() != Some(b' ') {
+            return;
+        }
+        while let Some(chunk) = self.b.get(self.pos..self.pos + 8) {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            let others = u64::from_le_bytes(word) ^ u64::from_le_bytes([b' '; 8]);
+            if others != 0 {
+                self.pos += others.trailing_zeros() as usize / 8;
+                return;
+            }
+            self.pos += 8;
+        }
         while self.peek() == Some(b' ') {
             self.pos += 1;
         }
@@ -221,7 +275,7 @@ impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
     fn skip_blank(&mut self) {
         loop {
             match self.peek() {
-                Some(b' ') => self.pos += 1,
+                Some(b' ') => self.spaces(),
                 Some(b'\n') => self.newline(),
                 Some(b'#') => self.pos = self.eol(),
                 _ => break,
@@ -267,47 +321,32 @@ impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
     }
 
     /// The stream: one document whose root is a block mapping or sequence.
-    fn stream(&mut self) -> Read<()> {
-        let zero = Pos {
-            offset: 0,
-            line: 1,
-            col: 1,
-        };
-        self.push(Event::StreamStart, zero, zero);
+    fn stream(&mut self) -> Read<Node> {
         self.skip_blank();
         if self.at_marker() {
             // `---` opens the document; `...` would end one that has not begun.
             if self.b[self.pos] != b'-' {
                 return Err(Bail);
             }
-            let p = self.here();
             self.pos += 3;
-            let q = self.here();
-            self.push(Event::DocumentStart(true), p, q);
             self.line_end()?;
             self.token()?;
-        } else {
-            let p = self.here();
-            self.push(Event::DocumentStart(false), p, p);
         }
         if self.eof() {
             return Err(Bail);
         }
-        if self.is_entry() {
-            self.block_seq(self.col(), false)?;
+        let root = if self.is_entry() {
+            self.block_seq(self.col(), false)?
         } else if let Some(colon) = self.key_at()? {
-            self.block_map(self.col(), colon)?;
+            self.block_map(self.col(), colon)?
         } else {
             return Err(Bail);
-        }
+        };
         self.token()?;
         if !self.eof() {
             return Err(Bail);
         }
-        let end = self.here();
-        self.push(Event::DocumentEnd, end, end);
-        self.push(Event::StreamEnd, end, end);
-        Ok(())
+        Ok(root)
     }
 
     /// True at a block sequence entry: `-` then a space, a break or the end.
@@ -356,13 +395,14 @@ impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
     }
 
     /// A block mapping whose keys stand at column `c`; its first key's `:` is at byte `colon`.
-    fn block_map(&mut self, c: usize, mut colon: usize) -> Read<()> {
+    fn block_map(&mut self, c: usize, mut colon: usize) -> Read<Node> {
         self.enter()?;
-        let p = self.here();
-        self.push(Event::MappingStart(0, None), p, p);
+        let (anchor, start) = self.claim(self.here());
+        let mut entries = Entries::default();
         loop {
-            let at = self.key(colon)?;
-            self.map_value(c, at)?;
+            let (key, at) = self.key(colon)?;
+            let value = self.map_value(c, at)?;
+            entries.add(key, value, &mut self.issues);
             self.token()?;
             if self.eof() || self.col() < c {
                 break;
@@ -372,17 +412,16 @@ impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
                 _ => return Err(Bail),
             }
         }
-        let p = self.here();
-        self.push(Event::MappingEnd, p, p);
+        let end = self.here();
         self.depth -= 1;
-        Ok(())
+        Ok(self.node(anchor, Kind::Map(entries.list), start, end))
     }
 
-    /// A key whose `:` is at byte `colon`, and the `:`; returns where the `:` stands.
-    fn key(&mut self, colon: usize) -> Read<Pos> {
+    /// A key whose `:` is at byte `colon`, and the `:`; returns the key and where the `:` stands.
+    fn key(&mut self, colon: usize) -> Read<(Node, Pos)> {
         let start = self.here();
         let (value, style) = match self.peek() {
-            Some(b'"') | Some(b'\'') => self.quoted()?,
+            Some(b'"') | Some(b'\'') => (self.quoted()?, Style::Quoted),
             _ => {
                 let from = self.pos;
                 let mut end = colon;
@@ -390,19 +429,19 @@ impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
                     end -= 1;
                 }
                 self.pos = end;
-                (Cow::Borrowed(&self.src[from..end]), ScalarStyle::Plain)
+                (Cow::Borrowed(&self.src[from..end]), Style::Plain)
             }
         };
         let end = self.here();
-        self.push_scalar(value, style, start, end);
+        let key = self.scalar(value, style, start, end);
         self.pos = colon;
         let at = self.here();
         self.pos += 1;
-        Ok(at)
+        Ok((key, at))
     }
 
     /// The value of a key of a mapping at column `c`, whose `:` stands at `colon`.
-    fn map_value(&mut self, c: usize, colon: Pos) -> Read<()> {
+    fn map_value(&mut self, c: usize, colon: Pos) -> Read<Node> {
         self.spaces();
         if !self.at_line_end() {
             return self.inline_value(c as isize);
@@ -410,9 +449,7 @@ impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
         self.token()?;
         let col = self.col();
         if self.eof() || col < c || (col == c && !self.is_entry()) {
-            let empty = Cow::Borrowed("");
-            self.push_scalar(empty, ScalarStyle::Plain, colon, colon);
-            return Ok(());
+            return Ok(self.scalar(Cow::Borrowed(""), Style::Plain, colon, colon));
         }
         if col == c {
             return self.block_seq(c, true);
@@ -421,7 +458,7 @@ impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
     }
 
     /// A node that starts a line, indented more than `parent`.
-    fn block_node(&mut self, parent: isize) -> Read<()> {
+    fn block_node(&mut self, parent: isize) -> Read<Node> {
         if self.is_entry() {
             return self.block_seq(self.col(), false);
         }
@@ -436,7 +473,7 @@ impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
 
     /// A block sequence whose entries stand at column `c`; `indentless` when it is a mapping
     /// value at the mapping's own column.
-    fn block_seq(&mut self, c: usize, indentless: bool) -> Read<()> {
+    fn block_seq(&mut self, c: usize, indentless: bool) -> Read<Node> {
         self.enter()?;
         let p = if indentless {
             // saphyr starts an indentless sequence where its first `-` token ends.
@@ -449,11 +486,12 @@ impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
         } else {
             self.here()
         };
-        self.push(Event::SequenceStart(0, None), p, p);
+        let (anchor, start) = self.claim(p);
+        let mut items = Vec::new();
         loop {
             self.pos += 1;
             self.spaces();
-            self.entry(c)?;
+            items.push(self.entry(c)?);
             self.token()?;
             if self.eof() || self.col() < c {
                 break;
@@ -468,14 +506,13 @@ impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
                 return Err(Bail);
             }
         }
-        let p = self.here();
-        self.push(Event::SequenceEnd, p, p);
+        let end = self.here();
         self.depth -= 1;
-        Ok(())
+        Ok(self.node(anchor, Kind::Seq(items), start, end))
     }
 
     /// One entry of a sequence at column `c`, read from just after its `- `.
-    fn entry(&mut self, c: usize) -> Read<()> {
+    fn entry(&mut self, c: usize) -> Read<Node> {
         if self.at_line_end() {
             self.token()?;
             if self.eof() || self.col() <= c {
@@ -494,22 +531,24 @@ impl<'a, 's, S: Sink<'a>> Reader<'a, 's, S> {
 
     /// A scalar or flow collection; a plain scalar may go on in lines indented more than
     /// `parent`.
-    fn inline_value(&mut self, parent: isize) -> Read<()> {
+    fn inline_value(&mut self, parent: isize) -> Read<Node> {
         match self.peek() {
             Some(b'|') | Some(b'>') => self.block_scalar(parent),
             Some(b'[') | Some(b'{') => {
-                self.flow_node(parent)?;
-                self.line_end()
+                let node = self.flow_node(parent)?;
+                self.line_end()?;
+                Ok(node)
             }
             Some(b'"') | Some(b'\'') => {
                 let start = self.here();
-                let (value, style) = match self.quoted_end(self.pos) {
+                let value = match self.quoted_end(self.pos) {
                     Some(end) => self.quoted_line(end)?,
                     None => self.quoted_lines(parent)?,
                 };
                 let end = self.here();
-                self.push_scalar(value, style, start, end);
-                self.line_end()
+                let node = self.scalar(value, Style::Quoted, start, end);
+                self.line_end()?;
+                Ok(node)
             }
             Some(b'&') => self.anchored(parent),
             Some(b'*') => self.alias(),

@@ -1,6 +1,6 @@
-//! YAML with source positions: a small tree built from an event stream. The events come from
-//! `fast`, a reader for the YAML workflows are written in, or, for any other text, from
-//! saphyr-parser; both give the same events at the same positions (see `fast`).
+//! YAML with source positions: a small tree, built by `fast`, a reader for the YAML workflows
+//! are written in, or, for any other text, from saphyr-parser's events (`events`); both give the
+//! same tree at the same positions, by the same rules (`tree`; see `fast`).
 //!
 //! Every key and value keeps where it stands in the source, so that a rule can point at the
 //! offending node. Aliases are expanded into copies of their anchor, under a budget that stops
@@ -9,6 +9,7 @@
 
 mod events;
 mod fast;
+mod tree;
 
 use events::parse_once;
 
@@ -89,8 +90,9 @@ pub enum Kind {
         value: String,
         /// How it was written.
         style: Style,
-        /// An explicit tag (`!!str`), if any.
-        tag: Option<String>,
+        /// An explicit tag (`!!str`), if any. Boxed, as it is rare: a smaller node is cheaper to
+        /// move while the tree is built.
+        tag: Option<Box<str>>,
     },
     /// A sequence of nodes.
     Seq(Vec<Node>),

@@ -1,11 +1,10 @@
 //! The fast reader's anchors (`&name`) and aliases (`*name`), numbered as saphyr numbers them:
 //! from 1, in the order they are written, an alias taking the latest anchor of its name.
 
-use saphyr_parser::{Event, ScalarStyle};
+use super::{Bail, Node, Read, Reader, Span, is_flow_indicator};
+use crate::workflow::yaml::tree::null_node;
 
-use super::{Bail, Read, Reader, Sink, is_flow_indicator};
-
-impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
+impl<'a> Reader<'a> {
     /// The name after `&` or `*` at the reader, which ends past it.
     fn name(&mut self) -> Read<&'a str> {
         self.pos += 1;
@@ -24,12 +23,12 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
 
     /// A node with an anchor, in a node indented at `parent`: on the same line, on the lines
     /// after it, or none (an empty scalar). saphyr starts the node's span at the `&`.
-    pub(super) fn anchored(&mut self, parent: isize) -> Read<()> {
+    pub(super) fn anchored(&mut self, parent: isize) -> Read<Node> {
         let at = self.here();
         let name = self.name()?;
         let name_end = self.here();
-        let id = self.anchors.len() + 1;
-        self.anchors.push(name);
+        let id = self.names.len() + 1;
+        self.names.push(name);
         self.pending = Some((id, at));
         self.spaces();
         if !self.at_line_end() {
@@ -47,40 +46,32 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
         }
         if self.eof() || col <= parent {
             self.pending = None;
-            let empty = Event::Scalar("".into(), ScalarStyle::Plain, id, None);
-            self.push(empty, at, name_end);
-            return Ok(());
+            let empty = null_node(Span {
+                start: at,
+                end: name_end,
+            });
+            self.anchors.register(id, &empty);
+            return Ok(empty);
         }
         self.block_node(parent)
     }
 
-    /// An alias, standing for the latest anchor of its name.
-    pub(super) fn alias(&mut self) -> Read<()> {
+    /// An alias, standing for a copy of the latest anchor of its name; one the event builder
+    /// would refuse (its node not finished, or over the expansion budget) is left to saphyr, so
+    /// that the error and the partial tree come from the one place that makes them.
+    pub(super) fn alias(&mut self) -> Read<Node> {
         if self.pending.is_some() {
             return Err(Bail);
         }
         let at = self.here();
         let name = self.name()?;
-        let index = self.anchors.iter().rposition(|a| *a == name).ok_or(Bail)?;
+        let index = self.names.iter().rposition(|a| *a == name).ok_or(Bail)?;
         let end = self.here();
-        self.push(Event::Alias(index + 1), at, end);
-        self.line_end()
-    }
-
-    /// Gives an anchor waiting for its node to the event that starts the node.
-    pub(super) fn anchor(&mut self, ev: Event<'a>, start: super::Pos) -> (Event<'a>, super::Pos) {
-        let Some((id, at)) = self.pending else {
-            return (ev, start);
-        };
-        self.pending = None;
-        match ev {
-            Event::Scalar(v, style, _, tag) => (Event::Scalar(v, style, id, tag), at),
-            Event::SequenceStart(_, tag) => (Event::SequenceStart(id, tag), at),
-            Event::MappingStart(_, tag) => (Event::MappingStart(id, tag), at),
-            other => {
-                self.pending = Some((id, at));
-                (other, start)
-            }
-        }
+        let node = self
+            .anchors
+            .expand(index + 1, Span { start: at, end })
+            .map_err(|_| Bail)?;
+        self.line_end()?;
+        Ok(node)
     }
 }

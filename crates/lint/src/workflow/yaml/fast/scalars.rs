@@ -2,9 +2,7 @@
 
 use std::borrow::Cow;
 
-use saphyr_parser::{Event, ScalarStyle};
-
-use super::{Bail, Chomp, Read, Reader, Sink, is_flow_indicator, is_sep};
+use super::{Bail, Chomp, Entries, Kind, Node, Read, Reader, Style, is_flow_indicator, is_sep};
 
 /// What ends a plain scalar's line: a comment, the line's end, or a `:` before a space or the
 /// end, which makes what came before it a key.
@@ -14,19 +12,26 @@ pub(super) enum Stop {
     Colon,
 }
 
-impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
+impl<'a> Reader<'a> {
     /// A plain scalar in block context; it goes on in the following lines indented more than
     /// `parent` (folded: one break is a space, blank lines are breaks).
-    pub(super) fn plain(&mut self, parent: isize) -> Read<()> {
+    pub(super) fn plain(&mut self, parent: isize) -> Read<Node> {
         let from = self.pos;
         let start = self.here();
         let (mut end, mut stop) = self.plain_line()?;
         let mut end_pos = self.at(end);
         let mut owned: Option<String> = None;
+        // Whether the reader stopped on a line after the scalar's: the breaks, blank lines and
+        // indentation it stepped over are what the search for the next token steps over, so it
+        // stays there rather than going back to read them again.
+        let mut past = false;
         while let Stop::Break = stop {
             let saved = (self.pos, self.line, self.line_start);
             let Some(breaks) = self.continuation(parent) else {
-                (self.pos, self.line, self.line_start) = saved;
+                past = self.line != saved.1;
+                if !past {
+                    (self.pos, self.line, self.line_start) = saved;
+                }
                 break;
             };
             let seg = self.pos;
@@ -43,9 +48,12 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
             stop = seg_stop;
         }
         let value = owned.map_or(Cow::Borrowed(&self.src[from..end]), Cow::Owned);
-        self.push_scalar(value, ScalarStyle::Plain, start, end_pos);
-        self.pos = end;
-        self.line_end()
+        let node = self.scalar(value, Style::Plain, start, end_pos);
+        if !past {
+            self.pos = end;
+            self.line_end()?;
+        }
+        Ok(node)
     }
 
     /// From the end of a plain scalar's line: moves to the next line that goes on with it and
@@ -134,7 +142,7 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
     /// A quoted scalar that goes on over lines, each indented more than `parent`: a break
     /// folds to a space, blank lines to breaks, spaces around a break go, and in `"..."` a `\`
     /// before the break joins the lines.
-    pub(super) fn quoted_lines(&mut self, parent: isize) -> Read<(Cow<'a, str>, ScalarStyle)> {
+    pub(super) fn quoted_lines(&mut self, parent: isize) -> Read<Cow<'a, str>> {
         let single = self.peek() == Some(b'\'');
         let mut s = String::new();
         self.pos += 1;
@@ -177,12 +185,7 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
         }
         self.pos += 1;
         self.ws_to_eol();
-        let style = if single {
-            ScalarStyle::SingleQuoted
-        } else {
-            ScalarStyle::DoubleQuoted
-        };
-        Ok((Cow::Owned(s), style))
+        Ok(Cow::Owned(s))
     }
 
     /// The spaces and breaks inside a quoted scalar, folded into `s`.
@@ -215,14 +218,14 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
     }
 
     /// A one-line quoted scalar at the reader; the reader ends past it.
-    pub(super) fn quoted(&mut self) -> Read<(Cow<'a, str>, ScalarStyle)> {
+    pub(super) fn quoted(&mut self) -> Read<Cow<'a, str>> {
         let end = self.quoted_end(self.pos).ok_or(Bail)?;
         self.quoted_line(end)
     }
 
     /// The one-line quoted scalar at the reader, whose closing quote ends before `end`: `'...'`
     /// (`''` is a quote) or `"..."` with its escapes. The reader ends past it.
-    pub(super) fn quoted_line(&mut self, end: usize) -> Read<(Cow<'a, str>, ScalarStyle)> {
+    pub(super) fn quoted_line(&mut self, end: usize) -> Read<Cow<'a, str>> {
         let single = self.peek() == Some(b'\'');
         let body = &self.src[self.pos + 1..end - 1];
         self.pos = end;
@@ -233,10 +236,10 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
             } else {
                 Cow::Borrowed(body)
             };
-            return Ok((value, ScalarStyle::SingleQuoted));
+            return Ok(value);
         }
         if !body.contains('\\') {
-            return Ok((Cow::Borrowed(body), ScalarStyle::DoubleQuoted));
+            return Ok(Cow::Borrowed(body));
         }
         let mut s = String::with_capacity(body.len());
         let mut chars = body.chars();
@@ -247,13 +250,13 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
             }
             s.push(unescape(&mut chars)?);
         }
-        Ok((Cow::Owned(s), ScalarStyle::DoubleQuoted))
+        Ok(Cow::Owned(s))
     }
 
     /// A block scalar (`|` or `>`, with an optional chomping indicator) under a node indented
     /// at `parent`. Its span runs from its first content character to where its last line
     /// break's following indentation ends, as saphyr has it.
-    pub(super) fn block_scalar(&mut self, parent: isize) -> Read<()> {
+    pub(super) fn block_scalar(&mut self, parent: isize) -> Read<Node> {
         let literal = self.peek() == Some(b'|');
         self.pos += 1;
         let chomp = match self.peek() {
@@ -282,12 +285,11 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
         let text = self.block_lines(literal, indent, chomp);
         let end = self.here();
         let style = if literal {
-            ScalarStyle::Literal
+            Style::Literal
         } else {
-            ScalarStyle::Folded
+            Style::Folded
         };
-        self.push_scalar(Cow::Owned(text), style, start, end);
-        Ok(())
+        Ok(self.scalar(Cow::Owned(text), style, start, end))
     }
 
     /// A block scalar's lines from its first content character, folded or not, chomped.
@@ -347,40 +349,38 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
 
     /// A flow collection (`[a, "b", {c: d}]`) in a node indented at `parent`; its lines after
     /// the first must be indented more than that.
-    pub(super) fn flow_node(&mut self, parent: isize) -> Read<()> {
+    pub(super) fn flow_node(&mut self, parent: isize) -> Read<Node> {
         self.enter()?;
         let seq = self.peek() == Some(b'[');
-        let (open, close, shut) = if seq {
-            (Event::SequenceStart(0, None), b']', Event::SequenceEnd)
-        } else {
-            (Event::MappingStart(0, None), b'}', Event::MappingEnd)
-        };
-        let p = self.here();
+        let close = if seq { b']' } else { b'}' };
+        let (anchor, start) = self.claim(self.here());
         self.pos += 1;
         self.ws_to_eol();
-        let q = self.here();
-        self.push(open, p, q);
         self.flow_ws(parent)?;
-        // saphyr gives a mapping closed after a trailing comma the comma's span.
+        let mut items = Vec::new();
+        let mut entries = Entries::default();
+        // saphyr ends a mapping closed after a trailing comma where the comma's token ends.
         let mut comma = None;
         while self.peek() != Some(close) {
-            self.flow_item(parent)?;
+            let item = self.flow_item(parent)?;
             self.flow_ws(parent)?;
-            if !seq {
+            if seq {
+                items.push(item);
+            } else {
                 if self.peek() != Some(b':') || !is_sep(self.peek_at(self.pos + 1)) {
                     return Err(Bail);
                 }
                 self.pos += 1;
                 self.flow_ws(parent)?;
-                self.flow_item(parent)?;
+                let value = self.flow_item(parent)?;
+                entries.add(item, value, &mut self.issues);
                 self.flow_ws(parent)?;
             }
             match self.peek() {
                 Some(b',') => {
-                    let p = self.here();
                     self.pos += 1;
                     self.ws_to_eol();
-                    comma = (!seq).then(|| (p, self.here()));
+                    comma = (!seq).then(|| self.here());
                     self.flow_ws(parent)?;
                 }
                 Some(c) if c == close => {
@@ -390,13 +390,16 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
                 _ => return Err(Bail),
             }
         }
-        let p = self.here();
         self.pos += 1;
         self.ws_to_eol();
-        let (p, q) = comma.unwrap_or((p, self.here()));
-        self.push(shut, p, q);
+        let end = comma.unwrap_or_else(|| self.here());
         self.depth -= 1;
-        Ok(())
+        let kind = if seq {
+            Kind::Seq(items)
+        } else {
+            Kind::Map(entries.list)
+        };
+        Ok(self.node(anchor, kind, start, end))
     }
 
     /// Steps over spaces, comments and line breaks inside a flow collection; a line that goes
@@ -421,22 +424,21 @@ impl<'a, S: Sink<'a>> Reader<'a, '_, S> {
     }
 
     /// One item of a flow collection.
-    fn flow_item(&mut self, parent: isize) -> Read<()> {
+    fn flow_item(&mut self, parent: isize) -> Read<Node> {
         let start = self.here();
         let (value, style) = match self.peek() {
             Some(b'[') | Some(b'{') => return self.flow_node(parent),
-            Some(b'"') | Some(b'\'') => self.quoted()?,
+            Some(b'"') | Some(b'\'') => (self.quoted()?, Style::Quoted),
             Some(c) if self.plain_start(self.pos, c, true) => {
                 let from = self.pos;
                 let end = self.flow_plain_end()?;
                 self.pos = end;
-                (Cow::Borrowed(&self.src[from..end]), ScalarStyle::Plain)
+                (Cow::Borrowed(&self.src[from..end]), Style::Plain)
             }
             _ => return Err(Bail),
         };
         let end = self.here();
-        self.push_scalar(value, style, start, end);
-        Ok(())
+        Ok(self.scalar(value, style, start, end))
     }
 
     /// Where a plain scalar inside a flow collection ends (trailing spaces dropped). saphyr
