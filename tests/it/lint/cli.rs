@@ -87,13 +87,17 @@ fn a_folder_among_named_files_is_linted_in_its_place() {
     ] {
         std::fs::write(dir.path().join(path), unknown_label(label)).expect("write");
     }
-    let lint_json = bin()
-        .current_dir(dir.path())
-        .args(["lint", "--format", "json", "--shellcheck", "off"])
-        .args(["one.yml", "repo", "three.yml"])
-        .output()
-        .expect("run");
-    let v: serde_json::Value = serde_json::from_slice(&lint_json.stdout).expect("json");
+    let report = |format: &str| -> serde_json::Value {
+        let out = bin()
+            .current_dir(dir.path())
+            .args(["lint", "--format", format, "--shellcheck", "off"])
+            .args(["one.yml", "repo", "three.yml"])
+            .output()
+            .expect("run");
+        serde_json::from_slice(&out.stdout).expect(format)
+    };
+    let want = ["one.yml", "repo/.github/workflows/two.yml", "three.yml"];
+    let v = report("json");
     assert_eq!(v["files_checked"], 3, "{v}");
     let paths: Vec<&str> = v["findings"]
         .as_array()
@@ -102,19 +106,9 @@ fn a_folder_among_named_files_is_linted_in_its_place() {
         .filter(|f| f["rule"] == "runner-label")
         .filter_map(|f| f["path"].as_str())
         .collect();
-    assert_eq!(
-        paths,
-        ["one.yml", "repo/.github/workflows/two.yml", "three.yml"],
-        "{v}"
-    );
+    assert_eq!(paths, want, "{v}");
     // SARIF is rendered once every file is linted (the other way through the run).
-    let lint_sarif = bin()
-        .current_dir(dir.path())
-        .args(["lint", "--format", "sarif", "--shellcheck", "off"])
-        .args(["one.yml", "repo", "three.yml"])
-        .output()
-        .expect("run");
-    let v: serde_json::Value = serde_json::from_slice(&lint_sarif.stdout).expect("sarif");
+    let v = report("sarif");
     let uris: Vec<&str> = v["runs"][0]["results"]
         .as_array()
         .expect("results")
@@ -122,11 +116,7 @@ fn a_folder_among_named_files_is_linted_in_its_place() {
         .filter(|r| r["ruleId"] == "runner-label")
         .filter_map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str())
         .collect();
-    assert_eq!(
-        uris,
-        ["one.yml", "repo/.github/workflows/two.yml", "three.yml"],
-        "{v}"
-    );
+    assert_eq!(uris, want, "{v}");
 }
 
 #[test]
