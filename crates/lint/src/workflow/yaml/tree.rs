@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use super::{ALIAS_EXPANSION_BUDGET, Kind, Node, Pos, Span, Style, YamlError, YamlIssue};
+use crate::workflow::position::pos_at;
 
 /// A mapping's entries as they are read: a repeated key is reported and dropped, the first kept.
 #[derive(Default)]
@@ -194,18 +195,7 @@ fn anchor_name_before(src: &str, pos: Pos) -> Option<(String, Pos)> {
     if name.is_empty() {
         return None;
     }
-    let abs = window_start + amp;
-    let line_start = src[..abs].rfind('\n').map_or(0, |i| i + 1);
-    let line = src[..abs].matches('\n').count() as u32 + 1;
-    let col = src[line_start..abs].chars().count() as u32 + 1;
-    Some((
-        name,
-        Pos {
-            offset: abs,
-            line,
-            col,
-        },
-    ))
+    Some((name, pos_at(src, window_start + amp)))
 }
 
 /// How many nodes `n` holds, itself included: what expanding an alias of it costs.
